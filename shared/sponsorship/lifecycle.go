@@ -1,0 +1,103 @@
+package sponsorship
+
+import "fmt"
+
+// Status is where a request stands in its lifecycle.
+type Status string
+
+// The statuses of the lifecycle in the design:
+//
+//	submitted ──► changes_requested ──► submitted (resubmitted) ...
+//	    ├──► approved ──► partially_paid ──► paid
+//	    ├──► rejected
+//	    └──► withdrawn (by the applicant, before a decision)
+const (
+	StatusSubmitted        Status = "submitted"
+	StatusChangesRequested Status = "changes_requested"
+	StatusApproved         Status = "approved"
+	StatusRejected         Status = "rejected"
+	StatusWithdrawn        Status = "withdrawn"
+	StatusPartiallyPaid    Status = "partially_paid"
+	StatusPaid             Status = "paid"
+)
+
+// Statuses lists every status in lifecycle order.
+var Statuses = []Status{StatusSubmitted, StatusChangesRequested, StatusApproved, StatusRejected,
+	StatusWithdrawn, StatusPartiallyPaid, StatusPaid}
+
+// Valid reports whether s is one of Statuses.
+func (s Status) Valid() bool {
+	for _, v := range Statuses {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Decided reports whether the committee has decided the request (or the applicant has
+// withdrawn it): no vote, edit or withdrawal can change it any more.
+func (s Status) Decided() bool {
+	return s != StatusSubmitted && s != StatusChangesRequested
+}
+
+// Role is the capacity in which someone acts on a request.
+type Role string
+
+// The roles. A reviewer acts for the committee: the vote that settles a decision makes
+// the approved or rejected transition in the reviewer's name.
+const (
+	RoleApplicant Role = "applicant"
+	RoleReviewer  Role = "reviewer"
+	RoleFinance   Role = "finance"
+	RoleAdmin     Role = "admin"
+)
+
+// Transition is one allowed move in the lifecycle: From one status To another, made by
+// a caller in role By, recorded as an audit event of type Event.
+type Transition struct {
+	From  Status
+	To    Status
+	By    Role
+	Event EventType
+}
+
+// Transitions is the whole lifecycle: every move not listed here is refused. A full
+// payment may move an approved request straight to paid; a partial payment after a
+// partial payment leaves it partially paid.
+var Transitions = []Transition{
+	{From: "", To: StatusSubmitted, By: RoleApplicant, Event: EventSubmitted},
+	{From: StatusSubmitted, To: StatusChangesRequested, By: RoleReviewer, Event: EventChangesRequested},
+	{From: StatusChangesRequested, To: StatusSubmitted, By: RoleApplicant, Event: EventResubmitted},
+	{From: StatusSubmitted, To: StatusApproved, By: RoleReviewer, Event: EventApproved},
+	{From: StatusSubmitted, To: StatusRejected, By: RoleReviewer, Event: EventRejected},
+	{From: StatusSubmitted, To: StatusWithdrawn, By: RoleApplicant, Event: EventWithdrawn},
+	{From: StatusChangesRequested, To: StatusWithdrawn, By: RoleApplicant, Event: EventWithdrawn},
+	{From: StatusApproved, To: StatusPartiallyPaid, By: RoleFinance, Event: EventPaymentRecorded},
+	{From: StatusApproved, To: StatusPaid, By: RoleFinance, Event: EventPaymentRecorded},
+	{From: StatusPartiallyPaid, To: StatusPartiallyPaid, By: RoleFinance, Event: EventPaymentRecorded},
+	{From: StatusPartiallyPaid, To: StatusPaid, By: RoleFinance, Event: EventPaymentRecorded},
+}
+
+// TransitionError refuses a move the lifecycle does not allow. It carries the current
+// status so the caller can see why.
+type TransitionError struct {
+	From Status
+	To   Status
+	By   Role
+}
+
+func (e *TransitionError) Error() string {
+	return fmt.Sprintf("a %s cannot move a request from %s to %s", e.By, e.From, e.To)
+}
+
+// CheckTransition returns the allowed transition from one status to another by a role,
+// or a *TransitionError.
+func CheckTransition(from, to Status, by Role) (Transition, error) {
+	for _, t := range Transitions {
+		if t.From == from && t.To == to && t.By == by {
+			return t, nil
+		}
+	}
+	return Transition{}, &TransitionError{From: from, To: to, By: by}
+}

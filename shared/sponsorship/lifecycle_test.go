@@ -1,0 +1,98 @@
+package sponsorship
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+// TestLifecycleAllowsExactlyTheDesignedMoves walks every (from, to, role) triple and
+// checks it against the moves the design draws; everything else must be refused with a
+// TransitionError naming the current status.
+func TestLifecycleAllowsExactlyTheDesignedMoves(t *testing.T) {
+	allowed := map[[3]string]bool{
+		{"", "submitted", "applicant"}:                  true,
+		{"submitted", "changes_requested", "reviewer"}:  true,
+		{"changes_requested", "submitted", "applicant"}: true,
+		{"submitted", "approved", "reviewer"}:           true,
+		{"submitted", "rejected", "reviewer"}:           true,
+		{"submitted", "withdrawn", "applicant"}:         true,
+		{"changes_requested", "withdrawn", "applicant"}: true,
+		{"approved", "partially_paid", "finance"}:       true,
+		{"approved", "paid", "finance"}:                 true,
+		{"partially_paid", "partially_paid", "finance"}: true,
+		{"partially_paid", "paid", "finance"}:           true,
+	}
+	froms := append([]Status{""}, Statuses...)
+	roles := []Role{RoleApplicant, RoleReviewer, RoleFinance, RoleAdmin}
+	for _, from := range froms {
+		for _, to := range Statuses {
+			for _, by := range roles {
+				_, err := CheckTransition(from, to, by)
+				want := allowed[[3]string{string(from), string(to), string(by)}]
+				if want && err != nil {
+					t.Errorf("%s -> %s by %s refused: %v", from, to, by, err)
+				}
+				var te *TransitionError
+				if !want && (!errors.As(err, &te) || te.From != from) {
+					t.Errorf("%s -> %s by %s: error = %v, want TransitionError from %q", from, to, by, err, from)
+				}
+			}
+		}
+	}
+}
+
+func TestDecided(t *testing.T) {
+	for _, s := range Statuses {
+		want := s != StatusSubmitted && s != StatusChangesRequested
+		if s.Decided() != want {
+			t.Errorf("%s.Decided() = %v", s, !want)
+		}
+	}
+}
+
+func TestFiscalYear(t *testing.T) {
+	day := func(s string) time.Time { d, _ := time.Parse(dateLayout, s); return d }
+	tests := []struct {
+		start time.Month
+		date  string
+		want  int
+	}{
+		{time.January, "2027-01-01", 2027},
+		{time.January, "2027-12-31", 2027},
+		{time.July, "2027-06-30", 2027},
+		{time.July, "2027-07-01", 2028},
+		{time.October, "2026-09-30", 2026},
+		{time.October, "2026-10-01", 2027},
+	}
+	for _, tt := range tests {
+		if got := (FiscalCalendar{StartMonth: tt.start}).Year(day(tt.date)); got != tt.want {
+			t.Errorf("start %s, %s: FY%d, want FY%d", tt.start, tt.date, got, tt.want)
+		}
+	}
+	cal := FiscalCalendar{StartMonth: time.July}
+	conf, _ := Validate(conferenceInput(), DefaultRules, today) // event starts 2027-09-01
+	if got := cal.YearOf(conf, day("2026-11-25")); got != 2028 {
+		t.Errorf("conference fiscal year = %d, want 2028 (its event's)", got)
+	}
+	proj, _ := Validate(projectInput(), DefaultRules, today)
+	if got := cal.YearOf(proj, day("2026-11-25")); got != 2027 {
+		t.Errorf("project fiscal year = %d, want 2027 (its submission's)", got)
+	}
+}
+
+func TestReferenceAndID(t *testing.T) {
+	id := NewID(time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC))
+	if !ValidID(id) {
+		t.Fatalf("NewID gave %q, which ValidID refuses", id)
+	}
+	ref := ReferenceFor(id)
+	if len(ref) != len("ST-XXXXX-XXXXX") || ref[:3] != "ST-" || ref[3:8] != id[16:21] || ref[9:] != id[21:] {
+		t.Errorf("ReferenceFor(%s) = %s", id, ref)
+	}
+	for _, bad := range []string{"", "x", "../../etc/passwd", id + "0", "8ZZZZZZZZZZZZZZZZZZZZZZZZZ"} {
+		if ValidID(bad) {
+			t.Errorf("ValidID(%q) = true", bad)
+		}
+	}
+}

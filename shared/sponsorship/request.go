@@ -1,0 +1,74 @@
+package sponsorship
+
+import (
+	"time"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
+)
+
+// Request is a funding request as stored: its content, where it stands, and the
+// bookkeeping that guards concurrent changes (Version) and applicant access (TokenHash).
+type Request struct {
+	ID         string
+	Reference  string // short human reference, e.g. ST-7ZQ4M-K2P9X
+	Status     Status
+	Version    int // starts at 1, +1 on every change; every update is conditional on it
+	FiscalYear int
+	Content
+	TokenHash   string // SHA-256 of the applicant token, hex; the token itself is never stored
+	SubmittedAt time.Time
+	UpdatedAt   time.Time
+	DecidedAt   time.Time // zero until approved, rejected or withdrawn
+	Approved    *money.Money
+}
+
+// EventType names what an audit event records.
+type EventType string
+
+// Audit event types.
+const (
+	EventSubmitted        EventType = "submitted"
+	EventChangesRequested EventType = "changes_requested"
+	EventResubmitted      EventType = "resubmitted"
+	EventApproved         EventType = "approved"
+	EventRejected         EventType = "rejected"
+	EventWithdrawn        EventType = "withdrawn"
+	EventPaymentRecorded  EventType = "payment_recorded"
+)
+
+// Actor is who made a change: their role, and an id and name where they have one. An
+// applicant has no account, so their id is empty.
+type Actor struct {
+	Role Role   `json:"role"`
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name,omitempty"`
+}
+
+// AuditEvent is an immutable record of one change to a request, written in the same
+// transaction as the change. Version is the request's version after the change, so a
+// request's events are numbered 1, 2, 3... without gaps.
+type AuditEvent struct {
+	RequestID  string
+	Version    int
+	Type       EventType
+	Actor      Actor
+	At         time.Time
+	FromStatus Status
+	ToStatus   Status
+	Message    string   // the applicant's or reviewer's words, where the change has some
+	Changed    []string // fields an edit changed, for resubmissions
+	Internal   bool     // hidden from the applicant's view
+}
+
+// IdempotencyRecord remembers the first response to a submission made with an
+// Idempotency-Key, so a retry gets that response instead of a second request. Only
+// hashes of the key and body are kept.
+type IdempotencyRecord struct {
+	KeyHash     string // SHA-256 of the Idempotency-Key, hex
+	Fingerprint string // SHA-256 of the canonical request body, hex
+	RequestID   string
+	Reference   string
+	SubmittedAt time.Time
+	Salt        []byte // with the key, derives the applicant token again on replay
+	ExpiresAt   time.Time
+}

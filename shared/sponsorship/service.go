@@ -1,0 +1,292 @@
+package sponsorship
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Config is what the Service needs besides its Store.
+type Config struct {
+	Rules    Rules
+	Calendar FiscalCalendar
+	// IdempotencyTTL is how long a submission's Idempotency-Key is remembered.
+	IdempotencyTTL time.Duration
+	// Now returns the current time; tests set it, production leaves it nil.
+	Now func() time.Time
+}
+
+// Service applies the domain's rules to requests held in a Store.
+type Service struct {
+	store Store
+	cfg   Config
+}
+
+// NewService returns a Service over store.
+func NewService(store Store, cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rules.CeilingMajor <= 0 {
+		cfg.Rules = DefaultRules
+	}
+	if cfg.IdempotencyTTL <= 0 {
+		cfg.IdempotencyTTL = 24 * time.Hour
+	}
+	if cfg.Calendar.StartMonth == 0 {
+		cfg.Calendar.StartMonth = time.January
+	}
+	return &Service{store: store, cfg: cfg}
+}
+
+// now is the current time at the precision the store keeps (microseconds), so that a
+// time returned now equals the same time read back later.
+func (s *Service) now() time.Time {
+	return s.cfg.Now().UTC().Truncate(time.Microsecond)
+}
+
+// Receipt is what a submission returns to the applicant: the new request's identity and
+// the secret token that later reads and changes it. Replayed is true when the receipt
+// repeats the first response to the same Idempotency-Key.
+type Receipt struct {
+	ID          string
+	Reference   string
+	Status      Status
+	SubmittedAt time.Time
+	Token       string
+	Replayed    bool
+}
+
+// maxUpdateAttempts bounds the retries of an applicant's change that lost a race with
+// another writer; each retry re-reads the request and re-checks the lifecycle.
+const maxUpdateAttempts = 3
+
+// maxMessage bounds free-text reasons and messages.
+const maxMessage = 2000
+
+// Submit validates an applicant's input and stores a new request in status submitted,
+// with its audit event. With an idempotencyKey, a repeat of the same body returns the
+// first receipt and stores nothing; a different body under the same key gets
+// ErrIdempotencyKeyReused.
+func (s *Service) Submit(ctx context.Context, in RequestInput, idempotencyKey string) (Receipt, error) {
+	now := s.now()
+	content, err := Validate(in, s.cfg.Rules, now.Format(dateLayout))
+	if err != nil {
+		return Receipt{}, err
+	}
+	id := NewID(now)
+	req := &Request{
+		ID:          id,
+		Reference:   ReferenceFor(id),
+		Status:      StatusSubmitted,
+		Version:     1,
+		FiscalYear:  s.cfg.Calendar.YearOf(content, now),
+		Content:     content,
+		SubmittedAt: now,
+		UpdatedAt:   now,
+	}
+	var idem *IdempotencyRecord
+	token := newToken()
+	if idempotencyKey != "" {
+		keyHash, fingerprint := HashSecret(idempotencyKey), fingerprintOf(content)
+		rec, err := s.store.GetIdempotency(ctx, keyHash)
+		switch {
+		case err == nil && rec.ExpiresAt.After(now):
+			return replay(rec, idempotencyKey, fingerprint)
+		case err != nil && !errors.Is(err, ErrNotFound):
+			return Receipt{}, fmt.Errorf("submit: read idempotency record: %w", err)
+		}
+		salt := make([]byte, 32)
+		_, _ = rand.Read(salt)
+		token = deriveToken(idempotencyKey, salt)
+		idem = &IdempotencyRecord{
+			KeyHash: keyHash, Fingerprint: fingerprint, RequestID: id, Reference: req.Reference,
+			SubmittedAt: now, Salt: salt, ExpiresAt: now.Add(s.cfg.IdempotencyTTL),
+		}
+	}
+	req.TokenHash = HashSecret(token)
+	ev := AuditEvent{
+		RequestID: id, Version: 1, Type: EventSubmitted, At: now, ToStatus: StatusSubmitted,
+		Actor: Actor{Role: RoleApplicant, Name: content.Applicant.Name},
+	}
+	err = s.store.CreateRequest(ctx, req, ev, idem)
+	if errors.Is(err, ErrDuplicate) && idem != nil {
+		// A concurrent retry with the same key won the race: answer as it was answered.
+		rec, rerr := s.store.GetIdempotency(ctx, idem.KeyHash)
+		if rerr != nil {
+			return Receipt{}, fmt.Errorf("submit: read idempotency record after race: %w", rerr)
+		}
+		return replay(rec, idempotencyKey, idem.Fingerprint)
+	}
+	if err != nil {
+		return Receipt{}, fmt.Errorf("submit %s: %w", id, err)
+	}
+	return Receipt{ID: id, Reference: req.Reference, Status: req.Status, SubmittedAt: now, Token: token}, nil
+}
+
+func replay(rec *IdempotencyRecord, key, fingerprint string) (Receipt, error) {
+	if rec.Fingerprint != fingerprint {
+		return Receipt{}, ErrIdempotencyKeyReused
+	}
+	return Receipt{
+		ID: rec.RequestID, Reference: rec.Reference, Status: StatusSubmitted,
+		SubmittedAt: rec.SubmittedAt, Token: deriveToken(key, rec.Salt), Replayed: true,
+	}, nil
+}
+
+// fingerprintOf hashes the canonical form of validated content, so that a retry that
+// differs only in spacing or key order is recognised as the same submission.
+func fingerprintOf(c Content) string {
+	b, _ := json.Marshal(c.Input()) // plain structs of strings and numbers always marshal
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// ApplicantView is what the applicant may see of their request: everything they sent,
+// where it stands, and the history minus internal events.
+type ApplicantView struct {
+	Request *Request
+	History []AuditEvent
+}
+
+// authorize loads a request for the holder of an applicant token. A wrong token and an
+// unknown id look the same (ErrNotFound), so a token never reveals other requests.
+func (s *Service) authorize(ctx context.Context, id, token string, withHistory bool) (*Request, []AuditEvent, error) {
+	if token == "" {
+		return nil, nil, ErrUnauthenticated
+	}
+	if !ValidID(id) {
+		return nil, nil, ErrNotFound
+	}
+	var (
+		req     *Request
+		history []AuditEvent
+		err     error
+	)
+	if withHistory {
+		req, history, err = s.store.GetRequestWithHistory(ctx, id)
+	} else {
+		req, err = s.store.GetRequest(ctx, id)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("load request %s: %w", id, err)
+	}
+	if !tokenMatches(token, req.TokenHash) {
+		return nil, nil, ErrNotFound
+	}
+	return req, history, nil
+}
+
+// ForApplicant returns the applicant's view of a request.
+func (s *Service) ForApplicant(ctx context.Context, id, token string) (ApplicantView, error) {
+	req, history, err := s.authorize(ctx, id, token, true)
+	if err != nil {
+		return ApplicantView{}, err
+	}
+	visible := history[:0:0]
+	for _, ev := range history {
+		if !ev.Internal {
+			visible = append(visible, ev)
+		}
+	}
+	return ApplicantView{Request: req, History: visible}, nil
+}
+
+// Resubmit replaces the content of a request the reviewers sent back for changes and
+// returns it to the queue. The kind cannot change.
+func (s *Service) Resubmit(ctx context.Context, id, token string, in RequestInput) (*Request, error) {
+	return s.applicantChange(ctx, id, token, StatusSubmitted, func(req *Request, now time.Time, ev *AuditEvent) error {
+		content, err := Validate(in, s.cfg.Rules, now.Format(dateLayout))
+		if in.Kind != req.Kind && in.Kind.Valid() {
+			fe := FieldError{Field: "kind", Code: CodeNotAllowed, Message: fmt.Sprintf("The kind of a request cannot change; this one is a %s request.", req.Kind)}
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				ve.Errors = append([]FieldError{fe}, ve.Errors...)
+			} else {
+				err = &ValidationError{Errors: []FieldError{fe}}
+			}
+		}
+		if err != nil {
+			return err
+		}
+		ev.Changed = changedFields(req.Content, content)
+		req.Content = content
+		req.FiscalYear = s.cfg.Calendar.YearOf(content, req.SubmittedAt)
+		return nil
+	})
+}
+
+// Withdraw ends a request at the applicant's wish, before any decision. reason is
+// optional.
+func (s *Service) Withdraw(ctx context.Context, id, token, reason string) (*Request, error) {
+	reason = strings.TrimSpace(reason)
+	if utf8.RuneCountInString(reason) > maxMessage {
+		return nil, &ValidationError{Errors: []FieldError{{Field: "reason", Code: CodeTooLong, Message: fmt.Sprintf("Use at most %d characters.", maxMessage)}}}
+	}
+	return s.applicantChange(ctx, id, token, StatusWithdrawn, func(req *Request, now time.Time, ev *AuditEvent) error {
+		ev.Message = reason
+		req.DecidedAt = now
+		return nil
+	})
+}
+
+// applicantChange moves a request to status `to` on the applicant's behalf: it checks
+// the token and the lifecycle, lets change edit the request and its event, and writes
+// both conditionally on the version it read. Losing a race to another writer re-reads
+// and tries again, a few times.
+func (s *Service) applicantChange(ctx context.Context, id, token string, to Status,
+	change func(req *Request, now time.Time, ev *AuditEvent) error) (*Request, error) {
+	for attempt := 1; ; attempt++ {
+		req, _, err := s.authorize(ctx, id, token, false)
+		if err != nil {
+			return nil, err
+		}
+		t, err := CheckTransition(req.Status, to, RoleApplicant)
+		if err != nil {
+			return nil, err
+		}
+		now := s.now()
+		ev := AuditEvent{
+			RequestID: id, Version: req.Version + 1, Type: t.Event, At: now,
+			FromStatus: req.Status, ToStatus: to,
+			Actor: Actor{Role: RoleApplicant, Name: req.Applicant.Name},
+		}
+		next := *req
+		if err := change(&next, now, &ev); err != nil {
+			return nil, err
+		}
+		next.Status, next.Version, next.UpdatedAt = to, req.Version+1, now
+		err = s.store.UpdateRequest(ctx, &next, ev)
+		var conflict *ConflictError
+		if errors.As(err, &conflict) && attempt < maxUpdateAttempts {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", t.Event, id, err)
+		}
+		return &next, nil
+	}
+}
+
+// changedFields names the top-level fields whose content differs, for the audit trail
+// of a resubmission.
+func changedFields(old, updated Content) []string {
+	o, n := old.Input(), updated.Input()
+	ov, nv := reflect.ValueOf(o), reflect.ValueOf(n)
+	var changed []string
+	for i := range ov.NumField() {
+		if !reflect.DeepEqual(ov.Field(i).Interface(), nv.Field(i).Interface()) {
+			name, _, _ := strings.Cut(ov.Type().Field(i).Tag.Get("json"), ",")
+			changed = append(changed, name)
+		}
+	}
+	return changed
+}

@@ -1,0 +1,275 @@
+package sponsorship
+
+import (
+	"errors"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
+)
+
+const today = "2026-11-25"
+
+func conferenceInput() RequestInput {
+	return RequestInput{
+		Kind:      KindConference,
+		Title:     "Sponsor the compiler track at Linux Plumbers",
+		Summary:   "A silver sponsorship for the toolchains microconference.",
+		Applicant: Applicant{Name: "Ada Lovelace", Email: "ada@example.org", Organization: "Plumbers Conference e.V."},
+		Amount:    money.Amount{Currency: "EUR", Value: "5000.00"},
+		Conference: &Conference{
+			EventName: "Linux Plumbers Conference 2027", EventURL: "https://lpc.events/",
+			StartDate: "2027-09-01", EndDate: "2027-09-03", Location: "Prague, CZ", Tier: "silver",
+		},
+	}
+}
+
+func travelInput() RequestInput {
+	return RequestInput{
+		Kind:      KindTravel,
+		Title:     "Travel to present GCC's new register allocator",
+		Summary:   "Airfare and three nights of lodging for an accepted talk.",
+		Applicant: Applicant{Name: "Grace Hopper", Email: "grace@example.com", Organization: "Independent"},
+		Amount:    money.Amount{Currency: "USD", Value: "1850.50"},
+		BudgetItems: []BudgetItemInput{
+			{Description: "Airfare", Amount: money.Amount{Currency: "USD", Value: "1200.50"}},
+			{Description: "Lodging", Amount: money.Amount{Currency: "USD", Value: "650"}},
+		},
+		Travel: &Travel{
+			Traveller: "Grace Hopper", EventName: "FOSDEM 2027", EventURL: "https://fosdem.org/2027/",
+			StartDate: "2027-02-06", EndDate: "2027-02-07", TalkTitle: "Allocating registers in linear time",
+			Origin: "Boston, US", DepartureDate: "2027-02-05", ReturnDate: "2027-02-08",
+		},
+	}
+}
+
+func projectInput() RequestInput {
+	return RequestInput{
+		Kind:      KindProject,
+		Title:     "A RISC-V vector backend for the Cranelift code generator",
+		Summary:   "Three milestones of work on vector instruction selection.",
+		Applicant: Applicant{Name: "Linus Example", Email: "linus@example.net", Organization: "Example Labs GmbH"},
+		Amount:    money.Amount{Currency: "EUR", Value: "30000"},
+		Project: &ProjectInput{
+			Name: "Cranelift RVV", RepositoryURL: "https://github.com/example/cranelift-rvv", Licence: "Apache-2.0 WITH LLVM-exception",
+			Milestones: []MilestoneInput{
+				{Title: "Design", DueDate: "2027-01-31", Amount: money.Amount{Currency: "EUR", Value: "10000"}},
+				{Title: "Integer vectors", DueDate: "2027-04-30", Amount: money.Amount{Currency: "EUR", Value: "10000.00"}},
+				{Title: "Floating point", DueDate: "2027-06-30", Amount: money.Amount{Currency: "EUR", Value: "10000"}},
+			},
+		},
+	}
+}
+
+func TestValidateAcceptsEachKind(t *testing.T) {
+	for _, in := range []RequestInput{conferenceInput(), travelInput(), projectInput()} {
+		c, err := Validate(in, DefaultRules, today)
+		if err != nil {
+			t.Fatalf("%s: unexpected error %v", in.Kind, err)
+		}
+		if c.Kind != in.Kind {
+			t.Errorf("kind = %s, want %s", c.Kind, in.Kind)
+		}
+	}
+	c, _ := Validate(projectInput(), DefaultRules, today)
+	if c.Amount != (money.Money{Currency: "EUR", Minor: 3_000_000}) || c.Project.Milestones[1].Amount.Minor != 1_000_000 {
+		t.Errorf("amounts not held in minor units: %+v", c.Amount)
+	}
+	if got := c.Input().Amount.Value; got != "30000.00" {
+		t.Errorf("canonical amount = %q, want 30000.00", got)
+	}
+}
+
+// codes returns "field=code" for every field error, sorted, so tests compare the whole set.
+func codes(t *testing.T, err error) []string {
+	t.Helper()
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("error = %v, want *ValidationError", err)
+	}
+	var out []string
+	for _, fe := range ve.Errors {
+		if fe.Message == "" {
+			t.Errorf("field %s has no message", fe.Field)
+		}
+		out = append(out, fe.Field+"="+fe.Code)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestValidateReportsEveryFieldError(t *testing.T) {
+	tests := []struct {
+		name string
+		in   func() RequestInput
+		want []string
+	}{
+		{"empty input", func() RequestInput { return RequestInput{} }, []string{
+			"amount.currency=required", "amount.value=required", "applicant.email=required", "applicant.name=required",
+			"applicant.organization=required", "kind=required", "summary=required", "title=required"}},
+		{"unknown kind and stray details", func() RequestInput {
+			in := conferenceInput()
+			in.Kind = "party"
+			return in
+		}, []string{"conference=not_allowed", "kind=unknown_value"}},
+		{"details missing for kind", func() RequestInput {
+			in := conferenceInput()
+			in.Conference = nil
+			return in
+		}, []string{"conference=required"}},
+		{"details of another kind", func() RequestInput {
+			in := conferenceInput()
+			in.Travel = travelInput().Travel
+			return in
+		}, []string{"travel=not_allowed"}},
+		{"bad conference fields at once", func() RequestInput {
+			in := conferenceInput()
+			in.Applicant.Email = "ada at example"
+			in.Title = "Hi"
+			in.Conference.EventURL = "javascript:alert(1)"
+			in.Conference.StartDate = "2027-09-05"
+			in.Conference.EndDate = "2027-09-03"
+			in.Conference.Tier = strings.Repeat("x", 51)
+			return in
+		}, []string{"applicant.email=invalid_email", "conference.endDate=date_order", "conference.eventUrl=invalid_url",
+			"conference.tier=too_long", "title=too_short"}},
+		{"past event and bad date", func() RequestInput {
+			in := conferenceInput()
+			in.Conference.StartDate = "2026-01-01"
+			in.Conference.EndDate = "2026-01-02"
+			in.Conference.Location = "  "
+			return in
+		}, []string{"conference.endDate=in_past", "conference.location=required"}},
+		{"unparseable date", func() RequestInput {
+			in := conferenceInput()
+			in.Conference.StartDate = "2027-02-30"
+			return in
+		}, []string{"conference.startDate=invalid_date"}},
+		{"url with credentials and ftp", func() RequestInput {
+			in := travelInput()
+			in.Travel.EventURL = "https://user:pw@fosdem.org/"
+			in.Travel.TalkURL = "ftp://fosdem.org/talk"
+			return in
+		}, []string{"travel.eventUrl=invalid_url", "travel.talkUrl=invalid_url"}},
+		{"email with display name", func() RequestInput {
+			in := travelInput()
+			in.Applicant.Email = "Grace <grace@example.com>"
+			return in
+		}, []string{"applicant.email=invalid_email"}},
+		{"travel dates out of order", func() RequestInput {
+			in := travelInput()
+			in.Travel.DepartureDate = "2027-02-09"
+			in.Travel.ReturnDate = "2027-02-04"
+			return in
+		}, []string{"travel.departureDate=date_order", "travel.returnDate=date_order"}},
+		{"unknown currency and bad value", func() RequestInput {
+			in := conferenceInput()
+			in.Amount = money.Amount{Currency: "EURO", Value: "1,000"}
+			return in
+		}, []string{"amount.currency=unknown_currency", "amount.value=invalid_amount"}},
+		{"too many decimals", func() RequestInput {
+			in := conferenceInput()
+			in.Amount = money.Amount{Currency: "JPY", Value: "1000.50"}
+			return in
+		}, []string{"amount.value=invalid_amount"}},
+		{"zero amount", func() RequestInput {
+			in := conferenceInput()
+			in.Amount.Value = "0.00"
+			return in
+		}, []string{"amount.value=not_positive"}},
+		{"negative amount", func() RequestInput {
+			in := conferenceInput()
+			in.Amount.Value = "-5"
+			return in
+		}, []string{"amount.value=not_positive"}},
+		{"above ceiling", func() RequestInput {
+			in := conferenceInput()
+			in.Amount.Value = "250000.01"
+			return in
+		}, []string{"amount.value=above_ceiling"}},
+		{"budget items do not add up", func() RequestInput {
+			in := travelInput()
+			in.BudgetItems[1].Amount.Value = "600"
+			return in
+		}, []string{"budgetItems=sum_mismatch"}},
+		{"budget item in another currency", func() RequestInput {
+			in := travelInput()
+			in.BudgetItems[0].Amount.Currency = "EUR"
+			in.BudgetItems[1].Description = ""
+			return in
+		}, []string{"budgetItems[0].amount.currency=currency_mismatch", "budgetItems[1].description=required"}},
+		{"milestones do not add up and are out of order", func() RequestInput {
+			in := projectInput()
+			in.Project.Milestones[2].Amount.Value = "9999.99"
+			in.Project.Milestones[1].DueDate = "2027-07-01"
+			in.Project.Licence = "Proprietary"
+			return in
+		}, []string{"project.licence=unknown_value", "project.milestones=sum_mismatch", "project.milestones[2].dueDate=date_order"}},
+		{"no milestones", func() RequestInput {
+			in := projectInput()
+			in.Project.Milestones = nil
+			in.Project.RepositoryURL = ""
+			return in
+		}, []string{"project.milestones=required", "project.repositoryUrl=required"}},
+		{"control characters", func() RequestInput {
+			in := projectInput()
+			in.Title = "Backend\x00 work for Cranelift"
+			in.Summary = "Line one\nline two\tand a tab, which is fine."
+			return in
+		}, []string{"title=invalid_format"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Validate(tt.in(), DefaultRules, today)
+			if diff := cmp.Diff(tt.want, codes(t, err)); diff != "" {
+				t.Errorf("field errors (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCeilingIsConfigurablePerCurrency(t *testing.T) {
+	rules := Rules{CeilingMajor: 1000, CeilingByCurrency: map[string]int64{"JPY": 150000}}
+	in := conferenceInput()
+	in.Amount = money.Amount{Currency: "EUR", Value: "1000.01"}
+	if _, err := Validate(in, rules, today); !strings.Contains(err.Error(), "above_ceiling") {
+		t.Errorf("EUR above ceiling: %v", err)
+	}
+	in.Amount = money.Amount{Currency: "JPY", Value: "150000"}
+	if _, err := Validate(in, rules, today); err != nil {
+		t.Errorf("JPY at its own ceiling: %v", err)
+	}
+}
+
+func TestValidateTrims(t *testing.T) {
+	in := conferenceInput()
+	in.Title = "  Sponsor the compiler track  "
+	c, err := Validate(in, DefaultRules, today)
+	if err != nil || c.Title != "Sponsor the compiler track" {
+		t.Errorf("title = %q, %v", c.Title, err)
+	}
+}
+
+// FuzzValidate feeds arbitrary text into every field of a request: validation must
+// never panic, and whatever it accepts must validate again unchanged.
+func FuzzValidate(f *testing.F) {
+	f.Add("conference", "Title of a request", "ada@example.org", "EUR", "10.00", "2027-01-01", "2027-01-02", "https://x.org")
+	f.Add("project", "\x00", "a@b", "JPY", "1.5", "2027-02-30", "", "javascript:x")
+	f.Add("travel", "Travel", "x@y.z", "KWD", "-1.234", "2027-13-01", "2027-01-01", "http://[::1]:80/")
+	f.Fuzz(func(t *testing.T, kind, text, email, currency, value, start, end, link string) {
+		in := RequestInput{
+			Kind: Kind(kind), Title: text, Summary: text + text + text + text, Applicant: Applicant{Name: text, Email: email, Organization: text},
+			Amount:     money.Amount{Currency: currency, Value: value},
+			Conference: &Conference{EventName: text, EventURL: link, StartDate: start, EndDate: end, Location: text, Tier: "gold"},
+		}
+		c, err := Validate(in, DefaultRules, today)
+		if err != nil {
+			return
+		}
+		if _, err := Validate(c.Input(), DefaultRules, today); err != nil {
+			t.Fatalf("accepted content fails validation again: %v", err)
+		}
+	})
+}
