@@ -1,0 +1,228 @@
+package dynamostore
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// Key and index attribute names, as template.yaml defines them.
+const (
+	attrPK     = "PK"
+	attrSK     = "SK"
+	attrGSI1PK = "GSI1PK"
+	attrGSI1SK = "GSI1SK"
+	attrGSI2PK = "GSI2PK"
+	attrGSI2SK = "GSI2SK"
+	attrGSI3PK = "GSI3PK"
+	attrGSI3SK = "GSI3SK"
+	// AttrExpiresAt is the table's TTL attribute (epoch seconds).
+	AttrExpiresAt = "expiresAt"
+)
+
+// Index names, as template.yaml defines them.
+const (
+	IndexByStatus    = "GSI1"
+	IndexByPeriod    = "GSI2"
+	IndexByApplicant = "GSI3"
+)
+
+const (
+	skRequest     = "REQUEST"
+	skIdempotency = "IDEM"
+	eventPrefix   = "EVENT#"
+	timeLayout    = "2006-01-02T15:04:05.000000Z"
+)
+
+func requestPK(id string) string           { return "REQ#" + id }
+func idempotencyPK(hash string) string     { return "IDEM#" + hash }
+func eventSK(version int) string           { return fmt.Sprintf("%s%010d", eventPrefix, version) }
+func stamp(t time.Time) string             { return t.UTC().Format(timeLayout) }
+func statusPK(s sponsorship.Status) string { return "STATUS#" + string(s) }
+
+func parseStamp(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, _ := time.Parse(timeLayout, s)
+	return t
+}
+
+// requestRecord is the stored shape of a request.
+type requestRecord struct {
+	PK, SK         string
+	GSI1PK, GSI1SK string
+	GSI2PK, GSI2SK string
+	GSI3PK, GSI3SK string
+	Entity         string `json:"entity"`
+
+	ID          string                  `json:"id"`
+	Reference   string                  `json:"reference"`
+	Status      string                  `json:"status"`
+	Version     int                     `json:"version"`
+	FiscalYear  int                     `json:"fiscalYear"`
+	Kind        string                  `json:"kind"`
+	Title       string                  `json:"title"`
+	Summary     string                  `json:"summary"`
+	Applicant   sponsorship.Applicant   `json:"applicant"`
+	Currency    string                  `json:"currency"`
+	AmountMinor int64                   `json:"amountMinor"`
+	BudgetItems []lineRecord            `json:"budgetItems,omitempty"`
+	Conference  *sponsorship.Conference `json:"conference,omitempty"`
+	Travel      *sponsorship.Travel     `json:"travel,omitempty"`
+	Project     *projectRecord          `json:"project,omitempty"`
+
+	TokenHash     string `json:"tokenHash"`
+	SubmittedAt   string `json:"submittedAt"`
+	UpdatedAt     string `json:"updatedAt"`
+	DecidedAt     string `json:"decidedAt,omitempty"`
+	ApprovedMinor *int64 `json:"approvedMinor,omitempty"`
+}
+
+// lineRecord is a budget item or milestone: amounts are in the request's currency.
+type lineRecord struct {
+	Description string `json:"description,omitempty"`
+	Title       string `json:"title,omitempty"`
+	DueDate     string `json:"dueDate,omitempty"`
+	AmountMinor int64  `json:"amountMinor"`
+}
+
+type projectRecord struct {
+	Name          string       `json:"name"`
+	RepositoryURL string       `json:"repositoryUrl"`
+	Licence       string       `json:"licence"`
+	Milestones    []lineRecord `json:"milestones"`
+}
+
+func toRequestRecord(r *sponsorship.Request) requestRecord {
+	submitted := stamp(r.SubmittedAt)
+	rec := requestRecord{
+		PK: requestPK(r.ID), SK: skRequest,
+		GSI1PK: statusPK(r.Status), GSI1SK: submitted + "#" + r.ID,
+		GSI2PK: fmt.Sprintf("FY#%d", r.FiscalYear), GSI2SK: submitted + "#" + r.ID,
+		GSI3PK: "EMAIL#" + strings.ToLower(r.Applicant.Email), GSI3SK: submitted + "#" + r.ID,
+		Entity: "request",
+
+		ID: r.ID, Reference: r.Reference, Status: string(r.Status), Version: r.Version,
+		FiscalYear: r.FiscalYear, Kind: string(r.Kind), Title: r.Title, Summary: r.Summary,
+		Applicant: r.Applicant, Currency: r.Amount.Currency, AmountMinor: r.Amount.Minor,
+		Conference: r.Conference, Travel: r.Travel,
+		TokenHash: r.TokenHash, SubmittedAt: submitted, UpdatedAt: stamp(r.UpdatedAt),
+	}
+	for _, b := range r.BudgetItems {
+		rec.BudgetItems = append(rec.BudgetItems, lineRecord{Description: b.Description, AmountMinor: b.Amount.Minor})
+	}
+	if p := r.Project; p != nil {
+		pr := &projectRecord{Name: p.Name, RepositoryURL: p.RepositoryURL, Licence: p.Licence}
+		for _, m := range p.Milestones {
+			pr.Milestones = append(pr.Milestones, lineRecord{Title: m.Title, DueDate: m.DueDate, AmountMinor: m.Amount.Minor})
+		}
+		rec.Project = pr
+	}
+	if !r.DecidedAt.IsZero() {
+		rec.DecidedAt = stamp(r.DecidedAt)
+	}
+	if r.Approved != nil {
+		v := r.Approved.Minor
+		rec.ApprovedMinor = &v
+	}
+	return rec
+}
+
+func (rec requestRecord) request() *sponsorship.Request {
+	m := func(minor int64) money.Money { return money.Money{Currency: rec.Currency, Minor: minor} }
+	r := &sponsorship.Request{
+		ID: rec.ID, Reference: rec.Reference, Status: sponsorship.Status(rec.Status), Version: rec.Version,
+		FiscalYear: rec.FiscalYear,
+		Content: sponsorship.Content{
+			Kind: sponsorship.Kind(rec.Kind), Title: rec.Title, Summary: rec.Summary, Applicant: rec.Applicant,
+			Amount: m(rec.AmountMinor), Conference: rec.Conference, Travel: rec.Travel,
+		},
+		TokenHash: rec.TokenHash, SubmittedAt: parseStamp(rec.SubmittedAt), UpdatedAt: parseStamp(rec.UpdatedAt),
+		DecidedAt: parseStamp(rec.DecidedAt),
+	}
+	for _, b := range rec.BudgetItems {
+		r.BudgetItems = append(r.BudgetItems, sponsorship.BudgetItem{Description: b.Description, Amount: m(b.AmountMinor)})
+	}
+	if p := rec.Project; p != nil {
+		pr := &sponsorship.Project{Name: p.Name, RepositoryURL: p.RepositoryURL, Licence: p.Licence}
+		for _, ms := range p.Milestones {
+			pr.Milestones = append(pr.Milestones, sponsorship.Milestone{Title: ms.Title, DueDate: ms.DueDate, Amount: m(ms.AmountMinor)})
+		}
+		r.Project = pr
+	}
+	if rec.ApprovedMinor != nil {
+		a := m(*rec.ApprovedMinor)
+		r.Approved = &a
+	}
+	return r
+}
+
+// eventRecord is the stored shape of an audit event. Items whose SK begins with EVENT#
+// are what the notification function's stream filter selects.
+type eventRecord struct {
+	PK, SK         string
+	GSI2PK, GSI2SK string
+	Entity         string `json:"entity"`
+
+	RequestID  string            `json:"requestId"`
+	Version    int               `json:"version"`
+	Type       string            `json:"type"`
+	Actor      sponsorship.Actor `json:"actor"`
+	At         string            `json:"at"`
+	FromStatus string            `json:"fromStatus,omitempty"`
+	ToStatus   string            `json:"toStatus,omitempty"`
+	Message    string            `json:"message,omitempty"`
+	Changed    []string          `json:"changed,omitempty"`
+	Internal   bool              `json:"internal,omitempty"`
+}
+
+func toEventRecord(ev sponsorship.AuditEvent) eventRecord {
+	at := stamp(ev.At)
+	return eventRecord{
+		PK: requestPK(ev.RequestID), SK: eventSK(ev.Version),
+		GSI2PK: "AUDIT#" + ev.At.UTC().Format("2006-01"), GSI2SK: fmt.Sprintf("%s#%s#%010d", at, ev.RequestID, ev.Version),
+		Entity:    "event",
+		RequestID: ev.RequestID, Version: ev.Version, Type: string(ev.Type), Actor: ev.Actor, At: at,
+		FromStatus: string(ev.FromStatus), ToStatus: string(ev.ToStatus), Message: ev.Message,
+		Changed: ev.Changed, Internal: ev.Internal,
+	}
+}
+
+func (rec eventRecord) event() sponsorship.AuditEvent {
+	return sponsorship.AuditEvent{
+		RequestID: rec.RequestID, Version: rec.Version, Type: sponsorship.EventType(rec.Type), Actor: rec.Actor,
+		At: parseStamp(rec.At), FromStatus: sponsorship.Status(rec.FromStatus), ToStatus: sponsorship.Status(rec.ToStatus),
+		Message: rec.Message, Changed: rec.Changed, Internal: rec.Internal,
+	}
+}
+
+// idempotencyRecord is the stored shape of a remembered Idempotency-Key.
+type idempotencyRecord struct {
+	PK, SK      string
+	Entity      string `json:"entity"`
+	Fingerprint string `json:"fingerprint"`
+	RequestID   string `json:"requestId"`
+	Reference   string `json:"reference"`
+	SubmittedAt string `json:"submittedAt"`
+	Salt        []byte `json:"salt"`
+	ExpiresAt   int64  `json:"expiresAt"`
+}
+
+func toIdempotencyRecord(r *sponsorship.IdempotencyRecord) idempotencyRecord {
+	return idempotencyRecord{
+		PK: idempotencyPK(r.KeyHash), SK: skIdempotency, Entity: "idempotency",
+		Fingerprint: r.Fingerprint, RequestID: r.RequestID, Reference: r.Reference,
+		SubmittedAt: stamp(r.SubmittedAt), Salt: r.Salt, ExpiresAt: r.ExpiresAt.Unix(),
+	}
+}
+
+func (rec idempotencyRecord) record(keyHash string) *sponsorship.IdempotencyRecord {
+	return &sponsorship.IdempotencyRecord{
+		KeyHash: keyHash, Fingerprint: rec.Fingerprint, RequestID: rec.RequestID, Reference: rec.Reference,
+		SubmittedAt: parseStamp(rec.SubmittedAt), Salt: rec.Salt, ExpiresAt: time.Unix(rec.ExpiresAt, 0).UTC(),
+	}
+}

@@ -1,0 +1,264 @@
+package dynamostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// API is the part of the DynamoDB client the store uses; *dynamodb.Client satisfies it.
+type API interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// Store implements sponsorship.Store on one DynamoDB table.
+type Store struct {
+	db    API
+	table string
+}
+
+var _ sponsorship.Store = (*Store)(nil)
+
+// New returns a Store on the named table.
+func New(db API, table string) *Store {
+	return &Store{db: db, table: table}
+}
+
+func useJSONTags(o *attributevalue.EncoderOptions)  { o.TagKey = "json" }
+func readJSONTags(o *attributevalue.DecoderOptions) { o.TagKey = "json" }
+
+func marshal(v any) (map[string]types.AttributeValue, error) {
+	return attributevalue.MarshalMapWithOptions(v, useJSONTags)
+}
+
+func unmarshal(item map[string]types.AttributeValue, v any) error {
+	return attributevalue.UnmarshalMapWithOptions(item, v, readJSONTags)
+}
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		attrPK: &types.AttributeValueMemberS{Value: pk},
+		attrSK: &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+// CreateRequest writes the request, its first event and the idempotency record in one
+// transaction, each conditional on not existing yet (an expired idempotency record may
+// be overwritten).
+func (s *Store) CreateRequest(ctx context.Context, r *sponsorship.Request, ev sponsorship.AuditEvent, idem *sponsorship.IdempotencyRecord) error {
+	reqItem, err := marshal(toRequestRecord(r))
+	if err != nil {
+		return fmt.Errorf("create %s: marshal request: %w", r.ID, err)
+	}
+	evItem, err := marshal(toEventRecord(ev))
+	if err != nil {
+		return fmt.Errorf("create %s: marshal event: %w", r.ID, err)
+	}
+	items := []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.table, Item: reqItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+		{Put: &types.Put{TableName: &s.table, Item: evItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	}
+	if idem != nil {
+		idemItem, err := marshal(toIdempotencyRecord(idem))
+		if err != nil {
+			return fmt.Errorf("create %s: marshal idempotency record: %w", r.ID, err)
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.table, Item: idemItem,
+			ConditionExpression:       aws.String("attribute_not_exists(PK) OR #exp < :now"),
+			ExpressionAttributeNames:  map[string]string{"#exp": AttrExpiresAt},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: fmt.Sprint(r.SubmittedAt.Unix())}},
+		}})
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return nil
+	}
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) && anyReason(cancelled, "ConditionalCheckFailed") {
+		return fmt.Errorf("create %s: %w", r.ID, sponsorship.ErrDuplicate)
+	}
+	return fmt.Errorf("create %s: %w", r.ID, translate(err))
+}
+
+// GetRequest reads a request with a strongly consistent read.
+func (s *Store) GetRequest(ctx context.Context, id string) (*sponsorship.Request, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: key(requestPK(id), skRequest), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", id, translate(err))
+	}
+	if out.Item == nil {
+		return nil, fmt.Errorf("get %s: %w", id, sponsorship.ErrNotFound)
+	}
+	var rec requestRecord
+	if err := unmarshal(out.Item, &rec); err != nil {
+		return nil, fmt.Errorf("get %s: unmarshal: %w", id, err)
+	}
+	return rec.request(), nil
+}
+
+// GetRequestWithHistory reads the request's partition: the request item and its audit
+// events, in one Query (more pages only for a very long history).
+func (s *Store) GetRequestWithHistory(ctx context.Context, id string) (*sponsorship.Request, []sponsorship.AuditEvent, error) {
+	var (
+		req     *sponsorship.Request
+		history []sponsorship.AuditEvent
+	)
+	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: requestPK(id)}},
+		ConsistentRead:            aws.Bool(true),
+	})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("history of %s: %w", id, translate(err))
+		}
+		for _, item := range page.Items {
+			sk := stringAttr(item, attrSK)
+			switch {
+			case sk == skRequest:
+				var rec requestRecord
+				if err := unmarshal(item, &rec); err != nil {
+					return nil, nil, fmt.Errorf("history of %s: unmarshal request: %w", id, err)
+				}
+				req = rec.request()
+			case strings.HasPrefix(sk, eventPrefix):
+				var rec eventRecord
+				if err := unmarshal(item, &rec); err != nil {
+					return nil, nil, fmt.Errorf("history of %s: unmarshal event %s: %w", id, sk, err)
+				}
+				history = append(history, rec.event())
+			}
+		}
+	}
+	if req == nil {
+		return nil, nil, fmt.Errorf("history of %s: %w", id, sponsorship.ErrNotFound)
+	}
+	return req, history, nil
+}
+
+// UpdateRequest replaces the request item, conditional on the stored version being the
+// one before r.Version, and adds the audit event, in one transaction.
+func (s *Store) UpdateRequest(ctx context.Context, r *sponsorship.Request, ev sponsorship.AuditEvent) error {
+	reqItem, err := marshal(toRequestRecord(r))
+	if err != nil {
+		return fmt.Errorf("update %s: marshal request: %w", r.ID, err)
+	}
+	evItem, err := marshal(toEventRecord(ev))
+	if err != nil {
+		return fmt.Errorf("update %s: marshal event: %w", r.ID, err)
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{
+			TableName: &s.table, Item: reqItem,
+			ConditionExpression:                 aws.String("#v = :prev"),
+			ExpressionAttributeNames:            map[string]string{"#v": "version"},
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":prev": &types.AttributeValueMemberN{Value: fmt.Sprint(r.Version - 1)}},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}},
+		{Put: &types.Put{TableName: &s.table, Item: evItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
+	}})
+	if err == nil {
+		return nil
+	}
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) && anyReason(cancelled, "ConditionalCheckFailed", "TransactionConflict") {
+		return s.conflict(ctx, r.ID, cancelled)
+	}
+	return fmt.Errorf("update %s: %w", r.ID, translate(err))
+}
+
+// conflict builds the ConflictError for a lost race, from the old image the
+// cancellation carries or, failing that, a fresh read.
+func (s *Store) conflict(ctx context.Context, id string, cancelled *types.TransactionCanceledException) error {
+	var current *sponsorship.Request
+	if len(cancelled.CancellationReasons) > 0 && cancelled.CancellationReasons[0].Item != nil {
+		var rec requestRecord
+		if unmarshal(cancelled.CancellationReasons[0].Item, &rec) == nil && rec.ID != "" {
+			current = rec.request()
+		}
+	}
+	if current == nil {
+		var err error
+		if current, err = s.GetRequest(ctx, id); err != nil {
+			return fmt.Errorf("update %s: read after conflict: %w", id, err)
+		}
+	}
+	return &sponsorship.ConflictError{ID: id, CurrentStatus: current.Status, CurrentVersion: current.Version}
+}
+
+// GetIdempotency reads a remembered Idempotency-Key by its hash.
+func (s *Store) GetIdempotency(ctx context.Context, keyHash string) (*sponsorship.IdempotencyRecord, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: key(idempotencyPK(keyHash), skIdempotency), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("idempotency record: %w", translate(err))
+	}
+	if out.Item == nil {
+		return nil, fmt.Errorf("idempotency record: %w", sponsorship.ErrNotFound)
+	}
+	var rec idempotencyRecord
+	if err := unmarshal(out.Item, &rec); err != nil {
+		return nil, fmt.Errorf("idempotency record: unmarshal: %w", err)
+	}
+	return rec.record(keyHash), nil
+}
+
+func stringAttr(item map[string]types.AttributeValue, name string) string {
+	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+func anyReason(e *types.TransactionCanceledException, codes ...string) bool {
+	for _, r := range e.CancellationReasons {
+		for _, c := range codes {
+			if aws.ToString(r.Code) == c {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// throttleCodes are DynamoDB's answers that mean "try again later" once the SDK's own
+// retries are spent.
+var throttleCodes = map[string]bool{
+	"ProvisionedThroughputExceededException": true,
+	"ThrottlingException":                    true,
+	"RequestLimitExceeded":                   true,
+	"InternalServerError":                    true,
+	"ServiceUnavailable":                     true,
+	"LimitExceededException":                 true,
+}
+
+// translate turns driver errors that mean "unavailable" into sponsorship.ErrUnavailable,
+// keeping the original for logs.
+func translate(err error) error {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && throttleCodes[apiErr.ErrorCode()] {
+		return fmt.Errorf("%w: %w", sponsorship.ErrUnavailable, err)
+	}
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) && anyReason(cancelled, "ThrottlingError", "ProvisionedThroughputExceeded") {
+		return fmt.Errorf("%w: %w", sponsorship.ErrUnavailable, err)
+	}
+	return err
+}

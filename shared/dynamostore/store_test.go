@@ -1,0 +1,185 @@
+package dynamostore_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+var t0 = time.Date(2026, 11, 25, 9, 30, 0, 123456000, time.UTC)
+
+func newRequest(id string) (*sponsorship.Request, sponsorship.AuditEvent) {
+	r := &sponsorship.Request{
+		ID: id, Reference: sponsorship.ReferenceFor(id), Status: sponsorship.StatusSubmitted, Version: 1, FiscalYear: 2027,
+		Content: sponsorship.Content{
+			Kind: sponsorship.KindProject, Title: "Cranelift RVV", Summary: "Vector backend work in three parts.",
+			Applicant: sponsorship.Applicant{Name: "Linus", Email: "Linus@Example.net", Organization: "Example Labs"},
+			Amount:    money.Money{Currency: "EUR", Minor: 3_000_000},
+			BudgetItems: []sponsorship.BudgetItem{
+				{Description: "Engineering", Amount: money.Money{Currency: "EUR", Minor: 2_500_000}},
+				{Description: "Hardware", Amount: money.Money{Currency: "EUR", Minor: 500_000}},
+			},
+			Project: &sponsorship.Project{Name: "Cranelift RVV", RepositoryURL: "https://example.net/rvv", Licence: "MIT",
+				Milestones: []sponsorship.Milestone{{Title: "All of it", DueDate: "2027-06-30", Amount: money.Money{Currency: "EUR", Minor: 3_000_000}}}},
+		},
+		TokenHash: sponsorship.HashSecret("token"), SubmittedAt: t0, UpdatedAt: t0,
+	}
+	ev := sponsorship.AuditEvent{RequestID: id, Version: 1, Type: sponsorship.EventSubmitted, At: t0,
+		ToStatus: sponsorship.StatusSubmitted, Actor: sponsorship.Actor{Role: sponsorship.RoleApplicant, Name: "Linus"}}
+	return r, ev
+}
+
+func TestCreateThenReadWithHistory(t *testing.T) {
+	db, table := testenv.Table(t)
+	s := dynamostore.New(db, table)
+	ctx := context.Background()
+	id := sponsorship.NewID(t0)
+	r, ev := newRequest(id)
+	if err := s.CreateRequest(ctx, r, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetRequest(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(r, got); diff != "" {
+		t.Errorf("request read back differs (-stored +read):\n%s", diff)
+	}
+	got, history, err := s.GetRequestWithHistory(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(r, got); diff != "" {
+		t.Errorf("request with history differs:\n%s", diff)
+	}
+	if diff := cmp.Diff([]sponsorship.AuditEvent{ev}, history); diff != "" {
+		t.Errorf("history differs:\n%s", diff)
+	}
+	// The indexes are keyed as the table design says.
+	out, err := db.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(table), IndexName: aws.String(dynamostore.IndexByApplicant),
+		KeyConditionExpression:    aws.String("GSI3PK = :e"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":e": &types.AttributeValueMemberS{Value: "EMAIL#linus@example.net"}},
+	})
+	if err != nil || len(out.Items) != 1 {
+		t.Errorf("by-applicant index: %d items, %v", len(out.Items), err)
+	}
+	out, err = db.Query(ctx, &dynamodb.QueryInput{
+		TableName: aws.String(table), IndexName: aws.String(dynamostore.IndexByPeriod),
+		KeyConditionExpression:    aws.String("GSI2PK = :m"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":m": &types.AttributeValueMemberS{Value: "AUDIT#2026-11"}},
+	})
+	if err != nil || len(out.Items) != 1 {
+		t.Errorf("audit-by-month index: %d items, %v", len(out.Items), err)
+	}
+}
+
+func TestMissingRequestIsNotFound(t *testing.T) {
+	db, table := testenv.Table(t)
+	s := dynamostore.New(db, table)
+	id := sponsorship.NewID(t0)
+	if _, err := s.GetRequest(context.Background(), id); !errors.Is(err, sponsorship.ErrNotFound) {
+		t.Errorf("GetRequest error = %v, want ErrNotFound", err)
+	}
+	if _, _, err := s.GetRequestWithHistory(context.Background(), id); !errors.Is(err, sponsorship.ErrNotFound) {
+		t.Errorf("GetRequestWithHistory error = %v, want ErrNotFound", err)
+	}
+	if _, err := s.GetIdempotency(context.Background(), "nope"); !errors.Is(err, sponsorship.ErrNotFound) {
+		t.Errorf("GetIdempotency error = %v, want ErrNotFound", err)
+	}
+}
+
+func TestIdempotencyKeyIsTakenOnce(t *testing.T) {
+	db, table := testenv.Table(t)
+	s := dynamostore.New(db, table)
+	ctx := context.Background()
+	idem := &sponsorship.IdempotencyRecord{KeyHash: "k", Fingerprint: "f", Salt: []byte{1, 2, 3}, ExpiresAt: t0.Add(time.Hour)}
+
+	first, ev := newRequest(sponsorship.NewID(t0))
+	idem.RequestID, idem.Reference, idem.SubmittedAt = first.ID, first.Reference, first.SubmittedAt
+	if err := s.CreateRequest(ctx, first, ev, idem); err != nil {
+		t.Fatal(err)
+	}
+	second, ev2 := newRequest(sponsorship.NewID(t0))
+	if err := s.CreateRequest(ctx, second, ev2, idem); !errors.Is(err, sponsorship.ErrDuplicate) {
+		t.Fatalf("second create with the same key: %v, want ErrDuplicate", err)
+	}
+	// Nothing of the refused request was written.
+	if _, err := s.GetRequest(ctx, second.ID); !errors.Is(err, sponsorship.ErrNotFound) {
+		t.Errorf("refused request was stored: %v", err)
+	}
+	got, err := s.GetIdempotency(ctx, "k")
+	if err != nil || got.RequestID != first.ID || string(got.Salt) != "\x01\x02\x03" || !got.ExpiresAt.Equal(idem.ExpiresAt.Truncate(time.Second)) {
+		t.Errorf("idempotency record = %+v, %v", got, err)
+	}
+
+	// Once expired, the key may be used again.
+	third, ev3 := newRequest(sponsorship.NewID(t0.Add(2 * time.Hour)))
+	third.SubmittedAt = t0.Add(2 * time.Hour)
+	fresh := *idem
+	fresh.RequestID, fresh.ExpiresAt = third.ID, third.SubmittedAt.Add(time.Hour)
+	if err := s.CreateRequest(ctx, third, ev3, &fresh); err != nil {
+		t.Errorf("reusing an expired key: %v", err)
+	}
+}
+
+func TestUpdateIsConditionalOnVersion(t *testing.T) {
+	db, table := testenv.Table(t)
+	s := dynamostore.New(db, table)
+	ctx := context.Background()
+	r, ev := newRequest(sponsorship.NewID(t0))
+	if err := s.CreateRequest(ctx, r, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Ten writers all read version 1 and try to write version 2: exactly one wins, the
+	// others get a ConflictError that names the current version.
+	var wg sync.WaitGroup
+	results := make([]error, 10)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			next := *r
+			next.Version, next.Status = 2, sponsorship.StatusWithdrawn
+			results[i] = s.UpdateRequest(ctx, &next, sponsorship.AuditEvent{RequestID: r.ID, Version: 2, Type: sponsorship.EventWithdrawn, At: t0,
+				Actor: sponsorship.Actor{Role: sponsorship.RoleApplicant}, FromStatus: sponsorship.StatusSubmitted, ToStatus: sponsorship.StatusWithdrawn})
+		}()
+	}
+	wg.Wait()
+	wins := 0
+	for _, err := range results {
+		var conflict *sponsorship.ConflictError
+		switch {
+		case err == nil:
+			wins++
+		case errors.As(err, &conflict):
+			if conflict.CurrentVersion != 2 || conflict.CurrentStatus != sponsorship.StatusWithdrawn {
+				t.Errorf("conflict carries %+v, want version 2 withdrawn", conflict)
+			}
+		default:
+			t.Errorf("unexpected error %v", err)
+		}
+	}
+	if wins != 1 {
+		t.Errorf("%d writers won, want exactly 1", wins)
+	}
+	_, history, err := s.GetRequestWithHistory(ctx, r.ID)
+	if err != nil || len(history) != 2 || history[1].Version != 2 {
+		t.Errorf("history = %+v, %v; want events for versions 1 and 2", history, err)
+	}
+}
