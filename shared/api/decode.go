@@ -1,0 +1,177 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"reflect"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// MaxBodyBytes is the largest request body the API reads: 64 KiB is far more than any
+// request needs, and small enough that nobody can make a function hold much memory.
+const MaxBodyBytes = 64 << 10
+
+// decodeJSON reads a JSON object into dst (a pointer to a struct) strictly: the body
+// must be application/json, at most MaxBodyBytes, valid UTF-8 and valid JSON, with no
+// field dst does not have and no value of the wrong type. Every unknown field and wrong
+// type is reported at once. An empty body is allowed only when optional is true.
+func decodeJSON(r *http.Request, dst any, optional bool) error {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return newHTTPError(http.StatusRequestEntityTooLarge, "too-large", "Body too large",
+			fmt.Sprintf("Request bodies are limited to %d bytes.", MaxBodyBytes))
+	}
+	if err != nil {
+		return malformed("The request body could not be read.")
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		if optional {
+			return nil
+		}
+		return malformed("The request body is empty; send a JSON object.")
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return newHTTPError(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+			"Send the body as JSON with Content-Type: application/json.")
+	}
+	if !utf8.Valid(body) {
+		return malformed("The request body is not valid UTF-8.")
+	}
+	var generic any
+	if err := json.Unmarshal(body, &generic); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return malformed(fmt.Sprintf("The body is not valid JSON (at byte %d).", syntax.Offset))
+		}
+		return malformed("The body is not valid JSON.")
+	}
+	var fields []sponsorship.FieldError
+	checkShape(generic, reflect.TypeOf(dst).Elem(), "", &fields)
+	if len(fields) > 0 {
+		e := newHTTPError(http.StatusBadRequest, "malformed", "Malformed request",
+			"The body does not have the expected shape; each problem is listed in errors.")
+		e.fields = fields
+		return e
+	}
+	if err := json.Unmarshal(body, dst); err != nil {
+		return malformed("The body does not have the expected shape.")
+	}
+	return nil
+}
+
+func malformed(detail string) error {
+	e := newHTTPError(http.StatusBadRequest, "malformed", "Malformed request", detail)
+	e.fields = []sponsorship.FieldError{{Field: "body", Code: sponsorship.CodeMalformed, Message: detail}}
+	return e
+}
+
+// checkShape compares a decoded JSON value with the Go type it will fill, recording an
+// unknown_field error for each key the type lacks (matched exactly, not in the
+// case-insensitive way encoding/json matches) and a wrong_type error for each value of
+// the wrong JSON type. null is accepted anywhere and means "absent".
+func checkShape(v any, t reflect.Type, path string, out *[]sponsorship.FieldError) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if v == nil {
+		return
+	}
+	wrong := func(want string) {
+		*out = append(*out, sponsorship.FieldError{Field: fieldName(path), Code: sponsorship.CodeWrongType, Message: "Expected " + want + "."})
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			wrong("an object")
+			return
+		}
+		fields := jsonFields(t)
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			ft, ok := fields[k]
+			if !ok {
+				*out = append(*out, sponsorship.FieldError{Field: join(path, k), Code: sponsorship.CodeUnknownField,
+					Message: "This field is not part of the request; check its spelling or remove it."})
+				continue
+			}
+			checkShape(obj[k], ft, join(path, k), out)
+		}
+	case reflect.Slice:
+		arr, ok := v.([]any)
+		if !ok {
+			wrong("a list")
+			return
+		}
+		for i, e := range arr {
+			checkShape(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), out)
+		}
+	case reflect.String:
+		if _, ok := v.(string); !ok {
+			wrong(`a string, such as "1500.00" for amounts and "2027-09-01" for dates`)
+		}
+	case reflect.Bool:
+		if _, ok := v.(bool); !ok {
+			wrong("true or false")
+		}
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		f, ok := v.(float64)
+		if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+			wrong("a whole number")
+		}
+	}
+}
+
+func fieldName(path string) string {
+	if path == "" {
+		return "body"
+	}
+	return path
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// jsonFields maps a struct's JSON names to field types, following embedded structs.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if f.Anonymous && name == "" {
+			for k, v := range jsonFields(f.Type) {
+				out[k] = v
+			}
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
+}

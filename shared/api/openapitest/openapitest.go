@@ -1,0 +1,125 @@
+// Package openapitest checks HTTP responses against the API's OpenAPI document. Tests
+// wrap the handler under test with Checker.Wrap, so every response any test provokes is
+// held to the document: its status must be listed for the route, its headers and body
+// must match the schema. Only tests import this package; no function ships it.
+package openapitest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
+)
+
+// Checker validates responses against the embedded OpenAPI document.
+type Checker struct {
+	router routers.Router
+
+	mu      sync.Mutex
+	checked map[string]int // "METHOD /path/template status" -> count, for coverage reports
+}
+
+var (
+	loadOnce sync.Once
+	loaded   routers.Router
+	loadErr  error
+)
+
+// New loads and validates the OpenAPI document; an invalid document fails the test.
+func New(t testing.TB) *Checker {
+	t.Helper()
+	loadOnce.Do(func() {
+		loader := openapi3.NewLoader()
+		doc, err := loader.LoadFromData(api.OpenAPIDocument)
+		if err != nil {
+			loadErr = err
+			return
+		}
+		loaded, loadErr = legacy.NewRouter(doc) // validates the document too
+	})
+	if loadErr != nil {
+		t.Fatalf("OpenAPI document: %v", loadErr)
+	}
+	return &Checker{router: loaded, checked: map[string]int{}}
+}
+
+// Wrap returns a handler that serves h and then checks the response against the
+// document, reporting any mismatch as a test error. Requests to paths the document does
+// not describe must get a problem document, nothing else.
+func (c *Checker) Wrap(t testing.TB, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		c.Check(t, r, rec.Code, rec.Header(), rec.Body.Bytes())
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	})
+}
+
+// Check validates one response to req.
+func (c *Checker) Check(t testing.TB, req *http.Request, status int, header http.Header, body []byte) {
+	t.Helper()
+	route, params, err := c.router.FindRoute(req)
+	if err != nil {
+		// Not a documented operation: only a problem document may answer it.
+		if ct := header.Get("Content-Type"); status < 400 || ct != "application/problem+json" {
+			t.Errorf("%s %s is not in the OpenAPI document but answered %d %s", req.Method, req.URL.Path, status, ct)
+		}
+		return
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+		},
+		Status: status,
+		Header: header,
+		Body:   io.NopCloser(bytes.NewReader(body)),
+		Options: &openapi3filter.Options{
+			IncludeResponseStatus: true,
+			MultiError:            true,
+		},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("response to %s %s (status %d) does not match the OpenAPI document: %v\nbody: %s",
+			req.Method, req.URL.Path, status, err, truncate(body))
+	}
+	c.mu.Lock()
+	c.checked[req.Method+" "+route.Path+" "+http.StatusText(status)]++
+	c.mu.Unlock()
+}
+
+// Checked lists what was checked: "METHOD /path status-text" keys with counts.
+func (c *Checker) Checked() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.checked))
+	for k, v := range c.checked {
+		out[k] = v
+	}
+	return out
+}
+
+func truncate(b []byte) string {
+	s := string(b)
+	if len(s) > 600 {
+		s = s[:600] + "..."
+	}
+	return strings.TrimSpace(s)
+}

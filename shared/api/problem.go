@@ -1,0 +1,133 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// Problem is an RFC 9457 problem document, with the extensions this API adds: the
+// request id to quote to support, every field error, and for conflicts the request's
+// current state.
+type Problem struct {
+	Type           string                   `json:"type"`
+	Title          string                   `json:"title"`
+	Status         int                      `json:"status"`
+	Detail         string                   `json:"detail,omitempty"`
+	Instance       string                   `json:"instance,omitempty"`
+	RequestID      string                   `json:"requestId,omitempty"`
+	Errors         []sponsorship.FieldError `json:"errors,omitempty"`
+	CurrentStatus  sponsorship.Status       `json:"currentStatus,omitempty"`
+	CurrentVersion int                      `json:"currentVersion,omitempty"`
+}
+
+// problemTypeBase prefixes each problem's type; the OpenAPI document lists them all.
+const problemTypeBase = "https://sponsorship-tracker.dev/problems/"
+
+// httpError is an error the API answers as it is: a status, a problem type, and what to
+// tell the caller.
+type httpError struct {
+	status  int
+	kind    string
+	title   string
+	detail  string
+	fields  []sponsorship.FieldError
+	header  http.Header
+	current sponsorship.Status // for conflicts: where the request stands now
+	version int
+}
+
+func (e *httpError) Error() string { return e.title + ": " + e.detail }
+
+func newHTTPError(status int, kind, title, detail string) *httpError {
+	return &httpError{status: status, kind: kind, title: title, detail: detail}
+}
+
+// errInternal is what every unexpected failure becomes on the wire.
+var errInternal = newHTTPError(http.StatusInternalServerError, "internal", "Internal error",
+	"Something went wrong on our side. Quote the requestId if you contact us.")
+
+// classify maps an error to what the caller sees: this is the one table from error to
+// HTTP status. Anything it does not recognise is internal, and its text never leaves
+// the server.
+func classify(err error) *httpError {
+	var (
+		he         *httpError
+		validation *sponsorship.ValidationError
+		conflict   *sponsorship.ConflictError
+		transition *sponsorship.TransitionError
+	)
+	switch {
+	case errors.As(err, &he):
+		return he
+	case errors.As(err, &validation):
+		e := newHTTPError(http.StatusUnprocessableEntity, "validation", "Invalid request",
+			"Some fields need attention; each is listed in errors.")
+		e.fields = validation.Errors
+		return e
+	case errors.Is(err, sponsorship.ErrNotFound):
+		return newHTTPError(http.StatusNotFound, "not-found", "Not found", "There is no such request, or this token does not open it.")
+	case errors.Is(err, sponsorship.ErrUnauthenticated):
+		e := newHTTPError(http.StatusUnauthorized, "unauthenticated", "Credentials required",
+			"Send the applicant token you received at submission as: Authorization: Bearer <token>.")
+		e.header = http.Header{"Www-Authenticate": {`Bearer realm="applicant"`}}
+		return e
+	case errors.As(err, &conflict):
+		e := newHTTPError(http.StatusConflict, "conflict", "Changed meanwhile",
+			"The request changed while this change was being made. Read it again and retry.")
+		e.current, e.version = conflict.CurrentStatus, conflict.CurrentVersion
+		return e
+	case errors.As(err, &transition):
+		e := newHTTPError(http.StatusConflict, "invalid-transition", "Not allowed in this status",
+			"A request that is "+string(transition.From)+" cannot become "+string(transition.To)+" this way.")
+		e.current = transition.From
+		return e
+	case errors.Is(err, sponsorship.ErrIdempotencyKeyReused):
+		return newHTTPError(http.StatusUnprocessableEntity, "idempotency-key-reused", "Idempotency-Key reused",
+			"This Idempotency-Key was already used with a different request body. Use a new key for a new request.")
+	case errors.Is(err, sponsorship.ErrUnavailable):
+		e := newHTTPError(http.StatusServiceUnavailable, "unavailable", "Temporarily unavailable",
+			"The service is busy. Nothing was changed; retry after the time in Retry-After.")
+		e.header = http.Header{"Retry-After": {"1"}}
+		return e
+	case errors.Is(err, context.DeadlineExceeded):
+		return newHTTPError(http.StatusGatewayTimeout, "timeout", "Timed out", "The request took too long. Read before retrying a change.")
+	}
+	return errInternal
+}
+
+// writeProblem answers with the problem document for err, logging internal failures
+// with their real cause.
+func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
+	e := classify(err)
+	log := loggerFrom(r.Context())
+	if e.status >= 500 {
+		log.Error("request failed", "status", e.status, "error", err.Error())
+	} else {
+		log.Info("request refused", "status", e.status, "problem", e.kind)
+	}
+	p := Problem{
+		Type: problemTypeBase + e.kind, Title: e.title, Status: e.status, Detail: e.detail,
+		Instance: r.URL.Path, RequestID: requestIDFrom(r.Context()), Errors: e.fields,
+		CurrentStatus: e.current, CurrentVersion: e.version,
+	}
+	for k, v := range e.header {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(e.status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// writeJSON answers with a JSON body.
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(body); err != nil {
+		slog.Error("encode response", "error", err.Error())
+	}
+}

@@ -1,0 +1,97 @@
+// Package config reads a function's configuration from its environment, as template.yaml
+// sets it, and reports every missing or malformed variable at once.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// Config is the configuration the API functions share.
+type Config struct {
+	TableName string
+	LogLevel  slog.Level
+	Service   sponsorship.Config
+}
+
+// Environment variable names, as template.yaml sets them.
+const (
+	EnvTableName            = "TABLE_NAME"
+	EnvLogLevel             = "LOG_LEVEL"
+	EnvAmountCeiling        = "AMOUNT_CEILING"
+	EnvAmountCeilingByCurr  = "AMOUNT_CEILING_BY_CURRENCY"
+	EnvFiscalYearStartMonth = "FISCAL_YEAR_START_MONTH"
+	EnvIdempotencyTTLHours  = "IDEMPOTENCY_TTL_HOURS"
+)
+
+// Load reads the configuration through getenv (os.Getenv in production). Optional
+// variables fall back to the domain's defaults.
+func Load(getenv func(string) string) (Config, error) {
+	var errs []error
+	cfg := Config{
+		TableName: getenv(EnvTableName),
+		Service: sponsorship.Config{
+			Rules:          sponsorship.DefaultRules,
+			Calendar:       sponsorship.FiscalCalendar{StartMonth: time.January},
+			IdempotencyTTL: 24 * time.Hour,
+		},
+	}
+	if cfg.TableName == "" {
+		errs = append(errs, fmt.Errorf("%s is required", EnvTableName))
+	}
+	if v := getenv(EnvLogLevel); v != "" {
+		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvLogLevel, err))
+		}
+	}
+	if v := getenv(EnvAmountCeiling); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q is not a positive whole number", EnvAmountCeiling, v))
+		}
+		cfg.Service.Rules.CeilingMajor = n
+	}
+	if v := getenv(EnvAmountCeilingByCurr); v != "" {
+		byCurrency, err := parseCeilings(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvAmountCeilingByCurr, err))
+		}
+		cfg.Service.Rules.CeilingByCurrency = byCurrency
+	}
+	if v := getenv(EnvFiscalYearStartMonth); v != "" {
+		n, err := strconv.Atoi(v)
+		cfg.Service.Calendar.StartMonth = time.Month(n)
+		if err != nil || cfg.Service.Calendar.Validate() != nil {
+			errs = append(errs, fmt.Errorf("%s=%q is not a month number 1-12", EnvFiscalYearStartMonth, v))
+		}
+	}
+	if v := getenv(EnvIdempotencyTTLHours); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%q is not a positive number of hours", EnvIdempotencyTTLHours, v))
+		}
+		cfg.Service.IdempotencyTTL = time.Duration(n) * time.Hour
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// parseCeilings reads "JPY=40000000,KRW=350000000".
+func parseCeilings(s string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, part := range strings.Split(s, ",") {
+		code, units, ok := strings.Cut(strings.TrimSpace(part), "=")
+		n, err := strconv.ParseInt(units, 10, 64)
+		if !ok || err != nil || n <= 0 || !money.KnownCurrency(code) {
+			return nil, fmt.Errorf("%q is not CURRENCY=whole-units", part)
+		}
+		out[code] = n
+	}
+	return out, nil
+}

@@ -1,0 +1,52 @@
+// Package platform holds the few lines every function's main needs: a JSON logger, the
+// AWS SDK configuration, and handing an http.Handler to the Lambda runtime.
+package platform
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+)
+
+// Logger returns the structured JSON logger every function writes to stdout, where
+// Lambda sends it to CloudWatch Logs.
+func Logger(level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+}
+
+// AWS loads the SDK configuration from the environment: the function's role
+// credentials and region on AWS, and AWS_ENDPOINT_URL when the local stack points the
+// SDK at moto.
+func AWS(ctx context.Context) (aws.Config, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// LambdaHandler turns h into a Lambda handler for API Gateway HTTP API events (payload
+// format 2.0). Tests invoke it with the sample events to exercise exactly what runs.
+func LambdaHandler(h http.Handler) lambda.Handler {
+	return lambda.NewHandler(httpadapter.NewV2(h).ProxyWithContext)
+}
+
+// StartHTTP serves h as a Lambda function behind an API Gateway HTTP API. It does not
+// return.
+func StartHTTP(h http.Handler) {
+	lambda.StartHandler(LambdaHandler(h))
+}
+
+// Exit logs why a function cannot start and exits with status 1, so the failure shows
+// as an init error with its reason instead of a panic.
+func Exit(msg string, err error) {
+	Logger(slog.LevelInfo).Error(msg, "error", err.Error())
+	os.Exit(1)
+}
