@@ -1,0 +1,109 @@
+// Package seed loads the local stack's demo data (seed.json) through the real store, so
+// the sample events in events/ and a developer's first curl have something to read.
+package seed
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+//go:embed seed.json
+var seedJSON []byte
+
+// File is the shape of seed.json.
+type File struct {
+	Requests []Request `json:"requests"`
+}
+
+// Request is a demo request: fixed id and token, its content, and the transitions to
+// apply after submission.
+type Request struct {
+	ID    string                   `json:"id"`
+	Token string                   `json:"token"`
+	Input sponsorship.RequestInput `json:"input"`
+	Then  []Step                   `json:"then"`
+}
+
+// Step is one lifecycle move applied to a demo request.
+type Step struct {
+	To      sponsorship.Status `json:"to"`
+	By      sponsorship.Role   `json:"by"`
+	Message string             `json:"message"`
+}
+
+// Load parses the embedded seed.json strictly.
+func Load() (*File, error) {
+	var f struct {
+		Comment string `json:"comment"`
+		File
+	}
+	dec := json.NewDecoder(bytes.NewReader(seedJSON))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("seed.json: %w", err)
+	}
+	return &f.File, nil
+}
+
+// Apply writes every demo request into store as of now; requests already there are
+// left alone, so Apply can run on every start.
+func Apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config, now time.Time) error {
+	f, err := Load()
+	if err != nil {
+		return err
+	}
+	now = now.UTC()
+	for _, d := range f.Requests {
+		if err := apply(ctx, store, cfg, now, d); err != nil {
+			return fmt.Errorf("seed %s: %w", d.ID, err)
+		}
+	}
+	return nil
+}
+
+func apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config, now time.Time, d Request) error {
+	if !sponsorship.ValidID(d.ID) {
+		return fmt.Errorf("id %q is not a ULID", d.ID)
+	}
+	content, err := sponsorship.Validate(d.Input, sponsorship.DefaultRules, now.Format("2006-01-02"))
+	if err != nil {
+		return err
+	}
+	req := &sponsorship.Request{
+		ID: d.ID, Reference: sponsorship.ReferenceFor(d.ID), Status: sponsorship.StatusSubmitted, Version: 1,
+		FiscalYear: cfg.Calendar.YearOf(content, now), Content: content,
+		TokenHash: sponsorship.HashSecret(d.Token), SubmittedAt: now, UpdatedAt: now,
+	}
+	ev := sponsorship.AuditEvent{RequestID: d.ID, Version: 1, Type: sponsorship.EventSubmitted, At: now,
+		ToStatus: sponsorship.StatusSubmitted, Actor: sponsorship.Actor{Role: sponsorship.RoleApplicant, Name: content.Applicant.Name}}
+	err = store.CreateRequest(ctx, req, ev, nil)
+	if errors.Is(err, sponsorship.ErrDuplicate) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, step := range d.Then {
+		t, err := sponsorship.CheckTransition(req.Status, step.To, step.By)
+		if err != nil {
+			return err
+		}
+		next := *req
+		next.Status, next.Version, next.UpdatedAt = step.To, req.Version+1, now
+		ev := sponsorship.AuditEvent{RequestID: d.ID, Version: next.Version, Type: t.Event, At: now,
+			FromStatus: req.Status, ToStatus: step.To, Message: step.Message,
+			Actor: sponsorship.Actor{Role: step.By, ID: "seed", Name: "Demo " + string(step.By)}}
+		if err := store.UpdateRequest(ctx, &next, ev); err != nil {
+			return err
+		}
+		req = &next
+	}
+	return nil
+}
