@@ -102,6 +102,9 @@ func StartMoto(ctx context.Context, opts MotoOptions) (*Moto, error) {
 	return m, nil
 }
 
+// PID is moto's process id.
+func (m *Moto) PID() int { return m.cmd.Process.Pid }
+
 // Proxy returns the serialising proxy, for tests that inject faults.
 func (m *Moto) Proxy() *Proxy { return m.proxy }
 

@@ -1,6 +1,8 @@
 package localaws
 
 import (
+	"io"
+	"log"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -22,7 +24,10 @@ func NewProxy(upstream string) *Proxy {
 	if err != nil {
 		panic("localaws: bad upstream " + upstream) // callers build it from a port number
 	}
-	return &Proxy{forward: httputil.NewSingleHostReverseProxy(u)}
+	rp := httputil.NewSingleHostReverseProxy(u)
+	// A client that goes away mid-call (a stopping stack) is not worth a log line.
+	rp.ErrorLog = log.New(io.Discard, "", 0)
+	return &Proxy{forward: rp}
 }
 
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {

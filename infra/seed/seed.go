@@ -20,6 +20,17 @@ var seedJSON []byte
 // File is the shape of seed.json.
 type File struct {
 	Requests []Request `json:"requests"`
+	Users    []User    `json:"users"`
+	Password string    `json:"password"` // every demo user's password, local only
+}
+
+// User is a demo member of staff: signed in through the local Cognito user pool.
+type User struct {
+	Email   string   `json:"email"`
+	Name    string   `json:"name"`
+	Role    string   `json:"role"`    // reviewer, finance or admin: what `local token ROLE` finds
+	Company string   `json:"company"` // a reviewer's affiliation
+	Groups  []string `json:"groups"`
 }
 
 // Request is a demo request: fixed id and token, its content, and the transitions to

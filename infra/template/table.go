@@ -46,13 +46,22 @@ func (t *Template) Table(logicalID string) (*TableSpec, error) {
 	if !ok || r.Type != "AWS::DynamoDB::Table" {
 		return nil, fmt.Errorf("template has no table %q", logicalID)
 	}
-	b, err := json.Marshal(r.Properties)
+	spec, err := ParseTableSpec(r.Properties)
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", logicalID, err)
 	}
+	return spec, nil
+}
+
+// ParseTableSpec reads the properties of an AWS::DynamoDB::Table resource.
+func ParseTableSpec(props map[string]any) (*TableSpec, error) {
+	b, err := json.Marshal(props)
+	if err != nil {
+		return nil, err
+	}
 	var spec TableSpec
 	if err := json.Unmarshal(b, &spec); err != nil {
-		return nil, fmt.Errorf("table %s: %w", logicalID, err)
+		return nil, err
 	}
 	return &spec, nil
 }

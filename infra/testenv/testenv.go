@@ -13,12 +13,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/template"
@@ -35,7 +37,11 @@ var (
 // Main runs a package's tests with moto available and returns the exit code:
 //
 //	func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
-func Main(m *testing.M) int {
+func Main(m *testing.M) int { return Run(m.Run) }
+
+// Run is Main for packages that set more up around their tests: it makes moto
+// available, then returns run's exit code.
+func Run(run func() int) int {
 	var err error
 	if root, err = template.FindRoot(); err != nil {
 		fmt.Fprintln(os.Stderr, "testenv:", err)
@@ -59,7 +65,7 @@ func Main(m *testing.M) int {
 		os.Setenv(k, v)
 	}
 	os.Unsetenv("AWS_PROFILE")
-	return m.Run()
+	return run()
 }
 
 // Endpoint is moto's address (through the serialising proxy).
@@ -107,4 +113,20 @@ func Table(t testing.TB) (*dynamodb.Client, string) {
 		_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(name)})
 	})
 	return db, name
+}
+
+// CountByApplicant counts the requests stored for an applicant e-mail, through the
+// by-applicant index: what tests use to check that nothing more, or less, was stored.
+func CountByApplicant(t testing.TB, db *dynamodb.Client, table, email string) int {
+	t.Helper()
+	out, err := db.Query(context.Background(), &dynamodb.QueryInput{
+		TableName: aws.String(table), IndexName: aws.String("GSI3"),
+		KeyConditionExpression:    aws.String("GSI3PK = :e"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":e": &types.AttributeValueMemberS{Value: "EMAIL#" + strings.ToLower(email)}},
+		Select:                    types.SelectCount,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(out.Count)
 }

@@ -16,9 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
@@ -348,16 +346,7 @@ func TestIdempotencyKey(t *testing.T) {
 // countRequests counts an applicant's stored requests through the by-applicant index.
 func countRequests(t *testing.T, a *testAPI, email string) int {
 	t.Helper()
-	out, err := a.db.Query(context.Background(), &dynamodb.QueryInput{
-		TableName: aws.String(a.table), IndexName: aws.String(dynamostore.IndexByApplicant),
-		KeyConditionExpression:    aws.String("GSI3PK = :e"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":e": &types.AttributeValueMemberS{Value: "EMAIL#" + email}},
-		Select:                    types.SelectCount,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return int(out.Count)
+	return testenv.CountByApplicant(t, a.db, a.table, email)
 }
 
 func TestBadInputGetsEveryFieldError(t *testing.T) {

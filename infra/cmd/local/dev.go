@@ -2,86 +2,123 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/seed"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localdev"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localstack"
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/template"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/config"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/platform"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
-// tableName is the local table's name; on AWS, CloudFormation names it.
-const tableName = "sponsorship-tracker-local"
+// state is what a running `local dev` leaves in .cache/local/dev.json for the other
+// commands: where its control server listens.
+type state struct {
+	PID     int    `json:"pid"`
+	API     string `json:"api"`
+	Control string `json:"control"`
+	Moto    string `json:"moto"`
+}
 
-// runDev starts moto, creates the table the template defines, loads the demo data and
-// serves the submissions handler until ctx ends.
+func statePath(root string) string { return filepath.Join(root, ".cache", "local", "dev.json") }
+
+// runDev starts the stack with demo data and serves until ctx ends.
 func runDev(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ExitOnError)
-	addr := fs.String("addr", "127.0.0.1:3000", "address to serve the API on")
+	addr := fs.String("addr", "127.0.0.1:3000", "address of the HTTP API")
 	_ = fs.Parse(args)
-
-	e, err := startEnv(ctx)
+	root, err := template.FindRoot()
 	if err != nil {
 		return err
 	}
-	defer e.stop()
-	tmpl, err := template.Load(filepath.Join(e.root, "template.yaml"))
+	started := time.Now()
+	fmt.Fprintln(os.Stderr, "local: building the functions and starting the stack from template.yaml ...")
+	d, err := localdev.Start(ctx, localdev.Options{Root: root, Addr: *addr, Log: os.Stderr})
 	if err != nil {
 		return err
 	}
-	db := dynamodb.NewFromConfig(localaws.Config(e.moto.Endpoint))
-	if err := localaws.CreateTable(ctx, db, tmpl, "Table", tableName); err != nil {
-		return err
-	}
-	cfg, err := config.Load(func(k string) string {
-		if k == config.EnvTableName {
-			return tableName
-		}
-		return os.Getenv(k)
-	})
-	if err != nil {
-		return err
-	}
-	store := dynamostore.New(db, tableName)
-	if err := seed.Apply(ctx, store, cfg.Service, time.Now()); err != nil {
-		return err
-	}
-	handler := api.NewSubmissions(sponsorship.NewService(store, cfg.Service), platform.Logger(cfg.LogLevel))
-
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
-	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
+	defer func() {
+		d.Stop()
+		fmt.Fprintln(os.Stderr, "local: stopped; nothing is left running")
 	}()
-	f, _ := seed.Load()
-	fmt.Fprintf(os.Stderr, `
-Sponsorship Tracker is running.
-  API        http://%s
-  OpenAPI    http://%s/openapi.yaml
-  Table      %s (moto at %s)
-  Demo request %s, token %s
-Press Ctrl-C to stop.
-`, ln.Addr(), ln.Addr(), tableName, e.moto.Endpoint, f.Requests[0].ID, f.Requests[0].Token)
-	if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
 		return err
 	}
-	return ctx.Err()
+	ctl := &http.Server{Handler: controlHandler(d), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = ctl.Serve(ln) }()
+	defer ctl.Close()
+	controlURL := "http://" + ln.Addr().String()
+
+	st := state{PID: os.Getpid(), API: d.URL(), Control: controlURL, Moto: d.Endpoint()}
+	b, _ := json.MarshalIndent(st, "", "  ")
+	if err := os.WriteFile(statePath(root), b, 0o600); err != nil {
+		return err
+	}
+	defer os.Remove(statePath(root))
+
+	printBanner(ctx, d, controlURL, time.Since(started))
+	<-ctx.Done()
+	printStats(d)
+	return nil
+}
+
+func printBanner(ctx context.Context, d *localdev.Dev, controlURL string, took time.Duration) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nSponsorship Tracker is running (started in %s).\n\n", took.Round(100*time.Millisecond))
+	fmt.Fprintf(&b, "  API          %s\n", d.URL())
+	fmt.Fprintf(&b, "  OpenAPI      %s/openapi.yaml\n", d.URL())
+	fmt.Fprintf(&b, "  Mail inbox   %s/mail   (what SES sent, read from moto)\n", controlURL)
+	fmt.Fprintf(&b, "  Moto         %s\n\n", d.Endpoint())
+	fmt.Fprintf(&b, "Routes:\n")
+	for _, r := range d.Routes() {
+		fmt.Fprintf(&b, "  %s\n", r)
+	}
+	if sch := d.Schedules(); len(sch) > 0 {
+		fmt.Fprintf(&b, "Schedules (fire now with `go run ./infra/cmd/local schedule NAME`):\n")
+		for _, s := range sch {
+			fmt.Fprintf(&b, "  %s\n", s)
+		}
+	}
+	fmt.Fprintf(&b, "\nTokens (valid one hour; `go run ./infra/cmd/local token ROLE` prints a fresh one):\n")
+	for _, role := range d.Roles() {
+		tok, err := d.Token(ctx, role)
+		if err != nil {
+			tok = "error: " + err.Error()
+		}
+		fmt.Fprintf(&b, "  %-9s export %s_TOKEN=%s\n", role, strings.ToUpper(role), tok)
+	}
+	req := d.Seed.Requests[0]
+	fmt.Fprintf(&b, "\nDemo request %s, applicant token %s\n", req.ID, req.Token)
+	fmt.Fprintf(&b, "  curl -s %s/requests/%s -H 'Authorization: Bearer %s'\n", d.URL(), req.ID, req.Token)
+	for _, n := range d.Notes() {
+		fmt.Fprintf(&b, "\nNote: %s", n)
+	}
+	fmt.Fprintf(&b, "\n\nPress Ctrl-C to stop everything.\n")
+	fmt.Fprint(os.Stderr, b.String())
+}
+
+// printStats reports cold starts (spawn to first response) apart from warm invocations.
+func printStats(d *localdev.Dev) {
+	stats := d.Stats()
+	ids := make([]string, 0, len(stats))
+	for id := range stats {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	fmt.Fprintln(os.Stderr, "\nInvocations (cold = emulator spawn to first response):")
+	for _, id := range ids {
+		s := stats[id]
+		fmt.Fprintf(os.Stderr, "  %-24s cold %d (median %s)  warm %d (median %s)  errors %d  timeouts %d\n", id,
+			len(s.ColdStarts), localstack.Median(s.ColdStarts).Round(time.Millisecond),
+			len(s.Warm), localstack.Median(s.Warm).Round(100*time.Microsecond), s.Errors, s.Timeouts)
+	}
 }

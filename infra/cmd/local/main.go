@@ -1,19 +1,23 @@
-// Command local runs the Sponsorship Tracker's local stack.
+// Command local runs the Sponsorship Tracker's stack on this machine from template.yaml:
+// moto for AWS, the real function binaries under the Lambda Runtime Interface Emulator,
+// an HTTP API gateway with the template's JWT authorizer, stream pollers and schedules.
 //
-//	local exec -- COMMAND [ARGS...]   run a command with moto started, AWS_ENDPOINT_URL set
-//	local dev [-addr 127.0.0.1:3000]  moto, the table from template.yaml, demo data, and
-//	                                  the submissions handler on addr, until Ctrl-C
+//	local dev [-addr 127.0.0.1:3000]       start everything, print URLs and tokens, run until Ctrl-C
+//	local invoke FUNCTION EVENT.json       invoke a function once, like `sam local invoke -e`
+//	local token ROLE|EMAIL                 print a fresh access token (reviewer, finance, admin)
+//	local schedule SCHEDULE                fire a schedule now
+//	local exec -- COMMAND [ARGS...]        run a command with moto started and AWS_ENDPOINT_URL set
+//	local create-table ENDPOINT NAME       create the template's table in a DynamoDB at ENDPOINT
 //
-// Everything it starts stops when it exits, on success, failure or Ctrl-C.
+// invoke, token and schedule talk to a running `local dev` when there is one; invoke
+// starts a stack of its own otherwise. Everything a command starts stops when it exits.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"syscall"
 )
@@ -24,17 +28,25 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	args := os.Args[2:]
 	var err error
 	switch os.Args[1] {
 	case "exec":
 		var code int
-		code, err = runExec(ctx, os.Args[2:])
-		if err == nil {
+		if code, err = runExec(ctx, args); err == nil {
 			stop()
 			os.Exit(code)
 		}
 	case "dev":
-		err = runDev(ctx, os.Args[2:])
+		err = runDev(ctx, args)
+	case "invoke":
+		err = runInvoke(ctx, args)
+	case "token":
+		err = runToken(ctx, args)
+	case "schedule":
+		err = runSchedule(ctx, args)
+	case "create-table":
+		err = runCreateTable(ctx, args)
 	default:
 		usage()
 	}
@@ -46,36 +58,11 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
+  local dev [-addr 127.0.0.1:3000]
+  local invoke FUNCTION EVENT.json
+  local token ROLE|EMAIL
+  local schedule SCHEDULE
   local exec -- COMMAND [ARGS...]
-  local dev [-addr 127.0.0.1:3000]`)
+  local create-table ENDPOINT NAME`)
 	os.Exit(2)
-}
-
-// runExec starts moto, runs the command with the SDK pointed at it, and returns the
-// command's exit code.
-func runExec(ctx context.Context, args []string) (int, error) {
-	fs := flag.NewFlagSet("exec", flag.ExitOnError)
-	_ = fs.Parse(args)
-	cmdArgs := fs.Args()
-	if len(cmdArgs) == 0 {
-		usage()
-	}
-	env, err := startEnv(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer env.stop()
-	cmd := exec.CommandContext(ctx, cmdArgs[0], cmdArgs[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), env.vars()...)
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	err = cmd.Run()
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		return exitErr.ExitCode(), nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("run %s: %w", cmdArgs[0], err)
-	}
-	return 0, nil
 }

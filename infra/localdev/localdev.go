@@ -1,0 +1,126 @@
+// Package localdev starts the local stack the way a developer and the end-to-end tests
+// use it: the template's stack plus this project's demo data (seed.json): requests,
+// and staff in the Cognito user pool with their groups.
+package localdev
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localstack"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/seed"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// StackName names the local resources.
+const StackName = "sponsorship-tracker-local"
+
+// Dev is a running local stack with demo data.
+type Dev struct {
+	*localstack.Stack
+	Seed  *seed.File
+	Users map[string]seed.User // by e-mail
+	Subs  map[string]string    // e-mail -> Cognito subject
+}
+
+// Options configure Start.
+type Options struct {
+	Root      string
+	Addr      string
+	Log       io.Writer
+	NoPollers bool
+	StackName string
+	Endpoint  string // a running moto to use; empty starts one
+}
+
+// Start starts the stack and loads the demo data.
+func Start(ctx context.Context, opts Options) (*Dev, error) {
+	if opts.StackName == "" {
+		opts.StackName = StackName
+	}
+	s, err := localstack.Start(ctx, localstack.Options{
+		Root: opts.Root, Addr: opts.Addr, Log: opts.Log, StackName: opts.StackName, NoPollers: opts.NoPollers,
+		Endpoint: opts.Endpoint,
+	})
+	if err != nil {
+		return nil, err
+	}
+	d := &Dev{Stack: s, Users: map[string]seed.User{}, Subs: map[string]string{}}
+	if err := d.load(ctx); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Dev) load(ctx context.Context) error {
+	f, err := seed.Load()
+	if err != nil {
+		return err
+	}
+	d.Seed = f
+	month, _ := strconv.Atoi(d.Parameter("FiscalYearStartMonth"))
+	cfg := sponsorship.Config{Calendar: sponsorship.FiscalCalendar{StartMonth: time.Month(max(month, 1))}}
+	if err := seed.Apply(ctx, d.Store(), cfg, time.Now()); err != nil {
+		return err
+	}
+	for _, u := range f.Users {
+		sub, err := d.CreateUser(ctx, localstack.User{Email: u.Email, Name: u.Name, Password: f.Password, Groups: u.Groups})
+		if err != nil {
+			return err
+		}
+		d.Users[u.Email], d.Subs[u.Email] = u, sub
+	}
+	return nil
+}
+
+// Store is the project's store on the stack's table.
+func (d *Dev) Store() *dynamostore.Store {
+	return dynamostore.New(d.DynamoDB(), d.Physical("Table"))
+}
+
+// DynamoDB is a client for the stack's moto.
+func (d *Dev) DynamoDB() *dynamodb.Client {
+	return dynamodb.NewFromConfig(localaws.Config(d.Endpoint()))
+}
+
+// Token signs in the demo user with the given role (reviewer, finance, admin) or
+// e-mail and returns a fresh access token.
+func (d *Dev) Token(ctx context.Context, who string) (string, error) {
+	email := ""
+	for _, u := range d.Seed.Users {
+		if strings.EqualFold(u.Role, who) || strings.EqualFold(u.Email, who) {
+			email = u.Email
+			break
+		}
+	}
+	if email == "" {
+		return "", fmt.Errorf("no demo user %q in seed.json (roles: %s)", who, strings.Join(d.Roles(), ", "))
+	}
+	t, err := d.SignIn(ctx, email, d.Seed.Password)
+	if err != nil {
+		return "", err
+	}
+	return t.Access, nil
+}
+
+// Roles lists the demo users' roles, in seed order, without repeats.
+func (d *Dev) Roles() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, u := range d.Seed.Users {
+		if !seen[u.Role] {
+			seen[u.Role] = true
+			out = append(out, u.Role)
+		}
+	}
+	return out
+}

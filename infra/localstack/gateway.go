@@ -1,0 +1,407 @@
+package localstack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// maxPayload is API Gateway's request body limit for HTTP APIs.
+const maxPayload = 10 << 20
+
+// maxIntegration is the longest an HTTP API waits for an integration.
+const maxIntegration = 30 * time.Second
+
+// gateway serves one HTTP API as API Gateway does.
+type gateway struct {
+	s      *Stack
+	api    *API
+	routes []*compiledRoute
+	auth   map[string]*jwtAuthorizer
+	bucket *tokenBucket
+	log    *slog.Logger
+}
+
+type compiledRoute struct {
+	*Route
+	segs   []string
+	static int
+	greedy bool
+}
+
+func newGateway(ctx context.Context, s *Stack, api *API) (*gateway, error) {
+	g := &gateway{s: s, api: api, auth: map[string]*jwtAuthorizer{}, log: s.log.With("api", api.LogicalID)}
+	for name, az := range api.Authorizers {
+		a, err := newJWTAuthorizer(ctx, s, az)
+		if err != nil {
+			return nil, err
+		}
+		g.auth[name] = a
+	}
+	for _, r := range api.Routes {
+		if _, ok := s.model.Functions[r.Function]; !ok {
+			return nil, fmt.Errorf("route %s: no function %s", r.Key(), r.Function)
+		}
+		if r.Authorizer != "" && g.auth[r.Authorizer] == nil {
+			return nil, fmt.Errorf("route %s: no authorizer %s", r.Key(), r.Authorizer)
+		}
+		cr := &compiledRoute{Route: r}
+		if r.Path != "$default" {
+			cr.segs = strings.Split(strings.Trim(r.Path, "/"), "/")
+			for _, seg := range cr.segs {
+				switch {
+				case strings.HasSuffix(seg, "+}"):
+					cr.greedy = true
+				case !strings.HasPrefix(seg, "{"):
+					cr.static++
+				}
+			}
+		}
+		g.routes = append(g.routes, cr)
+	}
+	if api.Burst > 0 || api.Rate > 0 {
+		g.bucket = &tokenBucket{capacity: float64(api.Burst), rate: api.Rate, tokens: float64(api.Burst), last: time.Now()}
+	}
+	return g, nil
+}
+
+// match finds the most specific route for a method and path, and its path parameters.
+func (g *gateway) match(method, escapedPath string) (*compiledRoute, map[string]string) {
+	parts := strings.Split(strings.Trim(escapedPath, "/"), "/")
+	var best *compiledRoute
+	var bestParams map[string]string
+	for _, r := range g.routes {
+		if r.Path == "$default" || (r.Method != method && r.Method != "ANY") {
+			continue
+		}
+		params, ok := r.bind(parts)
+		if !ok {
+			continue
+		}
+		if best == nil || r.static > best.static || (r.static == best.static && best.greedy && !r.greedy) ||
+			(r.static == best.static && r.greedy == best.greedy && best.Method == "ANY" && r.Method != "ANY") {
+			best, bestParams = r, params
+		}
+	}
+	if best == nil {
+		for _, r := range g.routes {
+			if r.Path == "$default" {
+				return r, nil
+			}
+		}
+	}
+	return best, bestParams
+}
+
+func (r *compiledRoute) bind(parts []string) (map[string]string, bool) {
+	params := map[string]string{}
+	for i, seg := range r.segs {
+		if strings.HasSuffix(seg, "+}") {
+			if i >= len(parts) {
+				return nil, false
+			}
+			v, err := url.PathUnescape(strings.Join(parts[i:], "/"))
+			if err != nil {
+				return nil, false
+			}
+			params[seg[1:len(seg)-2]] = v
+			return params, true
+		}
+		if i >= len(parts) || parts[i] == "" {
+			return nil, false
+		}
+		if strings.HasPrefix(seg, "{") {
+			v, err := url.PathUnescape(parts[i])
+			if err != nil {
+				return nil, false
+			}
+			params[seg[1:len(seg)-1]] = v
+		} else if seg != parts[i] {
+			return nil, false
+		}
+	}
+	return params, len(parts) == len(r.segs)
+}
+
+func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := newGatewayRequestID()
+	w.Header().Set("Apigw-Requestid", id)
+	status, routeKey, cold := g.serve(w, r, id)
+	g.log.Info("request", "requestId", id, "method", r.Method, "path", r.URL.Path, "routeKey", routeKey,
+		"status", status, "latencyMs", time.Since(start).Milliseconds(), "cold", cold)
+}
+
+func (g *gateway) serve(w http.ResponseWriter, r *http.Request, id string) (status int, routeKey string, cold bool) {
+	fail := func(code int, msg string) (int, string, bool) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		fmt.Fprintf(w, `{"message":%q}`+"\n", msg)
+		return code, routeKey, cold
+	}
+	if g.preflight(w, r) {
+		return http.StatusNoContent, "OPTIONS (CORS)", false
+	}
+	g.corsHeaders(w, r)
+	if g.bucket != nil && !g.bucket.take() {
+		return fail(http.StatusTooManyRequests, "Too Many Requests")
+	}
+	route, params := g.match(r.Method, r.URL.EscapedPath())
+	if route == nil {
+		return fail(http.StatusNotFound, "Not Found")
+	}
+	routeKey = route.Key()
+	if r.ContentLength > maxPayload {
+		return fail(http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxPayload+1))
+	if err != nil {
+		return fail(http.StatusBadRequest, "Bad Request")
+	}
+	if len(body) > maxPayload {
+		return fail(http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+	}
+	var auth *events.APIGatewayV2HTTPRequestContextAuthorizerDescription
+	if route.Authorizer != "" {
+		claims, scopes, code := g.auth[route.Authorizer].authorize(r, route.Scopes)
+		switch code {
+		case http.StatusUnauthorized:
+			w.Header().Set("Www-Authenticate", `Bearer realm="`+g.api.LogicalID+`", error="invalid_token"`)
+			return fail(code, "Unauthorized")
+		case http.StatusForbidden:
+			return fail(code, "Forbidden")
+		}
+		auth = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims, Scopes: scopes},
+		}
+	}
+	ev := g.event(r, id, route, params, body, auth)
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return fail(http.StatusInternalServerError, "Internal Server Error")
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), maxIntegration)
+	defer cancel()
+	res, err := g.s.Invoke(ctx, route.Function, payload)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (res != nil && res.TimedOut):
+		return fail(http.StatusGatewayTimeout, "Gateway Timeout")
+	case err != nil:
+		g.log.Error("integration failed", "requestId", id, "function", route.Function, "error", err.Error())
+		return fail(http.StatusInternalServerError, "Internal Server Error")
+	case res.FunctionError != "":
+		return fail(http.StatusInternalServerError, "Internal Server Error")
+	}
+	cold = res.Cold
+	code, err := writeLambdaResponse(w, res.Payload)
+	if err != nil {
+		return fail(http.StatusInternalServerError, "Internal Server Error")
+	}
+	return code, routeKey, cold
+}
+
+// event builds the payload format 2.0 event API Gateway sends.
+func (g *gateway) event(r *http.Request, id string, route *compiledRoute, params map[string]string, body []byte,
+	auth *events.APIGatewayV2HTTPRequestContextAuthorizerDescription) events.APIGatewayV2HTTPRequest {
+	now := time.Now()
+	headers := map[string]string{}
+	var cookies []string
+	for k, v := range r.Header {
+		if strings.EqualFold(k, "Cookie") {
+			for _, c := range v {
+				for _, part := range strings.Split(c, ";") {
+					if part = strings.TrimSpace(part); part != "" {
+						cookies = append(cookies, part)
+					}
+				}
+			}
+			continue
+		}
+		headers[strings.ToLower(k)] = strings.Join(v, ",")
+	}
+	headers["host"] = r.Host
+	var query map[string]string
+	if r.URL.RawQuery != "" {
+		query = map[string]string{}
+		for k, v := range r.URL.Query() {
+			query[k] = strings.Join(v, ",")
+		}
+	}
+	if len(params) == 0 {
+		params = nil
+	}
+	sourceIP, _, _ := net.SplitHostPort(r.RemoteAddr)
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: route.Key(), RawPath: r.URL.EscapedPath(), RawQueryString: r.URL.RawQuery,
+		Cookies: cookies, Headers: headers, QueryStringParameters: query, PathParameters: params,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RouteKey: route.Key(), AccountID: accountID, Stage: "$default", RequestID: id, APIID: "local",
+			DomainName: r.Host, DomainPrefix: strings.Split(r.Host, ".")[0],
+			Time: now.UTC().Format("02/Jan/2006:15:04:05 -0700"), TimeEpoch: now.UnixMilli(),
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+				Method: r.Method, Path: r.URL.Path, Protocol: r.Proto, SourceIP: sourceIP, UserAgent: r.UserAgent(),
+			},
+			Authorizer: auth,
+		},
+	}
+	if len(body) > 0 {
+		if isText(r.Header.Get("Content-Type")) {
+			ev.Body = string(body)
+		} else {
+			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
+		}
+	}
+	return ev
+}
+
+// isText reports whether API Gateway passes a body of this type as text (else base64).
+func isText(contentType string) bool {
+	if contentType == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	return strings.HasPrefix(mt, "text/") || strings.HasSuffix(mt, "+json") || strings.HasSuffix(mt, "+xml") ||
+		slices.Contains([]string{"application/json", "application/xml", "application/javascript",
+			"application/x-www-form-urlencoded", "application/yaml", "application/graphql"}, mt)
+}
+
+// writeLambdaResponse writes a function's payload format 2.0 response. A payload
+// without a statusCode is, as on API Gateway, a 200 JSON body.
+func writeLambdaResponse(w http.ResponseWriter, payload []byte) (int, error) {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(payload, &probe) != nil || probe["statusCode"] == nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(payload)
+		return http.StatusOK, nil
+	}
+	var resp events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(payload, &resp); err != nil {
+		return 0, err
+	}
+	body := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		var err error
+		if body, err = base64.StdEncoding.DecodeString(resp.Body); err != nil {
+			return 0, err
+		}
+	}
+	for k, v := range resp.Headers {
+		w.Header().Set(k, v)
+	}
+	for k, vs := range resp.MultiValueHeaders {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	for _, c := range resp.Cookies {
+		w.Header().Add("Set-Cookie", c)
+	}
+	if w.Header().Get("Content-Type") == "" && len(body) > 0 {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = w.Write(body)
+	return resp.StatusCode, nil
+}
+
+// preflight answers a CORS preflight request as API Gateway does when the API has a
+// CORS configuration, without invoking any function.
+func (g *gateway) preflight(w http.ResponseWriter, r *http.Request) bool {
+	c := g.api.CORS
+	if c == nil || r.Method != http.MethodOptions || r.Header.Get("Origin") == "" || r.Header.Get("Access-Control-Request-Method") == "" {
+		return false
+	}
+	if origin := g.allowedOrigin(r.Header.Get("Origin")); origin != "" {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Set("Access-Control-Allow-Methods", strings.Join(c.AllowMethods, ","))
+		h.Set("Access-Control-Allow-Headers", strings.Join(c.AllowHeaders, ","))
+		if c.MaxAge > 0 {
+			h.Set("Access-Control-Max-Age", strconv.Itoa(c.MaxAge))
+		}
+		if c.AllowCredentials {
+			h.Set("Access-Control-Allow-Credentials", "true")
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return true
+}
+
+func (g *gateway) corsHeaders(w http.ResponseWriter, r *http.Request) {
+	c := g.api.CORS
+	if c == nil || r.Header.Get("Origin") == "" {
+		return
+	}
+	if origin := g.allowedOrigin(r.Header.Get("Origin")); origin != "" {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		if len(c.ExposeHeaders) > 0 {
+			h.Set("Access-Control-Expose-Headers", strings.Join(c.ExposeHeaders, ","))
+		}
+		if c.AllowCredentials {
+			h.Set("Access-Control-Allow-Credentials", "true")
+		}
+		h.Add("Vary", "Origin")
+	}
+}
+
+func (g *gateway) allowedOrigin(origin string) string {
+	for _, o := range g.api.CORS.AllowOrigins {
+		if o == "*" && !g.api.CORS.AllowCredentials {
+			return "*"
+		}
+		if strings.EqualFold(o, origin) || o == "*" {
+			return origin
+		}
+	}
+	return ""
+}
+
+// newGatewayRequestID makes an id shaped like API Gateway's ("Ab1CdEfGhIjKlMn=").
+func newGatewayRequestID() string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)[:14] + "="
+}
+
+// tokenBucket is the stage's throttle: Burst requests at once, Rate per second after.
+type tokenBucket struct {
+	mu       sync.Mutex
+	capacity float64
+	rate     float64
+	tokens   float64
+	last     time.Time
+}
+
+func (b *tokenBucket) take() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	b.tokens = min(b.capacity, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
