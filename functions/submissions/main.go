@@ -8,11 +8,7 @@ import (
 	"net/http"
 	"os"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/config"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/platform"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
@@ -28,14 +24,9 @@ func main() {
 // newHandler wires configuration, the DynamoDB store and the service into the HTTP
 // handler that Lambda serves.
 func newHandler(ctx context.Context, getenv func(string) string) (http.Handler, error) {
-	cfg, err := config.Load(getenv)
+	b, err := platform.Setup(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := platform.AWS(ctx)
-	if err != nil {
-		return nil, err
-	}
-	store := dynamostore.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
-	return api.NewSubmissions(sponsorship.NewService(store, cfg.Service), platform.Logger(cfg.LogLevel)), nil
+	return api.NewSubmissions(sponsorship.NewService(b.Store, b.Config.Service), b.Log), nil
 }

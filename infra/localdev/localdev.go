@@ -79,7 +79,13 @@ func (d *Dev) load(ctx context.Context) error {
 		}
 		d.Users[u.Email], d.Subs[u.Email] = u, sub
 	}
-	return nil
+	// The roster holds the reviewers under their real subjects, so their tokens work; and
+	// under the fixture subjects too, so the sample events work with `local invoke`.
+	// A reviewer and their fixture share a company, so they share a seat.
+	if err := seed.ApplyStaff(ctx, d.Store(), d.Subs, time.Now()); err != nil {
+		return err
+	}
+	return seed.ApplyStaff(ctx, d.Store(), f.FixtureIDs(), time.Now())
 }
 
 // Store is the project's store on the stack's table.

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
@@ -21,7 +22,16 @@ var seedJSON []byte
 type File struct {
 	Requests []Request `json:"requests"`
 	Users    []User    `json:"users"`
+	Budgets  []Budget  `json:"budgets"`
 	Password string    `json:"password"` // every demo user's password, local only
+}
+
+// Budget is a demo budget allocation.
+type Budget struct {
+	FiscalYear int              `json:"fiscalYear"`
+	Category   sponsorship.Kind `json:"category"`
+	Currency   string           `json:"currency"`
+	Allocated  string           `json:"allocated"`
 }
 
 // User is a demo member of staff: signed in through the local Cognito user pool.
@@ -31,6 +41,9 @@ type User struct {
 	Role    string   `json:"role"`    // reviewer, finance or admin: what `local token ROLE` finds
 	Company string   `json:"company"` // a reviewer's affiliation
 	Groups  []string `json:"groups"`
+	// FixtureID is the subject the sample events in events/ carry for this user; a real
+	// sign-in has a subject Cognito chooses.
+	FixtureID string `json:"fixtureId"`
 }
 
 // Request is a demo request: fixed id and token, its content, and the transitions to
@@ -88,7 +101,7 @@ func apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config,
 		return err
 	}
 	req := &sponsorship.Request{
-		ID: d.ID, Reference: sponsorship.ReferenceFor(d.ID), Status: sponsorship.StatusSubmitted, Version: 1,
+		ID: d.ID, Reference: sponsorship.ReferenceFor(d.ID), Status: sponsorship.StatusSubmitted, Version: 1, Round: 1,
 		FiscalYear: cfg.Calendar.YearOf(content, now), Content: content,
 		TokenHash: sponsorship.HashSecret(d.Token), SubmittedAt: now, UpdatedAt: now,
 	}
@@ -111,10 +124,64 @@ func apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config,
 		ev := sponsorship.AuditEvent{RequestID: d.ID, Version: next.Version, Type: t.Event, At: now,
 			FromStatus: req.Status, ToStatus: step.To, Message: step.Message,
 			Actor: sponsorship.Actor{Role: step.By, ID: "seed", Name: "Demo " + string(step.By)}}
-		if err := store.UpdateRequest(ctx, &next, ev); err != nil {
+		if err := store.Apply(ctx, sponsorship.Change{Request: &next, Events: []sponsorship.AuditEvent{ev}}); err != nil {
 			return err
 		}
 		req = &next
 	}
 	return nil
+}
+
+// ApplyStaff puts the demo reviewers on the roster, under the subjects ids gives for
+// their e-mails (Cognito's, or the fixture ids), and allocates the demo budgets, through
+// the admin service as an admin would. Existing entries are left alone.
+func ApplyStaff(ctx context.Context, store sponsorship.AdminStore, ids map[string]string, now time.Time) error {
+	f, err := Load()
+	if err != nil {
+		return err
+	}
+	svc := sponsorship.NewAdminService(store, func() time.Time { return now })
+	seeder := sponsorship.Staff{ID: "seed", Name: "seed.json", Groups: []string{sponsorship.GroupAdmins}}
+	roster, err := store.Roster(ctx)
+	if err != nil {
+		return err
+	}
+	onRoster := map[string]bool{}
+	for _, r := range roster {
+		onRoster[r.ID] = true
+	}
+	for _, u := range f.Users {
+		id := ids[u.Email]
+		if id == "" || onRoster[id] || !slices.Contains(u.Groups, sponsorship.GroupReviewers) {
+			continue
+		}
+		if _, err := svc.PutReviewer(ctx, seeder, id, sponsorship.ReviewerInput{Name: u.Name, Email: u.Email, Company: u.Company}); err != nil {
+			return fmt.Errorf("seed reviewer %s: %w", u.Email, err)
+		}
+	}
+	budgets, err := store.Budgets(ctx, 0)
+	if err != nil {
+		return err
+	}
+	for _, b := range f.Budgets {
+		exists := slices.ContainsFunc(budgets, func(x sponsorship.Budget) bool {
+			return x.FiscalYear == b.FiscalYear && x.Category == b.Category && x.Currency == b.Currency
+		})
+		if exists {
+			continue
+		}
+		if _, err := svc.SetAllocation(ctx, seeder, b.FiscalYear, b.Category, b.Currency, sponsorship.AllocationInput{Allocated: b.Allocated}); err != nil {
+			return fmt.Errorf("seed budget %d %s %s: %w", b.FiscalYear, b.Category, b.Currency, err)
+		}
+	}
+	return nil
+}
+
+// FixtureIDs maps each demo user's e-mail to the subject the sample events carry.
+func (f *File) FixtureIDs() map[string]string {
+	ids := map[string]string{}
+	for _, u := range f.Users {
+		ids[u.Email] = u.FixtureID
+	}
+	return ids
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -23,6 +25,8 @@ type Problem struct {
 	Errors         []sponsorship.FieldError `json:"errors,omitempty"`
 	CurrentStatus  sponsorship.Status       `json:"currentStatus,omitempty"`
 	CurrentVersion int                      `json:"currentVersion,omitempty"`
+	Code           string                   `json:"code,omitempty"`
+	Remaining      *money.Amount            `json:"remaining,omitempty"`
 }
 
 // problemTypeBase prefixes each problem's type; the OpenAPI document lists them all.
@@ -39,6 +43,8 @@ type httpError struct {
 	header  http.Header
 	current sponsorship.Status // for conflicts: where the request stands now
 	version int
+	code    string
+	remain  *money.Amount
 }
 
 func (e *httpError) Error() string { return e.title + ": " + e.detail }
@@ -60,6 +66,9 @@ func classify(err error) *httpError {
 		validation *sponsorship.ValidationError
 		conflict   *sponsorship.ConflictError
 		transition *sponsorship.TransitionError
+		forbidden  *sponsorship.ForbiddenError
+		exceeded   *sponsorship.BudgetExceededError
+		allocation *sponsorship.AllocationError
 	)
 	switch {
 	case errors.As(err, &he):
@@ -82,9 +91,27 @@ func classify(err error) *httpError {
 		e.current, e.version = conflict.CurrentStatus, conflict.CurrentVersion
 		return e
 	case errors.As(err, &transition):
-		e := newHTTPError(http.StatusConflict, "invalid-transition", "Not allowed in this status",
-			"A request that is "+string(transition.From)+" cannot become "+string(transition.To)+" this way.")
+		detail := "A request that is " + string(transition.From) + " cannot become " + string(transition.To) + " this way."
+		if transition.Action != "" {
+			detail = "You cannot " + transition.Action + " on a request that is " + string(transition.From) + "."
+		}
+		e := newHTTPError(http.StatusConflict, "invalid-transition", "Not allowed in this status", detail)
 		e.current = transition.From
+		return e
+	case errors.As(err, &forbidden):
+		return newHTTPError(http.StatusForbidden, "forbidden", "Forbidden", sentence(forbidden.Reason))
+	case errors.As(err, &exceeded):
+		e := newHTTPError(http.StatusConflict, "budget-exceeded", "Budget exceeded", sentence(exceeded.Error())+
+			" The request stays in review; nothing was recorded but the refusal.")
+		rem := exceeded.Remaining.Amount()
+		e.code, e.remain, e.current = "budget_exceeded", &rem, sponsorship.StatusSubmitted
+		return e
+	case errors.As(err, &allocation):
+		return newHTTPError(http.StatusConflict, "allocation-below-spent", "Allocation too small",
+			"The budget has already committed and paid "+allocation.Spent.String()+"; the allocation cannot go below that.")
+	case errors.Is(err, sponsorship.ErrBadCursor):
+		e := newHTTPError(http.StatusBadRequest, "malformed", "Malformed request", "The cursor is not one this API handed out for this query.")
+		e.fields = []sponsorship.FieldError{{Field: "cursor", Code: sponsorship.CodeInvalidFormat, Message: "Use the nextCursor of the previous page, with the same filters."}}
 		return e
 	case errors.Is(err, sponsorship.ErrIdempotencyKeyReused):
 		return newHTTPError(http.StatusUnprocessableEntity, "idempotency-key-reused", "Idempotency-Key reused",
@@ -100,6 +127,18 @@ func classify(err error) *httpError {
 	return errInternal
 }
 
+// sentence capitalises a reason and ends it with a full stop.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
 // writeProblem answers with the problem document for err, logging internal failures
 // with their real cause.
 func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
@@ -113,7 +152,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	p := Problem{
 		Type: problemTypeBase + e.kind, Title: e.title, Status: e.status, Detail: e.detail,
 		Instance: r.URL.Path, RequestID: requestIDFrom(r.Context()), Errors: e.fields,
-		CurrentStatus: e.current, CurrentVersion: e.version,
+		CurrentStatus: e.current, CurrentVersion: e.version, Code: e.code, Remaining: e.remain,
 	}
 	for k, v := range e.header {
 		w.Header()[k] = v

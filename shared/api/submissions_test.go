@@ -444,7 +444,7 @@ func requestChanges(t *testing.T, a *testAPI, id, message string) {
 	next.Status, next.Version = tr.To, req.Version+1
 	ev := sponsorship.AuditEvent{RequestID: id, Version: next.Version, Type: tr.Event, At: now, FromStatus: req.Status, ToStatus: tr.To,
 		Actor: sponsorship.Actor{Role: sponsorship.RoleReviewer, ID: "rev-1", Name: "Reviewer One"}, Message: message}
-	if err := a.store.UpdateRequest(ctx, &next, ev); err != nil {
+	if err := a.store.Apply(ctx, sponsorship.Change{Request: &next, Events: []sponsorship.AuditEvent{ev}}); err != nil {
 		t.Fatal(err)
 	}
 }

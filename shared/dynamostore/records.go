@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oklog/ulid/v2"
+
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
@@ -31,10 +33,19 @@ const (
 )
 
 const (
-	skRequest     = "REQUEST"
-	skIdempotency = "IDEM"
-	eventPrefix   = "EVENT#"
-	timeLayout    = "2006-01-02T15:04:05.000000Z"
+	skRequest      = "REQUEST"
+	skIdempotency  = "IDEM"
+	eventPrefix    = "EVENT#"
+	votePrefix     = "VOTE#"
+	recusalPrefix  = "RECUSAL#"
+	commentPrefix  = "COMMENT#"
+	reviewerPrefix = "REVIEWER#"
+	pkAdmin        = "ADMIN"
+	pkRoster       = "ROSTER"
+	pkSettings     = "SETTINGS"
+	skGovernance   = "GOVERNANCE"
+	pkBudgets      = "BUDGETS"
+	timeLayout     = "2006-01-02T15:04:05.000000Z"
 )
 
 func requestPK(id string) string           { return "REQ#" + id }
@@ -80,6 +91,12 @@ type requestRecord struct {
 	UpdatedAt     string `json:"updatedAt"`
 	DecidedAt     string `json:"decidedAt,omitempty"`
 	ApprovedMinor *int64 `json:"approvedMinor,omitempty"`
+
+	// Review bookkeeping the queue filters on.
+	Round   int      `json:"round"`
+	Voters  []string `json:"voters,omitempty,stringset"`
+	Recused []string `json:"recused,omitempty,stringset"`
+	OrgKey  string   `json:"orgKey,omitempty"`
 }
 
 // lineRecord is a budget item or milestone: amounts are in the request's currency.
@@ -111,6 +128,7 @@ func toRequestRecord(r *sponsorship.Request) requestRecord {
 		Applicant: r.Applicant, Currency: r.Amount.Currency, AmountMinor: r.Amount.Minor,
 		Conference: r.Conference, Travel: r.Travel,
 		TokenHash: r.TokenHash, SubmittedAt: submitted, UpdatedAt: stamp(r.UpdatedAt),
+		Round: r.Round, Voters: r.Voters, Recused: r.Recused, OrgKey: sponsorship.NormalizeOrganization(r.Applicant.Organization),
 	}
 	for _, b := range r.BudgetItems {
 		rec.BudgetItems = append(rec.BudgetItems, lineRecord{Description: b.Description, AmountMinor: b.Amount.Minor})
@@ -142,7 +160,7 @@ func (rec requestRecord) request() *sponsorship.Request {
 			Amount: m(rec.AmountMinor), Conference: rec.Conference, Travel: rec.Travel,
 		},
 		TokenHash: rec.TokenHash, SubmittedAt: parseStamp(rec.SubmittedAt), UpdatedAt: parseStamp(rec.UpdatedAt),
-		DecidedAt: parseStamp(rec.DecidedAt),
+		DecidedAt: parseStamp(rec.DecidedAt), Round: max(rec.Round, 1), Voters: rec.Voters, Recused: rec.Recused,
 	}
 	for _, b := range rec.BudgetItems {
 		r.BudgetItems = append(r.BudgetItems, sponsorship.BudgetItem{Description: b.Description, Amount: m(b.AmountMinor)})
@@ -168,8 +186,9 @@ type eventRecord struct {
 	GSI2PK, GSI2SK string
 	Entity         string `json:"entity"`
 
-	RequestID  string            `json:"requestId"`
-	Version    int               `json:"version"`
+	RequestID  string            `json:"requestId,omitempty"`
+	Subject    string            `json:"subject,omitempty"`
+	Version    int               `json:"version,omitempty"`
 	Type       string            `json:"type"`
 	Actor      sponsorship.Actor `json:"actor"`
 	At         string            `json:"at"`
@@ -177,26 +196,35 @@ type eventRecord struct {
 	ToStatus   string            `json:"toStatus,omitempty"`
 	Message    string            `json:"message,omitempty"`
 	Changed    []string          `json:"changed,omitempty"`
+	Data       map[string]string `json:"data,omitempty"`
 	Internal   bool              `json:"internal,omitempty"`
 }
 
+// toEventRecord places a request's event in the request's partition, numbered by
+// version, and an admin event (no request) in the ADMIN partition, ordered by time.
 func toEventRecord(ev sponsorship.AuditEvent) eventRecord {
 	at := stamp(ev.At)
-	return eventRecord{
+	rec := eventRecord{
 		PK: requestPK(ev.RequestID), SK: eventSK(ev.Version),
 		GSI2PK: "AUDIT#" + ev.At.UTC().Format("2006-01"), GSI2SK: fmt.Sprintf("%s#%s#%010d", at, ev.RequestID, ev.Version),
 		Entity:    "event",
-		RequestID: ev.RequestID, Version: ev.Version, Type: string(ev.Type), Actor: ev.Actor, At: at,
+		RequestID: ev.RequestID, Subject: ev.Subject, Version: ev.Version, Type: string(ev.Type), Actor: ev.Actor, At: at,
 		FromStatus: string(ev.FromStatus), ToStatus: string(ev.ToStatus), Message: ev.Message,
-		Changed: ev.Changed, Internal: ev.Internal,
+		Changed: ev.Changed, Data: ev.Data, Internal: ev.Internal,
 	}
+	if ev.RequestID == "" {
+		id := ulid.Make().String()
+		rec.PK, rec.SK = pkAdmin, eventPrefix+at+"#"+id
+		rec.GSI2SK = at + "#" + ev.Subject + "#" + id
+	}
+	return rec
 }
 
 func (rec eventRecord) event() sponsorship.AuditEvent {
 	return sponsorship.AuditEvent{
 		RequestID: rec.RequestID, Version: rec.Version, Type: sponsorship.EventType(rec.Type), Actor: rec.Actor,
 		At: parseStamp(rec.At), FromStatus: sponsorship.Status(rec.FromStatus), ToStatus: sponsorship.Status(rec.ToStatus),
-		Message: rec.Message, Changed: rec.Changed, Internal: rec.Internal,
+		Message: rec.Message, Changed: rec.Changed, Data: rec.Data, Internal: rec.Internal, Subject: rec.Subject,
 	}
 }
 

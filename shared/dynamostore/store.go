@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -152,35 +153,96 @@ func (s *Store) GetRequestWithHistory(ctx context.Context, id string) (*sponsors
 	return req, history, nil
 }
 
-// UpdateRequest replaces the request item, conditional on the stored version being the
-// one before r.Version, and adds the audit event, in one transaction.
-func (s *Store) UpdateRequest(ctx context.Context, r *sponsorship.Request, ev sponsorship.AuditEvent) error {
+// Apply writes a change in one transaction: the request item, conditional on the
+// version the change started from; its new audit events; the vote, recusal or comment
+// that changed; and the budget commitment, conditional on the budget having enough left.
+func (s *Store) Apply(ctx context.Context, c sponsorship.Change) error {
+	r := c.Request
+	prev := r.Version - len(c.Events)
 	reqItem, err := marshal(toRequestRecord(r))
 	if err != nil {
 		return fmt.Errorf("update %s: marshal request: %w", r.ID, err)
 	}
-	evItem, err := marshal(toEventRecord(ev))
-	if err != nil {
-		return fmt.Errorf("update %s: marshal event: %w", r.ID, err)
+	items := []types.TransactWriteItem{{Put: &types.Put{
+		TableName: &s.table, Item: reqItem,
+		ConditionExpression:                 aws.String("#v = :prev"),
+		ExpressionAttributeNames:            map[string]string{"#v": "version"},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":prev": &types.AttributeValueMemberN{Value: fmt.Sprint(prev)}},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}}
+	puts := []any{}
+	for _, ev := range c.Events {
+		puts = append(puts, toEventRecord(ev))
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{
-			TableName: &s.table, Item: reqItem,
-			ConditionExpression:                 aws.String("#v = :prev"),
-			ExpressionAttributeNames:            map[string]string{"#v": "version"},
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":prev": &types.AttributeValueMemberN{Value: fmt.Sprint(r.Version - 1)}},
+	if c.PutVote != nil {
+		puts = append(puts, toVoteRecord(*c.PutVote))
+	}
+	if c.PutRecusal != nil {
+		puts = append(puts, toRecusalRecord(*c.PutRecusal))
+	}
+	if c.PutComment != nil {
+		puts = append(puts, toCommentRecord(*c.PutComment))
+	}
+	for _, p := range puts {
+		item, err := marshal(p)
+		if err != nil {
+			return fmt.Errorf("update %s: marshal: %w", r.ID, err)
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item,
+			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+		if _, isEvent := p.(eventRecord); !isEvent {
+			items[len(items)-1].Put.ConditionExpression = nil // votes and recusals replace earlier ones
+		}
+	}
+	if c.DeleteVote != "" {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(requestPK(r.ID), votePrefix+c.DeleteVote)}})
+	}
+	budgetAt := -1
+	if cm := c.Commit; cm != nil {
+		budgetAt = len(items)
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName:           &s.table,
+			Key:                 key(pkBudgets, budgetSK(cm.FiscalYear, cm.Category, cm.Amount.Currency)),
+			UpdateExpression:    aws.String("ADD committedMinor :amt, availableMinor :neg SET updatedAt = :now"),
+			ConditionExpression: aws.String("attribute_exists(PK) AND availableMinor >= :amt"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":amt": &types.AttributeValueMemberN{Value: fmt.Sprint(cm.Amount.Minor)},
+				":neg": &types.AttributeValueMemberN{Value: fmt.Sprint(-cm.Amount.Minor)},
+				":now": &types.AttributeValueMemberS{Value: stamp(r.UpdatedAt)},
+			},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		}},
-		{Put: &types.Put{TableName: &s.table, Item: evItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-	}})
+		}})
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return nil
 	}
 	var cancelled *types.TransactionCanceledException
-	if errors.As(err, &cancelled) && anyReason(cancelled, "ConditionalCheckFailed", "TransactionConflict") {
+	if !errors.As(err, &cancelled) {
+		return fmt.Errorf("update %s: %w", r.ID, translate(err))
+	}
+	reasons := cancelled.CancellationReasons
+	if budgetAt >= 0 && budgetAt < len(reasons) && aws.ToString(reasons[budgetAt].Code) == "ConditionalCheckFailed" &&
+		aws.ToString(reasons[0].Code) != "ConditionalCheckFailed" {
+		return budgetExceeded(*c.Commit, reasons[budgetAt].Item)
+	}
+	if anyReason(cancelled, "ConditionalCheckFailed", "TransactionConflict") {
 		return s.conflict(ctx, r.ID, cancelled)
 	}
 	return fmt.Errorf("update %s: %w", r.ID, translate(err))
+}
+
+// budgetExceeded builds the refusal of a commitment from the budget's old image.
+func budgetExceeded(cm sponsorship.Commitment, old map[string]types.AttributeValue) error {
+	e := &sponsorship.BudgetExceededError{FiscalYear: cm.FiscalYear, Category: cm.Category, Requested: cm.Amount,
+		Remaining: money.Money{Currency: cm.Amount.Currency}}
+	var rec budgetRecord
+	if old == nil || unmarshal(old, &rec) != nil || rec.SK == "" {
+		e.NoBudget = true
+		return e
+	}
+	e.Remaining.Minor = rec.AvailableMinor
+	return e
 }
 
 // conflict builds the ConflictError for a lost race, from the old image the
@@ -262,3 +324,6 @@ func translate(err error) error {
 	}
 	return err
 }
+
+// Table is the name of the table the store works on.
+func (s *Store) Table() string { return s.table }

@@ -25,7 +25,7 @@ var t0 = time.Date(2026, 11, 25, 9, 30, 0, 123456000, time.UTC)
 
 func newRequest(id string) (*sponsorship.Request, sponsorship.AuditEvent) {
 	r := &sponsorship.Request{
-		ID: id, Reference: sponsorship.ReferenceFor(id), Status: sponsorship.StatusSubmitted, Version: 1, FiscalYear: 2027,
+		ID: id, Reference: sponsorship.ReferenceFor(id), Status: sponsorship.StatusSubmitted, Version: 1, Round: 1, FiscalYear: 2027,
 		Content: sponsorship.Content{
 			Kind: sponsorship.KindProject, Title: "Cranelift RVV", Summary: "Vector backend work in three parts.",
 			Applicant: sponsorship.Applicant{Name: "Linus", Email: "Linus@Example.net", Organization: "Example Labs"},
@@ -156,8 +156,8 @@ func TestUpdateIsConditionalOnVersion(t *testing.T) {
 			defer wg.Done()
 			next := *r
 			next.Version, next.Status = 2, sponsorship.StatusWithdrawn
-			results[i] = s.UpdateRequest(ctx, &next, sponsorship.AuditEvent{RequestID: r.ID, Version: 2, Type: sponsorship.EventWithdrawn, At: t0,
-				Actor: sponsorship.Actor{Role: sponsorship.RoleApplicant}, FromStatus: sponsorship.StatusSubmitted, ToStatus: sponsorship.StatusWithdrawn})
+			results[i] = s.Apply(ctx, sponsorship.Change{Request: &next, Events: []sponsorship.AuditEvent{{RequestID: r.ID, Version: 2, Type: sponsorship.EventWithdrawn, At: t0,
+				Actor: sponsorship.Actor{Role: sponsorship.RoleApplicant}, FromStatus: sponsorship.StatusSubmitted, ToStatus: sponsorship.StatusWithdrawn}}})
 		}()
 	}
 	wg.Wait()

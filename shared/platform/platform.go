@@ -11,8 +11,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/config"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
 )
 
 // Logger returns the structured JSON logger every function writes to stdout, where
@@ -25,7 +29,7 @@ func Logger(level slog.Level) *slog.Logger {
 // credentials and region on AWS, and AWS_ENDPOINT_URL when the local stack points the
 // SDK at moto.
 func AWS(ctx context.Context) (aws.Config, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
@@ -49,4 +53,26 @@ func StartHTTP(h http.Handler) {
 func Exit(msg string, err error) {
 	Logger(slog.LevelInfo).Error(msg, "error", err.Error())
 	os.Exit(1)
+}
+
+// Basics are what every API function builds first: its configuration, the store on its
+// table and its logger.
+type Basics struct {
+	Config config.Config
+	Store  *dynamostore.Store
+	Log    *slog.Logger
+}
+
+// Setup reads the configuration through getenv and builds the store and logger; an
+// error names every configuration problem.
+func Setup(ctx context.Context, getenv func(string) string) (Basics, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return Basics{}, err
+	}
+	awsCfg, err := AWS(ctx)
+	if err != nil {
+		return Basics{}, err
+	}
+	return Basics{Config: cfg, Store: dynamostore.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName), Log: Logger(cfg.LogLevel)}, nil
 }

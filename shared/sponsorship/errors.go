@@ -3,6 +3,8 @@ package sponsorship
 import (
 	"errors"
 	"fmt"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 )
 
 // Errors the Service returns; the api package maps each to one HTTP status.
@@ -36,3 +38,32 @@ func IsConflict(err error) bool {
 	var t *TransitionError
 	return errors.As(err, &c) || errors.As(err, &t)
 }
+
+// ForbiddenError refuses an action the caller may not take, and says why: a reviewer
+// recused from the request, a member of staff without the role.
+type ForbiddenError struct {
+	Reason string
+}
+
+func (e *ForbiddenError) Error() string { return "forbidden: " + e.Reason }
+
+// BudgetExceededError refuses an approval whose amount the budget of the request's
+// fiscal year and category cannot take. Remaining is what is left (zero when no budget
+// was allocated at all).
+type BudgetExceededError struct {
+	FiscalYear int
+	Category   Kind
+	Requested  money.Money
+	Remaining  money.Money
+	NoBudget   bool
+}
+
+func (e *BudgetExceededError) Error() string {
+	if e.NoBudget {
+		return fmt.Sprintf("no %s budget in %s for fiscal year %d", e.Category, e.Requested.Currency, e.FiscalYear)
+	}
+	return fmt.Sprintf("the %s budget of fiscal year %d has %s left, less than %s", e.Category, e.FiscalYear, e.Remaining, e.Requested)
+}
+
+// ErrBadCursor: a pagination cursor that this API did not hand out for this query.
+var ErrBadCursor = errors.New("invalid cursor")

@@ -85,9 +85,14 @@ type TransitionError struct {
 	From Status
 	To   Status
 	By   Role
+	// Action, when set, names what was attempted ("vote") instead of the move.
+	Action string
 }
 
 func (e *TransitionError) Error() string {
+	if e.Action != "" {
+		return fmt.Sprintf("cannot %s on a request that is %s", e.Action, e.From)
+	}
 	return fmt.Sprintf("a %s cannot move a request from %s to %s", e.By, e.From, e.To)
 }
 

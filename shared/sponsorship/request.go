@@ -20,6 +20,13 @@ type Request struct {
 	UpdatedAt   time.Time
 	DecidedAt   time.Time // zero until approved, rejected or withdrawn
 	Approved    *money.Money
+	// Round counts review rounds: 1 at submission, +1 at each resubmission. Only votes of
+	// the current round count.
+	Round int
+	// Voters and Recused list the reviewers who voted in this round and who recused
+	// themselves, so the queue can answer "waiting on my vote" from the request alone.
+	Voters  []string
+	Recused []string
 }
 
 // EventType names what an audit event records.
@@ -34,6 +41,13 @@ const (
 	EventRejected         EventType = "rejected"
 	EventWithdrawn        EventType = "withdrawn"
 	EventPaymentRecorded  EventType = "payment_recorded"
+	EventVoteCast         EventType = "vote_cast"
+	EventRecused          EventType = "recused"
+	EventCommentAdded     EventType = "comment_added"
+	EventApprovalRefused  EventType = "approval_refused"
+	EventReviewerChanged  EventType = "reviewer_changed"
+	EventBudgetChanged    EventType = "budget_changed"
+	EventSettingsChanged  EventType = "settings_changed"
 )
 
 // Actor is who made a change: their role, and an id and name where they have one. An
@@ -44,20 +58,23 @@ type Actor struct {
 	Name string `json:"name,omitempty"`
 }
 
-// AuditEvent is an immutable record of one change to a request, written in the same
-// transaction as the change. Version is the request's version after the change, so a
-// request's events are numbered 1, 2, 3... without gaps.
+// AuditEvent is an immutable record of one change, written in the same transaction as
+// the change. For a request, Version is the request's version after the change, so its
+// events are numbered 1, 2, 3... without gaps. Changes to the roster, budgets and
+// settings have no RequestID; Subject names what changed.
 type AuditEvent struct {
 	RequestID  string
+	Subject    string
 	Version    int
 	Type       EventType
 	Actor      Actor
 	At         time.Time
 	FromStatus Status
 	ToStatus   Status
-	Message    string   // the applicant's or reviewer's words, where the change has some
-	Changed    []string // fields an edit changed, for resubmissions
-	Internal   bool     // hidden from the applicant's view
+	Message    string            // the applicant's or reviewer's words, where the change has some
+	Changed    []string          // fields an edit changed, for resubmissions
+	Data       map[string]string // what else the event needs to say: choice, amounts, reasons
+	Internal   bool              // hidden from the applicant's view
 }
 
 // IdempotencyRecord remembers the first response to a submission made with an

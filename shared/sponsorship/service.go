@@ -88,6 +88,7 @@ func (s *Service) Submit(ctx context.Context, in RequestInput, idempotencyKey st
 		Reference:   ReferenceFor(id),
 		Status:      StatusSubmitted,
 		Version:     1,
+		Round:       1,
 		FiscalYear:  s.cfg.Calendar.YearOf(content, now),
 		Content:     content,
 		SubmittedAt: now,
@@ -220,6 +221,9 @@ func (s *Service) Resubmit(ctx context.Context, id, token string, in RequestInpu
 		ev.Changed = changedFields(req.Content, content)
 		req.Content = content
 		req.FiscalYear = s.cfg.Calendar.YearOf(content, req.SubmittedAt)
+		// A new round: the votes cast on the old content no longer count.
+		req.Round++
+		req.Voters = nil
 		return nil
 	})
 }
@@ -264,7 +268,7 @@ func (s *Service) applicantChange(ctx context.Context, id, token string, to Stat
 			return nil, err
 		}
 		next.Status, next.Version, next.UpdatedAt = to, req.Version+1, now
-		err = s.store.UpdateRequest(ctx, &next, ev)
+		err = s.store.Apply(ctx, Change{Request: &next, Events: []AuditEvent{ev}})
 		var conflict *ConflictError
 		if errors.As(err, &conflict) && attempt < maxUpdateAttempts {
 			continue

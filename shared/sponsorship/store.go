@@ -3,6 +3,8 @@ package sponsorship
 import (
 	"context"
 	"errors"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 )
 
 // Store is what the Service needs from storage. The dynamostore package implements it
@@ -18,13 +20,35 @@ type Store interface {
 	// GetRequestWithHistory returns the request and its audit events in version order,
 	// or ErrNotFound.
 	GetRequestWithHistory(ctx context.Context, id string) (*Request, []AuditEvent, error)
-	// UpdateRequest replaces the request with r, whose Version is one more than the
-	// stored one, and writes ev, all or nothing. A stored version other than
-	// r.Version-1 gives a *ConflictError with the current state.
-	UpdateRequest(ctx context.Context, r *Request, ev AuditEvent) error
+	// Apply writes one change to a request in one transaction (see Change). A stored
+	// version other than the one the change started from gives a *ConflictError with the
+	// current state; a budget that cannot take the commitment gives a
+	// *BudgetExceededError; either way nothing is written.
+	Apply(ctx context.Context, c Change) error
 	// GetIdempotency returns the record for a key hash, or ErrNotFound.
 	GetIdempotency(ctx context.Context, keyHash string) (*IdempotencyRecord, error)
 }
 
 // ErrDuplicate is returned by a Store when an item that must be new already exists.
 var ErrDuplicate = errors.New("already exists")
+
+// Change is everything that changes together when a request changes: its new state,
+// the audit events that record the change (the request's Version has advanced by one per
+// event), and the items that change with it. The store writes all of it in one
+// transaction, conditional on the version the change started from.
+type Change struct {
+	Request    *Request
+	Events     []AuditEvent
+	PutVote    *Vote
+	DeleteVote string // the reviewer whose vote is withdrawn
+	PutRecusal *Recusal
+	PutComment *Comment
+	Commit     *Commitment // approved money to commit to a budget
+}
+
+// Commitment is approved money taken from the budget of a fiscal year and category.
+type Commitment struct {
+	FiscalYear int
+	Category   Kind
+	Amount     money.Money
+}

@@ -1,0 +1,27 @@
+package main
+
+import (
+	"os"
+	"testing"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/eventtest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// TestSampleEvents invokes the Lambda entry point with every event in events/admin.
+func TestSampleEvents(t *testing.T) {
+	eventtest.Run(t, eventtest.Function{
+		LogicalID: "AdminFunction", Folder: "admin", NewHandler: newHandler,
+		Expected: map[string]int{
+			"get-reviewers.json":            200,
+			"put-reviewer.json":             200,
+			"put-reviewer-as-reviewer.json": 403,
+			"get-budgets.json":              200,
+			"put-budget.json":               200,
+			"get-settings.json":             200,
+			"put-settings.json":             200,
+		},
+	})
+}

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"os"
+	"testing"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/eventtest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// TestSampleEvents invokes the Lambda entry point with every event in events/reviews.
+func TestSampleEvents(t *testing.T) {
+	eventtest.Run(t, eventtest.Function{
+		LogicalID: "ReviewsFunction", Folder: "reviews", NewHandler: newHandler,
+		Expected: map[string]int{
+			"get-queue.json":               200,
+			"get-queue-as-finance.json":    403,
+			"get-queue-without-token.json": 401,
+			"get-review.json":              200,
+			"post-vote.json":               200,
+			"post-vote-invalid.json":       422,
+			"post-recusal.json":            200,
+			"post-changes.json":            200,
+			"post-comment.json":            201,
+		},
+	})
+}

@@ -1,0 +1,189 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// NewAdmin returns the admins' API: the reviewer roster with affiliations, budgets per
+// fiscal year, category and currency, and the governance settings. Every route needs a
+// staff JWT in the admins group (finance may also read budgets).
+func NewAdmin(svc *sponsorship.AdminService, log *slog.Logger) http.Handler {
+	h := &admin{svc: svc}
+	rt := newRouter()
+	rt.handle("GET /admin/reviewers", h.roster)
+	rt.handle("PUT /admin/reviewers/{id}", h.putReviewer)
+	rt.handle("GET /admin/budgets", h.budgets)
+	rt.handle("PUT /admin/budgets/{fiscalYear}/{category}/{currency}", h.putBudget)
+	rt.handle("GET /admin/settings", h.settings)
+	rt.handle("PUT /admin/settings", h.putSettings)
+	return withBasics(log, rt)
+}
+
+type admin struct {
+	svc *sponsorship.AdminService
+}
+
+type reviewerView struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Email     string    `json:"email"`
+	Company   string    `json:"company"`
+	Active    bool      `json:"active"`
+	Version   int       `json:"version"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+func toReviewerView(r sponsorship.Reviewer) reviewerView {
+	return reviewerView{ID: r.ID, Name: r.Name, Email: r.Email, Company: r.Company, Active: r.Active, Version: r.Version, UpdatedAt: r.UpdatedAt}
+}
+
+func (h *admin) roster(w http.ResponseWriter, r *http.Request) error {
+	who, err := staffIn(r, sponsorship.GroupAdmins)
+	if err != nil {
+		return err
+	}
+	if _, err := strictQuery(r); err != nil {
+		return err
+	}
+	roster, err := h.svc.Roster(r.Context(), who)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Items []reviewerView `json:"items"`
+	}{Items: []reviewerView{}}
+	for _, rv := range roster {
+		out.Items = append(out.Items, toReviewerView(rv))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (h *admin) putReviewer(w http.ResponseWriter, r *http.Request) error {
+	who, err := staffIn(r, sponsorship.GroupAdmins)
+	if err != nil {
+		return err
+	}
+	var in sponsorship.ReviewerInput
+	if err := decodeJSON(r, &in, false); err != nil {
+		return err
+	}
+	rv, err := h.svc.PutReviewer(r.Context(), who, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	loggerFrom(r.Context()).Info("roster changed", "reviewer", rv.ID, "version", rv.Version)
+	writeJSON(w, http.StatusOK, toReviewerView(rv))
+	return nil
+}
+
+type budgetView struct {
+	FiscalYear int              `json:"fiscalYear"`
+	Category   sponsorship.Kind `json:"category"`
+	Currency   string           `json:"currency"`
+	Allocated  string           `json:"allocated"`
+	Committed  string           `json:"committed"`
+	Paid       string           `json:"paid"`
+	Remaining  string           `json:"remaining"`
+	Version    int              `json:"version"`
+	UpdatedAt  time.Time        `json:"updatedAt"`
+}
+
+func toBudgetView(b sponsorship.Budget) budgetView {
+	d := func(minor int64) string { return money.Money{Currency: b.Currency, Minor: minor}.Decimal() }
+	return budgetView{FiscalYear: b.FiscalYear, Category: b.Category, Currency: b.Currency, Allocated: d(b.Allocated),
+		Committed: d(b.Committed), Paid: d(b.Paid), Remaining: b.Remaining().Decimal(), Version: b.Version, UpdatedAt: b.UpdatedAt}
+}
+
+func (h *admin) budgets(w http.ResponseWriter, r *http.Request) error {
+	who, err := staffIn(r, sponsorship.GroupAdmins, sponsorship.GroupFinance)
+	if err != nil {
+		return err
+	}
+	q, err := strictQuery(r, "fiscalYear")
+	if err != nil {
+		return err
+	}
+	year := 0
+	if y := q.Get("fiscalYear"); y != "" {
+		if year, err = strconv.Atoi(y); err != nil || year < 2000 || year > 2200 {
+			return invalidQuery([]sponsorship.FieldError{{Field: "fiscalYear", Code: sponsorship.CodeInvalidFormat, Message: "Use a fiscal year such as 2027."}})
+		}
+	}
+	budgets, err := h.svc.Budgets(r.Context(), who, year)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Items []budgetView `json:"items"`
+	}{Items: []budgetView{}}
+	for _, b := range budgets {
+		out.Items = append(out.Items, toBudgetView(b))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (h *admin) putBudget(w http.ResponseWriter, r *http.Request) error {
+	who, err := staffIn(r, sponsorship.GroupAdmins)
+	if err != nil {
+		return err
+	}
+	var in sponsorship.AllocationInput
+	if err := decodeJSON(r, &in, false); err != nil {
+		return err
+	}
+	year, err := strconv.Atoi(r.PathValue("fiscalYear"))
+	if err != nil {
+		year = -1 // the service reports it with the other field errors
+	}
+	b, err := h.svc.SetAllocation(r.Context(), who, year, sponsorship.Kind(r.PathValue("category")), r.PathValue("currency"), in)
+	if err != nil {
+		return err
+	}
+	loggerFrom(r.Context()).Info("budget changed", "fiscalYear", b.FiscalYear, "category", b.Category, "currency", b.Currency)
+	writeJSON(w, http.StatusOK, toBudgetView(b))
+	return nil
+}
+
+type settingsView struct {
+	QuorumPercent int       `json:"quorumPercent"`
+	Version       int       `json:"version"`
+	UpdatedAt     time.Time `json:"updatedAt,omitzero"`
+}
+
+func (h *admin) settings(w http.ResponseWriter, r *http.Request) error {
+	who, err := staffIn(r, sponsorship.GroupAdmins)
+	if err != nil {
+		return err
+	}
+	g, err := h.svc.Governance(r.Context(), who)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, settingsView{QuorumPercent: g.QuorumPercent, Version: g.Version, UpdatedAt: g.UpdatedAt})
+	return nil
+}
+
+func (h *admin) putSettings(w http.ResponseWriter, r *http.Request) error {
+	who, err := staffIn(r, sponsorship.GroupAdmins)
+	if err != nil {
+		return err
+	}
+	var in sponsorship.GovernanceInput
+	if err := decodeJSON(r, &in, false); err != nil {
+		return err
+	}
+	g, err := h.svc.PutGovernance(r.Context(), who, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, settingsView{QuorumPercent: g.QuorumPercent, Version: g.Version, UpdatedAt: g.UpdatedAt})
+	return nil
+}

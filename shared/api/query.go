@@ -1,0 +1,44 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// strictQuery returns the query parameters, refusing (400, every problem listed) any
+// parameter the route does not know and any given twice.
+func strictQuery(r *http.Request, known ...string) (url.Values, error) {
+	q := r.URL.Query()
+	var fields []sponsorship.FieldError
+	names := make([]string, 0, len(q))
+	for k := range q {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		switch {
+		case !slices.Contains(known, k):
+			fields = append(fields, sponsorship.FieldError{Field: k, Code: sponsorship.CodeUnknownField, Message: "This route has no such query parameter."})
+		case len(q[k]) > 1:
+			fields = append(fields, sponsorship.FieldError{Field: k, Code: sponsorship.CodeInvalidFormat, Message: "Give this parameter once."})
+		}
+	}
+	if len(fields) > 0 {
+		e := newHTTPError(http.StatusBadRequest, "malformed", "Malformed request", "Some query parameters are not usable; each is listed in errors.")
+		e.fields = fields
+		return nil, e
+	}
+	return q, nil
+}
+
+// invalidQuery is a 422 for query parameters with well-formed but unusable values.
+func invalidQuery(fields []sponsorship.FieldError) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	return &sponsorship.ValidationError{Errors: fields}
+}

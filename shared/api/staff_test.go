@@ -1,0 +1,176 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api/openapitest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// staffAPI serves the reviews, admin and submissions handlers on one fresh table, and
+// calls them the way API Gateway does: through the Lambda adapter, with the JWT
+// authorizer's claims in the request context.
+type staffAPI struct {
+	t       *testing.T
+	store   *dynamostore.Store
+	applic  http.Handler
+	reviews http.Handler
+	admin   http.Handler
+	checker *openapitest.Checker
+}
+
+func newStaffAPI(t *testing.T) *staffAPI {
+	t.Helper()
+	db, table := testenv.Table(t)
+	store := dynamostore.New(db, table)
+	log := slog.New(slog.NewJSONHandler(&syncBuffer{}, nil))
+	clock := func() time.Time { return now }
+	return &staffAPI{
+		t: t, store: store, checker: openapitest.New(t),
+		applic:  api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{Now: clock}), log),
+		reviews: api.NewReviews(sponsorship.NewReviewService(store, clock), log),
+		admin:   api.NewAdmin(sponsorship.NewAdminService(store, clock), log),
+	}
+}
+
+// person is who calls: a JWT subject with groups, or nobody (nil claims).
+type person struct {
+	sub    string
+	groups string
+}
+
+var (
+	nobody    = person{}
+	adminUser = person{sub: "admin-1", groups: "[admins]"}
+	finance   = person{sub: "finance-1", groups: "[finance]"}
+)
+
+func reviewerP(sub string) person { return person{sub: sub, groups: "[reviewers]"} }
+
+// call sends a request through the Lambda adapter, as API Gateway would after its JWT
+// authorizer, and checks the response against the OpenAPI document.
+func (s *staffAPI) call(h http.Handler, who person, method, path string, body any) response {
+	s.t.Helper()
+	raw := ""
+	if body != nil {
+		b, _ := json.Marshal(body)
+		raw = string(b)
+	}
+	p, q, _ := strings.Cut(path, "?")
+	ev := events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RawPath: p, RawQueryString: q, Body: raw,
+		Headers: map[string]string{"content-type": "application/json"},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			RequestID: "test-request", HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: p},
+		},
+	}
+	if who.sub != "" {
+		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
+				Claims: map[string]string{"sub": who.sub, "cognito:groups": who.groups, "username": who.sub},
+			},
+		}
+	}
+	out, err := httpadapter.NewV2(h).ProxyWithContext(context.Background(), ev)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	header := http.Header{}
+	for k, v := range out.Headers {
+		header.Set(k, v)
+	}
+	req := httptest.NewRequest(method, path, bytes.NewReader([]byte(raw)))
+	s.checker.Check(s.t, req, out.StatusCode, header, []byte(out.Body))
+	return response{status: out.StatusCode, header: header, body: []byte(out.Body)}
+}
+
+func (s *staffAPI) must(r response, status int) map[string]any {
+	s.t.Helper()
+	if r.status != status {
+		s.t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
+	}
+	return r.json(s.t)
+}
+
+// committee puts the review issue's roster in place: two reviewers from Acme, one each
+// from Beta, Gamma and Delta, and one from the applicant's company.
+func (s *staffAPI) committee() {
+	s.t.Helper()
+	for _, r := range []struct{ id, company string }{
+		{"a1", "Acme Compilers Inc."}, {"a2", "ACME Compilers"}, {"b", "Beta GmbH"}, {"c", "Gamma Ltd"}, {"d", "Delta"}, {"x", "Example Labs"},
+	} {
+		s.must(s.call(s.admin, adminUser, "PUT", "/admin/reviewers/"+r.id, map[string]any{
+			"name": "Reviewer " + strings.ToUpper(r.id), "email": r.id + "@committee.example", "company": r.company,
+		}), 200)
+	}
+}
+
+func (s *staffAPI) budget(year int, category, currency, allocated string) {
+	s.t.Helper()
+	s.must(s.call(s.admin, adminUser, "PUT", "/admin/budgets/"+itoa(year)+"/"+category+"/"+currency,
+		map[string]any{"allocated": allocated}), 200)
+}
+
+// submitProject submits a project request of Example Labs GmbH (fiscal year 2026, its submission's) for
+// amount EUR and returns its id and applicant token.
+func (s *staffAPI) submitProject(amount string) (string, string) {
+	s.t.Helper()
+	body := project()
+	body["amount"] = map[string]any{"currency": "EUR", "value": amount}
+	body["project"].(map[string]any)["milestones"] = []any{map[string]any{"title": "All", "dueDate": "2027-06-30",
+		"amount": map[string]any{"currency": "EUR", "value": amount}}}
+	r := s.call(s.applic, nobody, "POST", "/requests", body)
+	m := s.must(r, 201)
+	return m["id"].(string), m["applicantToken"].(string)
+}
+
+func (s *staffAPI) vote(who string, id string, body map[string]any) response {
+	return s.call(s.reviews, reviewerP(who), "POST", "/review/requests/"+id+"/votes", body)
+}
+
+func approve() map[string]any { return map[string]any{"choice": "approve"} }
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// callApplicant calls an applicant route with an applicant token.
+func (s *staffAPI) callApplicant(method, path, token string) response {
+	return s.callApplicantBody(method, path, token, nil)
+}
+
+func (s *staffAPI) callApplicantBody(method, path, token string, body any) response {
+	s.t.Helper()
+	var rd *bytes.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := httptest.NewRecorder()
+	s.checker.Wrap(s.t, s.applic).ServeHTTP(rec, req)
+	return response{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}

@@ -1,0 +1,425 @@
+package dynamostore
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+var (
+	_ sponsorship.ReviewStore = (*Store)(nil)
+	_ sponsorship.AdminStore  = (*Store)(nil)
+)
+
+// queryAll runs a query to its last page.
+func (s *Store) queryAll(ctx context.Context, in *dynamodb.QueryInput) ([]map[string]types.AttributeValue, error) {
+	var items []map[string]types.AttributeValue
+	p := dynamodb.NewQueryPaginator(s.db, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, translate(err)
+		}
+		items = append(items, page.Items...)
+	}
+	return items, nil
+}
+
+func sv(s string) *types.AttributeValueMemberS { return &types.AttributeValueMemberS{Value: s} }
+
+// Ballots reads the request, its votes and its recusals with one Query: their sort keys
+// RECUSAL#..., REQUEST and VOTE#... are adjacent, apart from events and comments.
+func (s *Store) Ballots(ctx context.Context, id string) (*sponsorship.Request, []sponsorship.Vote, []sponsorship.Recusal, error) {
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :from AND :to"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": sv(requestPK(id)), ":from": sv(recusalPrefix), ":to": sv("VOTE$"),
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("ballots of %s: %w", id, err)
+	}
+	d, err := partition(items)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("ballots of %s: %w", id, err)
+	}
+	if d.Request == nil {
+		return nil, nil, nil, fmt.Errorf("ballots of %s: %w", id, sponsorship.ErrNotFound)
+	}
+	return d.Request, d.Votes, d.Recusals, nil
+}
+
+// Dossier reads the request's whole partition.
+func (s *Store) Dossier(ctx context.Context, id string) (*sponsorship.Dossier, error) {
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(requestPK(id))},
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dossier of %s: %w", id, err)
+	}
+	d, err := partition(items)
+	if err != nil {
+		return nil, fmt.Errorf("dossier of %s: %w", id, err)
+	}
+	if d.Request == nil {
+		return nil, fmt.Errorf("dossier of %s: %w", id, sponsorship.ErrNotFound)
+	}
+	var current []sponsorship.Vote
+	for _, v := range d.Votes {
+		if v.Round == d.Request.Round {
+			current = append(current, v)
+		}
+	}
+	d.Votes = current
+	return d, nil
+}
+
+// partition sorts the items of a request's partition by what they are.
+func partition(items []map[string]types.AttributeValue) (*sponsorship.Dossier, error) {
+	d := &sponsorship.Dossier{}
+	for _, item := range items {
+		sk := stringAttr(item, attrSK)
+		var err error
+		switch {
+		case sk == skRequest:
+			var rec requestRecord
+			if err = unmarshal(item, &rec); err == nil {
+				d.Request = rec.request()
+			}
+		case strings.HasPrefix(sk, eventPrefix):
+			var rec eventRecord
+			if err = unmarshal(item, &rec); err == nil {
+				d.History = append(d.History, rec.event())
+			}
+		case strings.HasPrefix(sk, votePrefix):
+			var rec voteRecord
+			if err = unmarshal(item, &rec); err == nil {
+				d.Votes = append(d.Votes, rec.vote())
+			}
+		case strings.HasPrefix(sk, recusalPrefix):
+			var rec recusalRecord
+			if err = unmarshal(item, &rec); err == nil {
+				d.Recusals = append(d.Recusals, rec.recusal())
+			}
+		case strings.HasPrefix(sk, commentPrefix):
+			var rec commentRecord
+			if err = unmarshal(item, &rec); err == nil {
+				d.Comments = append(d.Comments, rec.comment())
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("unmarshal %s: %w", sk, err)
+		}
+	}
+	return d, nil
+}
+
+// maxQueueReads bounds the Query calls one queue page may make when filters thin the
+// results, so a page costs the same however large the table is; a short page still
+// carries a cursor.
+const maxQueueReads = 4
+
+// queueCursor is the opaque cursor of the review queue: the index keys of the last item
+// a page returned, and the status the page listed.
+type queueCursor struct {
+	Status string            `json:"s"`
+	Key    map[string]string `json:"k"`
+}
+
+var queueKeyAttrs = []string{attrPK, attrSK, attrGSI1PK, attrGSI1SK}
+
+func encodeCursor(status sponsorship.Status, item map[string]types.AttributeValue) string {
+	c := queueCursor{Status: string(status), Key: map[string]string{}}
+	for _, a := range queueKeyAttrs {
+		c.Key[a] = stringAttr(item, a)
+	}
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor reads a queue cursor, refusing anything this store did not make for
+// this status.
+func DecodeCursor(status sponsorship.Status, cursor string) (map[string]types.AttributeValue, error) {
+	if len(cursor) > 1024 {
+		return nil, sponsorship.ErrBadCursor
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return nil, sponsorship.ErrBadCursor
+	}
+	var c queueCursor
+	if err := json.Unmarshal(b, &c); err != nil || c.Status != string(status) || len(c.Key) != len(queueKeyAttrs) {
+		return nil, sponsorship.ErrBadCursor
+	}
+	key := map[string]types.AttributeValue{}
+	for _, a := range queueKeyAttrs {
+		v, ok := c.Key[a]
+		if !ok || v == "" || len(v) > 256 {
+			return nil, sponsorship.ErrBadCursor
+		}
+		key[a] = sv(v)
+	}
+	if c.Key[attrGSI1PK] != statusPK(status) || !strings.HasPrefix(c.Key[attrPK], "REQ#") || c.Key[attrSK] != skRequest {
+		return nil, sponsorship.ErrBadCursor
+	}
+	return key, nil
+}
+
+// Queue lists requests of one status through the status index, oldest or newest first,
+// filtered by kind and by "waiting on this reviewer".
+func (s *Store) Queue(ctx context.Context, q sponsorship.QueueQuery) (sponsorship.QueuePage, error) {
+	limit := q.Limit
+	if limit <= 0 || limit > sponsorship.MaxQueueLimit {
+		limit = sponsorship.DefaultQueueLimit
+	}
+	in := &dynamodb.QueryInput{
+		TableName: &s.table, IndexName: aws.String(IndexByStatus),
+		KeyConditionExpression:    aws.String("GSI1PK = :status"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":status": sv(statusPK(q.Status))},
+		ExpressionAttributeNames:  map[string]string{},
+		ScanIndexForward:          aws.Bool(!q.Newest),
+	}
+	var filters []string
+	if q.Kind != "" {
+		filters = append(filters, "#kind = :kind")
+		in.ExpressionAttributeNames["#kind"] = "kind"
+		in.ExpressionAttributeValues[":kind"] = sv(string(q.Kind))
+	}
+	if me := q.WaitingOn; me != nil {
+		filters = append(filters, "NOT contains(#voters, :me)", "NOT contains(#recused, :me)")
+		in.ExpressionAttributeNames["#voters"], in.ExpressionAttributeNames["#recused"] = "voters", "recused"
+		in.ExpressionAttributeValues[":me"] = sv(me.ID)
+		if org := sponsorship.NormalizeOrganization(me.Company); org != "" {
+			filters = append(filters, "(attribute_not_exists(orgKey) OR orgKey <> :org)")
+			in.ExpressionAttributeValues[":org"] = sv(org)
+		}
+	}
+	if len(filters) > 0 {
+		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
+	}
+	if len(in.ExpressionAttributeNames) == 0 {
+		in.ExpressionAttributeNames = nil
+	}
+	if q.Cursor != "" {
+		start, err := DecodeCursor(q.Status, q.Cursor)
+		if err != nil {
+			return sponsorship.QueuePage{}, err
+		}
+		in.ExclusiveStartKey = start
+	}
+	var page sponsorship.QueuePage
+	for reads := 0; reads < maxQueueReads; reads++ {
+		in.Limit = aws.Int32(int32(limit - len(page.Items) + 1))
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return sponsorship.QueuePage{}, fmt.Errorf("queue: %w", translate(err))
+		}
+		for _, item := range out.Items {
+			if len(page.Items) == limit {
+				// More matches than the page holds: continue after the last one returned.
+				page.Next = encodeCursor(q.Status, lastItem(page.Items))
+				return page, nil
+			}
+			var rec requestRecord
+			if err := unmarshal(item, &rec); err != nil {
+				return sponsorship.QueuePage{}, fmt.Errorf("queue: unmarshal: %w", err)
+			}
+			page.Items = append(page.Items, rec.request())
+		}
+		if out.LastEvaluatedKey == nil {
+			return page, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+		if len(page.Items) == limit {
+			break
+		}
+	}
+	page.Next = encodeCursor(q.Status, in.ExclusiveStartKey)
+	return page, nil
+}
+
+// lastItem rebuilds the index keys of the last request of a page.
+func lastItem(items []*sponsorship.Request) map[string]types.AttributeValue {
+	rec := toRequestRecord(items[len(items)-1])
+	return map[string]types.AttributeValue{
+		attrPK: sv(rec.PK), attrSK: sv(rec.SK), attrGSI1PK: sv(rec.GSI1PK), attrGSI1SK: sv(rec.GSI1SK),
+	}
+}
+
+// Roster reads every reviewer: one Query of the ROSTER partition.
+func (s *Store) Roster(ctx context.Context) ([]sponsorship.Reviewer, error) {
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pkRoster)},
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("roster: %w", err)
+	}
+	out := make([]sponsorship.Reviewer, 0, len(items))
+	for _, item := range items {
+		var rec reviewerRecord
+		if err := unmarshal(item, &rec); err != nil {
+			return nil, fmt.Errorf("roster: unmarshal: %w", err)
+		}
+		out = append(out, rec.reviewer())
+	}
+	return out, nil
+}
+
+// PutReviewer writes a roster entry and its audit event, conditional on the version.
+func (s *Store) PutReviewer(ctx context.Context, r sponsorship.Reviewer, ev sponsorship.AuditEvent) error {
+	return s.putVersioned(ctx, toReviewerRecord(r), r.Version, ev, "reviewer "+r.ID)
+}
+
+// Governance reads the settings, or the defaults when none were saved.
+func (s *Store) Governance(ctx context.Context) (sponsorship.Governance, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(pkSettings, skGovernance), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return sponsorship.Governance{}, fmt.Errorf("governance: %w", translate(err))
+	}
+	if out.Item == nil {
+		return sponsorship.DefaultGovernance, nil
+	}
+	var rec governanceRecord
+	if err := unmarshal(out.Item, &rec); err != nil {
+		return sponsorship.Governance{}, fmt.Errorf("governance: unmarshal: %w", err)
+	}
+	return sponsorship.Governance{QuorumPercent: rec.QuorumPercent, Version: rec.Version, UpdatedAt: parseStamp(rec.UpdatedAt)}, nil
+}
+
+// PutGovernance writes the settings and their audit event, conditional on the version.
+func (s *Store) PutGovernance(ctx context.Context, g sponsorship.Governance, ev sponsorship.AuditEvent) error {
+	rec := governanceRecord{PK: pkSettings, SK: skGovernance, Entity: "settings", QuorumPercent: g.QuorumPercent,
+		Version: g.Version, UpdatedAt: stamp(g.UpdatedAt)}
+	return s.putVersioned(ctx, rec, g.Version, ev, "settings")
+}
+
+// putVersioned writes an item whose version is one more than the stored one (or new at
+// version 1) together with its audit event.
+func (s *Store) putVersioned(ctx context.Context, record any, version int, ev sponsorship.AuditEvent, what string) error {
+	item, err := marshal(record)
+	if err != nil {
+		return fmt.Errorf("%s: marshal: %w", what, err)
+	}
+	evItem, err := marshal(toEventRecord(ev))
+	if err != nil {
+		return fmt.Errorf("%s: marshal event: %w", what, err)
+	}
+	put := &types.Put{TableName: &s.table, Item: item}
+	if version <= 1 {
+		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
+	} else {
+		put.ConditionExpression = aws.String("#v = :prev")
+		put.ExpressionAttributeNames = map[string]string{"#v": "version"}
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":prev": &types.AttributeValueMemberN{Value: fmt.Sprint(version - 1)}}
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: put}, {Put: &types.Put{TableName: &s.table, Item: evItem}},
+	}})
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) && anyReason(cancelled, "ConditionalCheckFailed", "TransactionConflict") {
+		return &sponsorship.ConflictError{ID: what}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, translate(err))
+	}
+	return nil
+}
+
+// Budgets lists the budgets of a fiscal year (or all years): one Query.
+func (s *Store) Budgets(ctx context.Context, year int) ([]sponsorship.Budget, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pkBudgets)},
+		ConsistentRead:            aws.Bool(true),
+	}
+	if year != 0 {
+		in.KeyConditionExpression = aws.String("PK = :pk AND begins_with(SK, :fy)")
+		in.ExpressionAttributeValues[":fy"] = sv(fmt.Sprintf("FY#%d#", year))
+	}
+	items, err := s.queryAll(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("budgets: %w", err)
+	}
+	out := make([]sponsorship.Budget, 0, len(items))
+	for _, item := range items {
+		var rec budgetRecord
+		if err := unmarshal(item, &rec); err != nil {
+			return nil, fmt.Errorf("budgets: unmarshal: %w", err)
+		}
+		out = append(out, rec.budget())
+	}
+	return out, nil
+}
+
+// SetAllocation creates a budget (Version 1) or changes its allocation, keeping
+// availableMinor in step, conditional on the version and on the new allocation
+// covering what is committed and paid.
+func (s *Store) SetAllocation(ctx context.Context, b sponsorship.Budget, previous int64, ev sponsorship.AuditEvent) error {
+	what := fmt.Sprintf("budget %d/%s/%s", b.FiscalYear, b.Category, b.Currency)
+	evItem, err := marshal(toEventRecord(ev))
+	if err != nil {
+		return fmt.Errorf("%s: marshal event: %w", what, err)
+	}
+	k := key(pkBudgets, budgetSK(b.FiscalYear, b.Category, b.Currency))
+	var write types.TransactWriteItem
+	if b.Version <= 1 {
+		item, err := marshal(budgetRecord{PK: pkBudgets, SK: budgetSK(b.FiscalYear, b.Category, b.Currency), Entity: "budget",
+			FiscalYear: b.FiscalYear, Category: string(b.Category), Currency: b.Currency,
+			AllocatedMinor: b.Allocated, AvailableMinor: b.Allocated, Version: 1, UpdatedAt: stamp(b.UpdatedAt)})
+		if err != nil {
+			return fmt.Errorf("%s: marshal: %w", what, err)
+		}
+		write.Put = &types.Put{TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}
+	} else {
+		write.Update = &types.Update{
+			TableName: &s.table, Key: k,
+			UpdateExpression:         aws.String("SET allocatedMinor = :alloc, #v = :v, updatedAt = :now ADD availableMinor :delta"),
+			ConditionExpression:      aws.String("#v = :prev AND availableMinor >= :need"),
+			ExpressionAttributeNames: map[string]string{"#v": "version"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":alloc": &types.AttributeValueMemberN{Value: fmt.Sprint(b.Allocated)},
+				":v":     &types.AttributeValueMemberN{Value: fmt.Sprint(b.Version)},
+				":prev":  &types.AttributeValueMemberN{Value: fmt.Sprint(b.Version - 1)},
+				":now":   sv(stamp(b.UpdatedAt)),
+				":delta": &types.AttributeValueMemberN{Value: fmt.Sprint(b.Allocated - previous)},
+				// What remains must not go below zero: available + delta >= 0.
+				":need": &types.AttributeValueMemberN{Value: fmt.Sprint(max(0, previous-b.Allocated))},
+			},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		}
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		write, {Put: &types.Put{TableName: &s.table, Item: evItem}},
+	}})
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) && anyReason(cancelled, "ConditionalCheckFailed") {
+		var rec budgetRecord
+		if r := cancelled.CancellationReasons; len(r) > 0 && r[0].Item != nil && unmarshal(r[0].Item, &rec) == nil &&
+			rec.Version == b.Version-1 {
+			return &sponsorship.AllocationError{Spent: b.Money(rec.CommittedMinor + rec.PaidMinor)}
+		}
+		return &sponsorship.ConflictError{ID: what}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, translate(err))
+	}
+	return nil
+}

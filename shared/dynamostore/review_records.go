@@ -1,0 +1,150 @@
+package dynamostore
+
+import (
+	"fmt"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// voteRecord is a reviewer's vote, in the request's partition (SK VOTE#<reviewer>).
+type voteRecord struct {
+	PK, SK       string
+	Entity       string `json:"entity"`
+	RequestID    string `json:"requestId"`
+	ReviewerID   string `json:"reviewerId"`
+	ReviewerName string `json:"reviewerName"`
+	Company      string `json:"company,omitempty"`
+	Choice       string `json:"choice"`
+	Currency     string `json:"currency,omitempty"`
+	AmountMinor  *int64 `json:"amountMinor,omitempty"`
+	Comment      string `json:"comment,omitempty"`
+	Round        int    `json:"round"`
+	At           string `json:"at"`
+}
+
+func toVoteRecord(v sponsorship.Vote) voteRecord {
+	rec := voteRecord{PK: requestPK(v.RequestID), SK: votePrefix + v.ReviewerID, Entity: "vote",
+		RequestID: v.RequestID, ReviewerID: v.ReviewerID, ReviewerName: v.ReviewerName, Company: v.Company,
+		Choice: string(v.Choice), Comment: v.Comment, Round: v.Round, At: stamp(v.At)}
+	if v.Amount != nil {
+		m := v.Amount.Minor
+		rec.Currency, rec.AmountMinor = v.Amount.Currency, &m
+	}
+	return rec
+}
+
+func (rec voteRecord) vote() sponsorship.Vote {
+	v := sponsorship.Vote{RequestID: rec.RequestID, ReviewerID: rec.ReviewerID, ReviewerName: rec.ReviewerName,
+		Company: rec.Company, Choice: sponsorship.Choice(rec.Choice), Comment: rec.Comment, Round: rec.Round, At: parseStamp(rec.At)}
+	if rec.AmountMinor != nil {
+		v.Amount = &money.Money{Currency: rec.Currency, Minor: *rec.AmountMinor}
+	}
+	return v
+}
+
+// recusalRecord is a recorded recusal (SK RECUSAL#<reviewer>).
+type recusalRecord struct {
+	PK, SK       string
+	Entity       string `json:"entity"`
+	RequestID    string `json:"requestId"`
+	ReviewerID   string `json:"reviewerId"`
+	ReviewerName string `json:"reviewerName"`
+	Reason       string `json:"reason"`
+	Automatic    bool   `json:"automatic,omitempty"`
+	At           string `json:"at"`
+}
+
+func toRecusalRecord(r sponsorship.Recusal) recusalRecord {
+	return recusalRecord{PK: requestPK(r.RequestID), SK: recusalPrefix + r.ReviewerID, Entity: "recusal",
+		RequestID: r.RequestID, ReviewerID: r.ReviewerID, ReviewerName: r.ReviewerName, Reason: r.Reason,
+		Automatic: r.Automatic, At: stamp(r.At)}
+}
+
+func (rec recusalRecord) recusal() sponsorship.Recusal {
+	return sponsorship.Recusal{RequestID: rec.RequestID, ReviewerID: rec.ReviewerID, ReviewerName: rec.ReviewerName,
+		Reason: rec.Reason, Automatic: rec.Automatic, At: parseStamp(rec.At)}
+}
+
+// commentRecord is an internal comment (SK COMMENT#<ulid>, so comments sort by time).
+type commentRecord struct {
+	PK, SK     string
+	Entity     string `json:"entity"`
+	RequestID  string `json:"requestId"`
+	ID         string `json:"id"`
+	AuthorID   string `json:"authorId"`
+	AuthorName string `json:"authorName"`
+	Text       string `json:"text"`
+	At         string `json:"at"`
+}
+
+func toCommentRecord(c sponsorship.Comment) commentRecord {
+	return commentRecord{PK: requestPK(c.RequestID), SK: commentPrefix + c.ID, Entity: "comment", RequestID: c.RequestID,
+		ID: c.ID, AuthorID: c.AuthorID, AuthorName: c.AuthorName, Text: c.Text, At: stamp(c.At)}
+}
+
+func (rec commentRecord) comment() sponsorship.Comment {
+	return sponsorship.Comment{RequestID: rec.RequestID, ID: rec.ID, AuthorID: rec.AuthorID, AuthorName: rec.AuthorName,
+		Text: rec.Text, At: parseStamp(rec.At)}
+}
+
+// reviewerRecord is a roster entry: all of them share the ROSTER partition, so the
+// roster is one Query.
+type reviewerRecord struct {
+	PK, SK    string
+	Entity    string `json:"entity"`
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Email     string `json:"email"`
+	Company   string `json:"company,omitempty"`
+	Active    bool   `json:"active"`
+	Version   int    `json:"version"`
+	UpdatedAt string `json:"updatedAt"`
+}
+
+func toReviewerRecord(r sponsorship.Reviewer) reviewerRecord {
+	return reviewerRecord{PK: pkRoster, SK: reviewerPrefix + r.ID, Entity: "reviewer", ID: r.ID, Name: r.Name,
+		Email: r.Email, Company: r.Company, Active: r.Active, Version: r.Version, UpdatedAt: stamp(r.UpdatedAt)}
+}
+
+func (rec reviewerRecord) reviewer() sponsorship.Reviewer {
+	return sponsorship.Reviewer{ID: rec.ID, Name: rec.Name, Email: rec.Email, Company: rec.Company, Active: rec.Active,
+		Version: rec.Version, UpdatedAt: parseStamp(rec.UpdatedAt)}
+}
+
+// governanceRecord holds the settings (PK SETTINGS, SK GOVERNANCE).
+type governanceRecord struct {
+	PK, SK        string
+	Entity        string `json:"entity"`
+	QuorumPercent int    `json:"quorumPercent"`
+	Version       int    `json:"version"`
+	UpdatedAt     string `json:"updatedAt"`
+}
+
+// budgetRecord is a budget (PK BUDGETS, SK FY#<year>#<category>#<currency>). It keeps
+// availableMinor = allocated - committed - paid as an attribute of its own, because a
+// condition expression cannot do arithmetic: an approval commits only if
+// availableMinor >= its amount.
+type budgetRecord struct {
+	PK, SK         string
+	Entity         string `json:"entity"`
+	FiscalYear     int    `json:"fiscalYear"`
+	Category       string `json:"category"`
+	Currency       string `json:"currency"`
+	AllocatedMinor int64  `json:"allocatedMinor"`
+	CommittedMinor int64  `json:"committedMinor"`
+	PaidMinor      int64  `json:"paidMinor"`
+	AvailableMinor int64  `json:"availableMinor"`
+	Version        int    `json:"version"`
+	UpdatedAt      string `json:"updatedAt"`
+}
+
+func budgetSK(year int, category sponsorship.Kind, currency string) string {
+	return fmt.Sprintf("FY#%d#%s#%s", year, category, currency)
+}
+
+func (rec budgetRecord) budget() sponsorship.Budget {
+	return sponsorship.Budget{FiscalYear: rec.FiscalYear, Category: sponsorship.Kind(rec.Category), Currency: rec.Currency,
+		Allocated: rec.AllocatedMinor, Committed: rec.CommittedMinor, Paid: rec.PaidMinor, Version: rec.Version,
+		UpdatedAt: parseStamp(rec.UpdatedAt)}
+}

@@ -1,0 +1,208 @@
+package sponsorship
+
+import (
+	"fmt"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
+)
+
+func TestNormalizeOrganization(t *testing.T) {
+	same := [][]string{
+		{"Acme Compilers Inc.", "ACME compilers", "acme   Compilers, Inc", "Acme Compilers Incorporated"},
+		{"Example Labs GmbH", "example labs", "Example Labs gmbh."},
+		{"Plumbers Conference e.V.", "plumbers conference"},
+		{"Red Kite Ltd.", "Red Kite Limited", "red-kite ltd"},
+		{"AT&T Corp.", "at&t"},
+	}
+	for _, group := range same {
+		want := NormalizeOrganization(group[0])
+		for _, name := range group[1:] {
+			if got := NormalizeOrganization(name); got != want {
+				t.Errorf("%q -> %q, but %q -> %q", name, got, group[0], want)
+			}
+		}
+	}
+	different := [][2]string{{"Acme", "Acme Labs"}, {"Inc", "Ltd"}, {"", ""}, {"Independent", "Indie"}}
+	for _, p := range different {
+		if Conflicted(p[0], p[1]) {
+			t.Errorf("%q and %q should not conflict", p[0], p[1])
+		}
+	}
+	if !Conflicted("Example Labs GmbH", "EXAMPLE LABS") {
+		t.Error("Example Labs GmbH should conflict with EXAMPLE LABS")
+	}
+}
+
+func eur(v int64) money.Money { return money.Money{Currency: "EUR", Minor: v} }
+
+func reviewer(id, company string) Reviewer {
+	return Reviewer{ID: id, Name: "Reviewer " + id, Company: company, Active: true}
+}
+
+func vote(id string, c Choice) Vote { return Vote{ReviewerID: id, Choice: c} }
+
+func voteAmount(id string, minor int64) Vote {
+	a := eur(minor)
+	return Vote{ReviewerID: id, Choice: ChoiceApprove, Amount: &a}
+}
+
+// The roster of the review issue: two reviewers from Acme, one each from Beta, Gamma and
+// Delta, and one from the applicant's company; four seats once the last is recused.
+var committee = []Reviewer{
+	reviewer("a1", "Acme Inc."), reviewer("a2", "ACME"), reviewer("b", "Beta GmbH"),
+	reviewer("c", "Gamma Ltd"), reviewer("d", "Delta"), reviewer("x", "Applicant Co"),
+}
+
+func TestDecide(t *testing.T) {
+	tests := []struct {
+		name     string
+		roster   []Reviewer
+		votes    []Vote
+		recusals []Recusal
+		quorum   int
+		outcome  Status
+		voted    int
+		seats    int
+		amount   int64
+	}{
+		{"no votes", committee, nil, nil, 50, StatusSubmitted, 0, 4, 0},
+		{"one company approving twice is one seat", committee, []Vote{vote("a1", ChoiceApprove), vote("a2", ChoiceApprove)}, nil, 50, StatusSubmitted, 1, 4, 0},
+		{"two of four seats is not more than half", committee, []Vote{vote("a1", ChoiceApprove), vote("b", ChoiceApprove)}, nil, 50, StatusSubmitted, 2, 4, 0},
+		{"three of four seats approve", committee, []Vote{vote("a1", ChoiceApprove), vote("b", ChoiceApprove), vote("c", ChoiceApprove)}, nil, 50, StatusApproved, 3, 4, 1000_00},
+		{"three of four seats reject", committee, []Vote{vote("a1", ChoiceReject), vote("b", ChoiceReject), vote("c", ChoiceApprove)}, nil, 50, StatusRejected, 3, 4, 0},
+		{"a tie stays open", committee, []Vote{vote("a1", ChoiceApprove), vote("b", ChoiceReject), vote("c", ChoiceAbstain), vote("d", ChoiceAbstain)}, nil, 50, StatusSubmitted, 4, 4, 0},
+		{"disagreeing members make their seat abstain", committee, []Vote{vote("a1", ChoiceApprove), vote("a2", ChoiceReject), vote("b", ChoiceApprove), vote("c", ChoiceReject)}, nil, 50, StatusSubmitted, 3, 4, 0},
+		{"abstentions count toward quorum", committee, []Vote{vote("a1", ChoiceAbstain), vote("b", ChoiceAbstain), vote("c", ChoiceApprove)}, nil, 50, StatusApproved, 3, 4, 1000_00},
+		{"the applicant's colleague does not count", committee, []Vote{vote("x", ChoiceApprove), vote("a1", ChoiceApprove), vote("b", ChoiceApprove)}, nil, 50, StatusSubmitted, 2, 4, 0},
+		{"explicit recusal removes a seat", committee, []Vote{vote("a1", ChoiceApprove), vote("b", ChoiceApprove)},
+			[]Recusal{{ReviewerID: "c", Reason: "advised the applicant"}, {ReviewerID: "d", Reason: "friend"}}, 50, StatusApproved, 2, 2, 1000_00},
+		{"lowest proposed amount wins", committee, []Vote{voteAmount("a1", 800_00), voteAmount("b", 600_00), vote("c", ChoiceApprove)}, nil, 50, StatusApproved, 3, 4, 600_00},
+		{"an amount from an abstaining seat does not bind", committee, []Vote{voteAmount("a1", 100_00), vote("a2", ChoiceReject), vote("b", ChoiceApprove), vote("c", ChoiceApprove), vote("d", ChoiceApprove)}, nil, 50, StatusApproved, 4, 4, 1000_00},
+		{"higher quorum needs more seats", committee, []Vote{vote("a1", ChoiceApprove), vote("b", ChoiceApprove), vote("c", ChoiceApprove)}, nil, 75, StatusSubmitted, 3, 4, 0},
+		{"unanimity quorum at 99", committee, []Vote{vote("a1", ChoiceApprove), vote("b", ChoiceApprove), vote("c", ChoiceApprove), vote("d", ChoiceApprove)}, nil, 99, StatusApproved, 4, 4, 1000_00},
+		{"inactive reviewers are not seats", []Reviewer{reviewer("a", "A"), {ID: "b", Company: "B"}, reviewer("c", "C")},
+			[]Vote{vote("a", ChoiceApprove), vote("b", ChoiceReject), vote("c", ChoiceApprove)}, nil, 50, StatusApproved, 2, 2, 1000_00},
+		{"reviewers without affiliation sit alone", []Reviewer{reviewer("p", ""), reviewer("q", ""), reviewer("r", "R")},
+			[]Vote{vote("p", ChoiceApprove), vote("q", ChoiceApprove)}, nil, 50, StatusApproved, 2, 3, 1000_00},
+		{"votes from outside the roster are ignored", committee, []Vote{vote("stranger", ChoiceReject), vote("a1", ChoiceApprove), vote("b", ChoiceApprove), vote("c", ChoiceApprove)}, nil, 50, StatusApproved, 3, 4, 1000_00},
+		{"no eligible reviewer stays open", []Reviewer{reviewer("x", "Applicant Co")}, []Vote{vote("x", ChoiceApprove)}, nil, 50, StatusSubmitted, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Decide(DecisionInput{Roster: tt.roster, Votes: tt.votes, Recusals: tt.recusals,
+				Organization: "Applicant Co.", QuorumPercent: tt.quorum, Requested: eur(1000_00)})
+			if got.Outcome != tt.outcome || got.Voted != tt.voted || len(got.Seats) != tt.seats {
+				t.Fatalf("outcome %s voted %d seats %d, want %s %d %d (%+v)", got.Outcome, got.Voted, len(got.Seats), tt.outcome, tt.voted, tt.seats, got)
+			}
+			if tt.amount != 0 && (got.Amount == nil || got.Amount.Minor != tt.amount) {
+				t.Errorf("amount %v, want %d", got.Amount, tt.amount)
+			}
+			if tt.amount == 0 && got.Amount != nil {
+				t.Errorf("amount %v on a request that is not approved", got.Amount)
+			}
+		})
+	}
+	got := Decide(DecisionInput{Roster: committee, Organization: "applicant co", QuorumPercent: 50, Requested: eur(1)})
+	if len(got.Recused) != 1 || got.Recused[0].ReviewerID != "x" || !got.Recused[0].Automatic {
+		t.Errorf("recused = %+v, want x automatically", got.Recused)
+	}
+}
+
+// genCase draws a roster, votes and recusals from a few companies.
+func genCase(t *rapid.T) DecisionInput {
+	companies := []string{"", "Acme Inc.", "acme", "Beta GmbH", "Gamma", "Applicant Co"}
+	n := rapid.IntRange(1, 9).Draw(t, "reviewers")
+	var in DecisionInput
+	for i := range n {
+		in.Roster = append(in.Roster, Reviewer{ID: fmt.Sprint("r", i), Company: rapid.SampledFrom(companies).Draw(t, "company"),
+			Active: rapid.Float64Range(0, 1).Draw(t, "active") < 0.9})
+	}
+	for i := range n {
+		if rapid.Bool().Draw(t, "votes") {
+			v := Vote{ReviewerID: fmt.Sprint("r", i), Choice: rapid.SampledFrom([]Choice{ChoiceApprove, ChoiceReject, ChoiceAbstain}).Draw(t, "choice")}
+			if v.Choice == ChoiceApprove && rapid.Bool().Draw(t, "lower") {
+				a := eur(rapid.Int64Range(1, 1000_00).Draw(t, "amount"))
+				v.Amount = &a
+			}
+			in.Votes = append(in.Votes, v)
+		}
+		if rapid.Float64Range(0, 1).Draw(t, "recuse") < 0.15 {
+			in.Recusals = append(in.Recusals, Recusal{ReviewerID: fmt.Sprint("r", i), Reason: "declared"})
+		}
+	}
+	in.Organization = "Applicant Co."
+	in.QuorumPercent = rapid.IntRange(1, 99).Draw(t, "quorum")
+	in.Requested = eur(1000_00)
+	return in
+}
+
+// An abstention from a seat that had not voted can complete a quorum, but never turns
+// an approval into a rejection or back.
+func TestPropertyAbstentionNeverFlipsADecision(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		in := genCase(t)
+		before := Decide(in)
+		var silent []Seat
+		for _, s := range before.Seats {
+			if s.Vote == "" {
+				silent = append(silent, s)
+			}
+		}
+		if len(silent) == 0 {
+			return
+		}
+		seat := rapid.SampledFrom(silent).Draw(t, "seat")
+		in.Votes = append(in.Votes, Vote{ReviewerID: seat.Members[0], Choice: ChoiceAbstain})
+		after := Decide(in)
+		if before.Outcome != StatusSubmitted && after.Outcome != before.Outcome {
+			t.Fatalf("abstention changed %s to %s", before.Outcome, after.Outcome)
+		}
+		if after.Approving != before.Approving || after.Rejecting != before.Rejecting {
+			t.Fatalf("abstention changed the approving or rejecting count")
+		}
+	})
+}
+
+// Whatever a recused reviewer votes, the tally is the same as without their vote.
+func TestPropertyRecusedReviewerNeverChangesTheOutcome(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		in := genCase(t)
+		before := Decide(in)
+		for _, r := range before.Recused {
+			in.Votes = append(in.Votes, Vote{ReviewerID: r.ReviewerID,
+				Choice: rapid.SampledFrom([]Choice{ChoiceApprove, ChoiceReject, ChoiceAbstain}).Draw(t, "choice")})
+		}
+		after := Decide(in)
+		if after.Outcome != before.Outcome || after.Voted != before.Voted || !sameAmount(after.Amount, before.Amount) {
+			t.Fatalf("recused votes changed the tally: %+v -> %+v", before, after)
+		}
+	})
+}
+
+// The order in which votes arrive does not matter, and an approved amount is never more
+// than requested.
+func TestPropertyOrderIndependentAndBounded(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		in := genCase(t)
+		want := Decide(in)
+		perm := rapid.Permutation(in.Votes).Draw(t, "order")
+		in.Votes = perm
+		got := Decide(in)
+		if got.Outcome != want.Outcome || got.Voted != want.Voted || !sameAmount(got.Amount, want.Amount) {
+			t.Fatalf("vote order changed the tally")
+		}
+		if got.Amount != nil && (got.Amount.Minor > in.Requested.Minor || got.Amount.Minor <= 0) {
+			t.Fatalf("approved amount %v outside (0, requested]", got.Amount)
+		}
+		if (got.Outcome == StatusApproved) != (got.Amount != nil) {
+			t.Fatalf("amount %v with outcome %s", got.Amount, got.Outcome)
+		}
+	})
+}
+
+func sameAmount(a, b *money.Money) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}

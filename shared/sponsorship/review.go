@@ -1,0 +1,576 @@
+package sponsorship
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
+)
+
+// ReviewStore is what the committee's work needs from storage.
+type ReviewStore interface {
+	// Ballots reads a request with its votes (all rounds) and recorded recusals, in one
+	// read.
+	Ballots(ctx context.Context, id string) (*Request, []Vote, []Recusal, error)
+	// Dossier reads everything about a request: votes, recusals, comments and history.
+	Dossier(ctx context.Context, id string) (*Dossier, error)
+	// Queue lists requests by status, oldest or newest first, a page at a time.
+	Queue(ctx context.Context, q QueueQuery) (QueuePage, error)
+	Roster(ctx context.Context) ([]Reviewer, error)
+	Governance(ctx context.Context) (Governance, error)
+	Apply(ctx context.Context, c Change) error
+}
+
+// Staff is an authenticated member of staff, as the API's authorizer vouches for them.
+type Staff struct {
+	ID     string // the JWT subject
+	Name   string
+	Groups []string
+}
+
+// In reports whether the member of staff belongs to a group.
+func (s Staff) In(group string) bool { return slices.Contains(s.Groups, group) }
+
+// Cognito groups that grant roles.
+const (
+	GroupReviewers = "reviewers"
+	GroupFinance   = "finance"
+	GroupAdmins    = "admins"
+)
+
+// Dossier is a request with everything the committee knows about it.
+type Dossier struct {
+	Request  *Request
+	Votes    []Vote    // of the current round
+	Recusals []Recusal // recorded ones
+	Comments []Comment
+	History  []AuditEvent
+}
+
+// QueueQuery selects a page of the review queue.
+type QueueQuery struct {
+	Status Status
+	Kind   Kind // "" for every kind
+	// WaitingOnMe keeps the requests the calling reviewer has neither voted on in the
+	// current round nor is recused from (explicitly or by affiliation).
+	WaitingOnMe bool
+	// WaitingOn is the calling reviewer, filled in by the service for the store.
+	WaitingOn *Reviewer
+	Newest    bool
+	Limit     int
+	Cursor    string
+}
+
+// QueuePage is one page of the queue; Next is the cursor of the following page, "" at
+// the end.
+type QueuePage struct {
+	Items []*Request
+	Next  string
+	// Reviewer is the caller's roster entry, so a page can show what concerns them.
+	Reviewer Reviewer
+}
+
+// ReviewService applies the committee's rules: who may act, the decision rule, and
+// budget-aware approval.
+type ReviewService struct {
+	store ReviewStore
+	now   func() time.Time
+}
+
+// NewReviewService returns a ReviewService over store; now is nil in production.
+func NewReviewService(store ReviewStore, now func() time.Time) *ReviewService {
+	if now == nil {
+		now = time.Now
+	}
+	return &ReviewService{store: store, now: now}
+}
+
+func (s *ReviewService) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// Queue limits.
+const (
+	DefaultQueueLimit = 25
+	MaxQueueLimit     = 100
+	maxComment        = 5000
+	maxReason         = 1000
+)
+
+// Queue returns a page of the review queue for a reviewer.
+func (s *ReviewService) Queue(ctx context.Context, who Staff, q QueueQuery) (QueuePage, error) {
+	me, err := s.member(ctx, who)
+	if err != nil {
+		return QueuePage{}, err
+	}
+	q.WaitingOn = nil
+	if q.WaitingOnMe {
+		q.WaitingOn = &me
+	}
+	page, err := s.store.Queue(ctx, q)
+	page.Reviewer = me
+	return page, err
+}
+
+// Me resolves the caller to their roster entry: only active members of the roster act
+// as reviewers.
+func (s *ReviewService) Me(ctx context.Context, who Staff) (Reviewer, error) {
+	return s.member(ctx, who)
+}
+
+func (s *ReviewService) member(ctx context.Context, who Staff) (Reviewer, error) {
+	if !who.In(GroupReviewers) {
+		return Reviewer{}, &ForbiddenError{Reason: "only members of the reviewers group review requests"}
+	}
+	roster, err := s.store.Roster(ctx)
+	if err != nil {
+		return Reviewer{}, fmt.Errorf("read roster: %w", err)
+	}
+	for _, r := range roster {
+		if r.ID == who.ID {
+			if !r.Active {
+				return Reviewer{}, &ForbiddenError{Reason: "your place on the reviewer roster is inactive"}
+			}
+			return r, nil
+		}
+	}
+	return Reviewer{}, &ForbiddenError{Reason: "you are not on the reviewer roster; an admin can add you"}
+}
+
+// Standing is what the caller may do on a request.
+type Standing struct {
+	Reviewer Reviewer
+	Vote     *Vote
+	Recusal  *Recusal // explicit or automatic
+}
+
+// CanAct reports whether the reviewer may vote, comment or ask for changes.
+func (st Standing) CanAct() bool { return st.Recusal == nil }
+
+// Review is a dossier as one reviewer sees it: the tally under the rule, and their own
+// standing.
+type Review struct {
+	Dossier
+	Tally    Tally
+	Standing Standing
+}
+
+// Review returns a request's dossier for a reviewer. A reviewer recused from the request,
+// by choice or by affiliation, is kept out of the committee's deliberation on it.
+func (s *ReviewService) Review(ctx context.Context, who Staff, id string) (Review, error) {
+	me, err := s.member(ctx, who)
+	if err != nil {
+		return Review{}, err
+	}
+	if !ValidID(id) {
+		return Review{}, ErrNotFound
+	}
+	d, err := s.store.Dossier(ctx, id)
+	if err != nil {
+		return Review{}, fmt.Errorf("read %s: %w", id, err)
+	}
+	roster, gov, err := s.rules(ctx)
+	if err != nil {
+		return Review{}, err
+	}
+	st := standing(me, d.Request, d.Votes, d.Recusals)
+	if st.Recusal != nil {
+		return Review{}, &ForbiddenError{Reason: "you are recused from this request: " + st.Recusal.Reason}
+	}
+	tally := decide(d.Request, d.Votes, d.Recusals, roster, gov)
+	return Review{Dossier: *d, Tally: tally, Standing: st}, nil
+}
+
+func (s *ReviewService) rules(ctx context.Context) ([]Reviewer, Governance, error) {
+	roster, err := s.store.Roster(ctx)
+	if err != nil {
+		return nil, Governance{}, fmt.Errorf("read roster: %w", err)
+	}
+	gov, err := s.store.Governance(ctx)
+	if err != nil {
+		return nil, Governance{}, fmt.Errorf("read governance: %w", err)
+	}
+	return roster, gov, nil
+}
+
+// currentVotes keeps the votes of the request's current round.
+func currentVotes(req *Request, votes []Vote) []Vote {
+	var out []Vote
+	for _, v := range votes {
+		if v.Round == req.Round {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func decide(req *Request, votes []Vote, recusals []Recusal, roster []Reviewer, gov Governance) Tally {
+	return Decide(DecisionInput{
+		Roster: roster, Votes: currentVotes(req, votes), Recusals: explicitOnly(recusals),
+		Organization: req.Applicant.Organization, QuorumPercent: gov.QuorumPercent, Requested: req.Amount,
+	})
+}
+
+// explicitOnly drops recorded automatic recusals: the rule derives those from the
+// roster as it is now.
+func explicitOnly(recusals []Recusal) []Recusal {
+	var out []Recusal
+	for _, r := range recusals {
+		if !r.Automatic {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func standing(me Reviewer, req *Request, votes []Vote, recusals []Recusal) Standing {
+	st := Standing{Reviewer: me}
+	for _, v := range currentVotes(req, votes) {
+		if v.ReviewerID == me.ID {
+			v := v
+			st.Vote = &v
+		}
+	}
+	for _, r := range recusals {
+		if r.ReviewerID == me.ID && !r.Automatic {
+			r := r
+			st.Recusal = &r
+		}
+	}
+	if st.Recusal == nil && Conflicted(me.Company, req.Applicant.Organization) {
+		st.Recusal = &Recusal{RequestID: req.ID, ReviewerID: me.ID, ReviewerName: me.Name, Automatic: true,
+			Reason: "you are affiliated with the applicant's organization (" + me.Company + ")"}
+	}
+	return st
+}
+
+// VoteInput is a reviewer's vote as they send it.
+type VoteInput struct {
+	Choice  Choice        `json:"choice"`
+	Amount  *money.Amount `json:"amount,omitempty"`
+	Comment string        `json:"comment,omitempty"`
+}
+
+// Outcome is where a request stands after a vote or recusal.
+type Outcome struct {
+	Request *Request
+	Vote    *Vote
+	Tally   Tally
+}
+
+// Vote records a reviewer's vote (replacing an earlier one of this round) and applies
+// the decision rule: the vote that settles the request decides it at once, in the same
+// transaction, committing the approved amount to the budget. An approval the budget
+// cannot take is refused with *BudgetExceededError, records nothing but the refusal,
+// and leaves the request in review.
+func (s *ReviewService) Vote(ctx context.Context, who Staff, id string, in VoteInput) (Outcome, error) {
+	return s.ballot(ctx, who, id, func(req *Request, me Reviewer, now time.Time, c *Change) error {
+		v := Vote{RequestID: id, ReviewerID: me.ID, ReviewerName: me.Name, Company: me.Company,
+			Choice: in.Choice, Round: req.Round, At: now}
+		var fe fieldErrors
+		if !in.Choice.Valid() {
+			fe.add("choice", CodeUnknownValue, "Choose approve, reject or abstain.")
+		}
+		v.Comment = strings.TrimSpace(in.Comment)
+		if utf8.RuneCountInString(v.Comment) > maxComment {
+			fe.add("comment", CodeTooLong, "Use at most %d characters.", maxComment)
+		}
+		if in.Amount != nil {
+			a, err := money.FromAmount(*in.Amount)
+			switch {
+			case in.Choice != ChoiceApprove:
+				fe.add("amount", CodeNotAllowed, "Only an approval proposes an amount.")
+			case err != nil || a.Minor <= 0:
+				fe.add("amount.value", CodeInvalidAmount, "Propose a positive amount such as 1500.00.")
+			case a.Currency != req.Amount.Currency:
+				fe.add("amount.currency", CodeCurrencyMismatch, "Propose the amount in the request's currency, %s.", req.Amount.Currency)
+			case a.Minor > req.Amount.Minor:
+				fe.add("amount.value", CodeAboveCeiling, "Propose at most the requested %s.", req.Amount)
+			default:
+				v.Amount = &a
+			}
+		}
+		if err := fe.err(); err != nil {
+			return err
+		}
+		c.PutVote = &v
+		c.Events = append(c.Events, AuditEvent{Type: EventVoteCast, Internal: true, Message: v.Comment,
+			Data: voteData(v)})
+		c.Request.Voters = appendUnique(c.Request.Voters, me.ID)
+		return nil
+	})
+}
+
+// Recuse records that a reviewer stands aside on a request: their vote of this round,
+// if any, no longer counts, and the rule is applied again (a recusal can complete a
+// decision, since it shrinks the seats).
+func (s *ReviewService) Recuse(ctx context.Context, who Staff, id, reason string) (Outcome, error) {
+	reason = strings.TrimSpace(reason)
+	switch n := utf8.RuneCountInString(reason); {
+	case n == 0:
+		return Outcome{}, &ValidationError{Errors: []FieldError{{Field: "reason", Code: CodeRequired, Message: "Say why you recuse yourself; it is on the record."}}}
+	case n > maxReason:
+		return Outcome{}, &ValidationError{Errors: []FieldError{{Field: "reason", Code: CodeTooLong, Message: fmt.Sprintf("Use at most %d characters.", maxReason)}}}
+	}
+	return s.ballot(ctx, who, id, func(req *Request, me Reviewer, now time.Time, c *Change) error {
+		rec := Recusal{RequestID: id, ReviewerID: me.ID, ReviewerName: me.Name, Reason: reason, At: now}
+		c.PutRecusal = &rec
+		c.DeleteVote = me.ID
+		c.Request.Voters = slices.DeleteFunc(c.Request.Voters, func(x string) bool { return x == me.ID })
+		c.Request.Recused = appendUnique(c.Request.Recused, me.ID)
+		c.Events = append(c.Events, AuditEvent{Type: EventRecused, Internal: true, Message: reason})
+		return nil
+	})
+}
+
+// ballot runs a vote or a recusal: it loads the request, checks the reviewer may act,
+// lets change describe the ballot, applies the decision rule to the result, and writes
+// it all in one transaction, retrying when another reviewer's ballot got in first.
+func (s *ReviewService) ballot(ctx context.Context, who Staff, id string,
+	change func(req *Request, me Reviewer, now time.Time, c *Change) error) (Outcome, error) {
+	me, err := s.member(ctx, who)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if !ValidID(id) {
+		return Outcome{}, ErrNotFound
+	}
+	roster, gov, err := s.rules(ctx)
+	if err != nil {
+		return Outcome{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		req, votes, recusals, err := s.store.Ballots(ctx, id)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("read %s: %w", id, err)
+		}
+		if req.Status != StatusSubmitted {
+			return Outcome{}, &TransitionError{From: req.Status, By: RoleReviewer, Action: "vote or recuse"}
+		}
+		st := standing(me, req, votes, recusals)
+		if st.Recusal != nil {
+			return Outcome{}, s.refuseRecused(ctx, req, st, attempt)
+		}
+		now := s.clock()
+		next := *req
+		next.Voters, next.Recused = slices.Clone(req.Voters), slices.Clone(req.Recused)
+		c := Change{Request: &next}
+		if err := change(req, me, now, &c); err != nil {
+			return Outcome{}, err
+		}
+		// The tally with this ballot: replace or withdraw this reviewer's vote.
+		updated := slices.DeleteFunc(slices.Clone(votes), func(v Vote) bool { return v.ReviewerID == me.ID })
+		if c.PutVote != nil {
+			updated = append(updated, *c.PutVote)
+		}
+		recs := recusals
+		if c.PutRecusal != nil {
+			recs = append(slices.Clone(recusals), *c.PutRecusal)
+		}
+		tally := decide(req, updated, recs, roster, gov)
+		switch tally.Outcome {
+		case StatusApproved:
+			next.Status, next.Approved, next.DecidedAt = StatusApproved, tally.Amount, now
+			c.Commit = &Commitment{FiscalYear: req.FiscalYear, Category: req.Kind, Amount: *tally.Amount}
+			c.Events = append(c.Events, AuditEvent{Type: EventApproved, FromStatus: StatusSubmitted, ToStatus: StatusApproved,
+				Message: "Approved for " + tally.Amount.String() + ".", Data: tallyData(tally)})
+		case StatusRejected:
+			next.Status, next.DecidedAt = StatusRejected, now
+			c.Events = append(c.Events, AuditEvent{Type: EventRejected, FromStatus: StatusSubmitted, ToStatus: StatusRejected,
+				Data: tallyData(tally)})
+		}
+		stamp(&c, req, me, now)
+		err = s.store.Apply(ctx, c)
+		var conflict *ConflictError
+		var exceeded *BudgetExceededError
+		switch {
+		case errors.As(err, &conflict) && attempt < maxBallotAttempts:
+			continue
+		case errors.As(err, &exceeded):
+			return Outcome{}, s.recordRefusal(ctx, id, me, exceeded)
+		case err != nil:
+			return Outcome{}, fmt.Errorf("ballot on %s: %w", id, err)
+		}
+		return Outcome{Request: &next, Vote: c.PutVote, Tally: tally}, nil
+	}
+}
+
+// maxBallotAttempts bounds the retries of a ballot that raced other reviewers' ballots:
+// each retry re-reads and re-applies the rule, so every ballot is eventually recorded.
+const maxBallotAttempts = 8
+
+// stamp numbers a change's events after the request's version and fills in who and
+// when.
+func stamp(c *Change, req *Request, me Reviewer, now time.Time) {
+	for i := range c.Events {
+		ev := &c.Events[i]
+		ev.RequestID, ev.Version, ev.At = req.ID, req.Version+i+1, now
+		ev.Actor = Actor{Role: RoleReviewer, ID: me.ID, Name: me.Name}
+		if ev.FromStatus == "" {
+			ev.FromStatus, ev.ToStatus = req.Status, req.Status
+		}
+	}
+	c.Request.Version = req.Version + len(c.Events)
+	c.Request.UpdatedAt = now
+}
+
+// refuseRecused answers a recused reviewer's ballot with the reason, and records an
+// automatic recusal the first time it shows.
+func (s *ReviewService) refuseRecused(ctx context.Context, req *Request, st Standing, attempt int) error {
+	refusal := &ForbiddenError{Reason: "you are recused from this request: " + st.Recusal.Reason}
+	if !st.Recusal.Automatic || slices.Contains(req.Recused, st.Reviewer.ID) {
+		return refusal
+	}
+	now := s.clock()
+	next := *req
+	next.Recused = appendUnique(slices.Clone(req.Recused), st.Reviewer.ID)
+	rec := *st.Recusal
+	rec.At = now
+	c := Change{Request: &next, PutRecusal: &rec, Events: []AuditEvent{{Type: EventRecused, Internal: true, Message: rec.Reason,
+		Data: map[string]string{"automatic": "true"}}}}
+	stamp(&c, req, st.Reviewer, now)
+	err := s.store.Apply(ctx, c)
+	var conflict *ConflictError
+	if err != nil && !errors.As(err, &conflict) {
+		return fmt.Errorf("record automatic recusal on %s: %w", req.ID, err)
+	}
+	return refusal
+}
+
+// recordRefusal puts a refused approval on the record (for the history and to tell
+// admins), changing nothing else, and returns the refusal.
+func (s *ReviewService) recordRefusal(ctx context.Context, id string, me Reviewer, exceeded *BudgetExceededError) error {
+	for attempt := 1; attempt <= maxBallotAttempts; attempt++ {
+		req, _, _, err := s.store.Ballots(ctx, id)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", id, err)
+		}
+		now := s.clock()
+		next := *req
+		c := Change{Request: &next, Events: []AuditEvent{{Type: EventApprovalRefused, Internal: true, Message: exceeded.Error(),
+			Data: map[string]string{"requested": exceeded.Requested.Decimal(), "remaining": exceeded.Remaining.Decimal(),
+				"currency": exceeded.Requested.Currency, "fiscalYear": fmt.Sprint(exceeded.FiscalYear), "category": string(exceeded.Category)}}}}
+		stamp(&c, req, me, now)
+		err = s.store.Apply(ctx, c)
+		var conflict *ConflictError
+		if errors.As(err, &conflict) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("record refused approval of %s: %w", id, err)
+		}
+		break
+	}
+	return exceeded
+}
+
+// RequestChanges sends a request back to its applicant with the reviewers' message.
+func (s *ReviewService) RequestChanges(ctx context.Context, who Staff, id, message string) (*Request, error) {
+	message = strings.TrimSpace(message)
+	switch n := utf8.RuneCountInString(message); {
+	case n == 0:
+		return nil, &ValidationError{Errors: []FieldError{{Field: "message", Code: CodeRequired, Message: "Tell the applicant what to change."}}}
+	case n > maxMessage:
+		return nil, &ValidationError{Errors: []FieldError{{Field: "message", Code: CodeTooLong, Message: fmt.Sprintf("Use at most %d characters.", maxMessage)}}}
+	}
+	out, err := s.act(ctx, who, id, func(req *Request, c *Change) error {
+		t, err := CheckTransition(req.Status, StatusChangesRequested, RoleReviewer)
+		if err != nil {
+			return err
+		}
+		c.Request.Status = StatusChangesRequested
+		c.Events = append(c.Events, AuditEvent{Type: t.Event, FromStatus: req.Status, ToStatus: t.To, Message: message})
+		return nil
+	})
+	return out, err
+}
+
+// AddComment adds an internal comment of the committee to a request.
+func (s *ReviewService) AddComment(ctx context.Context, who Staff, id, text string) (Comment, error) {
+	text = strings.TrimSpace(text)
+	switch n := utf8.RuneCountInString(text); {
+	case n == 0:
+		return Comment{}, &ValidationError{Errors: []FieldError{{Field: "text", Code: CodeRequired, Message: "Write the comment."}}}
+	case n > maxComment:
+		return Comment{}, &ValidationError{Errors: []FieldError{{Field: "text", Code: CodeTooLong, Message: fmt.Sprintf("Use at most %d characters.", maxComment)}}}
+	}
+	var comment Comment
+	_, err := s.act(ctx, who, id, func(req *Request, c *Change) error {
+		comment = Comment{RequestID: id, ID: ulid.Make().String(), Text: text}
+		c.PutComment = &comment
+		c.Events = append(c.Events, AuditEvent{Type: EventCommentAdded, Internal: true, Message: text})
+		return nil
+	})
+	return comment, err
+}
+
+// act runs a reviewer's action other than a ballot: the reviewer must be able to act on
+// the request, and the change is written conditionally, retried after a lost race.
+func (s *ReviewService) act(ctx context.Context, who Staff, id string, change func(req *Request, c *Change) error) (*Request, error) {
+	me, err := s.member(ctx, who)
+	if err != nil {
+		return nil, err
+	}
+	if !ValidID(id) {
+		return nil, ErrNotFound
+	}
+	for attempt := 1; ; attempt++ {
+		req, votes, recusals, err := s.store.Ballots(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", id, err)
+		}
+		if st := standing(me, req, votes, recusals); st.Recusal != nil {
+			return nil, &ForbiddenError{Reason: "you are recused from this request: " + st.Recusal.Reason}
+		}
+		now := s.clock()
+		next := *req
+		c := Change{Request: &next}
+		if err := change(req, &c); err != nil {
+			return nil, err
+		}
+		if c.PutComment != nil {
+			c.PutComment.AuthorID, c.PutComment.AuthorName, c.PutComment.At = me.ID, me.Name, now
+		}
+		stamp(&c, req, me, now)
+		err = s.store.Apply(ctx, c)
+		var conflict *ConflictError
+		if errors.As(err, &conflict) && attempt < maxBallotAttempts {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("change %s: %w", id, err)
+		}
+		return &next, nil
+	}
+}
+
+func appendUnique(list []string, id string) []string {
+	if slices.Contains(list, id) {
+		return list
+	}
+	return append(list, id)
+}
+
+func voteData(v Vote) map[string]string {
+	d := map[string]string{"choice": string(v.Choice), "round": fmt.Sprint(v.Round)}
+	if v.Amount != nil {
+		d["amount"], d["currency"] = v.Amount.Decimal(), v.Amount.Currency
+	}
+	return d
+}
+
+func tallyData(t Tally) map[string]string {
+	d := map[string]string{
+		"seats": fmt.Sprint(len(t.Seats)), "voted": fmt.Sprint(t.Voted), "approving": fmt.Sprint(t.Approving),
+		"rejecting": fmt.Sprint(t.Rejecting), "abstaining": fmt.Sprint(t.Abstaining),
+	}
+	if t.Amount != nil {
+		d["amount"], d["currency"] = t.Amount.Decimal(), t.Amount.Currency
+	}
+	return d
+}
