@@ -52,10 +52,10 @@ dev:
 	@$(MAKE) --no-print-directory -j3 tools warm
 	$(LOCAL_BIN) dev
 
+# Same flags as the functions, so the SDK is compiled once for both.
 warm:
-	$(GO) build -o $(LOCAL_BIN) ./infra/cmd/local
-	CGO_ENABLED=0 GOOS=linux $(GO) build -tags lambda.norpc -trimpath ./functions/...
-	$(GO) build -o .cache/local/bin/aws-lambda-rie github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(LOCAL_BIN) ./infra/cmd/local
+	$(LOCAL_BIN) prebuild
 
 test: lint test-go fuzz build
 	@echo "make test: all passed"

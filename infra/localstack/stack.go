@@ -73,24 +73,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if opts.Root == "" {
 		return nil, errors.New("localstack: Options.Root is required")
 	}
-	if opts.Template == "" {
-		opts.Template = filepath.Join(opts.Root, "template.yaml")
-	}
-	if opts.StackName == "" {
-		opts.StackName = "local"
-	}
-	if opts.Addr == "" {
-		opts.Addr = "127.0.0.1:3000"
-	}
-	if opts.MaxEnvironments <= 0 {
-		opts.MaxEnvironments = 8
-	}
-	if opts.Log == nil {
-		opts.Log = os.Stderr
-	}
-	if opts.CacheDir == "" {
-		opts.CacheDir = filepath.Join(opts.Root, ".cache", "local")
-	}
+	opts = opts.withDefaults()
 	s := &Stack{opts: opts, pools: map[string]*pool{}, logOut: opts.Log,
 		log: slog.New(slog.NewJSONHandler(opts.Log, nil)).With("source", "localstack")}
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -100,6 +83,28 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.Template == "" {
+		o.Template = filepath.Join(o.Root, "template.yaml")
+	}
+	if o.StackName == "" {
+		o.StackName = "local"
+	}
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:3000"
+	}
+	if o.MaxEnvironments <= 0 {
+		o.MaxEnvironments = 8
+	}
+	if o.Log == nil {
+		o.Log = os.Stderr
+	}
+	if o.CacheDir == "" {
+		o.CacheDir = filepath.Join(o.Root, ".cache", "local")
+	}
+	return o
 }
 
 func (s *Stack) start(ctx, runCtx context.Context) error {

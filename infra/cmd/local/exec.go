@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localstack"
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/template"
 )
 
@@ -66,4 +67,14 @@ func runCreateTable(ctx context.Context, args []string) error {
 		return err
 	}
 	return localaws.CreateTable(ctx, dynamodb.NewFromConfig(localaws.Config(args[0])), t, "Table", args[1])
+}
+
+// runPrebuild compiles the template's functions and the emulator as `local dev` will,
+// so make dev can compile while it installs the Python tools.
+func runPrebuild(ctx context.Context) error {
+	root, err := template.FindRoot()
+	if err != nil {
+		return err
+	}
+	return localstack.Prebuild(ctx, localstack.Options{Root: root})
 }

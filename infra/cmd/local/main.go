@@ -8,6 +8,7 @@
 //	local schedule SCHEDULE                fire a schedule now
 //	local exec -- COMMAND [ARGS...]        run a command with moto started and AWS_ENDPOINT_URL set
 //	local create-table ENDPOINT NAME       create the template's table in a DynamoDB at ENDPOINT
+//	local prebuild                         compile the functions and the emulator as dev will
 //
 // invoke, token and schedule talk to a running `local dev` when there is one; invoke
 // starts a stack of its own otherwise. Everything a command starts stops when it exits.
@@ -47,6 +48,8 @@ func main() {
 		err = runSchedule(ctx, args)
 	case "create-table":
 		err = runCreateTable(ctx, args)
+	case "prebuild":
+		err = runPrebuild(ctx)
 	default:
 		usage()
 	}
@@ -63,6 +66,7 @@ func usage() {
   local token ROLE|EMAIL
   local schedule SCHEDULE
   local exec -- COMMAND [ARGS...]
-  local create-table ENDPOINT NAME`)
+  local create-table ENDPOINT NAME
+  local prebuild`)
 	os.Exit(2)
 }
