@@ -43,7 +43,7 @@ tools: $(VENV)/.installed
 $(VENV)/.installed: infra/requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "python3 is required" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements.lock
+	$(VENV)/bin/pip install --quiet --no-compile --disable-pip-version-check -r infra/requirements.lock
 	touch $@
 
 # The Python tools install while Go compiles the local stack and the functions into its

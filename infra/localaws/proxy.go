@@ -1,21 +1,49 @@
 package localaws
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
+	"time"
 )
 
 // Proxy forwards requests to moto one at a time. moto is not safe under concurrent
 // writes: a failing TransactWriteItems restores a deep copy of every table, which can
 // silently undo another request's acknowledged write. Serialising every call removes
 // the race at the cost of parallelism, which a local stack does not need.
+//
+// The proxy can also inject faults, so tests can see what the system does when AWS
+// throttles, fails or is slow: see Fault. Faults are set through Go (Inject) or over
+// HTTP on the proxy itself (POST /_proxy/faults with a Fault as JSON, DELETE to clear),
+// so a test can reach a moto another process started.
 type Proxy struct {
 	mu      sync.Mutex
 	forward *httputil.ReverseProxy
+
+	fmu    sync.Mutex
+	faults []*Fault
+}
+
+// Fault makes matching calls fail or wait. A call matches when its X-Amz-Target header
+// or URL path contains Target and its body contains Body (empty matches anything).
+type Fault struct {
+	Target string `json:"target"`
+	Body   string `json:"body"`
+	// Status and ErrorType shape the error answer (e.g. 400
+	// ProvisionedThroughputExceededException); Status 0 lets the call through after Delay.
+	Status    int    `json:"status"`
+	ErrorType string `json:"errorType"`
+	Message   string `json:"message"`
+	DelayMS   int    `json:"delayMs"`
+	// Times limits how many calls the fault hits; 0 means every call.
+	Times int `json:"times"`
+	hits  int
 }
 
 // NewProxy returns a Proxy to the moto server at upstream.
@@ -30,8 +58,72 @@ func NewProxy(upstream string) *Proxy {
 	return &Proxy{forward: rp}
 }
 
+// Inject adds a fault.
+func (p *Proxy) Inject(f Fault) {
+	p.fmu.Lock()
+	defer p.fmu.Unlock()
+	p.faults = append(p.faults, &f)
+}
+
+// ClearFaults removes every fault.
+func (p *Proxy) ClearFaults() {
+	p.fmu.Lock()
+	defer p.fmu.Unlock()
+	p.faults = nil
+}
+
+// match returns the fault for a call, counting the hit, or nil.
+func (p *Proxy) match(r *http.Request, body []byte) *Fault {
+	p.fmu.Lock()
+	defer p.fmu.Unlock()
+	target := r.Header.Get("X-Amz-Target") + " " + r.URL.Path
+	for _, f := range p.faults {
+		if (f.Times > 0 && f.hits >= f.Times) || !strings.Contains(target, f.Target) || !bytes.Contains(body, []byte(f.Body)) {
+			continue
+		}
+		f.hits++
+		copy := *f
+		return &copy
+	}
+	return nil
+}
+
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/_proxy/faults" {
+		p.serveFaults(w, r)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if f := p.match(r, body); f != nil {
+		time.Sleep(time.Duration(f.DelayMS) * time.Millisecond)
+		if f.Status != 0 {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+			w.Header().Set("X-Amzn-ErrorType", f.ErrorType)
+			w.WriteHeader(f.Status)
+			_ = json.NewEncoder(w).Encode(map[string]string{"__type": f.ErrorType, "message": f.Message, "Message": f.Message})
+			return
+		}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.forward.ServeHTTP(w, r)
+}
+
+func (p *Proxy) serveFaults(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodPost:
+		var f Fault
+		if err := json.NewDecoder(r.Body).Decode(&f); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		p.Inject(f)
+		w.WriteHeader(http.StatusNoContent)
+	case http.MethodDelete:
+		p.ClearFaults()
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		http.Error(w, "POST a fault or DELETE them all", http.StatusMethodNotAllowed)
+	}
 }
