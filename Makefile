@@ -26,7 +26,8 @@ LAMBDA_ENV := CGO_ENABLED=0 GOFLAGS="-tags=lambda.norpc -trimpath -ldflags=-s"
 FUZZTIME ?= 4s
 FUZZ_TARGETS := \
 	./shared/money:FuzzParse \
-	./shared/sponsorship:FuzzValidate
+	./shared/sponsorship:FuzzValidate \
+	./shared/dynamostore:FuzzEventFromStream
 
 .PHONY: help tools warm dev test test-go fuzz lint build clean
 

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"testing"
 
@@ -20,16 +21,23 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
 )
 
-var dev *localdev.Dev
+var (
+	dev  *localdev.Dev
+	chat = &chatReceiver{}
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(testenv.Run(func() int {
 		b := make([]byte, 3)
 		_, _ = rand.Read(b)
+		hook := httptest.NewServer(chat)
+		defer hook.Close()
 		var err error
 		dev, err = localdev.Start(context.Background(), localdev.Options{
 			Root: testenv.Root(), Addr: "127.0.0.1:0", Log: logOutput(), StackName: "e2e-" + hex.EncodeToString(b),
 			Endpoint: os.Getenv("AWS_ENDPOINT_URL"),
+			Parameters: map[string]string{"ChatWebhookUrl": hook.URL + "/hooks/committee", "ReminderAfterDays": "2",
+				"PublicBaseUrl": "https://tracker.example"},
 		})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "start the local stack:", err)

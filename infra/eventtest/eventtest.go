@@ -78,9 +78,9 @@ func Run(t *testing.T, fn Function) {
 	checkRoutesCovered(t, fn, files)
 }
 
-// seeded builds the function on a fresh table with the demo data (requests, the
-// reviewers under their fixture subjects, budgets) and returns its invoker.
-func seeded(t *testing.T, fn Function) func([]byte) events.APIGatewayV2HTTPResponse {
+// SeededTable creates a fresh table holding the demo data: requests, the reviewers
+// under the fixture subjects the sample events carry, and budgets.
+func SeededTable(t *testing.T) (*dynamostore.Store, string) {
 	t.Helper()
 	db, table := testenv.Table(t)
 	ctx := context.Background()
@@ -95,6 +95,14 @@ func seeded(t *testing.T, fn Function) func([]byte) events.APIGatewayV2HTTPRespo
 	if err := seed.ApplyStaff(ctx, store, f.FixtureIDs(), time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	return store, table
+}
+
+// seeded builds the function on a fresh seeded table and returns its invoker.
+func seeded(t *testing.T, fn Function) func([]byte) events.APIGatewayV2HTTPResponse {
+	t.Helper()
+	ctx := context.Background()
+	_, table := SeededTable(t)
 	env := map[string]string{"TABLE_NAME": table, "LOG_LEVEL": "ERROR"}
 	h, err := fn.NewHandler(ctx, func(k string) string { return env[k] })
 	if err != nil {

@@ -39,6 +39,8 @@ type Options struct {
 	NoPollers bool
 	StackName string
 	Endpoint  string // a running moto to use; empty starts one
+	// Parameters override template parameters (a local webhook, local links).
+	Parameters map[string]string
 }
 
 // Start starts the stack and loads the demo data.
@@ -48,7 +50,7 @@ func Start(ctx context.Context, opts Options) (*Dev, error) {
 	}
 	s, err := localstack.Start(ctx, localstack.Options{
 		Root: opts.Root, Addr: opts.Addr, Log: opts.Log, StackName: opts.StackName, NoPollers: opts.NoPollers,
-		Endpoint: opts.Endpoint,
+		Endpoint: opts.Endpoint, Parameters: opts.Parameters,
 	})
 	if err != nil {
 		return nil, err

@@ -440,3 +440,34 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-time.After(d):
 	}
 }
+
+// ReadStream returns every record of a table's stream so far, as Lambda delivers them,
+// so a test can replay a batch to a function.
+func (s *Stack) ReadStream(ctx context.Context, tableID string) ([]map[string]any, error) {
+	arn := s.resolver.Attrs[tableID]["StreamArn"]
+	if arn == "" {
+		return nil, fmt.Errorf("table %s has no stream", tableID)
+	}
+	p := &poller{s: s, m: &Mapping{}, streamArn: arn, client: dynamodbstreams.NewFromConfig(localaws.Config(s.endpoint))}
+	shards, err := p.openShards(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []map[string]any
+	for _, sh := range shards {
+		for sh.iterator != nil {
+			page, err := p.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: sh.iterator, Limit: aws.Int32(1000)})
+			if err != nil {
+				return nil, err
+			}
+			for _, rec := range page.Records {
+				out = append(out, p.lambdaRecord(sh.id, rec))
+			}
+			if len(page.Records) == 0 {
+				break
+			}
+			sh.iterator = page.NextShardIterator
+		}
+	}
+	return out, nil
+}

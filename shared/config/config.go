@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -94,4 +95,53 @@ func parseCeilings(s string) (map[string]int64, error) {
 		out[code] = n
 	}
 	return out, nil
+}
+
+// Notify is the configuration of the notification functions.
+type Notify struct {
+	Sender       string        // the verified SES sender address
+	BaseURL      string        // where applicants and reviewers open links
+	ChatWebhook  string        // a Slack-compatible incoming webhook; empty for none
+	FinanceEmail string        // finance's mailbox; empty for none
+	AdminsEmail  string        // the admins' mailbox; empty for none
+	RemindAfter  time.Duration // how long a request waits before reminders mention it
+}
+
+// Environment variable names of the notification functions.
+const (
+	EnvSenderEmail       = "SENDER_EMAIL"
+	EnvPublicBaseURL     = "PUBLIC_BASE_URL"
+	EnvChatWebhookURL    = "CHAT_WEBHOOK_URL"
+	EnvFinanceEmail      = "FINANCE_EMAIL"
+	EnvAdminsEmail       = "ADMINS_EMAIL"
+	EnvReminderAfterDays = "REMINDER_AFTER_DAYS"
+)
+
+// LoadNotify reads the notification settings, reporting every problem at once.
+func LoadNotify(getenv func(string) string) (Notify, error) {
+	var errs []error
+	n := Notify{
+		Sender: getenv(EnvSenderEmail), BaseURL: getenv(EnvPublicBaseURL), ChatWebhook: getenv(EnvChatWebhookURL),
+		FinanceEmail: getenv(EnvFinanceEmail), AdminsEmail: getenv(EnvAdminsEmail), RemindAfter: 3 * 24 * time.Hour,
+	}
+	if n.Sender == "" {
+		errs = append(errs, fmt.Errorf("%s is required", EnvSenderEmail))
+	}
+	if u, err := url.Parse(n.BaseURL); n.BaseURL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		errs = append(errs, fmt.Errorf("%s must be an http(s) URL", EnvPublicBaseURL))
+	}
+	if n.ChatWebhook != "" {
+		if u, err := url.Parse(n.ChatWebhook); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			// The value is a secret: the message does not repeat it.
+			errs = append(errs, fmt.Errorf("%s is not an http(s) URL", EnvChatWebhookURL))
+		}
+	}
+	if v := getenv(EnvReminderAfterDays); v != "" {
+		d, err := strconv.Atoi(v)
+		if err != nil || d < 1 {
+			errs = append(errs, fmt.Errorf("%s=%q is not a positive number of days", EnvReminderAfterDays, v))
+		}
+		n.RemindAfter = time.Duration(d) * 24 * time.Hour
+	}
+	return n, errors.Join(errs...)
 }

@@ -59,6 +59,7 @@ func Exit(msg string, err error) {
 // table and its logger.
 type Basics struct {
 	Config config.Config
+	AWS    aws.Config
 	Store  *dynamostore.Store
 	Log    *slog.Logger
 }
@@ -74,5 +75,5 @@ func Setup(ctx context.Context, getenv func(string) string) (Basics, error) {
 	if err != nil {
 		return Basics{}, err
 	}
-	return Basics{Config: cfg, Store: dynamostore.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName), Log: Logger(cfg.LogLevel)}, nil
+	return Basics{Config: cfg, AWS: awsCfg, Store: dynamostore.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName), Log: Logger(cfg.LogLevel)}, nil
 }

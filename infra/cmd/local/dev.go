@@ -39,8 +39,17 @@ func runDev(ctx context.Context, args []string) error {
 		return err
 	}
 	started := time.Now()
+	// The control server listens first: the stack's chat webhook points at it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	controlURL := "http://" + ln.Addr().String()
+	chat := &chatSink{}
 	fmt.Fprintln(os.Stderr, "local: building the functions and starting the stack from template.yaml ...")
-	d, err := localdev.Start(ctx, localdev.Options{Root: root, Addr: *addr, Log: os.Stderr})
+	d, err := localdev.Start(ctx, localdev.Options{Root: root, Addr: *addr, Log: os.Stderr, Parameters: map[string]string{
+		"PublicBaseUrl": "http://" + *addr, "ChatWebhookUrl": controlURL + "/chat",
+	}})
 	if err != nil {
 		return err
 	}
@@ -48,15 +57,9 @@ func runDev(ctx context.Context, args []string) error {
 		d.Stop()
 		fmt.Fprintln(os.Stderr, "local: stopped; nothing is left running")
 	}()
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	ctl := &http.Server{Handler: controlHandler(d), ReadHeaderTimeout: 10 * time.Second}
+	ctl := &http.Server{Handler: controlHandler(d, chat), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = ctl.Serve(ln) }()
 	defer ctl.Close()
-	controlURL := "http://" + ln.Addr().String()
 
 	st := state{PID: os.Getpid(), API: d.URL(), Control: controlURL, Moto: d.Endpoint()}
 	b, _ := json.MarshalIndent(st, "", "  ")
@@ -77,6 +80,7 @@ func printBanner(ctx context.Context, d *localdev.Dev, controlURL string, took t
 	fmt.Fprintf(&b, "  API          %s\n", d.URL())
 	fmt.Fprintf(&b, "  OpenAPI      %s/openapi.yaml\n", d.URL())
 	fmt.Fprintf(&b, "  Mail inbox   %s/mail   (what SES sent, read from moto)\n", controlURL)
+	fmt.Fprintf(&b, "  Chat         %s/chat   (what the committee's webhook received)\n", controlURL)
 	fmt.Fprintf(&b, "  Moto         %s\n\n", d.Endpoint())
 	fmt.Fprintf(&b, "Routes:\n")
 	for _, r := range d.Routes() {

@@ -1,0 +1,186 @@
+package dynamostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/notify"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+var _ notify.Outbox = (*Store)(nil)
+var _ notify.Reader = (*Store)(nil)
+
+// outboxTTL is how long notification records are kept: long past any retry.
+const outboxTTL = 30 * 24 * time.Hour
+
+func outboxKey(k string) map[string]types.AttributeValue { return key("NOTIFY#"+k, "NOTIFY") }
+
+// Claim records a notification as being sent (state pending, until now+lease) unless it
+// was sent already or another claim is still live.
+func (s *Store) Claim(ctx context.Context, k string, lease time.Duration) error {
+	now := time.Now().UTC()
+	item := outboxKey(k)
+	item["state"] = sv("pending")
+	item["leaseUntil"] = &types.AttributeValueMemberN{Value: fmt.Sprint(now.Add(lease).Unix())}
+	item[AttrExpiresAt] = &types.AttributeValueMemberN{Value: fmt.Sprint(now.Add(outboxTTL).Unix())}
+	item["entity"] = sv("notification")
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.table, Item: item,
+		ConditionExpression:                 aws.String("attribute_not_exists(PK) OR #s = :released OR (#s = :pending AND leaseUntil < :now)"),
+		ExpressionAttributeNames:            map[string]string{"#s": "state"},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":released": sv("released"), ":pending": sv("pending"), ":now": &types.AttributeValueMemberN{Value: fmt.Sprint(now.Unix())}},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		if stringAttr(failed.Item, "state") == "sent" {
+			return notify.ErrAlreadySent
+		}
+		return notify.ErrInFlight
+	}
+	if err != nil {
+		return fmt.Errorf("claim %s: %w", k, translate(err))
+	}
+	return nil
+}
+
+// MarkSent records that a notification went out.
+func (s *Store) MarkSent(ctx context.Context, k, messageID string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: outboxKey(k),
+		UpdateExpression:          aws.String("SET #s = :sent, messageId = :id, sentAt = :at"),
+		ExpressionAttributeNames:  map[string]string{"#s": "state"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":sent": sv("sent"), ":id": sv(messageID), ":at": sv(stamp(time.Now()))},
+	})
+	if err != nil {
+		return fmt.Errorf("mark %s sent: %w", k, translate(err))
+	}
+	return nil
+}
+
+// Release gives up a claim after a failed send.
+func (s *Store) Release(ctx context.Context, k string) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: outboxKey(k),
+		UpdateExpression:          aws.String("SET #s = :released ADD attempts :one"),
+		ConditionExpression:       aws.String("#s = :pending"),
+		ExpressionAttributeNames:  map[string]string{"#s": "state"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":released": sv("released"), ":pending": sv("pending"), ":one": &types.AttributeValueMemberN{Value: "1"}},
+	})
+	var failed *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &failed) {
+		return fmt.Errorf("release %s: %w", k, translate(err))
+	}
+	return nil
+}
+
+// WaitingSince lists the submitted requests submitted before a time, oldest first,
+// through the status index: one key range, every page.
+func (s *Store) WaitingSince(ctx context.Context, before time.Time) ([]*sponsorship.Request, error) {
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		TableName: &s.table, IndexName: aws.String(IndexByStatus),
+		KeyConditionExpression: aws.String("GSI1PK = :status AND GSI1SK < :before"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":status": sv(statusPK(sponsorship.StatusSubmitted)), ":before": sv(stamp(before)),
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("waiting requests: %w", err)
+	}
+	out := make([]*sponsorship.Request, 0, len(items))
+	for _, item := range items {
+		var rec requestRecord
+		if err := unmarshal(item, &rec); err != nil {
+			return nil, fmt.Errorf("waiting requests: unmarshal: %w", err)
+		}
+		out = append(out, rec.request())
+	}
+	return out, nil
+}
+
+// ErrNotAnEvent is returned by EventFromStream for stream records that are not audit
+// events.
+var ErrNotAnEvent = errors.New("not an audit event")
+
+// EventFromStream decodes the new image of a stream record into the audit event it
+// holds.
+func EventFromStream(image map[string]events.DynamoDBAttributeValue) (sponsorship.AuditEvent, error) {
+	item, err := fromStreamImage(image)
+	if err != nil {
+		return sponsorship.AuditEvent{}, err
+	}
+	var rec eventRecord
+	if err := unmarshal(item, &rec); err != nil {
+		return sponsorship.AuditEvent{}, fmt.Errorf("decode event: %w", err)
+	}
+	if rec.Entity != "event" || rec.Type == "" {
+		return sponsorship.AuditEvent{}, ErrNotAnEvent
+	}
+	return rec.event(), nil
+}
+
+// fromStreamImage converts a Lambda stream image to SDK attribute values.
+func fromStreamImage(image map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
+	out := make(map[string]types.AttributeValue, len(image))
+	for k, v := range image {
+		av, err := fromStreamValue(v, 0)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", k, err)
+		}
+		out[k] = av
+	}
+	return out, nil
+}
+
+func fromStreamValue(v events.DynamoDBAttributeValue, depth int) (types.AttributeValue, error) {
+	if depth > 32 {
+		return nil, errors.New("nested too deeply")
+	}
+	switch v.DataType() {
+	case events.DataTypeString:
+		return &types.AttributeValueMemberS{Value: v.String()}, nil
+	case events.DataTypeNumber:
+		return &types.AttributeValueMemberN{Value: v.Number()}, nil
+	case events.DataTypeBinary:
+		return &types.AttributeValueMemberB{Value: v.Binary()}, nil
+	case events.DataTypeBoolean:
+		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
+	case events.DataTypeNull:
+		return &types.AttributeValueMemberNULL{Value: true}, nil
+	case events.DataTypeStringSet:
+		return &types.AttributeValueMemberSS{Value: v.StringSet()}, nil
+	case events.DataTypeNumberSet:
+		return &types.AttributeValueMemberNS{Value: v.NumberSet()}, nil
+	case events.DataTypeBinarySet:
+		return &types.AttributeValueMemberBS{Value: v.BinarySet()}, nil
+	case events.DataTypeList:
+		var l []types.AttributeValue
+		for _, x := range v.List() {
+			av, err := fromStreamValue(x, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, av)
+		}
+		return &types.AttributeValueMemberL{Value: l}, nil
+	case events.DataTypeMap:
+		m := map[string]types.AttributeValue{}
+		for k, x := range v.Map() {
+			av, err := fromStreamValue(x, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			m[k] = av
+		}
+		return &types.AttributeValueMemberM{Value: m}, nil
+	}
+	return nil, fmt.Errorf("unknown attribute type %v", v.DataType())
+}

@@ -1,0 +1,223 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// Outbox remembers every notification around its sending.
+type Outbox interface {
+	// Claim takes a notification for sending, for lease. It returns ErrAlreadySent when
+	// the notification went out before, and ErrInFlight when another sender holds a
+	// claim that has not run out.
+	Claim(ctx context.Context, key string, lease time.Duration) error
+	// MarkSent records that the notification went out.
+	MarkSent(ctx context.Context, key, messageID string) error
+	// Release gives up a claim after a failed send, so a retry may claim it again.
+	Release(ctx context.Context, key string) error
+}
+
+// Outbox answers.
+var (
+	ErrAlreadySent = errors.New("notification already sent")
+	ErrInFlight    = errors.New("notification being sent by another invocation")
+)
+
+// Sender delivers messages over one channel; it returns the message's id.
+type Sender interface {
+	Send(ctx context.Context, to string, m Message) (string, error)
+}
+
+// Reader is what the notifier reads from storage.
+type Reader interface {
+	GetRequest(ctx context.Context, id string) (*sponsorship.Request, error)
+	Roster(ctx context.Context) ([]sponsorship.Reviewer, error)
+	// WaitingSince lists the submitted requests submitted before a time.
+	WaitingSince(ctx context.Context, before time.Time) ([]*sponsorship.Request, error)
+}
+
+// Config is the notifier's configuration.
+type Config struct {
+	Rules   Rules
+	BaseURL string
+	// Lease is how long a claim holds before another sender may take over a send that
+	// seems to have died; longer than the function's timeout.
+	Lease time.Duration
+}
+
+// Notifier sends the notifications of audit events.
+type Notifier struct {
+	reader  Reader
+	outbox  Outbox
+	senders map[string]Sender
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// New returns a Notifier. senders maps channel names (Email, Chat) to senders; a
+// channel without a sender is not used.
+func New(reader Reader, outbox Outbox, senders map[string]Sender, cfg Config, log *slog.Logger) *Notifier {
+	if cfg.Lease <= 0 {
+		cfg.Lease = 5 * time.Minute
+	}
+	cfg.Rules.Chat = senders[Chat] != nil
+	return &Notifier{reader: reader, outbox: outbox, senders: senders, cfg: cfg, log: log, now: time.Now}
+}
+
+// notifying are the event types someone hears about; others cost no reads.
+var notifying = []sponsorship.EventType{
+	sponsorship.EventSubmitted, sponsorship.EventResubmitted, sponsorship.EventChangesRequested,
+	sponsorship.EventApproved, sponsorship.EventRejected, sponsorship.EventApprovalRefused,
+}
+
+// Handle sends every notification of one audit event. It returns an error when any of
+// them could not be sent, so that the event is retried; what went out already is
+// skipped on the retry.
+func (n *Notifier) Handle(ctx context.Context, ev sponsorship.AuditEvent) error {
+	if ev.RequestID == "" || !slices.Contains(notifying, ev.Type) {
+		return nil
+	}
+	req, err := n.reader.GetRequest(ctx, ev.RequestID)
+	if errors.Is(err, sponsorship.ErrNotFound) {
+		n.log.Warn("event of a request that does not exist", "request", ev.RequestID, "version", ev.Version)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read request %s: %w", ev.RequestID, err)
+	}
+	roster, err := n.reader.Roster(ctx)
+	if err != nil {
+		return fmt.Errorf("read roster: %w", err)
+	}
+	var failed []error
+	for _, note := range Route(ev, req, roster, n.cfg.Rules) {
+		v := NewView(note.Name, req, ev, n.cfg.BaseURL)
+		if err := n.deliver(ctx, note, v); err != nil {
+			failed = append(failed, err)
+		}
+	}
+	return errors.Join(failed...)
+}
+
+// deliver claims, renders, sends and marks one notification.
+func (n *Notifier) deliver(ctx context.Context, note Notification, v View) error {
+	sender := n.senders[note.Channel]
+	if sender == nil {
+		return nil
+	}
+	err := n.outbox.Claim(ctx, note.Key, n.cfg.Lease)
+	switch {
+	case errors.Is(err, ErrAlreadySent):
+		n.log.Info("notification already sent", "key", note.Key)
+		return nil
+	case err != nil:
+		return fmt.Errorf("claim %s: %w", note.Key, err)
+	}
+	msg, err := Render(note.Kind, v)
+	if err != nil {
+		_ = n.outbox.Release(ctx, note.Key)
+		return fmt.Errorf("render %s: %w", note.Kind, err)
+	}
+	id, err := sender.Send(ctx, note.To, msg)
+	if err != nil {
+		if rerr := n.outbox.Release(ctx, note.Key); rerr != nil {
+			n.log.Error("release claim", "key", note.Key, "error", rerr.Error())
+		}
+		n.log.Warn("send failed", "key", note.Key, "channel", note.Channel, "kind", note.Kind, "error", err.Error())
+		return fmt.Errorf("send %s: %w", note.Key, err)
+	}
+	if err := n.outbox.MarkSent(ctx, note.Key, id); err != nil {
+		// Sent, but not recorded: a retry could send it again, so say so loudly.
+		n.log.Error("sent but not recorded", "key", note.Key, "error", err.Error())
+		return nil
+	}
+	n.log.Info("notification sent", "key", note.Key, "channel", note.Channel, "kind", note.Kind)
+	return nil
+}
+
+// Remind sends each active reviewer one digest of the submitted requests waiting on
+// their vote for longer than after: not voted on in this round, not recused from, not
+// their company's. Nobody hears anything when nothing waits, and a digest goes out at
+// most once a day per reviewer. It returns how many digests went out.
+func (n *Notifier) Remind(ctx context.Context, after time.Duration) (int, error) {
+	now := n.now().UTC()
+	requests, err := n.reader.WaitingSince(ctx, now.Add(-after))
+	if err != nil {
+		return 0, fmt.Errorf("read waiting requests: %w", err)
+	}
+	roster, err := n.reader.Roster(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read roster: %w", err)
+	}
+	// One digest per mailbox: roster entries that share an address are one person, and a
+	// request waits on them only if it waits on every one of those entries.
+	var mailboxes []string
+	byMailbox := map[string][]sponsorship.Reviewer{}
+	for _, r := range roster {
+		if !r.Active || r.Email == "" {
+			continue
+		}
+		box := strings.ToLower(r.Email)
+		if _, ok := byMailbox[box]; !ok {
+			mailboxes = append(mailboxes, box)
+		}
+		byMailbox[box] = append(byMailbox[box], r)
+	}
+	sent := 0
+	var failed []error
+	for _, box := range mailboxes {
+		members := byMailbox[box]
+		waiting := requests
+		for _, r := range members {
+			waiting = waitingOn(r, waiting)
+		}
+		if len(waiting) == 0 {
+			continue
+		}
+		r := members[0]
+		note := Notification{Key: key(sponsorship.AuditEvent{RequestID: "digest", Version: dayNumber(now)}, Email, box),
+			Channel: Email, To: r.Email, Name: r.Name, Kind: KindDigest}
+		v := View{Name: r.Name, Request: &sponsorship.Request{}, Waiting: digestLines(waiting, now, n.cfg.BaseURL)}
+		if err := n.deliver(ctx, note, v); err != nil {
+			failed = append(failed, err)
+			continue
+		}
+		sent++
+	}
+	return sent, errors.Join(failed...)
+}
+
+// dayNumber numbers UTC days since 1970.
+func dayNumber(t time.Time) int { return int(t.Unix() / 86400) }
+
+// waitingOn keeps the submitted requests a reviewer still has to vote on: not voted on
+// in this round, not recused from, not their company's.
+func waitingOn(r sponsorship.Reviewer, requests []*sponsorship.Request) []*sponsorship.Request {
+	var out []*sponsorship.Request
+	for _, req := range requests {
+		if req.Status == sponsorship.StatusSubmitted && !slices.Contains(req.Voters, r.ID) && !slices.Contains(req.Recused, r.ID) &&
+			!sponsorship.Conflicted(r.Company, req.Applicant.Organization) {
+			out = append(out, req)
+		}
+	}
+	return out
+}
+
+// digestLines describes waiting requests for a digest, in the order given (oldest first).
+func digestLines(requests []*sponsorship.Request, now time.Time, baseURL string) []Waiting {
+	out := make([]Waiting, 0, len(requests))
+	for _, req := range requests {
+		v := NewView("", req, sponsorship.AuditEvent{}, baseURL)
+		out = append(out, Waiting{Reference: req.Reference, Title: req.Title, Amount: req.Amount.String(),
+			Days: days(req.SubmittedAt, now), ReviewURL: v.ReviewURL})
+	}
+	return out
+}

@@ -1,0 +1,231 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+var roster = []sponsorship.Reviewer{
+	{ID: "a", Name: "Ann", Email: "ann@acme.example", Company: "Acme Inc.", Active: true},
+	{ID: "b", Name: "Bob", Email: "bob@beta.example", Company: "Beta", Active: true},
+	{ID: "x", Name: "Xia", Email: "xia@xylo.example", Company: "Xylo Corp", Active: true},
+	{ID: "i", Name: "Ina", Email: "ina@idle.example", Company: "Idle", Active: false},
+	{ID: "r", Name: "Rui", Email: "rui@rec.example", Company: "Recused Ltd", Active: true},
+}
+
+func request() *sponsorship.Request {
+	approved := money.Money{Currency: "EUR", Minor: 120000}
+	return &sponsorship.Request{
+		ID: "01KC0000000000000000000001", Reference: "ST-00000-00001", Status: sponsorship.StatusApproved, FiscalYear: 2027,
+		Content: sponsorship.Content{Kind: sponsorship.KindTravel, Title: "Trip to FOSDEM", Summary: "A talk on compilers.",
+			Applicant: sponsorship.Applicant{Name: "Grace", Email: "grace@xylo.example", Organization: "XYLO CORP."},
+			Amount:    money.Money{Currency: "EUR", Minor: 150000}},
+		Approved: &approved, Recused: []string{"r"},
+	}
+}
+
+func TestRouteWhoHearsWhat(t *testing.T) {
+	rules := Rules{FinanceEmail: "finance@foundation.example", AdminsEmail: "admins@foundation.example", Chat: true}
+	tests := []struct {
+		event sponsorship.EventType
+		want  []string
+	}{
+		// Reviewers minus the inactive, the explicitly recused and the applicant's colleague.
+		{sponsorship.EventSubmitted, []string{"chat:", "email:ann@acme.example:new_request", "email:bob@beta.example:new_request", "email:grace@xylo.example:receipt"}},
+		{sponsorship.EventResubmitted, []string{"chat:", "email:ann@acme.example:resubmitted", "email:bob@beta.example:resubmitted", "email:grace@xylo.example:receipt"}},
+		{sponsorship.EventChangesRequested, []string{"email:grace@xylo.example:changes_asked"}},
+		{sponsorship.EventApproved, []string{"chat:", "email:finance@foundation.example:finance_approved", "email:grace@xylo.example:approved"}},
+		{sponsorship.EventRejected, []string{"chat:", "email:grace@xylo.example:rejected"}},
+		{sponsorship.EventApprovalRefused, []string{"chat:", "email:admins@foundation.example:budget_refused"}},
+		{sponsorship.EventVoteCast, nil},
+		{sponsorship.EventCommentAdded, nil},
+		{sponsorship.EventWithdrawn, nil},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, n := range Route(sponsorship.AuditEvent{RequestID: "r1", Version: 3, Type: tt.event}, request(), roster, rules) {
+			s := n.Channel + ":" + n.To
+			if n.Channel == Email {
+				s += ":" + n.Kind
+			}
+			got = append(got, s)
+			if strings.Contains(n.Key, "@") {
+				t.Errorf("key %q holds an address", n.Key)
+			}
+		}
+		sort.Strings(got)
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.event, diff)
+		}
+	}
+	// Without finance, admins or chat configured, they hear nothing.
+	if n := Route(sponsorship.AuditEvent{Type: sponsorship.EventApprovalRefused}, request(), roster, Rules{}); len(n) != 0 {
+		t.Errorf("unconfigured audiences notified: %v", n)
+	}
+}
+
+func TestRenderEscapesApplicantText(t *testing.T) {
+	req := request()
+	req.Title = `<script>alert("x")</script> & "friends"`
+	req.Summary = "<img src=x onerror=alert(1)>\nline two"
+	ev := sponsorship.AuditEvent{Type: sponsorship.EventChangesRequested, Message: "<b>Please</b>\r\nBcc: evil@example.org"}
+	for _, kind := range []string{KindNewRequest, KindReceipt, KindChangesAsked, KindApproved, KindRejected, KindFinanceApproved, KindBudgetRefused} {
+		m, err := Render(kind, NewView("Ann <admin>", req, ev, "https://tracker.example/"))
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		for _, bad := range []string{"<script>", "<img", "<b>Please", "Ann <admin>"} {
+			if strings.Contains(m.HTML, bad) {
+				t.Errorf("%s: HTML carries %q unescaped", kind, bad)
+			}
+		}
+		if !strings.Contains(m.HTML, "&lt;script&gt;") {
+			t.Errorf("%s: the title is not in the HTML, escaped", kind)
+		}
+		if strings.ContainsAny(m.Subject, "\r\n") || m.Subject == "" {
+			t.Errorf("%s: subject %q", kind, m.Subject)
+		}
+		if !strings.Contains(m.Text, req.Reference) {
+			t.Errorf("%s: text lacks the reference", kind)
+		}
+	}
+	m, _ := Render(KindApproved, NewView("Grace", request(), sponsorship.AuditEvent{}, "https://tracker.example"))
+	if !strings.Contains(m.Text, "1200.00 EUR") || !strings.Contains(m.Text, "you asked for 1500.00 EUR") || !strings.Contains(m.HTML, "https://tracker.example/status") {
+		t.Errorf("approval message:\n%s", m.Text)
+	}
+	m, _ = Render(KindChangesAsked, NewView("Grace", request(), sponsorship.AuditEvent{Message: "Split the airfare."}, "https://tracker.example"))
+	if !strings.Contains(m.Text, "Split the airfare.") || !strings.Contains(m.HTML, "Split the airfare.") {
+		t.Errorf("request for changes lacks the reviewers' message:\n%s", m.Text)
+	}
+}
+
+// memOutbox is an in-memory Outbox for the notifier's logic; the DynamoDB one is tested
+// against moto.
+type memOutbox struct {
+	mu    sync.Mutex
+	state map[string]string
+}
+
+func (o *memOutbox) Claim(_ context.Context, key string, _ time.Duration) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch o.state[key] {
+	case "sent":
+		return ErrAlreadySent
+	case "pending":
+		return ErrInFlight
+	}
+	o.state[key] = "pending"
+	return nil
+}
+
+func (o *memOutbox) MarkSent(_ context.Context, key, _ string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.state[key] = "sent"
+	return nil
+}
+
+func (o *memOutbox) Release(_ context.Context, key string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.state, key)
+	return nil
+}
+
+type recordingSender struct {
+	mu   sync.Mutex
+	sent []string
+	fail string // recipient whose sends fail
+}
+
+func (s *recordingSender) Send(_ context.Context, to string, m Message) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if to == s.fail {
+		return "", errors.New("mailbox unavailable")
+	}
+	s.sent = append(s.sent, to+": "+m.Subject)
+	return fmt.Sprint(len(s.sent)), nil
+}
+
+type fixedReader struct{ req *sponsorship.Request }
+
+func (r fixedReader) GetRequest(context.Context, string) (*sponsorship.Request, error) {
+	return r.req, nil
+}
+func (r fixedReader) Roster(context.Context) ([]sponsorship.Reviewer, error) { return roster, nil }
+func (r fixedReader) WaitingSince(context.Context, time.Time) ([]*sponsorship.Request, error) {
+	return []*sponsorship.Request{r.req}, nil
+}
+
+func TestHandleSendsOnceAndRetriesOnlyWhatFailed(t *testing.T) {
+	out := &memOutbox{state: map[string]string{}}
+	mail := &recordingSender{fail: "grace@xylo.example"}
+	n := New(fixedReader{request()}, out, map[string]Sender{Email: mail}, Config{BaseURL: "https://t.example"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ev := sponsorship.AuditEvent{RequestID: "01KC0000000000000000000001", Version: 1, Type: sponsorship.EventSubmitted}
+	if err := n.Handle(context.Background(), ev); err == nil {
+		t.Fatal("a failed send did not fail the event")
+	}
+	if len(mail.sent) != 2 {
+		t.Fatalf("sent %v, want the two reviewers", mail.sent)
+	}
+	// The retry sends only what failed, once the mailbox works.
+	mail.fail = ""
+	if err := n.Handle(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if len(mail.sent) != 3 || !strings.HasPrefix(mail.sent[2], "grace@xylo.example") {
+		t.Errorf("after retry: %v", mail.sent)
+	}
+	// A replay sends nothing.
+	if err := n.Handle(context.Background(), ev); err != nil || len(mail.sent) != 3 {
+		t.Errorf("replay sent again: %v %v", mail.sent, err)
+	}
+	// A claim held by another invocation is not taken over: the event is retried later.
+	next := sponsorship.AuditEvent{RequestID: ev.RequestID, Version: 2, Type: sponsorship.EventRejected}
+	out.state[Route(next, request(), roster, Rules{})[0].Key] = "pending"
+	if err := n.Handle(context.Background(), next); !errors.Is(err, ErrInFlight) || len(mail.sent) != 3 {
+		t.Errorf("in-flight claim: %v, sent %v", err, mail.sent)
+	}
+}
+
+func TestDigestListsExactlyTheOverdueRequests(t *testing.T) {
+	now := time.Date(2027, 3, 10, 8, 0, 0, 0, time.UTC)
+	mk := func(id string, age time.Duration, voters, recused []string, org string) *sponsorship.Request {
+		r := request()
+		r.ID, r.Reference, r.Status, r.SubmittedAt, r.Voters, r.Recused = id, "ST-"+id, sponsorship.StatusSubmitted, now.Add(-age), voters, recused
+		r.Applicant.Organization = org
+		return r
+	}
+	reqs := []*sponsorship.Request{
+		mk("old", 96*time.Hour, nil, nil, "Someone"),
+		mk("voted", 96*time.Hour, []string{"a"}, nil, "Someone"),
+		mk("recused", 96*time.Hour, nil, []string{"a"}, "Someone"),
+		mk("mine", 96*time.Hour, nil, nil, "ACME"),
+	}
+	got := digestLines(waitingOn(roster[0], reqs), now, "https://t.example")
+	if len(got) != 1 || got[0].Reference != "ST-old" || got[0].Days != 4 || got[0].ReviewURL != "https://t.example/review/requests/old" {
+		t.Errorf("waiting on Ann: %+v", got)
+	}
+	if got := waitingOn(roster[1], reqs); len(got) != 4 {
+		t.Errorf("waiting on Bob: %d, want all 4", len(got))
+	}
+	m, err := Render(KindDigest, View{Name: "Ann", Request: &sponsorship.Request{}, Waiting: got[:1]})
+	if err != nil || !strings.Contains(m.Subject, "1 request waiting") || !strings.Contains(m.HTML, "ST-old") {
+		t.Errorf("digest: %q %v", m.Subject, err)
+	}
+}

@@ -1,0 +1,106 @@
+package notify
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// Channel names.
+const (
+	Email = "email"
+	Chat  = "chat"
+)
+
+// Message kinds: each has a subject, a text and an HTML template.
+const (
+	KindNewRequest      = "new_request"      // to reviewers: a request to review
+	KindResubmitted     = "resubmitted"      // to reviewers: changes are in
+	KindReceipt         = "receipt"          // to the applicant: we have it
+	KindChangesAsked    = "changes_asked"    // to the applicant: the reviewers' message
+	KindApproved        = "approved"         // to the applicant: approved, with the amount
+	KindRejected        = "rejected"         // to the applicant
+	KindFinanceApproved = "finance_approved" // to finance: a commitment to pay
+	KindBudgetRefused   = "budget_refused"   // to admins: an approval the budget could not take
+	KindChat            = "chat"             // to the committee's chat
+	KindDigest          = "digest"           // to a reviewer: requests waiting on their vote
+)
+
+// Rules are the addresses and switches routing needs from configuration.
+type Rules struct {
+	FinanceEmail string // a finance mailbox; empty sends nothing to finance
+	AdminsEmail  string // the admins' mailbox; empty sends nothing to admins
+	Chat         bool   // a chat webhook is configured
+}
+
+// Notification is one message to send: to one recipient over one channel, about one
+// audit event. Key identifies it in the outbox.
+type Notification struct {
+	Key     string
+	Channel string
+	To      string // an e-mail address; empty for chat
+	Name    string // the recipient's name, for the greeting
+	Kind    string
+}
+
+// Route decides who hears about an event: reviewers of a new or resubmitted request
+// (minus those recused by choice or by affiliation), the applicant on receipt, on a
+// request for changes, on approval and on rejection, finance on approval, admins when
+// an approval is refused for lack of budget, and the committee's chat on each of those
+// that concern the committee. Other events notify nobody.
+func Route(ev sponsorship.AuditEvent, req *sponsorship.Request, roster []sponsorship.Reviewer, r Rules) []Notification {
+	var out []Notification
+	add := func(channel, to, name, kind string) {
+		out = append(out, Notification{Key: key(ev, channel, to), Channel: channel, To: to, Name: name, Kind: kind})
+	}
+	applicant := func(kind string) { add(Email, req.Applicant.Email, req.Applicant.Name, kind) }
+	reviewers := func(kind string) {
+		for _, m := range roster {
+			if m.Active && m.Email != "" && !slices.Contains(req.Recused, m.ID) && !sponsorship.Conflicted(m.Company, req.Applicant.Organization) {
+				add(Email, m.Email, m.Name, kind)
+			}
+		}
+	}
+	chat := func() {
+		if r.Chat {
+			add(Chat, "", "", KindChat)
+		}
+	}
+	switch ev.Type {
+	case sponsorship.EventSubmitted:
+		reviewers(KindNewRequest)
+		applicant(KindReceipt)
+		chat()
+	case sponsorship.EventResubmitted:
+		reviewers(KindResubmitted)
+		applicant(KindReceipt)
+		chat()
+	case sponsorship.EventChangesRequested:
+		applicant(KindChangesAsked)
+	case sponsorship.EventApproved:
+		applicant(KindApproved)
+		if r.FinanceEmail != "" {
+			add(Email, r.FinanceEmail, "Finance", KindFinanceApproved)
+		}
+		chat()
+	case sponsorship.EventRejected:
+		applicant(KindRejected)
+		chat()
+	case sponsorship.EventApprovalRefused:
+		if r.AdminsEmail != "" {
+			add(Email, r.AdminsEmail, "Admins", KindBudgetRefused)
+		}
+		chat()
+	}
+	return out
+}
+
+// key names a notification by its event (request and version), channel and recipient.
+// The recipient is hashed so the outbox holds no addresses.
+func key(ev sponsorship.AuditEvent, channel, to string) string {
+	sum := sha256.Sum256([]byte(to))
+	return fmt.Sprintf("%s#%d#%s#%s", ev.RequestID, ev.Version, channel, hex.EncodeToString(sum[:8]))
+}
