@@ -23,14 +23,14 @@ import (
 
 var (
 	dev  *localdev.Dev
-	chat = &chatReceiver{}
+	chat = &localdev.ChatSink{}
 )
 
 func TestMain(m *testing.M) {
 	os.Exit(testenv.Run(func() int {
 		b := make([]byte, 3)
 		_, _ = rand.Read(b)
-		hook := httptest.NewServer(chat)
+		hook := httptest.NewServer(http.StripPrefix("/hooks/committee", chat))
 		defer hook.Close()
 		var err error
 		dev, err = localdev.Start(context.Background(), localdev.Options{

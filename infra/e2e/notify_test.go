@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,34 +15,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localdev"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
-// chatReceiver stands in for the committee's chat webhook.
-type chatReceiver struct {
-	mu       sync.Mutex
-	messages []string
-}
-
-func (c *chatReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var m struct {
-		Text string `json:"text"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&m); err != nil || r.URL.Path != "/hooks/committee" {
-		http.Error(w, "bad webhook call", http.StatusBadRequest)
-		return
-	}
-	c.mu.Lock()
-	c.messages = append(c.messages, m.Text)
-	c.mu.Unlock()
-}
-
-func (c *chatReceiver) about(ref string) []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+// chatAbout lists the chat messages mentioning ref.
+func chatAbout(ref string) []string {
 	var out []string
-	for _, m := range c.messages {
+	for _, m := range chat.Messages() {
 		if strings.Contains(m, ref) {
 			out = append(out, m)
 		}
@@ -51,33 +31,17 @@ func (c *chatReceiver) about(ref string) []string {
 	return out
 }
 
-// mail is a message SES sent, as moto keeps it.
-type mail struct {
-	Subject      string              `json:"subject"`
-	Body         string              `json:"body"`
-	Destinations map[string][]string `json:"destinations"`
-}
+type mail = localdev.Mail
 
-func (m mail) to() string { return strings.Join(m.Destinations["ToAddresses"], ",") }
-
-// mailAbout reads what SES sent with a subject mentioning ref.
+// mailAbout reads what SES sent with a subject or body mentioning ref.
 func mailAbout(t *testing.T, ref string) []mail {
 	t.Helper()
-	resp, err := http.Get(dev.Endpoint() + "/moto-api/data.json")
+	all, err := localdev.SentMail(context.Background(), dev.Endpoint())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var data struct {
-		SES struct {
-			Message []mail `json:"Message"`
-		} `json:"ses"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
-		t.Fatal(err)
-	}
 	var out []mail
-	for _, m := range data.SES.Message {
+	for _, m := range all {
 		if strings.Contains(m.Subject, ref) || strings.Contains(m.Body, ref) {
 			out = append(out, m)
 		}
@@ -89,7 +53,7 @@ func mailAbout(t *testing.T, ref string) []mail {
 func recipients(ms []mail) map[string]int {
 	out := map[string]int{}
 	for _, m := range ms {
-		out[m.to()]++
+		out[m.To()]++
 	}
 	return out
 }
@@ -143,7 +107,7 @@ func TestSubmissionNotifiesEachReviewerAndTheApplicantOnce(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("messages per recipient:\n got %v\nwant %v", got, want)
 	}
-	if n := len(chat.about(ref)); n != 1 {
+	if n := len(chatAbout(ref)); n != 1 {
 		t.Errorf("%d chat messages about %s, want 1", n, ref)
 	}
 }
@@ -175,7 +139,7 @@ func TestDecisionsNotifyTheRightPeople(t *testing.T) {
 	ms := mailAbout(t, ref)
 	var toApplicant, toFinance []mail
 	for _, m := range ms {
-		switch m.to() {
+		switch m.To() {
 		case "decision-approve@northwind.example":
 			if strings.Contains(m.Subject, "Approved") {
 				toApplicant = append(toApplicant, m)
@@ -190,7 +154,7 @@ func TestDecisionsNotifyTheRightPeople(t *testing.T) {
 	if len(toFinance) != 1 || !strings.Contains(toFinance[0].Subject, "To pay: 1200.00 EUR") {
 		t.Errorf("finance's mail: %+v", toFinance)
 	}
-	if msgs := chat.about(ref); len(msgs) != 2 || !strings.Contains(strings.Join(msgs, "|"), "Approved: "+ref) {
+	if msgs := chatAbout(ref); len(msgs) != 2 || !strings.Contains(strings.Join(msgs, "|"), "Approved: "+ref) {
 		t.Errorf("chat about %s: %v", ref, msgs)
 	}
 	_, ref = decide("reject")
@@ -210,7 +174,7 @@ func TestChangesRequestedMailCarriesTheMessage(t *testing.T) {
 	}
 	drain(t)
 	for _, m := range mailAbout(t, ref) {
-		if m.to() == "changes@northwind.example" && strings.Contains(m.Subject, "Changes requested") {
+		if m.To() == "changes@northwind.example" && strings.Contains(m.Subject, "Changes requested") {
 			if !strings.Contains(m.Body, "Please add the lodging quote.") {
 				t.Errorf("the message is missing: %s", m.Body)
 			}
@@ -231,7 +195,7 @@ func TestHostileTitleArrivesEscaped(t *testing.T) {
 	}
 	for _, m := range ms {
 		if strings.Contains(m.Body, "<script>") || !strings.Contains(m.Body, "&lt;script&gt;") {
-			t.Errorf("HTML to %s carries the title unescaped: %.300s", m.to(), m.Body)
+			t.Errorf("HTML to %s carries the title unescaped: %.300s", m.To(), m.Body)
 		}
 	}
 }
@@ -350,7 +314,7 @@ func TestReminderDigestListsExactlyTheOverdueRequests(t *testing.T) {
 	digests := map[string]mail{}
 	for _, m := range mailAbout(t, waiting) {
 		if strings.Contains(m.Subject, "waiting on your vote") {
-			digests[m.to()] = m
+			digests[m.To()] = m
 		}
 	}
 	check := func(who string, want, not []string) {

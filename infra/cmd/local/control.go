@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localdev"
@@ -19,15 +18,15 @@ import (
 
 // controlHandler serves the running stack's control endpoints on a loopback port of
 // its own, away from the API: mail, invocations, tokens, schedules and figures.
-func controlHandler(d *localdev.Dev, chat *chatSink) http.Handler {
+func controlHandler(d *localdev.Dev, chat *localdev.ChatSink) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /chat", chat.receive)
+	mux.Handle("POST /chat", chat)
 	mux.HandleFunc("GET /chat", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = chatPage.Execute(w, chat.all())
+		_ = chatPage.Execute(w, chat.Messages())
 	})
 	mux.HandleFunc("GET /mail", func(w http.ResponseWriter, r *http.Request) {
-		msgs, err := sentMail(r.Context(), d.Endpoint())
+		msgs, err := localdev.SentMail(r.Context(), d.Endpoint())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
@@ -71,64 +70,11 @@ func controlHandler(d *localdev.Dev, chat *chatSink) http.Handler {
 	return mux
 }
 
-// chatSink stands in for the committee's chat: it keeps what the webhook receives.
-type chatSink struct {
-	mu       sync.Mutex
-	messages []string
-}
-
-func (c *chatSink) receive(w http.ResponseWriter, r *http.Request) {
-	var m struct {
-		Text string `json:"text"`
-	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&m); err != nil {
-		http.Error(w, "send {\"text\": ...}", http.StatusBadRequest)
-		return
-	}
-	c.mu.Lock()
-	c.messages = append(c.messages, m.Text)
-	c.mu.Unlock()
-	fmt.Fprintln(w, "ok")
-}
-
-func (c *chatSink) all() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]string(nil), c.messages...)
-}
-
 var chatPage = template.Must(template.New("chat").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Local chat</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}li{margin:.5rem 0}</style>
 </head><body><h1>The committee's chat ({{len .}})</h1><ul>{{range .}}<li>{{.}}</li>{{else}}<li>Nothing yet.</li>{{end}}</ul></body></html>
 `))
-
-// mail is one message SES sent, as moto keeps it.
-type mail struct {
-	ID           string              `json:"id"`
-	Source       string              `json:"source"`
-	Subject      string              `json:"subject"`
-	Body         string              `json:"body"`
-	Destinations map[string][]string `json:"destinations"`
-}
-
-func sentMail(ctx context.Context, endpoint string) ([]mail, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/moto-api/data.json", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var data struct {
-		SES struct {
-			Message []mail `json:"Message"`
-		} `json:"ses"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
-		return nil, err
-	}
-	return data.SES.Message, nil
-}
 
 // The message body is shown as text, never rendered: it is the application's HTML.
 var mailPage = template.Must(template.New("mail").Parse(`<!doctype html>

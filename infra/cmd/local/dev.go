@@ -45,7 +45,7 @@ func runDev(ctx context.Context, args []string) error {
 		return err
 	}
 	controlURL := "http://" + ln.Addr().String()
-	chat := &chatSink{}
+	chat := &localdev.ChatSink{}
 	fmt.Fprintln(os.Stderr, "local: building the functions and starting the stack from template.yaml ...")
 	d, err := localdev.Start(ctx, localdev.Options{Root: root, Addr: *addr, Log: os.Stderr, Parameters: map[string]string{
 		"PublicBaseUrl": "http://" + *addr, "ChatWebhookUrl": controlURL + "/chat",
