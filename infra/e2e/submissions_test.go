@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -74,13 +75,18 @@ func TestConcurrentSubmissionsAreAllStored(t *testing.T) {
 	email := "concurrent@example.org"
 	var wg sync.WaitGroup
 	statuses := make([]int, n)
+	ids := make([]string, n)
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			body := application([]string{"conference", "travel", "project"}[i%3], email)
 			body["title"] = fmt.Sprintf("Concurrent submission number %d", i)
-			statuses[i] = anonymous(t).do("POST", "/requests", body).status
+			r := anonymous(t).do("POST", "/requests", body)
+			statuses[i] = r.status
+			if r.status == http.StatusCreated {
+				ids[i] = r.json(t)["id"].(string)
+			}
 		}()
 	}
 	wg.Wait()
@@ -91,6 +97,11 @@ func TestConcurrentSubmissionsAreAllStored(t *testing.T) {
 	}
 	if got := countByApplicant(t, email); got != n {
 		t.Errorf("%d of %d concurrent submissions stored", got, n)
+		for _, id := range ids {
+			if _, _, err := dev.Store().GetRequestWithHistory(context.Background(), id); err != nil {
+				t.Errorf("acknowledged submission %s: %v", id, err)
+			}
+		}
 	}
 }
 

@@ -123,6 +123,7 @@ func (p *poller) count(f func(*MappingStats)) {
 type shardState struct {
 	id       string
 	iterator *string
+	lastSeq  string // the last record read, "" before the first
 }
 
 func (p *poller) run(ctx context.Context) {
@@ -141,6 +142,12 @@ func (p *poller) run(ctx context.Context) {
 		}
 		got := 0
 		for _, sh := range shards {
+			if err := p.refresh(ctx, sh); err != nil {
+				if ctx.Err() == nil {
+					p.s.log.Error("read stream", "mapping", p.m.LogicalID, "error", err.Error())
+				}
+				break
+			}
 			if sh.iterator == nil {
 				continue
 			}
@@ -154,6 +161,7 @@ func (p *poller) run(ctx context.Context) {
 			sh.iterator = out.NextShardIterator
 			for _, rec := range out.Records {
 				pending = append(pending, p.lambdaRecord(sh.id, rec))
+				sh.lastSeq = aws.ToString(rec.Dynamodb.SequenceNumber)
 			}
 			got += len(out.Records)
 		}
@@ -174,6 +182,26 @@ func (p *poller) run(ctx context.Context) {
 		}
 		sleep(ctx, pollInterval)
 	}
+}
+
+// refresh asks for a new iterator after the last record read. moto replaces a table
+// with a copy when a transaction on it fails, and an old iterator keeps reading the
+// discarded copy's stream, missing every record after that: asking afresh each cycle
+// always reads the table's current stream.
+func (p *poller) refresh(ctx context.Context, sh *shardState) error {
+	if sh.lastSeq == "" && p.m.StartingPosition == "LATEST" {
+		return nil // nothing read yet: the LATEST iterator still marks where to start
+	}
+	in := &dynamodbstreams.GetShardIteratorInput{StreamArn: &p.streamArn, ShardId: &sh.id, ShardIteratorType: st.ShardIteratorTypeTrimHorizon}
+	if sh.lastSeq != "" {
+		in.ShardIteratorType, in.SequenceNumber = st.ShardIteratorTypeAfterSequenceNumber, &sh.lastSeq
+	}
+	it, err := p.client.GetShardIterator(ctx, in)
+	if err != nil {
+		return err
+	}
+	sh.iterator = it.ShardIterator
+	return nil
 }
 
 func (p *poller) openShards(ctx context.Context) ([]*shardState, error) {
