@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 			Root: testenv.Root(), Addr: "127.0.0.1:0", Log: logOutput(), StackName: "e2e-" + hex.EncodeToString(b),
 			Endpoint: os.Getenv("AWS_ENDPOINT_URL"),
 			Parameters: map[string]string{"ChatWebhookUrl": hook.URL + "/hooks/committee", "ReminderAfterDays": "2",
-				"PublicBaseUrl": "https://tracker.example"},
+				"PublicBaseUrl": "https://tracker.example", "ReportInlineLimitBytes": "1000"},
 		})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "start the local stack:", err)

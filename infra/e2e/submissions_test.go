@@ -98,7 +98,7 @@ func TestConcurrentSubmissionsAreAllStored(t *testing.T) {
 	if got := countByApplicant(t, email); got != n {
 		t.Errorf("%d of %d concurrent submissions stored", got, n)
 		for _, id := range ids {
-			if _, _, err := dev.Store().GetRequestWithHistory(context.Background(), id); err != nil {
+			if _, err := dev.Store().Dossier(context.Background(), id); err != nil {
 				t.Errorf("acknowledged submission %s: %v", id, err)
 			}
 		}

@@ -34,6 +34,8 @@ type Function struct {
 	NewHandler func(ctx context.Context, getenv func(string) string) (http.Handler, error)
 	// Expected is the status each event file gets. Every file must be listed.
 	Expected map[string]int
+	// Env adds to the function's environment.
+	Env map[string]string
 }
 
 // Run invokes every sample event of the function.
@@ -85,14 +87,14 @@ func SeededTable(t *testing.T) (*dynamostore.Store, string) {
 	db, table := testenv.Table(t)
 	ctx := context.Background()
 	store := dynamostore.New(db, table)
-	if err := seed.Apply(ctx, store, sponsorship.Config{Calendar: sponsorship.FiscalCalendar{StartMonth: time.January}}, time.Now()); err != nil {
-		t.Fatal(err)
-	}
 	f, err := seed.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := seed.ApplyStaff(ctx, store, f.FixtureIDs(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.Apply(ctx, store, sponsorship.Config{Calendar: sponsorship.FiscalCalendar{StartMonth: time.January}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return store, table
@@ -104,6 +106,9 @@ func seeded(t *testing.T, fn Function) func([]byte) events.APIGatewayV2HTTPRespo
 	ctx := context.Background()
 	_, table := SeededTable(t)
 	env := map[string]string{"TABLE_NAME": table, "LOG_LEVEL": "ERROR"}
+	for k, v := range fn.Env {
+		env[k] = v
+	}
 	h, err := fn.NewHandler(ctx, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)

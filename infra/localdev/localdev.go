@@ -69,11 +69,6 @@ func (d *Dev) load(ctx context.Context) error {
 		return err
 	}
 	d.Seed = f
-	month, _ := strconv.Atoi(d.Parameter("FiscalYearStartMonth"))
-	cfg := sponsorship.Config{Calendar: sponsorship.FiscalCalendar{StartMonth: time.Month(max(month, 1))}}
-	if err := seed.Apply(ctx, d.Store(), cfg, time.Now()); err != nil {
-		return err
-	}
 	for _, u := range f.Users {
 		sub, err := d.CreateUser(ctx, localstack.User{Email: u.Email, Name: u.Name, Password: f.Password, Groups: u.Groups})
 		if err != nil {
@@ -87,7 +82,12 @@ func (d *Dev) load(ctx context.Context) error {
 	if err := seed.ApplyStaff(ctx, d.Store(), d.Subs, time.Now()); err != nil {
 		return err
 	}
-	return seed.ApplyStaff(ctx, d.Store(), f.FixtureIDs(), time.Now())
+	if err := seed.ApplyStaff(ctx, d.Store(), f.FixtureIDs(), time.Now()); err != nil {
+		return err
+	}
+	month, _ := strconv.Atoi(d.Parameter("FiscalYearStartMonth"))
+	cfg := sponsorship.Config{Calendar: sponsorship.FiscalCalendar{StartMonth: time.Month(max(month, 1))}}
+	return seed.Apply(ctx, d.Store(), cfg, time.Now())
 }
 
 // Store is the project's store on the stack's table.

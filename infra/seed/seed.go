@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -77,7 +78,8 @@ func Load() (*File, error) {
 }
 
 // Apply writes every demo request into store as of now; requests already there are
-// left alone, so Apply can run on every start.
+// left alone, so Apply can run on every start. Budgets come first (ApplyStaff): an
+// approved demo request commits its amount.
 func Apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config, now time.Time) error {
 	f, err := Load()
 	if err != nil {
@@ -104,6 +106,7 @@ func apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config,
 		ID: d.ID, Reference: sponsorship.ReferenceFor(d.ID), Status: sponsorship.StatusSubmitted, Version: 1, Round: 1,
 		FiscalYear: cfg.Calendar.YearOf(content, now), Content: content,
 		TokenHash: sponsorship.HashSecret(d.Token), SubmittedAt: now, UpdatedAt: now,
+		Paid: money.Money{Currency: content.Amount.Currency},
 	}
 	ev := sponsorship.AuditEvent{RequestID: d.ID, Version: 1, Type: sponsorship.EventSubmitted, At: now,
 		ToStatus: sponsorship.StatusSubmitted, Actor: sponsorship.Actor{Role: sponsorship.RoleApplicant, Name: content.Applicant.Name}}
@@ -124,7 +127,14 @@ func apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config,
 		ev := sponsorship.AuditEvent{RequestID: d.ID, Version: next.Version, Type: t.Event, At: now,
 			FromStatus: req.Status, ToStatus: step.To, Message: step.Message,
 			Actor: sponsorship.Actor{Role: step.By, ID: "seed", Name: "Demo " + string(step.By)}}
-		if err := store.Apply(ctx, sponsorship.Change{Request: &next, Events: []sponsorship.AuditEvent{ev}}); err != nil {
+		c := sponsorship.Change{Request: &next, Events: []sponsorship.AuditEvent{ev}}
+		if step.To == sponsorship.StatusApproved {
+			// As the committee would: the whole amount, committed to the budget.
+			approved := next.Amount
+			next.Approved, next.DecidedAt = &approved, now
+			c.Commit = &sponsorship.Commitment{FiscalYear: next.FiscalYear, Category: next.Kind, Amount: approved}
+		}
+		if err := store.Apply(ctx, c); err != nil {
 			return err
 		}
 		req = &next

@@ -35,12 +35,12 @@ func TestStaffRoutesCheckWhoIsCalling(t *testing.T) {
 		{false, "POST", "/review/requests/" + id + "/changes", map[string]any{"message": "m"}, map[person]int{reviewerP("c"): 200}},
 		{true, "GET", "/admin/reviewers", nil, map[person]int{adminUser: 200}},
 		{true, "PUT", "/admin/reviewers/e", map[string]any{"name": "E", "email": "e@x.org"}, map[person]int{adminUser: 200}},
-		{true, "GET", "/admin/budgets", nil, map[person]int{adminUser: 200, finance: 200}},
+		{true, "GET", "/admin/budgets", nil, map[person]int{adminUser: 200, financeP: 200}},
 		{true, "PUT", "/admin/budgets/2027/travel/EUR", map[string]any{"allocated": "1.00"}, map[person]int{adminUser: 200}},
 		{true, "GET", "/admin/settings", nil, map[person]int{adminUser: 200}},
 		{true, "PUT", "/admin/settings", map[string]any{"quorumPercent": 50}, map[person]int{adminUser: 200}},
 	}
-	callers := []person{nobody, finance, adminUser, outsider, reviewerP("x"), reviewerP("a1"), reviewerP("c"), reviewerP("d")}
+	callers := []person{nobody, financeP, adminUser, outsider, reviewerP("x"), reviewerP("a1"), reviewerP("c"), reviewerP("d")}
 	for _, rt := range routes {
 		h := s.reviews
 		if rt.admin {

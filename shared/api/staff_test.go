@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -56,7 +57,7 @@ type person struct {
 var (
 	nobody    = person{}
 	adminUser = person{sub: "admin-1", groups: "[admins]"}
-	finance   = person{sub: "finance-1", groups: "[finance]"}
+	financeP  = person{sub: "finance-1", groups: "[finance]"}
 )
 
 func reviewerP(sub string) person { return person{sub: sub, groups: "[reviewers]"} }
@@ -64,6 +65,12 @@ func reviewerP(sub string) person { return person{sub: sub, groups: "[reviewers]
 // call sends a request through the Lambda adapter, as API Gateway would after its JWT
 // authorizer, and checks the response against the OpenAPI document.
 func (s *staffAPI) call(h http.Handler, who person, method, path string, body any) response {
+	s.t.Helper()
+	return s.callHeader(h, who, method, path, body)
+}
+
+// callHeader is call with extra request headers (name, value, ...).
+func (s *staffAPI) callHeader(h http.Handler, who person, method, path string, body any, header ...string) response {
 	s.t.Helper()
 	raw := ""
 	if body != nil {
@@ -78,6 +85,9 @@ func (s *staffAPI) call(h http.Handler, who person, method, path string, body an
 			RequestID: "test-request", HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: p},
 		},
 	}
+	for i := 0; i+1 < len(header); i += 2 {
+		ev.Headers[header[i]] = header[i+1]
+	}
 	if who.sub != "" {
 		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
@@ -89,13 +99,20 @@ func (s *staffAPI) call(h http.Handler, who person, method, path string, body an
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	header := http.Header{}
+	respHeader := http.Header{}
 	for k, v := range out.Headers {
-		header.Set(k, v)
+		respHeader.Set(k, v)
 	}
 	req := httptest.NewRequest(method, path, bytes.NewReader([]byte(raw)))
-	s.checker.Check(s.t, req, out.StatusCode, header, []byte(out.Body))
-	return response{status: out.StatusCode, header: header, body: []byte(out.Body)}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	respBody := []byte(out.Body)
+	if out.IsBase64Encoded {
+		respBody, _ = base64.StdEncoding.DecodeString(out.Body)
+	}
+	s.checker.Check(s.t, req, out.StatusCode, respHeader, respBody)
+	return response{status: out.StatusCode, header: respHeader, body: respBody}
 }
 
 func (s *staffAPI) must(r response, status int) map[string]any {

@@ -108,7 +108,11 @@ func (s *submissions) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, applicantRequestView(view.Request, view.History))
+	v := applicantRequestView(view.Request, view.History)
+	for _, p := range view.Payments {
+		v.Payments = append(v.Payments, paidView{Date: p.Date, Amount: p.Amount.Amount()})
+	}
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 
@@ -163,8 +167,16 @@ type requestView struct {
 	UpdatedAt   time.Time          `json:"updatedAt"`
 	DecidedAt   *time.Time         `json:"decidedAt,omitempty"`
 	Approved    *money.Amount      `json:"approvedAmount,omitempty"`
+	Paid        *money.Amount      `json:"paid,omitempty"`
+	Payments    []paidView         `json:"payments,omitempty"`
 	sponsorship.RequestInput
 	History []eventView `json:"history,omitempty"`
+}
+
+// paidView is a payment as the applicant sees it: when, and how much.
+type paidView struct {
+	Date   string       `json:"date"`
+	Amount money.Amount `json:"amount"`
 }
 
 // eventView is one entry of a request's history. Reviewers appear by role only: the
@@ -189,8 +201,8 @@ func applicantRequestView(req *sponsorship.Request, history []sponsorship.AuditE
 		v.DecidedAt = &req.DecidedAt
 	}
 	if req.Approved != nil {
-		a := req.Approved.Amount()
-		v.Approved = &a
+		a, p := req.Approved.Amount(), req.Paid.Amount()
+		v.Approved, v.Paid = &a, &p
 	}
 	for _, ev := range history {
 		actor := sponsorship.Actor{Role: ev.Actor.Role}

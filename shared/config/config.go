@@ -145,3 +145,32 @@ func LoadNotify(getenv func(string) string) (Notify, error) {
 	}
 	return n, errors.Join(errs...)
 }
+
+// Reports is the configuration of the finance function's reports.
+type Reports struct {
+	Bucket      string // where reports too large for a response go
+	InlineLimit int64  // the largest report answered inline, in bytes
+}
+
+// Environment variable names of the finance function.
+const (
+	EnvReportsBucket     = "REPORTS_BUCKET"
+	EnvReportInlineLimit = "REPORT_INLINE_LIMIT_BYTES"
+)
+
+// LoadReports reads the report settings, reporting every problem at once.
+func LoadReports(getenv func(string) string) (Reports, error) {
+	r := Reports{Bucket: getenv(EnvReportsBucket), InlineLimit: 4 << 20}
+	var errs []error
+	if r.Bucket == "" {
+		errs = append(errs, fmt.Errorf("%s is required", EnvReportsBucket))
+	}
+	if v := getenv(EnvReportInlineLimit); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 || n > 5<<20 {
+			errs = append(errs, fmt.Errorf("%s=%q is not a size from 1 byte to 5 MiB", EnvReportInlineLimit, v))
+		}
+		r.InlineLimit = n
+	}
+	return r, errors.Join(errs...)
+}

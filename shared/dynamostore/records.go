@@ -40,6 +40,7 @@ const (
 	recusalPrefix  = "RECUSAL#"
 	commentPrefix  = "COMMENT#"
 	reviewerPrefix = "REVIEWER#"
+	paymentPrefix  = "PAYMENT#"
 	pkAdmin        = "ADMIN"
 	pkRoster       = "ROSTER"
 	pkSettings     = "SETTINGS"
@@ -97,6 +98,9 @@ type requestRecord struct {
 	Voters  []string `json:"voters,omitempty,stringset"`
 	Recused []string `json:"recused,omitempty,stringset"`
 	OrgKey  string   `json:"orgKey,omitempty"`
+
+	PaidMinor int64  `json:"paidMinor"`
+	PaidOn    string `json:"paidOn,omitempty"`
 }
 
 // lineRecord is a budget item or milestone: amounts are in the request's currency.
@@ -129,6 +133,7 @@ func toRequestRecord(r *sponsorship.Request) requestRecord {
 		Conference: r.Conference, Travel: r.Travel,
 		TokenHash: r.TokenHash, SubmittedAt: submitted, UpdatedAt: stamp(r.UpdatedAt),
 		Round: r.Round, Voters: r.Voters, Recused: r.Recused, OrgKey: sponsorship.NormalizeOrganization(r.Applicant.Organization),
+		PaidMinor: r.Paid.Minor, PaidOn: r.PaidOn,
 	}
 	for _, b := range r.BudgetItems {
 		rec.BudgetItems = append(rec.BudgetItems, lineRecord{Description: b.Description, AmountMinor: b.Amount.Minor})
@@ -161,6 +166,7 @@ func (rec requestRecord) request() *sponsorship.Request {
 		},
 		TokenHash: rec.TokenHash, SubmittedAt: parseStamp(rec.SubmittedAt), UpdatedAt: parseStamp(rec.UpdatedAt),
 		DecidedAt: parseStamp(rec.DecidedAt), Round: max(rec.Round, 1), Voters: rec.Voters, Recused: rec.Recused,
+		Paid: m(rec.PaidMinor), PaidOn: rec.PaidOn,
 	}
 	for _, b := range rec.BudgetItems {
 		r.BudgetItems = append(r.BudgetItems, sponsorship.BudgetItem{Description: b.Description, Amount: m(b.AmountMinor)})

@@ -120,6 +120,11 @@ func partition(items []map[string]types.AttributeValue) (*sponsorship.Dossier, e
 			if err = unmarshal(item, &rec); err == nil {
 				d.Comments = append(d.Comments, rec.comment())
 			}
+		case strings.HasPrefix(sk, paymentPrefix):
+			var rec paymentRecord
+			if err = unmarshal(item, &rec); err == nil {
+				d.Payments = append(d.Payments, rec.payment())
+			}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("unmarshal %s: %w", sk, err)
@@ -422,4 +427,30 @@ func (s *Store) SetAllocation(ctx context.Context, b sponsorship.Budget, previou
 		return fmt.Errorf("%s: %w", what, translate(err))
 	}
 	return nil
+}
+
+var _ sponsorship.FinanceStore = (*Store)(nil)
+
+// Payments reads a request with its payments in one Query: PAYMENT#... and REQUEST are
+// a key range of the request's partition (recusals between them are skipped).
+func (s *Store) Payments(ctx context.Context, id string) (*sponsorship.Request, []sponsorship.Payment, error) {
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :from AND :to"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": sv(requestPK(id)), ":from": sv(paymentPrefix), ":to": sv(skRequest),
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("payments of %s: %w", id, err)
+	}
+	d, err := partition(items)
+	if err != nil {
+		return nil, nil, fmt.Errorf("payments of %s: %w", id, err)
+	}
+	if d.Request == nil {
+		return nil, nil, fmt.Errorf("payments of %s: %w", id, sponsorship.ErrNotFound)
+	}
+	return d.Request, d.Payments, nil
 }

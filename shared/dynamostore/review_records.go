@@ -148,3 +148,41 @@ func (rec budgetRecord) budget() sponsorship.Budget {
 		Allocated: rec.AllocatedMinor, Committed: rec.CommittedMinor, Paid: rec.PaidMinor, Version: rec.Version,
 		UpdatedAt: parseStamp(rec.UpdatedAt)}
 }
+
+// paymentRecord is a payment in the request's partition (SK PAYMENT#<ulid>, so a
+// request's payments sort by time), and in the period index by fiscal year and date for
+// the ledger (GSI2 PAY#<year> / <date>#<id>).
+type paymentRecord struct {
+	PK, SK         string
+	GSI2PK, GSI2SK string
+	Entity         string            `json:"entity"`
+	ID             string            `json:"id"`
+	RequestID      string            `json:"requestId"`
+	Reference      string            `json:"reference"`
+	FiscalYear     int               `json:"fiscalYear"`
+	Category       string            `json:"category"`
+	Currency       string            `json:"currency"`
+	AmountMinor    int64             `json:"amountMinor"`
+	Date           string            `json:"date"`
+	Method         string            `json:"method"`
+	ExternalRef    string            `json:"externalRef,omitempty"`
+	Note           string            `json:"note,omitempty"`
+	Reverses       string            `json:"reverses,omitempty"`
+	RecordedBy     sponsorship.Actor `json:"recordedBy"`
+	RecordedAt     string            `json:"recordedAt"`
+}
+
+func toPaymentRecord(p sponsorship.Payment) paymentRecord {
+	return paymentRecord{PK: requestPK(p.RequestID), SK: paymentPrefix + p.ID,
+		GSI2PK: fmt.Sprintf("PAY#%d", p.FiscalYear), GSI2SK: p.Date + "#" + p.ID, Entity: "payment",
+		ID: p.ID, RequestID: p.RequestID, Reference: p.Reference, FiscalYear: p.FiscalYear, Category: string(p.Category),
+		Currency: p.Amount.Currency, AmountMinor: p.Amount.Minor, Date: p.Date, Method: p.Method, ExternalRef: p.ExternalRef,
+		Note: p.Note, Reverses: p.Reverses, RecordedBy: p.RecordedBy, RecordedAt: stamp(p.RecordedAt)}
+}
+
+func (rec paymentRecord) payment() sponsorship.Payment {
+	return sponsorship.Payment{ID: rec.ID, RequestID: rec.RequestID, Reference: rec.Reference, FiscalYear: rec.FiscalYear,
+		Category: sponsorship.Kind(rec.Category), Amount: money.Money{Currency: rec.Currency, Minor: rec.AmountMinor},
+		Date: rec.Date, Method: rec.Method, ExternalRef: rec.ExternalRef, Note: rec.Note, Reverses: rec.Reverses,
+		RecordedBy: rec.RecordedBy, RecordedAt: parseStamp(rec.RecordedAt)}
+}

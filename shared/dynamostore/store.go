@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -113,48 +112,6 @@ func (s *Store) GetRequest(ctx context.Context, id string) (*sponsorship.Request
 	return rec.request(), nil
 }
 
-// GetRequestWithHistory reads the request's partition: the request item and its audit
-// events, in one Query (more pages only for a very long history).
-func (s *Store) GetRequestWithHistory(ctx context.Context, id string) (*sponsorship.Request, []sponsorship.AuditEvent, error) {
-	var (
-		req     *sponsorship.Request
-		history []sponsorship.AuditEvent
-	)
-	p := dynamodb.NewQueryPaginator(s.db, &dynamodb.QueryInput{
-		TableName:                 &s.table,
-		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: requestPK(id)}},
-		ConsistentRead:            aws.Bool(true),
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, nil, fmt.Errorf("history of %s: %w", id, translate(err))
-		}
-		for _, item := range page.Items {
-			sk := stringAttr(item, attrSK)
-			switch {
-			case sk == skRequest:
-				var rec requestRecord
-				if err := unmarshal(item, &rec); err != nil {
-					return nil, nil, fmt.Errorf("history of %s: unmarshal request: %w", id, err)
-				}
-				req = rec.request()
-			case strings.HasPrefix(sk, eventPrefix):
-				var rec eventRecord
-				if err := unmarshal(item, &rec); err != nil {
-					return nil, nil, fmt.Errorf("history of %s: unmarshal event %s: %w", id, sk, err)
-				}
-				history = append(history, rec.event())
-			}
-		}
-	}
-	if req == nil {
-		return nil, nil, fmt.Errorf("history of %s: %w", id, sponsorship.ErrNotFound)
-	}
-	return req, history, nil
-}
-
 // Apply writes a change in one transaction: the request item, conditional on the
 // version the change started from; its new audit events; the vote, recusal or comment
 // that changed; and the budget commitment, conditional on the budget having enough left.
@@ -185,6 +142,9 @@ func (s *Store) Apply(ctx context.Context, c sponsorship.Change) error {
 	if c.PutComment != nil {
 		puts = append(puts, toCommentRecord(*c.PutComment))
 	}
+	if c.PutPayment != nil {
+		puts = append(puts, toPaymentRecord(*c.PutPayment))
+	}
 	for _, p := range puts {
 		item, err := marshal(p)
 		if err != nil {
@@ -192,8 +152,9 @@ func (s *Store) Apply(ctx context.Context, c sponsorship.Change) error {
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item,
 			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
-		if _, isEvent := p.(eventRecord); !isEvent {
-			items[len(items)-1].Put.ConditionExpression = nil // votes and recusals replace earlier ones
+		switch p.(type) {
+		case voteRecord, recusalRecord:
+			items[len(items)-1].Put.ConditionExpression = nil // they replace earlier ones
 		}
 	}
 	if c.DeleteVote != "" {
@@ -215,6 +176,33 @@ func (s *Store) Apply(ctx context.Context, c sponsorship.Change) error {
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}})
 	}
+	if st := c.Settle; st != nil {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName:           &s.table,
+			Key:                 key(pkBudgets, budgetSK(st.FiscalYear, st.Category, st.Amount.Currency)),
+			UpdateExpression:    aws.String("ADD committedMinor :neg, paidMinor :amt SET updatedAt = :now"),
+			ConditionExpression: aws.String("attribute_exists(PK)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":amt": &types.AttributeValueMemberN{Value: fmt.Sprint(st.Amount.Minor)},
+				":neg": &types.AttributeValueMemberN{Value: fmt.Sprint(-st.Amount.Minor)},
+				":now": &types.AttributeValueMemberS{Value: stamp(r.UpdatedAt)},
+			},
+		}})
+	}
+	idemAt := -1
+	if c.Idempotency != nil {
+		item, err := marshal(toIdempotencyRecord(c.Idempotency))
+		if err != nil {
+			return fmt.Errorf("update %s: marshal idempotency record: %w", r.ID, err)
+		}
+		idemAt = len(items)
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.table, Item: item,
+			ConditionExpression:       aws.String("attribute_not_exists(PK) OR #exp < :now"),
+			ExpressionAttributeNames:  map[string]string{"#exp": AttrExpiresAt},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: fmt.Sprint(r.UpdatedAt.Unix())}},
+		}})
+	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return nil
@@ -224,6 +212,9 @@ func (s *Store) Apply(ctx context.Context, c sponsorship.Change) error {
 		return fmt.Errorf("update %s: %w", r.ID, translate(err))
 	}
 	reasons := cancelled.CancellationReasons
+	if idemAt >= 0 && idemAt < len(reasons) && aws.ToString(reasons[idemAt].Code) == "ConditionalCheckFailed" {
+		return fmt.Errorf("update %s: %w", r.ID, sponsorship.ErrDuplicate)
+	}
 	if budgetAt >= 0 && budgetAt < len(reasons) && aws.ToString(reasons[budgetAt].Code) == "ConditionalCheckFailed" &&
 		aws.ToString(reasons[0].Code) != "ConditionalCheckFailed" {
 		return budgetExceeded(*c.Commit, reasons[budgetAt].Item)

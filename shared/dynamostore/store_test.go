@@ -37,7 +37,7 @@ func newRequest(id string) (*sponsorship.Request, sponsorship.AuditEvent) {
 			Project: &sponsorship.Project{Name: "Cranelift RVV", RepositoryURL: "https://example.net/rvv", Licence: "MIT",
 				Milestones: []sponsorship.Milestone{{Title: "All of it", DueDate: "2027-06-30", Amount: money.Money{Currency: "EUR", Minor: 3_000_000}}}},
 		},
-		TokenHash: sponsorship.HashSecret("token"), SubmittedAt: t0, UpdatedAt: t0,
+		TokenHash: sponsorship.HashSecret("token"), SubmittedAt: t0, UpdatedAt: t0, Paid: money.Money{Currency: "EUR"},
 	}
 	ev := sponsorship.AuditEvent{RequestID: id, Version: 1, Type: sponsorship.EventSubmitted, At: t0,
 		ToStatus: sponsorship.StatusSubmitted, Actor: sponsorship.Actor{Role: sponsorship.RoleApplicant, Name: "Linus"}}
@@ -60,14 +60,14 @@ func TestCreateThenReadWithHistory(t *testing.T) {
 	if diff := cmp.Diff(r, got); diff != "" {
 		t.Errorf("request read back differs (-stored +read):\n%s", diff)
 	}
-	got, history, err := s.GetRequestWithHistory(ctx, id)
+	d, err := s.Dossier(ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(r, got); diff != "" {
+	if diff := cmp.Diff(r, d.Request); diff != "" {
 		t.Errorf("request with history differs:\n%s", diff)
 	}
-	if diff := cmp.Diff([]sponsorship.AuditEvent{ev}, history); diff != "" {
+	if diff := cmp.Diff([]sponsorship.AuditEvent{ev}, d.History); diff != "" {
 		t.Errorf("history differs:\n%s", diff)
 	}
 	// The indexes are keyed as the table design says.
@@ -96,8 +96,8 @@ func TestMissingRequestIsNotFound(t *testing.T) {
 	if _, err := s.GetRequest(context.Background(), id); !errors.Is(err, sponsorship.ErrNotFound) {
 		t.Errorf("GetRequest error = %v, want ErrNotFound", err)
 	}
-	if _, _, err := s.GetRequestWithHistory(context.Background(), id); !errors.Is(err, sponsorship.ErrNotFound) {
-		t.Errorf("GetRequestWithHistory error = %v, want ErrNotFound", err)
+	if _, err := s.Dossier(context.Background(), id); !errors.Is(err, sponsorship.ErrNotFound) {
+		t.Errorf("Dossier error = %v, want ErrNotFound", err)
 	}
 	if _, err := s.GetIdempotency(context.Background(), "nope"); !errors.Is(err, sponsorship.ErrNotFound) {
 		t.Errorf("GetIdempotency error = %v, want ErrNotFound", err)
@@ -178,8 +178,8 @@ func TestUpdateIsConditionalOnVersion(t *testing.T) {
 	if wins != 1 {
 		t.Errorf("%d writers won, want exactly 1", wins)
 	}
-	_, history, err := s.GetRequestWithHistory(ctx, r.ID)
-	if err != nil || len(history) != 2 || history[1].Version != 2 {
-		t.Errorf("history = %+v, %v; want events for versions 1 and 2", history, err)
+	d, err := s.Dossier(ctx, r.ID)
+	if err != nil || len(d.History) != 2 || d.History[1].Version != 2 {
+		t.Errorf("history = %+v, %v; want events for versions 1 and 2", d, err)
 	}
 }

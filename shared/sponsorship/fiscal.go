@@ -38,3 +38,18 @@ func (f FiscalCalendar) YearOf(c Content, submitted time.Time) int {
 	}
 	return f.Year(submitted)
 }
+
+// Span returns the first and last instant of a fiscal year (UTC).
+func (f FiscalCalendar) Span(year int) (time.Time, time.Time) {
+	start := time.Date(year, f.StartMonth, 1, 0, 0, 0, 0, time.UTC)
+	if f.StartMonth > time.January {
+		start = start.AddDate(-1, 0, 0)
+	}
+	return start, start.AddDate(1, 0, 0).Add(-time.Nanosecond)
+}
+
+// Quarter returns the fiscal quarter (1-4) a date falls in.
+func (f FiscalCalendar) Quarter(t time.Time) int {
+	months := (int(t.Month()) - int(f.StartMonth) + 12) % 12
+	return months/3 + 1
+}

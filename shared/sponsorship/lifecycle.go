@@ -64,7 +64,7 @@ type Transition struct {
 
 // Transitions is the whole lifecycle: every move not listed here is refused. A full
 // payment may move an approved request straight to paid; a partial payment after a
-// partial payment leaves it partially paid.
+// partial payment leaves it partially paid; a reversing entry moves it back.
 var Transitions = []Transition{
 	{From: "", To: StatusSubmitted, By: RoleApplicant, Event: EventSubmitted},
 	{From: StatusSubmitted, To: StatusChangesRequested, By: RoleReviewer, Event: EventChangesRequested},
@@ -77,6 +77,11 @@ var Transitions = []Transition{
 	{From: StatusApproved, To: StatusPaid, By: RoleFinance, Event: EventPaymentRecorded},
 	{From: StatusPartiallyPaid, To: StatusPartiallyPaid, By: RoleFinance, Event: EventPaymentRecorded},
 	{From: StatusPartiallyPaid, To: StatusPaid, By: RoleFinance, Event: EventPaymentRecorded},
+	// A correction is a new reversing entry, never an edit: reversing a payment moves
+	// the request back by what it reverses.
+	{From: StatusPaid, To: StatusPartiallyPaid, By: RoleFinance, Event: EventPaymentReversed},
+	{From: StatusPaid, To: StatusApproved, By: RoleFinance, Event: EventPaymentReversed},
+	{From: StatusPartiallyPaid, To: StatusApproved, By: RoleFinance, Event: EventPaymentReversed},
 }
 
 // TransitionError refuses a move the lifecycle does not allow. It carries the current

@@ -22,6 +22,9 @@ func TestLifecycleAllowsExactlyTheDesignedMoves(t *testing.T) {
 		{"approved", "paid", "finance"}:                 true,
 		{"partially_paid", "partially_paid", "finance"}: true,
 		{"partially_paid", "paid", "finance"}:           true,
+		{"paid", "partially_paid", "finance"}:           true,
+		{"paid", "approved", "finance"}:                 true,
+		{"partially_paid", "approved", "finance"}:       true,
 	}
 	froms := append([]Status{""}, Statuses...)
 	roles := []Role{RoleApplicant, RoleReviewer, RoleFinance, RoleAdmin}

@@ -20,6 +20,8 @@ type Request struct {
 	UpdatedAt   time.Time
 	DecidedAt   time.Time // zero until approved, rejected or withdrawn
 	Approved    *money.Money
+	Paid        money.Money // the sum of payments and reversals so far
+	PaidOn      string      // the date (YYYY-MM-DD) of the latest payment
 	// Round counts review rounds: 1 at submission, +1 at each resubmission. Only votes of
 	// the current round count.
 	Round int
@@ -41,6 +43,7 @@ const (
 	EventRejected         EventType = "rejected"
 	EventWithdrawn        EventType = "withdrawn"
 	EventPaymentRecorded  EventType = "payment_recorded"
+	EventPaymentReversed  EventType = "payment_reversed"
 	EventVoteCast         EventType = "vote_cast"
 	EventRecused          EventType = "recused"
 	EventCommentAdded     EventType = "comment_added"

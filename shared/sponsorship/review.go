@@ -51,6 +51,7 @@ type Dossier struct {
 	Votes    []Vote    // of the current round
 	Recusals []Recusal // recorded ones
 	Comments []Comment
+	Payments []Payment
 	History  []AuditEvent
 }
 

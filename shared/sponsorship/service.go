@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 )
 
 // Config is what the Service needs besides its Store.
@@ -91,6 +93,7 @@ func (s *Service) Submit(ctx context.Context, in RequestInput, idempotencyKey st
 		Round:       1,
 		FiscalYear:  s.cfg.Calendar.YearOf(content, now),
 		Content:     content,
+		Paid:        money.Money{Currency: content.Amount.Currency},
 		SubmittedAt: now,
 		UpdatedAt:   now,
 	}
@@ -152,53 +155,55 @@ func fingerprintOf(c Content) string {
 }
 
 // ApplicantView is what the applicant may see of their request: everything they sent,
-// where it stands, and the history minus internal events.
+// where it stands, the history minus internal events, and the payments made.
 type ApplicantView struct {
-	Request *Request
-	History []AuditEvent
+	Request  *Request
+	History  []AuditEvent
+	Payments []Payment
 }
 
 // authorize loads a request for the holder of an applicant token. A wrong token and an
 // unknown id look the same (ErrNotFound), so a token never reveals other requests.
-func (s *Service) authorize(ctx context.Context, id, token string, withHistory bool) (*Request, []AuditEvent, error) {
+func (s *Service) authorize(ctx context.Context, id, token string) (*Request, error) {
 	if token == "" {
-		return nil, nil, ErrUnauthenticated
+		return nil, ErrUnauthenticated
 	}
 	if !ValidID(id) {
-		return nil, nil, ErrNotFound
+		return nil, ErrNotFound
 	}
-	var (
-		req     *Request
-		history []AuditEvent
-		err     error
-	)
-	if withHistory {
-		req, history, err = s.store.GetRequestWithHistory(ctx, id)
-	} else {
-		req, err = s.store.GetRequest(ctx, id)
-	}
+	req, err := s.store.GetRequest(ctx, id)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load request %s: %w", id, err)
+		return nil, fmt.Errorf("load request %s: %w", id, err)
 	}
 	if !tokenMatches(token, req.TokenHash) {
-		return nil, nil, ErrNotFound
+		return nil, ErrNotFound
 	}
-	return req, history, nil
+	return req, nil
 }
 
-// ForApplicant returns the applicant's view of a request.
+// ForApplicant returns the applicant's view of a request, read in one go; a wrong
+// token and an unknown id look the same.
 func (s *Service) ForApplicant(ctx context.Context, id, token string) (ApplicantView, error) {
-	req, history, err := s.authorize(ctx, id, token, true)
-	if err != nil {
-		return ApplicantView{}, err
+	if token == "" {
+		return ApplicantView{}, ErrUnauthenticated
 	}
-	visible := history[:0:0]
-	for _, ev := range history {
+	if !ValidID(id) {
+		return ApplicantView{}, ErrNotFound
+	}
+	d, err := s.store.Dossier(ctx, id)
+	if err != nil {
+		return ApplicantView{}, fmt.Errorf("load request %s: %w", id, err)
+	}
+	if !tokenMatches(token, d.Request.TokenHash) {
+		return ApplicantView{}, ErrNotFound
+	}
+	var visible []AuditEvent
+	for _, ev := range d.History {
 		if !ev.Internal {
 			visible = append(visible, ev)
 		}
 	}
-	return ApplicantView{Request: req, History: visible}, nil
+	return ApplicantView{Request: d.Request, History: visible, Payments: d.Payments}, nil
 }
 
 // Resubmit replaces the content of a request the reviewers sent back for changes and
@@ -220,6 +225,7 @@ func (s *Service) Resubmit(ctx context.Context, id, token string, in RequestInpu
 		}
 		ev.Changed = changedFields(req.Content, content)
 		req.Content = content
+		req.Paid = money.Money{Currency: content.Amount.Currency} // nothing is paid before approval
 		req.FiscalYear = s.cfg.Calendar.YearOf(content, req.SubmittedAt)
 		// A new round: the votes cast on the old content no longer count.
 		req.Round++
@@ -249,7 +255,7 @@ func (s *Service) Withdraw(ctx context.Context, id, token, reason string) (*Requ
 func (s *Service) applicantChange(ctx context.Context, id, token string, to Status,
 	change func(req *Request, now time.Time, ev *AuditEvent) error) (*Request, error) {
 	for attempt := 1; ; attempt++ {
-		req, _, err := s.authorize(ctx, id, token, false)
+		req, err := s.authorize(ctx, id, token)
 		if err != nil {
 			return nil, err
 		}

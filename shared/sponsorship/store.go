@@ -17,9 +17,10 @@ type Store interface {
 	CreateRequest(ctx context.Context, r *Request, ev AuditEvent, idem *IdempotencyRecord) error
 	// GetRequest returns the request, or ErrNotFound.
 	GetRequest(ctx context.Context, id string) (*Request, error)
-	// GetRequestWithHistory returns the request and its audit events in version order,
-	// or ErrNotFound.
-	GetRequestWithHistory(ctx context.Context, id string) (*Request, []AuditEvent, error)
+	// Dossier returns the request with everything in its partition: audit events in
+	// version order, votes of the current round, recusals, comments and payments; or
+	// ErrNotFound.
+	Dossier(ctx context.Context, id string) (*Dossier, error)
 	// Apply writes one change to a request in one transaction (see Change). A stored
 	// version other than the one the change started from gives a *ConflictError with the
 	// current state; a budget that cannot take the commitment gives a
@@ -43,7 +44,12 @@ type Change struct {
 	DeleteVote string // the reviewer whose vote is withdrawn
 	PutRecusal *Recusal
 	PutComment *Comment
+	PutPayment *Payment
 	Commit     *Commitment // approved money to commit to a budget
+	// Settle moves money of a budget from committed to paid (negative: back again).
+	Settle *Commitment
+	// Idempotency remembers the key of a keyed write, new or expired only.
+	Idempotency *IdempotencyRecord
 }
 
 // Commitment is approved money taken from the budget of a fiscal year and category.

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"os"
+	"testing"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/eventtest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+// TestSampleEvents invokes the Lambda entry point with every event in events/finance.
+func TestSampleEvents(t *testing.T) {
+	eventtest.Run(t, eventtest.Function{
+		LogicalID: "FinanceFunction", Folder: "finance", NewHandler: newHandler,
+		Env: map[string]string{"REPORTS_BUCKET": "reports-not-needed-inline"},
+		Expected: map[string]int{
+			"post-payment.json":             201,
+			"post-payment-as-reviewer.json": 403,
+			"get-payments.json":             200,
+			"get-budgets.json":              200,
+			"get-report-requests-csv.json":  200,
+			"get-report-summary-json.json":  200,
+			"get-report-invalid.json":       422,
+		},
+	})
+}

@@ -1,0 +1,256 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/finance"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/report"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// Exporter publishes a report too large to answer inline and returns a link to it.
+type Exporter interface {
+	Publish(ctx context.Context, name string, body io.Reader, size int64, contentType string) (string, time.Time, error)
+}
+
+// FinanceDeps are what the finance API needs.
+type FinanceDeps struct {
+	Payments *sponsorship.FinanceService
+	Budgets  *sponsorship.AdminService
+	Reports  finance.Builder
+	Exporter Exporter
+	// InlineLimit is the largest report answered in the response itself; larger ones
+	// go to S3. API Gateway and Lambda cap responses at 6 MB, and binary bodies grow by
+	// a third in base64.
+	InlineLimit int64
+}
+
+// NewFinance returns finance's API: payments against approved requests, budgets, and
+// reports as CSV, JSON or XLSX. Finance may do everything; admins may read.
+func NewFinance(d FinanceDeps, log *slog.Logger) http.Handler {
+	if d.InlineLimit <= 0 {
+		d.InlineLimit = 4 << 20
+	}
+	h := &financeAPI{d: d}
+	rt := newRouter()
+	rt.handle("POST /finance/requests/{id}/payments", h.pay)
+	rt.handle("GET /finance/requests/{id}/payments", h.payments)
+	rt.handle("GET /finance/budgets", h.budgets)
+	rt.handle("GET /finance/reports/{report}", h.report)
+	return withBasics(log, rt)
+}
+
+type financeAPI struct {
+	d FinanceDeps
+}
+
+type paymentView struct {
+	ID          string            `json:"id"`
+	RequestID   string            `json:"requestId"`
+	Reference   string            `json:"reference"`
+	Amount      money.Amount      `json:"amount"`
+	Date        string            `json:"date"`
+	Method      string            `json:"method"`
+	ExternalRef string            `json:"externalReference,omitempty"`
+	Note        string            `json:"note,omitempty"`
+	Reverses    string            `json:"reverses,omitempty"`
+	RecordedBy  sponsorship.Actor `json:"recordedBy"`
+	RecordedAt  time.Time         `json:"recordedAt"`
+}
+
+func toPaymentView(p sponsorship.Payment) paymentView {
+	return paymentView{ID: p.ID, RequestID: p.RequestID, Reference: p.Reference, Amount: p.Amount.Amount(), Date: p.Date,
+		Method: p.Method, ExternalRef: p.ExternalRef, Note: p.Note, Reverses: p.Reverses, RecordedBy: p.RecordedBy, RecordedAt: p.RecordedAt}
+}
+
+// ledgerView is a request's payments and where its money stands.
+type ledgerView struct {
+	RequestID   string             `json:"requestId"`
+	Status      sponsorship.Status `json:"status"`
+	Approved    *money.Amount      `json:"approved,omitempty"`
+	Paid        money.Amount       `json:"paid"`
+	Outstanding money.Amount       `json:"outstanding"`
+	Payment     *paymentView       `json:"payment,omitempty"`
+	Payments    []paymentView      `json:"payments,omitempty"`
+}
+
+func ledgerOf(req *sponsorship.Request) ledgerView {
+	v := ledgerView{RequestID: req.ID, Status: req.Status, Paid: req.Paid.Amount(), Outstanding: req.Outstanding().Amount()}
+	if req.Approved != nil {
+		a := req.Approved.Amount()
+		v.Approved = &a
+	}
+	return v
+}
+
+func (h *financeAPI) pay(w http.ResponseWriter, r *http.Request) error {
+	who, err := staffIn(r, sponsorship.GroupFinance)
+	if err != nil {
+		return err
+	}
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var in sponsorship.PaymentInput
+	if err := decodeJSON(r, &in, false); err != nil {
+		return err
+	}
+	rec, err := h.d.Payments.RecordPayment(r.Context(), who, r.PathValue("id"), key, in)
+	if err != nil {
+		return err
+	}
+	if rec.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	v := ledgerOf(rec.Request)
+	p := toPaymentView(rec.Payment)
+	v.Payment = &p
+	loggerFrom(r.Context()).Info("payment recorded", "request", rec.Request.ID, "payment", p.ID, "replayed", rec.Replayed)
+	writeJSON(w, http.StatusCreated, v)
+	return nil
+}
+
+func (h *financeAPI) payments(w http.ResponseWriter, r *http.Request) error {
+	who, err := staffIn(r, sponsorship.GroupFinance, sponsorship.GroupAdmins)
+	if err != nil {
+		return err
+	}
+	req, payments, err := h.d.Payments.PaymentsOf(r.Context(), who, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := ledgerOf(req)
+	v.Payments = []paymentView{}
+	for _, p := range payments {
+		v.Payments = append(v.Payments, toPaymentView(p))
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (h *financeAPI) budgets(w http.ResponseWriter, r *http.Request) error {
+	who, err := staffIn(r, sponsorship.GroupFinance, sponsorship.GroupAdmins)
+	if err != nil {
+		return err
+	}
+	q, err := strictQuery(r, "fiscalYear")
+	if err != nil {
+		return err
+	}
+	year := 0
+	if y := q.Get("fiscalYear"); y != "" {
+		if year, err = strconv.Atoi(y); err != nil || year < 2000 || year > 2200 {
+			return invalidQuery([]sponsorship.FieldError{{Field: "fiscalYear", Code: sponsorship.CodeInvalidFormat, Message: "Use a fiscal year such as 2027."}})
+		}
+	}
+	budgets, err := h.d.Budgets.Budgets(r.Context(), who, year)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Items []budgetView `json:"items"`
+	}{Items: []budgetView{}}
+	for _, b := range budgets {
+		out.Items = append(out.Items, toBudgetView(b))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// exportView answers a report too large for a response: where to download it.
+type exportView struct {
+	DownloadURL string    `json:"downloadUrl"`
+	ExpiresAt   time.Time `json:"expiresAt"`
+	Bytes       int64     `json:"bytes"`
+	Rows        int       `json:"rows"`
+}
+
+func (h *financeAPI) report(w http.ResponseWriter, r *http.Request) error {
+	if _, err := staffIn(r, sponsorship.GroupFinance, sponsorship.GroupAdmins); err != nil {
+		return err
+	}
+	v, err := strictQuery(r, "format", "fiscalYear", "from", "to", "status", "kind", "currency")
+	if err != nil {
+		return err
+	}
+	q := finance.Query{Report: r.PathValue("report"), Format: v.Get("format"), From: v.Get("from"), To: v.Get("to"),
+		Status: sponsorship.Status(v.Get("status")), Kind: sponsorship.Kind(v.Get("kind")), Currency: v.Get("currency")}
+	if q.Format == "" {
+		q.Format = "csv"
+	}
+	if y := v.Get("fiscalYear"); y != "" {
+		if q.FiscalYear, err = strconv.Atoi(y); err != nil {
+			q.FiscalYear = -1
+		}
+	}
+	if err := q.Validate(); err != nil {
+		return err
+	}
+	// The report goes to a temporary file, row by row, so memory stays flat; then it is
+	// either the response or, when too large for one, a file in S3.
+	f, err := os.CreateTemp("", "report-*")
+	if err != nil {
+		return fmt.Errorf("report file: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	rw, err := report.New(q.Format, f)
+	if err != nil {
+		return err
+	}
+	rows, err := h.d.Reports.Write(r.Context(), q, rw)
+	if err != nil {
+		return fmt.Errorf("write %s report: %w", q.Report, err)
+	}
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	name := reportName(q)
+	loggerFrom(r.Context()).Info("report written", "report", q.Report, "format", q.Format, "rows", rows, "bytes", size)
+	if size > h.d.InlineLimit {
+		if h.d.Exporter == nil {
+			return fmt.Errorf("report of %d bytes and no exporter", size)
+		}
+		url, expires, err := h.d.Exporter.Publish(r.Context(), name, f, size, report.ContentType(q.Format))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, exportView{DownloadURL: url, ExpiresAt: expires, Bytes: size, Rows: rows})
+		return nil
+	}
+	w.Header().Set("Content-Type", report.ContentType(q.Format))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
+	w.Header().Set("X-Report-Rows", strconv.Itoa(rows))
+	w.WriteHeader(http.StatusOK)
+	_, err = io.Copy(w, f)
+	return err
+}
+
+// reportName names a report file after what it holds: requests-FY2027.csv,
+// audit-2027-01-01-2027-03-31.xlsx.
+func reportName(q finance.Query) string {
+	name := q.Report
+	if q.FiscalYear != 0 {
+		name += fmt.Sprintf("-FY%d", q.FiscalYear)
+	}
+	if q.From != "" {
+		name += "-" + q.From
+	}
+	if q.To != "" {
+		name += "-" + q.To
+	}
+	return name + "." + q.Format
+}

@@ -1,0 +1,306 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/exports"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/finance"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// financeAPI adds the finance handler to a staffAPI, with S3 on moto for large
+// reports; inline is the largest report answered inline.
+func (s *staffAPI) financeAPI(inline int64) http.Handler {
+	s.t.Helper()
+	client := s3.NewFromConfig(localaws.Config(testenv.Endpoint(s.t)), func(o *s3.Options) { o.UsePathStyle = true })
+	bucket := fmt.Sprintf("reports-%d", time.Now().UnixNano())
+	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		s.t.Fatal(err)
+	}
+	clock := func() time.Time { return now }
+	return api.NewFinance(api.FinanceDeps{
+		Payments: sponsorship.NewFinanceService(s.store, clock), Budgets: sponsorship.NewAdminService(s.store, clock),
+		Reports:  finance.Builder{Source: s.store, Calendar: sponsorship.FiscalCalendar{StartMonth: time.January}},
+		Exporter: exports.S3{Client: client, Bucket: bucket}, InlineLimit: inline,
+	}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+}
+
+// approved submits a project of amount EUR (or another currency) and has the committee
+// approve it.
+func (s *staffAPI) approved(amount, currency string) (string, string) {
+	s.t.Helper()
+	body := project()
+	body["amount"] = map[string]any{"currency": currency, "value": amount}
+	body["project"].(map[string]any)["milestones"] = []any{map[string]any{"title": "All", "dueDate": "2027-06-30",
+		"amount": map[string]any{"currency": currency, "value": amount}}}
+	m := s.must(s.call(s.applic, nobody, "POST", "/requests", body), 201)
+	id := m["id"].(string)
+	for _, who := range []string{"a1", "b", "c"} {
+		s.must(s.vote(who, id, approve()), 200)
+	}
+	return id, m["applicantToken"].(string)
+}
+
+func pay(amount, currency string) map[string]any {
+	return map[string]any{"amount": map[string]any{"currency": currency, "value": amount}, "date": "2026-11-20",
+		"method": "bank_transfer", "externalReference": "SEPA-1"}
+}
+
+func (s *staffAPI) payWithKey(h http.Handler, id, key string, body map[string]any) response {
+	s.t.Helper()
+	return s.callHeader(h, financeP, "POST", "/finance/requests/"+id+"/payments", body, "idempotency-key", key)
+}
+
+func TestPaymentsNeverExceedTheApprovedAmount(t *testing.T) {
+	s := newStaffAPI(t)
+	s.committee()
+	s.budget(2026, "project", "EUR", "50000.00")
+	fin := s.financeAPI(0)
+	id, token := s.approved("30000.00", "EUR")
+
+	key := "9f0e1d2c-3b4a-4958-8776-655443322110"
+	out := s.must(s.payWithKey(fin, id, key, pay("10000.00", "EUR")), 201)
+	first := out["payment"].(map[string]any)["id"]
+	if out["status"] != "partially_paid" || fmt.Sprint(out["outstanding"]) != "map[currency:EUR value:20000.00]" {
+		t.Fatalf("after a first payment: %v", out)
+	}
+	// A replay records nothing; the same key with another body is refused.
+	r := s.payWithKey(fin, id, key, pay("10000.00", "EUR"))
+	if r.status != 201 || r.header.Get("Idempotent-Replayed") != "true" || r.json(t)["payment"].(map[string]any)["id"] != first {
+		t.Errorf("replay: %d %s", r.status, r.body)
+	}
+	if r := s.payWithKey(fin, id, key, pay("5.00", "EUR")); r.status != 422 {
+		t.Errorf("key reused with another body: %d", r.status)
+	}
+	// Refused: more than remains, another currency, no amount, a future date — all at once.
+	bad := pay("20000.01", "EUR")
+	if r := s.payWithKey(fin, id, "k-over-the-approved-amount-1", bad); r.status != 422 || !strings.Contains(strings.Join(r.fieldCodes(t), " "), "amount.value=above_ceiling") {
+		t.Errorf("over the approved amount: %d %s", r.status, r.body)
+	}
+	bad = map[string]any{"amount": map[string]any{"currency": "USD", "value": "1.00"}, "date": "2027-01-01", "method": "gold"}
+	if r := s.payWithKey(fin, id, "k-all-wrong-at-once-000001", bad); r.status != 422 || len(r.fieldCodes(t)) != 3 {
+		t.Errorf("every field error at once: %d %s", r.status, r.body)
+	}
+	out = s.must(s.payWithKey(fin, id, "k-second-payment-00000001", pay("20000.00", "EUR")), 201)
+	if out["status"] != "paid" {
+		t.Errorf("after the last payment: %v", out["status"])
+	}
+	// A correction is a reversing entry.
+	out = s.must(s.payWithKey(fin, id, "k-reversal-000000000000001", map[string]any{"reverses": first, "date": "2026-11-21", "method": "other", "note": "Sent twice by the bank."}), 201)
+	if out["status"] != "partially_paid" || fmt.Sprint(out["paid"]) != "map[currency:EUR value:20000.00]" ||
+		fmt.Sprint(out["payment"].(map[string]any)["amount"]) != "map[currency:EUR value:-10000.00]" {
+		t.Errorf("after the reversal: %v", out)
+	}
+	if r := s.payWithKey(fin, id, "k-reversal-000000000000002", map[string]any{"reverses": first, "date": "2026-11-21", "method": "other"}); r.status != 422 {
+		t.Errorf("second reversal of one payment: %d", r.status)
+	}
+	// The ledger, the budget and the applicant's view agree.
+	ledger := s.must(s.call(fin, adminUser, "GET", "/finance/requests/"+id+"/payments", nil), 200)
+	if n := len(ledger["payments"].([]any)); n != 3 {
+		t.Errorf("%d ledger entries, want 3", n)
+	}
+	b := s.must(s.call(fin, financeP, "GET", "/finance/budgets?fiscalYear=2026", nil), 200)["items"].([]any)[0].(map[string]any)
+	if b["committed"] != "10000.00" || b["paid"] != "20000.00" || b["remaining"] != "20000.00" {
+		t.Errorf("budget: %v", b)
+	}
+	view := s.must(s.callApplicant("GET", "/requests/"+id, token), 200)
+	if fmt.Sprint(view["paid"]) != "map[currency:EUR value:20000.00]" || len(view["payments"].([]any)) != 3 {
+		t.Errorf("applicant's view: paid %v payments %v", view["paid"], view["payments"])
+	}
+	// Nothing is paid on a request that is not approved.
+	sub := s.must(s.call(s.applic, nobody, "POST", "/requests", conference()), 201)["id"].(string)
+	if r := s.payWithKey(fin, sub, "k-not-approved-0000000001", pay("1.00", "EUR")); r.status != 409 {
+		t.Errorf("payment on a submitted request: %d %s", r.status, r.body)
+	}
+}
+
+func TestFinanceRoutesCheckWhoIsCalling(t *testing.T) {
+	s := newStaffAPI(t)
+	fin := s.financeAPI(0)
+	id := s.must(s.call(s.applic, nobody, "POST", "/requests", conference()), 201)["id"].(string)
+	routes := []struct {
+		method, path string
+		body         any
+		ok           map[person]int
+	}{
+		{"POST", "/finance/requests/" + id + "/payments", pay("1.00", "EUR"), map[person]int{financeP: 409}},
+		{"GET", "/finance/requests/" + id + "/payments", nil, map[person]int{financeP: 200, adminUser: 200}},
+		{"GET", "/finance/budgets", nil, map[person]int{financeP: 200, adminUser: 200}},
+		{"GET", "/finance/reports/requests?fiscalYear=2027", nil, map[person]int{financeP: 200, adminUser: 200}},
+	}
+	for _, rt := range routes {
+		for _, who := range []person{nobody, reviewerP("a1"), adminUser, financeP} {
+			want, ok := rt.ok[who]
+			if !ok {
+				want = 403
+				if who == nobody {
+					want = 401
+				}
+			}
+			if r := s.call(fin, who, rt.method, rt.path, rt.body); r.status != want {
+				t.Errorf("%s %s as %q: %d, want %d", rt.method, rt.path, who.sub, r.status, want)
+			}
+		}
+	}
+}
+
+func (s *staffAPI) report(h http.Handler, query string) response {
+	s.t.Helper()
+	r := s.call(h, financeP, "GET", "/finance/reports/"+query, nil)
+	if r.status != 200 {
+		s.t.Fatalf("report %s: %d %s", query, r.status, r.body)
+	}
+	return r
+}
+
+func TestReportsMatchThePaymentsAndStayInert(t *testing.T) {
+	s := newStaffAPI(t)
+	s.committee()
+	s.budget(2026, "project", "EUR", "50000.00")
+	s.budget(2026, "project", "JPY", "5000000")
+	fin := s.financeAPI(0)
+	eur, _ := s.approved("3000.00", "EUR")
+	jpy, _ := s.approved("200000", "JPY")
+	s.must(s.payWithKey(fin, eur, "k-eur-payment-0000000001", pay("1000.50", "EUR")), 201)
+	s.must(s.payWithKey(fin, jpy, "k-jpy-payment-0000000001", pay("200000", "JPY")), 201)
+	hostile := project()
+	hostile["title"] = `=HYPERLINK("https://evil.example","Click me")`
+	s.must(s.call(s.applic, nobody, "POST", "/requests", hostile), 201)
+
+	// CSV: per-currency totals of the requests report match the payments made.
+	r := s.report(fin, "requests?fiscalYear=2026&format=csv")
+	if !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") || !strings.Contains(r.header.Get("Content-Disposition"), "requests-FY2026.csv") {
+		t.Errorf("csv headers: %v", r.header)
+	}
+	records, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, name := range records[0] {
+		col[name] = i
+	}
+	paid := map[string]string{}
+	for _, rec := range records[1:] {
+		if rec[col["paid"]] != "0.00" && rec[col["paid"]] != "0" {
+			paid[rec[col["currency"]]] = rec[col["paid"]]
+		}
+		if strings.Contains(rec[col["title"]], "HYPERLINK") && !strings.HasPrefix(rec[col["title"]], "'=") {
+			t.Errorf("hostile title not neutralised in CSV: %q", rec[col["title"]])
+		}
+	}
+	if fmt.Sprint(paid) != "map[EUR:1000.50 JPY:200000]" {
+		t.Errorf("paid per currency in the requests report: %v", paid)
+	}
+
+	// XLSX opens in excelize: numbers are numbers, the hostile title is text.
+	x := s.report(fin, "requests?fiscalYear=2026&format=xlsx")
+	f, err := excelize.OpenReader(bytes.NewReader(x.body))
+	if err != nil {
+		t.Fatalf("xlsx does not open: %v", err)
+	}
+	rows, _ := f.GetRows("Report")
+	if len(rows) != len(records) {
+		t.Errorf("xlsx has %d rows, csv %d", len(rows), len(records))
+	}
+	for i, row := range rows[1:] {
+		cell, _ := excelize.CoordinatesToCellName(col["title"]+1, i+2)
+		if formula, _ := f.GetCellFormula("Report", cell); formula != "" {
+			t.Errorf("%s holds a formula", cell)
+		}
+		if strings.Contains(row[col["title"]], "HYPERLINK") && !strings.HasPrefix(row[col["title"]], "'=") {
+			t.Errorf("hostile title not neutralised in XLSX: %q", row[col["title"]])
+		}
+		amount, _ := excelize.CoordinatesToCellName(col["requested"]+1, i+2)
+		if typ, _ := f.GetCellType("Report", amount); typ == excelize.CellTypeInlineString || typ == excelize.CellTypeSharedString {
+			t.Errorf("%s (requested) is text", amount)
+		}
+	}
+
+	// The payments ledger and the summary agree with the payments; JSON is an array.
+	var ledger []map[string]string
+	if err := json.Unmarshal(s.report(fin, "payments?fiscalYear=2026&format=json").body, &ledger); err != nil || len(ledger) != 2 {
+		t.Fatalf("payments ledger: %v %v", ledger, err)
+	}
+	var summary []map[string]string
+	if err := json.Unmarshal(s.report(fin, "summary?fiscalYear=2026&format=json").body, &summary); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, row := range summary {
+		switch row["section"] {
+		case "by_status":
+			if row["paid"] != "0.00" && row["paid"] != "0" {
+				got["paid "+row["currency"]] = row["paid"]
+			}
+		case "budget":
+			got["remaining "+row["currency"]] = row["remaining"]
+		}
+	}
+	want := map[string]string{"paid EUR": "1000.50", "paid JPY": "200000", "remaining EUR": "47000.00", "remaining JPY": "4800000"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("summary: %v, want %v", got, want)
+	}
+
+	// The audit trail of the period lists every event with actor and time.
+	audit := s.report(fin, "audit?from=2026-11-01&to=2026-11-30&format=csv")
+	trail, _ := csv.NewReader(bytes.NewReader(audit.body)).ReadAll()
+	types := map[string]int{}
+	for _, rec := range trail[1:] {
+		types[rec[3]]++
+		if rec[0] == "" || rec[4] == "" {
+			t.Errorf("audit row without time or actor: %v", rec)
+		}
+	}
+	if types["payment_recorded"] != 2 || types["approved"] != 2 || types["budget_changed"] != 2 {
+		t.Errorf("audit trail: %v", types)
+	}
+
+	// Bad parameters: every problem at once.
+	if r := s.call(fin, financeP, "GET", "/finance/reports/requests?format=pdf&kind=party&from=2026-13-01", nil); r.status != 422 || len(r.fieldCodes(t)) != 4 {
+		t.Errorf("bad report query: %d %s", r.status, r.body)
+	}
+	if r := s.call(fin, financeP, "GET", "/finance/reports/nonsense?fiscalYear=2026", nil); r.status != 422 && r.status != 404 {
+		t.Errorf("unknown report: %d", r.status)
+	}
+}
+
+func TestLargeReportComesBackAsADownloadLink(t *testing.T) {
+	s := newStaffAPI(t)
+	s.committee()
+	s.budget(2026, "project", "EUR", "50000.00")
+	fin := s.financeAPI(200) // bytes: anything but a tiny report goes to S3
+	s.approved("10.00", "EUR")
+	r := s.report(fin, "requests?fiscalYear=2026&format=csv")
+	link := r.json(t)
+	url, _ := link["downloadUrl"].(string)
+	if url == "" || link["rows"] != 1.0 {
+		t.Fatalf("no download link: %s", r.body)
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !bytes.HasPrefix(body, []byte("reference,request_id,kind")) {
+		t.Errorf("download: %d %.100s", resp.StatusCode, body)
+	}
+}

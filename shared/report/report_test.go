@@ -1,0 +1,249 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+var cols = []Column{{Name: "reference"}, {Name: "title"}, {Name: "currency"}, {Name: "amount", Numeric: true}, {Name: "paid", Numeric: true}}
+
+var rows = [][]string{
+	{"ST-AAAAA-00001", "Sponsor the toolchains track", "EUR", "5000.00", "2500.00"},
+	{"ST-AAAAA-00002", `=HYPERLINK("https://evil.example","click")`, "USD", "-20.00", ""},
+	{"ST-AAAAA-00003", "+1 555 0100, \"quoted\"\nsecond line", "JPY", "120000", "0"},
+	{"ST-AAAAA-00004", "@SUM(A1:A2)", "EUR", "not a number", "1.5"},
+	{"ST-AAAAA-00005", "\tTabbed", "KWD", "1.234", "-0.001"},
+	{"ST-AAAAA-00006", "Über café ünïcode", "EUR", "0.00", "0.00"},
+}
+
+func render(t testing.TB, format string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := New(format, &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Header(cols); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if err := w.Row(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// xlsxCells reads a workbook back as text: one line per row, cells tab-separated, each
+// number marked with its type so the golden file shows it stayed numeric.
+func xlsxCells(t *testing.T, b []byte) []byte {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rs, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	for i, r := range rs {
+		for j, v := range r {
+			name, _ := excelize.CoordinatesToCellName(j+1, i+1)
+			typ, _ := f.GetCellType(sheet, name)
+			fmt.Fprintf(&out, "%q(%d)\t", v, typ)
+		}
+		out.WriteString("\n")
+	}
+	return out.Bytes()
+}
+
+func TestGoldenFiles(t *testing.T) {
+	for _, format := range Formats {
+		t.Run(format, func(t *testing.T) {
+			got := render(t, format)
+			if format == "xlsx" {
+				got = xlsxCells(t, got)
+			}
+			path := filepath.Join("testdata", "golden."+format+".txt")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("%s differs from %s (-want +got):\n%s", format, path, diff)
+			}
+		})
+	}
+}
+
+func TestCSVIsRFC4180AndInert(t *testing.T) {
+	b := render(t, "csv")
+	if !bytes.HasPrefix(b, []byte("reference,title,currency,amount,paid\r\n")) || !bytes.HasSuffix(b, []byte("\r\n")) ||
+		bytes.Count(b, []byte("\n")) != bytes.Count(b, []byte("\r\n")) {
+		t.Errorf("want a header row and CRLF line ends throughout")
+	}
+	records, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != len(rows)+1 || records[0][3] != "amount" {
+		t.Fatalf("records %v", records)
+	}
+	for _, r := range records[1:] {
+		if strings.ContainsAny(r[1][:1], dangerous) {
+			t.Errorf("title %q starts with a formula character", r[1])
+		}
+	}
+	if records[2][1] != `'=HYPERLINK("https://evil.example","click")` || records[2][3] != "-20.00" {
+		t.Errorf("hostile row: %q", records[2])
+	}
+	if records[4][3] != "not a number" {
+		t.Errorf("a bad number in a numeric column: %q", records[4][3])
+	}
+}
+
+func TestJSONIsAnArrayOfObjects(t *testing.T) {
+	var got []map[string]string
+	if err := json.Unmarshal(render(t, "json"), &got); err != nil {
+		t.Fatal(err)
+	}
+	// JSON is for programs, not spreadsheets: values arrive exactly as they are.
+	if len(got) != len(rows) || got[0]["amount"] != "5000.00" || got[1]["title"] != `=HYPERLINK("https://evil.example","click")` {
+		t.Errorf("json rows: %v", got)
+	}
+	var empty bytes.Buffer
+	w, _ := New("json", &empty)
+	_ = w.Header(cols)
+	_ = w.Close()
+	if strings.TrimSpace(empty.String()) != "[\n]" && strings.TrimSpace(empty.String()) != "[]" {
+		if err := json.Unmarshal(empty.Bytes(), &got); err != nil || len(got) != 0 {
+			t.Errorf("an empty report is not an empty array: %q", empty.String())
+		}
+	}
+}
+
+func TestXLSXKeepsNumbersNumericAndTextInert(t *testing.T) {
+	f, err := excelize.OpenReader(bytes.NewReader(render(t, "xlsx")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if v, _ := f.GetCellValue(sheet, "B3"); v != `'=HYPERLINK("https://evil.example","click")` {
+		t.Errorf("B3 = %q", v)
+	}
+	if formula, _ := f.GetCellFormula(sheet, "B3"); formula != "" {
+		t.Errorf("B3 holds a formula: %q", formula)
+	}
+	for _, c := range []string{"D2", "D3", "E2", "D6", "E6"} {
+		if typ, _ := f.GetCellType(sheet, c); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+			t.Errorf("%s is %v, want a number", c, typ)
+		}
+	}
+	if v, _ := f.GetCellValue(sheet, "D3", excelize.Options{RawCellValue: true}); v != "-20.00" {
+		t.Errorf("D3 raw value %q, want -20.00", v)
+	}
+}
+
+func TestSafe(t *testing.T) {
+	for in, want := range map[string]string{
+		"=1+1": "'=1+1", "+1": "'+1", "-1": "'-1", "@x": "'@x", "\tx": "'\tx", "\rx": "'\rx", "\nx": "'\nx",
+		"": "", "ok": "ok", "a=1": "a=1", "'already": "'already",
+	} {
+		if got := Safe(in); got != want {
+			t.Errorf("Safe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// FuzzCellWriter writes arbitrary values into every format: nothing may panic, and no
+// text cell of the CSV may start with a formula character.
+func FuzzCellWriter(f *testing.F) {
+	f.Add("=cmd|' /C calc'!A0", "-1.50")
+	f.Add("\x00\xff", "1e9")
+	f.Add("+", "")
+	f.Fuzz(func(t *testing.T, text, number string) {
+		for _, format := range Formats {
+			w, err := New(format, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Header(cols); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Row([]string{text, text, "EUR", number, number}); err != nil && format != "xlsx" {
+				t.Fatal(err)
+			}
+			_ = w.Close()
+		}
+		var buf bytes.Buffer
+		w, _ := New("csv", &buf)
+		_ = w.Header(cols)
+		_ = w.Row([]string{text, text, "EUR", number, number})
+		_ = w.Close()
+		recs, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			return // encoding/csv rejects some bare quotes it wrote quoted; the writer is still RFC 4180
+		}
+		for _, rec := range recs[1:] {
+			if rec[0] != "" && strings.ContainsRune(dangerous, rune(rec[0][0])) {
+				t.Fatalf("text cell %q starts with a formula character", rec[0])
+			}
+		}
+	})
+}
+
+// BenchmarkReport writes reports of 10 000 and 100 000 rows and reports rows per second
+// and the peak live heap, sampled (after a collection) every 10 000 rows: memory must
+// not grow with the row count. The sampling's collections slow the rows/s figure a
+// little; it is the same for every format and size.
+func BenchmarkReport(b *testing.B) {
+	for _, format := range Formats {
+		for _, n := range []int{10_000, 100_000} {
+			b.Run(fmt.Sprintf("%s/%d", format, n), func(b *testing.B) {
+				row := []string{"ST-AAAAA-00001", "Sponsor the toolchains track at a conference", "EUR", "5000.00", "2500.00"}
+				var peak uint64
+				for b.Loop() {
+					runtime.GC()
+					w, _ := New(format, io.Discard)
+					_ = w.Header(cols)
+					for i := range n {
+						_ = w.Row(row)
+						if i%10_000 == 0 {
+							runtime.GC()
+							var ms runtime.MemStats
+							runtime.ReadMemStats(&ms)
+							peak = max(peak, ms.HeapAlloc)
+						}
+					}
+					_ = w.Close()
+				}
+				b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+				b.ReportMetric(float64(peak)/(1<<20), "peak-live-MB")
+			})
+		}
+	}
+}

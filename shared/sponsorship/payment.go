@@ -1,0 +1,254 @@
+package sponsorship
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
+)
+
+// Payment is money paid out against an approved request, or (negative, with Reverses
+// set) the correction of an earlier payment. Payments are never edited.
+type Payment struct {
+	ID          string
+	RequestID   string
+	Reference   string // the request's
+	FiscalYear  int
+	Category    Kind
+	Amount      money.Money
+	Date        string // when the money moved, YYYY-MM-DD
+	Method      string
+	ExternalRef string // the bank's or provider's reference
+	Note        string
+	Reverses    string // the payment this one corrects
+	RecordedBy  Actor
+	RecordedAt  time.Time
+}
+
+// PaymentMethods are the ways money goes out.
+var PaymentMethods = []string{"bank_transfer", "card", "paypal", "cheque", "cash", "other"}
+
+// PaymentInput is what finance sends: a payment, or a reversal naming the payment it
+// corrects (then without an amount: a reversal undoes the whole payment).
+type PaymentInput struct {
+	Amount    *money.Amount `json:"amount,omitempty"`
+	Date      string        `json:"date"`
+	Method    string        `json:"method"`
+	Reference string        `json:"externalReference,omitempty"`
+	Note      string        `json:"note,omitempty"`
+	Reverses  string        `json:"reverses,omitempty"`
+}
+
+// FinanceStore is what payments need from storage.
+type FinanceStore interface {
+	// Payments reads a request with its payments, in one read.
+	Payments(ctx context.Context, id string) (*Request, []Payment, error)
+	GetIdempotency(ctx context.Context, keyHash string) (*IdempotencyRecord, error)
+	Apply(ctx context.Context, c Change) error
+}
+
+// FinanceService records payments: the total paid never exceeds the approved amount,
+// the request's status follows in the same transaction, the budget moves the amount
+// from committed to paid, and an Idempotency-Key never records a payment twice.
+type FinanceService struct {
+	store FinanceStore
+	now   func() time.Time
+	ttl   time.Duration
+}
+
+// NewFinanceService returns a FinanceService over store; now is nil in production.
+func NewFinanceService(store FinanceStore, now func() time.Time) *FinanceService {
+	if now == nil {
+		now = time.Now
+	}
+	return &FinanceService{store: store, now: now, ttl: 24 * time.Hour}
+}
+
+// Recorded is the answer to a payment: the payment and where the request stands.
+type Recorded struct {
+	Payment  Payment
+	Request  *Request
+	Replayed bool
+}
+
+// Outstanding is what remains to pay on an approved request.
+func (r *Request) Outstanding() money.Money {
+	if r.Approved == nil {
+		return money.Money{Currency: r.Amount.Currency}
+	}
+	return money.Money{Currency: r.Approved.Currency, Minor: r.Approved.Minor - r.Paid.Minor}
+}
+
+// RecordPayment records a payment or a reversal against a request.
+func (s *FinanceService) RecordPayment(ctx context.Context, who Staff, id, idempotencyKey string, in PaymentInput) (Recorded, error) {
+	if !who.In(GroupFinance) {
+		return Recorded{}, &ForbiddenError{Reason: "only finance records payments"}
+	}
+	if !ValidID(id) {
+		return Recorded{}, ErrNotFound
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	var keyHash, fingerprint string
+	if idempotencyKey != "" {
+		b, _ := json.Marshal(struct {
+			ID string
+			In PaymentInput
+		}{id, in})
+		sum := sha256.Sum256(b)
+		keyHash, fingerprint = HashSecret("payment\x00"+idempotencyKey), hex.EncodeToString(sum[:])
+		rec, err := s.store.GetIdempotency(ctx, keyHash)
+		if err == nil && rec.ExpiresAt.After(now) {
+			return s.replayPayment(ctx, rec, fingerprint)
+		}
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return Recorded{}, err
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		req, payments, err := s.store.Payments(ctx, id)
+		if err != nil {
+			return Recorded{}, fmt.Errorf("read %s: %w", id, err)
+		}
+		p, err := s.payment(req, payments, who, in, now)
+		if err != nil {
+			return Recorded{}, err
+		}
+		next := *req
+		if next.Paid, err = (money.Money{Currency: p.Amount.Currency, Minor: req.Paid.Minor}).Add(p.Amount); err != nil {
+			return Recorded{}, fmt.Errorf("record payment on %s: %w", id, err)
+		}
+		to := StatusPartiallyPaid
+		switch {
+		case next.Paid.Minor == 0:
+			to = StatusApproved
+		case next.Paid.Minor == req.Approved.Minor:
+			to = StatusPaid
+		}
+		t, err := CheckTransition(req.Status, to, RoleFinance)
+		if err != nil {
+			return Recorded{}, err
+		}
+		if p.Amount.Minor > 0 {
+			next.PaidOn = p.Date
+		}
+		next.Status, next.Version, next.UpdatedAt = to, req.Version+1, now
+		ev := AuditEvent{RequestID: id, Version: next.Version, Type: t.Event, At: now, FromStatus: req.Status, ToStatus: to,
+			Actor: p.RecordedBy, Message: p.Note, Data: map[string]string{
+				"paymentId": p.ID, "amount": p.Amount.Decimal(), "currency": p.Amount.Currency, "date": p.Date,
+				"method": p.Method, "paidTotal": next.Paid.Decimal(), "reverses": p.Reverses,
+			}}
+		c := Change{Request: &next, Events: []AuditEvent{ev}, PutPayment: &p,
+			Settle: &Commitment{FiscalYear: req.FiscalYear, Category: req.Kind, Amount: p.Amount}}
+		if keyHash != "" {
+			c.Idempotency = &IdempotencyRecord{KeyHash: keyHash, Fingerprint: fingerprint, RequestID: id, Reference: p.ID,
+				SubmittedAt: now, ExpiresAt: now.Add(s.ttl)}
+		}
+		err = s.store.Apply(ctx, c)
+		var conflict *ConflictError
+		switch {
+		case errors.As(err, &conflict) && attempt < maxUpdateAttempts:
+			continue
+		case errors.Is(err, ErrDuplicate) && keyHash != "":
+			rec, rerr := s.store.GetIdempotency(ctx, keyHash)
+			if rerr != nil {
+				return Recorded{}, rerr
+			}
+			return s.replayPayment(ctx, rec, fingerprint)
+		case err != nil:
+			return Recorded{}, fmt.Errorf("record payment on %s: %w", id, err)
+		}
+		return Recorded{Payment: p, Request: &next}, nil
+	}
+}
+
+// payment validates the input against the request and its payments, every field error
+// at once, and builds the payment.
+func (s *FinanceService) payment(req *Request, payments []Payment, who Staff, in PaymentInput, now time.Time) (Payment, error) {
+	var v validator
+	p := Payment{
+		ID: ulid.Make().String(), RequestID: req.ID, Reference: req.Reference, FiscalYear: req.FiscalYear, Category: req.Kind,
+		Date: v.date("date", in.Date, true), Method: strings.TrimSpace(in.Method),
+		ExternalRef: v.text("externalReference", in.Reference, 0, maxShortText, false), Note: v.text("note", in.Note, 0, maxMessage, true),
+		Reverses: strings.TrimSpace(in.Reverses), RecordedBy: Actor{Role: RoleFinance, ID: who.ID, Name: who.Name}, RecordedAt: now,
+	}
+	if p.Date != "" && p.Date > now.Format(dateLayout) {
+		v.add("date", CodeInvalidDate, "A payment cannot be dated in the future.")
+	}
+	if !slices.Contains(PaymentMethods, p.Method) {
+		v.add("method", CodeUnknownValue, "Use one of %s.", strings.Join(PaymentMethods, ", "))
+	}
+	if req.Approved == nil {
+		return Payment{}, &TransitionError{From: req.Status, By: RoleFinance, Action: "record a payment"}
+	}
+	if p.Reverses != "" {
+		i := slices.IndexFunc(payments, func(x Payment) bool { return x.ID == p.Reverses })
+		switch {
+		case in.Amount != nil:
+			v.add("amount", CodeNotAllowed, "A reversal undoes the whole payment it names; leave the amount out.")
+		case i < 0 || payments[i].Amount.Minor < 0:
+			v.add("reverses", CodeUnknownValue, "Name a payment of this request.")
+		case slices.ContainsFunc(payments, func(x Payment) bool { return x.Reverses == p.Reverses }):
+			v.add("reverses", CodeNotAllowed, "That payment was reversed already.")
+		default:
+			p.Amount = money.Money{Currency: payments[i].Amount.Currency, Minor: -payments[i].Amount.Minor}
+		}
+		return p, v.err()
+	}
+	if in.Amount == nil {
+		v.add("amount", CodeRequired, "Enter the amount paid.")
+		return p, v.err()
+	}
+	amount, ok := v.amount("amount", *in.Amount)
+	switch {
+	case !ok:
+	case amount.Minor <= 0:
+		v.add("amount.value", CodeNotPositive, "A payment is more than zero; correct one with a reversal.")
+	case amount.Currency != req.Approved.Currency:
+		v.add("amount.currency", CodeCurrencyMismatch, "Pay in the approved currency, %s.", req.Approved.Currency)
+	case amount.Minor > req.Approved.Minor-req.Paid.Minor:
+		v.add("amount.value", CodeAboveCeiling, "Only %s of the approved %s remains to pay.", req.Outstanding(), req.Approved)
+	default:
+		p.Amount = amount
+	}
+	if len(p.Note) > 0 && utf8.RuneCountInString(p.Note) > maxMessage {
+		v.add("note", CodeTooLong, "Use at most %d characters.", maxMessage)
+	}
+	return p, v.err()
+}
+
+func (s *FinanceService) replayPayment(ctx context.Context, rec *IdempotencyRecord, fingerprint string) (Recorded, error) {
+	if rec.Fingerprint != fingerprint {
+		return Recorded{}, ErrIdempotencyKeyReused
+	}
+	req, payments, err := s.store.Payments(ctx, rec.RequestID)
+	if err != nil {
+		return Recorded{}, err
+	}
+	for _, p := range payments {
+		if p.ID == rec.Reference {
+			return Recorded{Payment: p, Request: req, Replayed: true}, nil
+		}
+	}
+	return Recorded{}, fmt.Errorf("replay payment %s: %w", rec.Reference, ErrNotFound)
+}
+
+// PaymentsOf lists a request's payments for finance (and admins, who may read).
+func (s *FinanceService) PaymentsOf(ctx context.Context, who Staff, id string) (*Request, []Payment, error) {
+	if !who.In(GroupFinance) && !who.In(GroupAdmins) {
+		return nil, nil, &ForbiddenError{Reason: "only finance and admins see payments"}
+	}
+	if !ValidID(id) {
+		return nil, nil, ErrNotFound
+	}
+	return s.store.Payments(ctx, id)
+}
