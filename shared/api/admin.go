@@ -101,7 +101,10 @@ func toBudgetView(b sponsorship.Budget) budgetView {
 		Committed: d(b.Committed), Paid: d(b.Paid), Remaining: b.Remaining().Decimal(), Version: b.Version, UpdatedAt: b.UpdatedAt}
 }
 
-func (h *admin) budgets(w http.ResponseWriter, r *http.Request) error {
+func (h *admin) budgets(w http.ResponseWriter, r *http.Request) error { return listBudgets(w, r, h.svc) }
+
+// listBudgets answers GET .../budgets?fiscalYear= for admins and finance alike.
+func listBudgets(w http.ResponseWriter, r *http.Request, svc *sponsorship.AdminService) error {
 	who, err := staffIn(r, sponsorship.GroupAdmins, sponsorship.GroupFinance)
 	if err != nil {
 		return err
@@ -116,7 +119,7 @@ func (h *admin) budgets(w http.ResponseWriter, r *http.Request) error {
 			return invalidQuery([]sponsorship.FieldError{{Field: "fiscalYear", Code: sponsorship.CodeInvalidFormat, Message: "Use a fiscal year such as 2027."}})
 		}
 	}
-	budgets, err := h.svc.Budgets(r.Context(), who, year)
+	budgets, err := svc.Budgets(r.Context(), who, year)
 	if err != nil {
 		return err
 	}

@@ -138,32 +138,7 @@ func (h *financeAPI) payments(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *financeAPI) budgets(w http.ResponseWriter, r *http.Request) error {
-	who, err := staffIn(r, sponsorship.GroupFinance, sponsorship.GroupAdmins)
-	if err != nil {
-		return err
-	}
-	q, err := strictQuery(r, "fiscalYear")
-	if err != nil {
-		return err
-	}
-	year := 0
-	if y := q.Get("fiscalYear"); y != "" {
-		if year, err = strconv.Atoi(y); err != nil || year < 2000 || year > 2200 {
-			return invalidQuery([]sponsorship.FieldError{{Field: "fiscalYear", Code: sponsorship.CodeInvalidFormat, Message: "Use a fiscal year such as 2027."}})
-		}
-	}
-	budgets, err := h.d.Budgets.Budgets(r.Context(), who, year)
-	if err != nil {
-		return err
-	}
-	out := struct {
-		Items []budgetView `json:"items"`
-	}{Items: []budgetView{}}
-	for _, b := range budgets {
-		out.Items = append(out.Items, toBudgetView(b))
-	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return listBudgets(w, r, h.d.Budgets)
 }
 
 // exportView answers a report too large for a response: where to download it.
