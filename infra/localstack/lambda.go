@@ -104,7 +104,15 @@ func (p *pool) invoke(ctx context.Context, payload []byte) (*InvokeResult, error
 	inst, cold := p.takeIdle(), false
 	if inst == nil {
 		var err error
-		if inst, err = p.spawn(ctx); err != nil {
+		// An emulator that exits at start lost its port to another process between our
+		// choosing the port and its binding it; a fresh pair of ports fixes that.
+		for attempt := 1; ; attempt++ {
+			inst, err = p.spawn(ctx)
+			if err == nil || !errors.Is(err, errExitedAtStart) || attempt == 3 {
+				break
+			}
+		}
+		if err != nil {
 			return nil, err
 		}
 		cold = true
@@ -229,7 +237,7 @@ func (p *pool) spawn(ctx context.Context) (*instance, error) {
 		select {
 		case <-inst.exited:
 			p.discard(inst)
-			return nil, fmt.Errorf("emulator for %s exited at start", p.fn.LogicalID)
+			return nil, fmt.Errorf("emulator for %s: %w", p.fn.LogicalID, errExitedAtStart)
 		case <-ctx.Done():
 			p.discard(inst)
 			return nil, ctx.Err()
@@ -365,11 +373,38 @@ func (l *lineWriter) emit(line string) {
 	}
 }
 
+// errExitedAtStart is an emulator that quit before listening, most often because its
+// port was taken in the meantime.
+var errExitedAtStart = errors.New("exited at start")
+
+// handedOut remembers the ports freeAddr gave out lately: the kernel may offer a port
+// again as soon as it is closed, before the emulator it was chosen for has bound it.
+var handedOut = struct {
+	sync.Mutex
+	at map[string]time.Time
+}{at: map[string]time.Time{}}
+
+// freeAddr finds a local port that is free now and was not handed out in the last
+// minute.
 func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for k, t := range handedOut.at {
+		if time.Since(t) > time.Minute {
+			delete(handedOut.at, k)
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	for range 50 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", fmt.Errorf("find a free port: %w", err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if _, recent := handedOut.at[addr]; !recent {
+			handedOut.at[addr] = time.Now()
+			return addr, nil
+		}
+	}
+	return "", errors.New("find a free port: every port offered was handed out lately")
 }
