@@ -15,8 +15,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"sort"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localdev"
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
 )
@@ -35,7 +39,10 @@ func TestMain(m *testing.M) {
 		var err error
 		dev, err = localdev.Start(context.Background(), localdev.Options{
 			Root: testenv.Root(), Addr: "127.0.0.1:0", Log: logOutput(), StackName: "e2e-" + hex.EncodeToString(b),
-			Endpoint: os.Getenv("AWS_ENDPOINT_URL"),
+			// Its own moto: under `make test` the other packages' tests share one proxy,
+			// which lets one call through at a time, and the stack's latency would depend
+			// on theirs.
+			Endpoint: "",
 			Parameters: map[string]string{"ChatWebhookUrl": hook.URL + "/hooks/committee", "ReminderAfterDays": "2",
 				"PublicBaseUrl": "https://tracker.example", "ReportInlineLimitBytes": "1000"},
 		})
@@ -48,12 +55,16 @@ func TestMain(m *testing.M) {
 	}))
 }
 
-// logOutput shows the stack's logs when E2E_LOG is set.
+// stackLogs holds everything the stack logged: the gateway's access log and every
+// function's output, so tests can check what reaches a log (never a token).
+var stackLogs testenv.LogBuffer
+
+// logOutput keeps the stack's logs, and shows them too when E2E_LOG is set.
 func logOutput() io.Writer {
 	if os.Getenv("E2E_LOG") != "" {
-		return os.Stderr
+		return io.MultiWriter(&stackLogs, os.Stderr)
 	}
-	return io.Discard
+	return &stackLogs
 }
 
 // client calls the local API.
@@ -121,4 +132,40 @@ func staff(t *testing.T, role string) client {
 		t.Fatal(err)
 	}
 	return as(t, tok)
+}
+
+// motoCalls reads the local moto proxy's call counts and timings by operation.
+func motoCalls(t *testing.T) map[string]localaws.CallStats {
+	t.Helper()
+	resp, err := http.Get(dev.Endpoint() + "/_proxy/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]localaws.CallStats
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// callsSince describes the calls made between two readings, the busiest first.
+func callsSince(before, after map[string]localaws.CallStats) string {
+	type row struct {
+		op string
+		localaws.CallStats
+	}
+	var rows []row
+	for op, a := range after {
+		b := before[op]
+		if d := a.Calls - b.Calls; d > 0 {
+			rows = append(rows, row{op, localaws.CallStats{Calls: d, Total: a.Total - b.Total, Slowest: a.Slowest}})
+		}
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Total > rows[j].Total })
+	var b strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&b, "  %-45s %5d calls %8v total %8v mean\n", r.op, r.Calls, r.Total.Round(time.Millisecond), (r.Total / time.Duration(r.Calls)).Round(time.Millisecond))
+	}
+	return b.String()
 }

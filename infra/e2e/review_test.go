@@ -189,6 +189,7 @@ func TestConcurrentApprovalsNeverOvercommit(t *testing.T) {
 			}
 		}
 	}
+	before := motoCalls(t)
 	var wg sync.WaitGroup
 	statuses := make([]int, n)
 	codes := make([]string, n)
@@ -219,6 +220,9 @@ func TestConcurrentApprovalsNeverOvercommit(t *testing.T) {
 	}
 	if approved != fits || refused != n-fits {
 		t.Errorf("%d approved and %d refused, want %d and %d", approved, refused, fits, n-fits)
+	}
+	if t.Failed() {
+		t.Logf("moto calls during the approvals:\n%s", callsSince(before, motoCalls(t)))
 	}
 	budgets := admin.do("GET", fmt.Sprintf("/admin/budgets?fiscalYear=%d", year), nil).json(t)["items"].([]any)
 	for _, b := range budgets {

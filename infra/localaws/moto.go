@@ -4,7 +4,9 @@
 package localaws
 
 import (
+	"bufio"
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -56,6 +59,24 @@ func FindMotoServer(root string) (string, error) {
 	return p, nil
 }
 
+// motoServerPy is moto's server with cheaper DynamoDB transactions; see the file.
+//
+//go:embed motoserver.py
+var motoServerPy string
+
+// motoCommand runs moto_server's own Python on motoserver.py, found from the script's
+// "#!" line; a moto_server that is no Python script runs as it is.
+func motoCommand(bin string, args ...string) *exec.Cmd {
+	if f, err := os.Open(bin); err == nil {
+		line, _ := bufio.NewReader(f).ReadString('\n')
+		f.Close()
+		if python, ok := strings.CutPrefix(strings.TrimSpace(line), "#!"); ok && strings.Contains(filepath.Base(python), "python") && !strings.Contains(python, " ") {
+			return exec.Command(python, append([]string{"-c", motoServerPy}, args...)...)
+		}
+	}
+	return exec.Command(bin, args...)
+}
+
 // StartMoto starts moto on a free loopback port and the serialising proxy on another,
 // and waits until moto answers. Stop ends both.
 func StartMoto(ctx context.Context, opts MotoOptions) (*Moto, error) {
@@ -70,7 +91,7 @@ func StartMoto(ctx context.Context, opts MotoOptions) (*Moto, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	cmd := motoCommand(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	cmd.Env = append(os.Environ(),
 		"MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY=HASH", // repeatable user pool ids
 		"AWS_DEFAULT_REGION=us-east-1",

@@ -28,6 +28,17 @@ type Proxy struct {
 
 	fmu    sync.Mutex
 	faults []*Fault
+
+	smu   sync.Mutex
+	stats map[string]*CallStats
+}
+
+// CallStats counts the calls of one operation through the proxy and the time moto took
+// to answer them (waiting for the proxy's turn not included).
+type CallStats struct {
+	Calls   int           `json:"calls"`
+	Total   time.Duration `json:"totalNs"`
+	Slowest time.Duration `json:"slowestNs"`
 }
 
 // Fault makes matching calls fail or wait. A call matches when its X-Amz-Target header
@@ -89,8 +100,13 @@ func (p *Proxy) match(r *http.Request, body []byte) *Fault {
 }
 
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/_proxy/faults" {
+	switch r.URL.Path {
+	case "/_proxy/faults":
 		p.serveFaults(w, r)
+		return
+	case "/_proxy/stats":
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(p.Stats())
 		return
 	}
 	body, _ := io.ReadAll(r.Body)
@@ -107,7 +123,49 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	start := time.Now()
 	p.forward.ServeHTTP(w, r)
+	p.count(operation(r), time.Since(start))
+}
+
+// operation names a call: the JSON protocols' X-Amz-Target (DynamoDB_20120810.Query),
+// else the query protocols' Action, else the method and path's first segment.
+func operation(r *http.Request) string {
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		return t
+	}
+	if a := r.URL.Query().Get("Action"); a != "" {
+		return a
+	}
+	first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	return r.Method + " /" + first
+}
+
+func (p *Proxy) count(op string, d time.Duration) {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	if p.stats == nil {
+		p.stats = map[string]*CallStats{}
+	}
+	st := p.stats[op]
+	if st == nil {
+		st = &CallStats{}
+		p.stats[op] = st
+	}
+	st.Calls++
+	st.Total += d
+	st.Slowest = max(st.Slowest, d)
+}
+
+// Stats returns the calls so far by operation.
+func (p *Proxy) Stats() map[string]CallStats {
+	p.smu.Lock()
+	defer p.smu.Unlock()
+	out := make(map[string]CallStats, len(p.stats))
+	for op, st := range p.stats {
+		out[op] = *st
+	}
+	return out
 }
 
 func (p *Proxy) serveFaults(w http.ResponseWriter, r *http.Request) {

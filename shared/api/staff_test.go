@@ -38,7 +38,7 @@ func newStaffAPI(t *testing.T) *staffAPI {
 	t.Helper()
 	db, table := testenv.Table(t)
 	store := dynamostore.New(db, table)
-	log := slog.New(slog.NewJSONHandler(&syncBuffer{}, nil))
+	log := slog.New(slog.NewJSONHandler(&testenv.LogBuffer{}, nil))
 	clock := func() time.Time { return now }
 	return &staffAPI{
 		t: t, store: store, checker: openapitest.New(t),

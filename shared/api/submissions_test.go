@@ -30,24 +30,6 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
 var now = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
-// syncBuffer collects log lines written from concurrent requests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // testAPI is the applicant API on a fresh moto table, every response checked against
 // the OpenAPI document.
 type testAPI struct {
@@ -56,14 +38,14 @@ type testAPI struct {
 	store *dynamostore.Store
 	db    *dynamodb.Client
 	table string
-	logs  *syncBuffer
+	logs  *testenv.LogBuffer
 }
 
 func newTestAPI(t *testing.T) *testAPI {
 	t.Helper()
 	db, table := testenv.Table(t)
 	store := dynamostore.New(db, table)
-	logs := &syncBuffer{}
+	logs := &testenv.LogBuffer{}
 	svc := sponsorship.NewService(store, sponsorship.Config{Rules: sponsorship.DefaultRules, Now: func() time.Time { return now }})
 	h := api.NewSubmissions(svc, slog.New(slog.NewJSONHandler(logs, nil)))
 	return &testAPI{t: t, h: openapitest.New(t).Wrap(t, h), store: store, db: db, table: table, logs: logs}
@@ -549,7 +531,7 @@ func TestRoutingAnswersWithProblems(t *testing.T) {
 
 func TestInternalFailuresDoNotLeak(t *testing.T) {
 	// A service on a table that does not exist fails inside DynamoDB.
-	logs := &syncBuffer{}
+	logs := &testenv.LogBuffer{}
 	store := dynamostore.New(testenv.DynamoDB(t), "no-such-table")
 	h := api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{Now: func() time.Time { return now }}), slog.New(slog.NewJSONHandler(logs, nil)))
 	a := &testAPI{t: t, h: openapitest.New(t).Wrap(t, h), logs: logs}

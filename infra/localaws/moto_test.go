@@ -1,0 +1,125 @@
+package localaws_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	st "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"PK": s(pk), "SK": s(sk)}
+}
+
+// streamKeys lists the event name and key of every record on the table's stream.
+func streamKeys(t *testing.T, db *dynamodb.Client, table string) []string {
+	t.Helper()
+	ctx := context.Background()
+	d, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := dynamodbstreams.NewFromConfig(localaws.Config(os.Getenv("AWS_ENDPOINT_URL")))
+	ds, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: d.Table.LatestStreamArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, shard := range ds.StreamDescription.Shards {
+		it, err := sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: d.Table.LatestStreamArn,
+			ShardId: shard.ShardId, ShardIteratorType: st.ShardIteratorTypeTrimHorizon})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it.ShardIterator})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs.Records {
+			k := r.Dynamodb.Keys
+			out = append(out, string(r.EventName)+" "+k["PK"].(*st.AttributeValueMemberS).Value+"/"+k["SK"].(*st.AttributeValueMemberS).Value)
+		}
+	}
+	return out
+}
+
+// A transaction that fails leaves no trace: not in the items it wrote before the failing
+// condition, not in the ones after it, not on the stream. The local moto undoes only
+// what a transaction touched (motoserver.py), so this is what holds it to DynamoDB's
+// all-or-nothing.
+func TestFailedTransactionLeavesNoTrace(t *testing.T) {
+	ctx := context.Background()
+	db, table := testenv.Table(t)
+	put := func(pk, sk, v string) {
+		item := key(pk, sk)
+		item["V"] = s(v)
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("A", "1", "kept")
+	put("D", "1", "kept")
+	before := streamKeys(t, db, table)
+
+	newItem := key("B", "1")
+	newItem["V"] = s("new")
+	_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &table, Item: newItem}},
+		{Update: &types.Update{TableName: &table, Key: key("A", "1"), UpdateExpression: aws.String("SET V = :v"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": s("changed")}}},
+		{ConditionCheck: &types.ConditionCheck{TableName: &table, Key: key("C", "1"), ConditionExpression: aws.String("attribute_exists(PK)")}},
+		{Delete: &types.Delete{TableName: &table, Key: key("D", "1")}},
+	}})
+	var cancelled *types.TransactionCanceledException
+	if !errors.As(err, &cancelled) {
+		t.Fatalf("want the transaction cancelled, got %v", err)
+	}
+	get := func(pk, sk string) map[string]types.AttributeValue {
+		out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Item
+	}
+	if got := get("B", "1"); got != nil {
+		t.Errorf("the failed transaction's put stayed: %v", got)
+	}
+	if got := get("A", "1"); got == nil || got["V"].(*types.AttributeValueMemberS).Value != "kept" {
+		t.Errorf("the failed transaction's update stayed: %v", got)
+	}
+	if got := get("D", "1"); got == nil {
+		t.Error("the failed transaction's delete stayed")
+	}
+	if after := streamKeys(t, db, table); len(after) != len(before) {
+		t.Errorf("the failed transaction left stream records: before %v, after %v", before, after)
+	}
+
+	// The table still works as usual, stream included.
+	_, err = db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &table, Item: newItem}},
+		{Delete: &types.Delete{TableName: &table, Key: key("D", "1")}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if get("B", "1") == nil || get("D", "1") != nil {
+		t.Error("a successful transaction did not apply")
+	}
+	after := streamKeys(t, db, table)
+	if len(after) != len(before)+2 || after[len(after)-2] != "INSERT B/1" || after[len(after)-1] != "REMOVE D/1" {
+		t.Errorf("stream after a successful transaction: %v", after)
+	}
+}
