@@ -29,7 +29,7 @@ FUZZ_TARGETS := \
 	./shared/sponsorship:FuzzValidate \
 	./shared/dynamostore:FuzzEventFromStream
 
-.PHONY: help tools warm dev test test-go fuzz lint build clean
+.PHONY: help tools browser warm dev test test-go fuzz lint build clean
 
 help:
 	@echo "make dev    start the stack locally (API on http://127.0.0.1:3000)"
@@ -47,6 +47,14 @@ $(VENV)/.installed: infra/requirements.lock
 	$(VENV)/bin/pip install --quiet --no-compile --disable-pip-version-check -r infra/requirements.lock
 	touch $@
 
+# The browser tests drive Debian's Chromium; install it when it is missing.
+browser:
+	@command -v chromium >/dev/null || { \
+		echo "installing chromium with apt (for the browser tests)"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+		command -v chromium >/dev/null || { echo "chromium could not be installed" >&2; exit 1; }; }
+
 # The Python tools install while Go compiles the local stack and the functions into its
 # build cache, so a fresh machine is up in about a minute.
 dev:
@@ -61,8 +69,9 @@ warm:
 test: lint test-go fuzz build
 	@echo "make test: all passed"
 
-# Unit, storage, API and entry-point tests, against one moto for the whole run.
-test-go: tools
+# Unit, storage, API, entry-point, end-to-end and browser tests, against one moto for
+# the whole run.
+test-go: tools browser
 	$(LOCAL) exec -- $(GO) test -count=1 -race ./...
 
 fuzz:

@@ -27,6 +27,10 @@ func TestSampleEvents(t *testing.T) {
 			"put-request.json":              200,
 			"post-withdraw.json":            200,
 			"get-openapi.json":              200,
+			"get-form-page.json":            200,
+			"get-status-page.json":          200,
+			"get-asset-script.json":         200,
+			"get-asset-missing.json":        404,
 		},
 	})
 }

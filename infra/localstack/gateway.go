@@ -62,7 +62,7 @@ func newGateway(ctx context.Context, s *Stack, api *API) (*gateway, error) {
 			return nil, fmt.Errorf("route %s: no authorizer %s", r.Key(), r.Authorizer)
 		}
 		cr := &compiledRoute{Route: r}
-		if r.Path != "$default" {
+		if r.Path != "$default" && r.Path != "/" {
 			cr.segs = strings.Split(strings.Trim(r.Path, "/"), "/")
 			for _, seg := range cr.segs {
 				switch {
@@ -110,6 +110,9 @@ func (g *gateway) match(method, escapedPath string) (*compiledRoute, map[string]
 }
 
 func (r *compiledRoute) bind(parts []string) (map[string]string, bool) {
+	if r.Path == "/" {
+		return nil, len(parts) == 1 && parts[0] == ""
+	}
 	params := map[string]string{}
 	for i, seg := range r.segs {
 		if strings.HasSuffix(seg, "+}") {

@@ -101,7 +101,9 @@ func toBudgetView(b sponsorship.Budget) budgetView {
 		Committed: d(b.Committed), Paid: d(b.Paid), Remaining: b.Remaining().Decimal(), Version: b.Version, UpdatedAt: b.UpdatedAt}
 }
 
-func (h *admin) budgets(w http.ResponseWriter, r *http.Request) error { return listBudgets(w, r, h.svc) }
+func (h *admin) budgets(w http.ResponseWriter, r *http.Request) error {
+	return listBudgets(w, r, h.svc)
+}
 
 // listBudgets answers GET .../budgets?fiscalYear= for admins and finance alike.
 func listBudgets(w http.ResponseWriter, r *http.Request, svc *sponsorship.AdminService) error {

@@ -21,6 +21,9 @@ func NewSubmissions(svc *sponsorship.Service, log *slog.Logger) http.Handler {
 	rt.handle("PUT /requests/{id}", s.edit)
 	rt.handle("POST /requests/{id}/withdraw", s.withdraw)
 	rt.handle("GET /openapi.yaml", serveOpenAPI)
+	rt.handle("GET /{$}", servePage("index"))
+	rt.handle("GET /status", servePage("status"))
+	rt.handle("GET /assets/{file}", serveAsset)
 	return withBasics(log, rt)
 }
 

@@ -40,6 +40,11 @@ var (
 func New(t testing.TB) *Checker {
 	t.Helper()
 	loadOnce.Do(func() {
+		// The pages and their assets are text the document describes as strings; the
+		// library decodes only JSON and a few form types unless told.
+		for _, ct := range []string{"text/html", "text/javascript", "text/css"} {
+			openapi3filter.RegisterBodyDecoder(ct, openapi3filter.PlainBodyDecoder)
+		}
 		loader := openapi3.NewLoader()
 		doc, err := loader.LoadFromData(api.OpenAPIDocument)
 		if err != nil {
