@@ -77,6 +77,7 @@ func runDev(ctx context.Context, args []string) error {
 func printBanner(ctx context.Context, d *localdev.Dev, controlURL string, took time.Duration) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nSponsorship Tracker is running (started in %s).\n\n", took.Round(100*time.Millisecond))
+	fmt.Fprintf(&b, "  Web form     %s/\n", d.URL())
 	fmt.Fprintf(&b, "  API          %s\n", d.URL())
 	fmt.Fprintf(&b, "  OpenAPI      %s/openapi.yaml\n", d.URL())
 	fmt.Fprintf(&b, "  Mail inbox   %s/mail   (what SES sent, read from moto)\n", controlURL)
@@ -103,6 +104,7 @@ func printBanner(ctx context.Context, d *localdev.Dev, controlURL string, took t
 	req := d.Seed.Requests[0]
 	fmt.Fprintf(&b, "\nDemo request %s, applicant token %s\n", req.ID, req.Token)
 	fmt.Fprintf(&b, "  curl -s %s/requests/%s -H 'Authorization: Bearer %s'\n", d.URL(), req.ID, req.Token)
+	fmt.Fprintf(&b, "  status page  %s/status#id=%s&token=%s\n", d.URL(), req.ID, req.Token)
 	for _, n := range d.Notes() {
 		fmt.Fprintf(&b, "\nNote: %s", n)
 	}
