@@ -38,14 +38,15 @@ var errNoClaims = func() *httpError {
 }()
 
 // parseGroups reads the groups claim as API Gateway passes it: "[reviewers finance]";
-// a JSON array or a bare group name are accepted too.
+// a JSON array of strings or a bare group name are accepted too. Only a list whose first
+// element is quoted is read as JSON, so that "[null]" is the group named null.
 func parseGroups(v string) []string {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return nil
 	}
 	var list []string
-	if json.Unmarshal([]byte(v), &list) == nil {
+	if strings.HasPrefix(v, `["`) && json.Unmarshal([]byte(v), &list) == nil {
 		return list
 	}
 	return strings.Fields(strings.Trim(v, "[]"))

@@ -63,7 +63,14 @@ func decodeJSON(r *http.Request, dst any, optional bool) error {
 		e.fields = fields
 		return e
 	}
-	if err := json.Unmarshal(body, dst); err != nil {
+	// dst is filled from the value checkShape approved, not from the body again, so the
+	// two agree where JSON leaves room: the last of duplicate keys counts, and a whole
+	// number may be written 1.0 or 1e2.
+	checked, err := json.Marshal(generic)
+	if err == nil {
+		err = json.Unmarshal(checked, dst)
+	}
+	if err != nil {
 		return malformed("The body does not have the expected shape.")
 	}
 	return nil
@@ -78,16 +85,18 @@ func malformed(detail string) error {
 // checkShape compares a decoded JSON value with the Go type it will fill, recording an
 // unknown_field error for each key the type lacks (matched exactly, not in the
 // case-insensitive way encoding/json matches) and a wrong_type error for each value of
-// the wrong JSON type. null is accepted anywhere and means "absent".
+// the wrong JSON type. null is not a value of any field (the API document allows it
+// nowhere): a field without a value is left out.
 func checkShape(v any, t reflect.Type, path string, out *[]sponsorship.FieldError) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if v == nil {
-		return
-	}
 	wrong := func(want string) {
 		*out = append(*out, sponsorship.FieldError{Field: fieldName(path), Code: sponsorship.CodeWrongType, Message: "Expected " + want + "."})
+	}
+	if v == nil {
+		wrong("a value, not null; leave out a field that has none")
+		return
 	}
 	switch t.Kind() {
 	case reflect.Struct:

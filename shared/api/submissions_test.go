@@ -367,6 +367,11 @@ func TestBadInputGetsEveryFieldError(t *testing.T) {
 			m["title"] = true
 			m["conference"].(map[string]any)["expectedAttendees"] = 12.5
 		}), "", 400, []string{"amount.value=wrong_type", "conference.expectedAttendees=wrong_type", "title=wrong_type"}},
+		{"null is no value", withField(func(m map[string]any) {
+			m["summary"] = nil
+			m["budgetItems"] = nil
+			m["conference"].(map[string]any)["tier"] = nil
+		}), "", 400, []string{"budgetItems=wrong_type", "conference.tier=wrong_type", "summary=wrong_type"}},
 		{"too large", big, "", 413, nil},
 		{"not JSON", `kind=conference`, "application/x-www-form-urlencoded", 415, nil},
 		{"rules broken, all listed", withField(func(m map[string]any) {

@@ -2,6 +2,10 @@ package money
 
 import (
 	"errors"
+	"math"
+	"math/big"
+	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -93,22 +97,92 @@ func TestMajor(t *testing.T) {
 	}
 }
 
-// FuzzParse checks that parsing never panics and that every accepted value formats back
-// to a string that parses to the same amount.
+// wellFormed is Parse's grammar, written independently of it: an optional minus sign,
+// digits, and an optional dot followed by digits.
+var wellFormed = regexp.MustCompile(`^-?([0-9]+)(?:\.([0-9]+))?$`)
+
+// FuzzParse checks Parse against an independent reading of the grammar and of the value
+// (math/big), and that formatting round-trips: every accepted value formats to the
+// canonical string, which parses to the same amount; every amount in range formats to a
+// string that parses back to it.
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"1500.00", "0", "-0.01", "1e3", "9999999999999.99", "٣", ".", "--1"} {
-		f.Add("EUR", s)
+	for _, s := range []string{"1500.00", "0", "-0.01", "1e3", "9999999999999.99", "٣", ".", "--1", "-0", "0009999999999999.9", "1.", "+1", " 1"} {
+		f.Add("EUR", s, int64(150000))
 	}
-	f.Add("JPY", "12")
-	f.Add("KWD", "1.234")
-	f.Fuzz(func(t *testing.T, currency, value string) {
+	f.Add("JPY", "12", int64(-1))
+	f.Add("KWD", "1.234", int64(math.MinInt64))
+	f.Add("XXX", "1", int64(math.MaxInt64))
+	f.Fuzz(func(t *testing.T, currency, value string, minor int64) {
+		digits, known := MinorUnits(currency)
 		m, err := Parse(currency, value)
-		if err != nil {
-			return
+		if want := parseOracle(currency, value); !errors.Is(err, want) {
+			t.Fatalf("Parse(%q, %q) error = %v, want %v", currency, value, err, want)
 		}
-		back, err := Parse(currency, m.Decimal())
-		if err != nil || back != m {
-			t.Fatalf("Parse(%q) = %+v formats as %q, which parses to %+v, %v", value, m, m.Decimal(), back, err)
+		if err != nil {
+			if m != (Money{}) {
+				t.Fatalf("Parse(%q, %q) failed (%v) but returned %+v", currency, value, err, m)
+			}
+		} else {
+			exact, _ := new(big.Rat).SetString(value)
+			exact.Mul(exact, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(digits)), nil)))
+			if m.Currency != currency || !exact.IsInt() || exact.Num().Cmp(big.NewInt(m.Minor)) != 0 {
+				t.Fatalf("Parse(%q, %q) = %+v, want %s minor units of %s", currency, value, m, exact.RatString(), currency)
+			}
+			if m.String() != m.Decimal()+" "+currency {
+				t.Fatalf("String() = %q, want %q", m.String(), m.Decimal()+" "+currency)
+			}
+			checkFormatRoundTrip(t, m)
+		}
+		if known && minor > -maxMinor(digits) && minor < maxMinor(digits) {
+			checkFormatRoundTrip(t, Money{Currency: currency, Minor: minor})
 		}
 	})
+}
+
+// parseOracle is the error Parse must return for a value: the currency first, then the
+// grammar, then the number of decimals, then the size.
+func parseOracle(currency, value string) error {
+	digits, ok := MinorUnits(currency)
+	if !ok {
+		return ErrUnknownCurrency
+	}
+	g := wellFormed.FindStringSubmatch(value)
+	switch {
+	case g == nil:
+		return ErrSyntax
+	case len(g[2]) > digits:
+		return ErrPrecision
+	case len(strings.TrimLeft(g[1], "0")) > maxIntegerDigits:
+		return ErrRange
+	}
+	return nil
+}
+
+// maxMinor is the first amount, in minor units, that Parse refuses as too large.
+func maxMinor(digits int) int64 {
+	n := int64(1)
+	for range maxIntegerDigits + digits {
+		n *= 10
+	}
+	return n
+}
+
+// checkFormatRoundTrip checks that m's decimal form is canonical (exactly the
+// currency's decimals, no redundant zeros or signs) and parses back to m, also through
+// the wire form.
+func checkFormatRoundTrip(t *testing.T, m Money) {
+	t.Helper()
+	digits, _ := MinorUnits(m.Currency)
+	d := m.Decimal()
+	g := wellFormed.FindStringSubmatch(d)
+	if g == nil || len(g[2]) != digits || (len(g[1]) > 1 && g[1][0] == '0') || strings.HasPrefix(d, "-") != (m.Minor < 0) {
+		t.Fatalf("%+v.Decimal() = %q, not canonical with %d decimals", m, d, digits)
+	}
+	back, err := FromAmount(m.Amount())
+	if err != nil || back != m {
+		t.Fatalf("%+v formats as %q, which parses to %+v, %v", m, d, back, err)
+	}
+	if again := back.Decimal(); again != d {
+		t.Fatalf("%q formats again as %q", d, again)
+	}
 }

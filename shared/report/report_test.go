@@ -1,9 +1,12 @@
 package report
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/xuri/excelize/v2"
@@ -179,41 +183,174 @@ func TestSafe(t *testing.T) {
 	}
 }
 
-// FuzzCellWriter writes arbitrary values into every format: nothing may panic, and no
-// text cell of the CSV may start with a formula character.
+// FuzzCellWriter writes arbitrary values into text and numeric columns of every format
+// and reads each back as a program or a spreadsheet would: nothing may fail or panic;
+// the CSV re-reads (encoding/csv) to the cells written, made safe; the JSON re-reads to
+// the values as they are; the XLSX sheet is well-formed XML (encoding/xml) whose text
+// cells hold the values made safe, without what XML cannot carry, and whose number
+// cells hold only decimals. No text cell of CSV or XLSX starts with a formula character.
 func FuzzCellWriter(f *testing.F) {
 	f.Add("=cmd|' /C calc'!A0", "-1.50")
 	f.Add("\x00\xff", "1e9")
 	f.Add("+", "")
+	f.Add("\x01=1+1", "\r\n-2")
+	f.Add("\ufffd\uffff\U0001F600 \"quoted\", text", "123456789012345678.1234")
+	f.Add("\xff@SUM(A1)", "-0")
 	f.Fuzz(func(t *testing.T, text, number string) {
+		row := []string{text, number, "EUR", number, text}
+		out := map[string][]byte{}
 		for _, format := range Formats {
-			w, err := New(format, io.Discard)
+			var buf bytes.Buffer
+			w, err := New(format, &buf)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := w.Header(cols); err != nil {
-				t.Fatal(err)
+			if err := errors.Join(w.Header(cols), w.Row(row), w.Close()); err != nil {
+				t.Fatalf("%s: %v", format, err)
 			}
-			if err := w.Row([]string{text, text, "EUR", number, number}); err != nil && format != "xlsx" {
-				t.Fatal(err)
-			}
-			_ = w.Close()
+			out[format] = buf.Bytes()
 		}
-		var buf bytes.Buffer
-		w, _ := New("csv", &buf)
-		_ = w.Header(cols)
-		_ = w.Row([]string{text, text, "EUR", number, number})
-		_ = w.Close()
-		recs, err := csv.NewReader(&buf).ReadAll()
-		if err != nil {
-			return // encoding/csv rejects some bare quotes it wrote quoted; the writer is still RFC 4180
-		}
-		for _, rec := range recs[1:] {
-			if rec[0] != "" && strings.ContainsRune(dangerous, rune(rec[0][0])) {
-				t.Fatalf("text cell %q starts with a formula character", rec[0])
-			}
-		}
+		checkCSVCells(t, out["csv"], row)
+		checkJSONCells(t, out["json"], row)
+		checkXLSXCells(t, out["xlsx"], row)
 	})
+}
+
+// safeCell is what a cell of col holds in CSV and XLSX: a decimal in a numeric column
+// as it is, anything else made safe.
+func safeCell(col Column, v string) string {
+	if col.Numeric && decimal.MatchString(v) {
+		return v
+	}
+	if v != "" && strings.ContainsRune(dangerous, rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
+// checkText fails when a text cell would start a formula.
+func checkText(t *testing.T, format, got string) {
+	t.Helper()
+	if got != "" && strings.ContainsRune(dangerous, rune(got[0])) {
+		t.Fatalf("%s: text cell %q starts with a formula character", format, got)
+	}
+}
+
+// checkCSVCells re-reads the CSV. encoding/csv, writing CRLF line ends, drops a lone
+// carriage return in a field and reads a line break back as "\n"; nothing else changes.
+func checkCSVCells(t *testing.T, b []byte, row []string) {
+	t.Helper()
+	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("csv does not re-read as a header and a row (%v): %q", err, b)
+	}
+	for i, col := range cols {
+		want := strings.ReplaceAll(safeCell(col, row[i]), "\r", "")
+		if got := recs[1][i]; got != want {
+			t.Fatalf("csv %s cell = %q, want %q", col.Name, got, want)
+		}
+		if !col.Numeric || !decimal.MatchString(row[i]) {
+			checkText(t, "csv", recs[1][i])
+		}
+	}
+}
+
+// checkJSONCells re-reads the JSON: values are as they were (invalid UTF-8 aside,
+// which JSON cannot carry).
+func checkJSONCells(t *testing.T, b []byte, row []string) {
+	t.Helper()
+	var got []map[string]string
+	if err := json.Unmarshal(b, &got); err != nil || len(got) != 1 {
+		t.Fatalf("json does not re-read as one object (%v): %q", err, b)
+	}
+	for i, col := range cols {
+		if utf8.ValidString(row[i]) && got[0][col.Name] != row[i] {
+			t.Fatalf("json %s = %q, want %q", col.Name, got[0][col.Name], row[i])
+		}
+	}
+}
+
+// xmlChars keeps what XML 1.0 can carry (its Char production), dropping invalid UTF-8.
+func xmlChars(s string) string {
+	var b strings.Builder
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		s = s[size:]
+		if r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0xD7FF) || (r >= 0xE000 && r <= 0xFFFD && size > 1) || r >= 0x10000 {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// sheetXML is the part of a worksheet the checks read.
+type sheetXML struct {
+	Rows []struct {
+		R     string `xml:"r,attr"`
+		Cells []struct {
+			R    string `xml:"r,attr"`
+			T    string `xml:"t,attr"`
+			V    string `xml:"v"`
+			Text string `xml:"is>t"`
+		} `xml:"c"`
+	} `xml:"sheetData>row"`
+}
+
+// checkXLSXCells reads the worksheet of the workbook as XML, strictly, and compares
+// its second row with what the row should hold.
+func checkXLSXCells(t *testing.T, b []byte, row []string) {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("xlsx is not a zip archive: %v", err)
+	}
+	part, err := zr.Open("xl/worksheets/sheet1.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d := xml.NewDecoder(bytes.NewReader(raw)); ; {
+		if _, err := d.Token(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("sheet is not well-formed XML: %v\n%s", err, raw)
+		}
+	}
+	var s sheetXML
+	if err := xml.Unmarshal(raw, &s); err != nil || len(s.Rows) != 2 || s.Rows[1].R != "2" {
+		t.Fatalf("sheet rows (%v): %s", err, raw)
+	}
+	var want []string
+	for i, col := range cols {
+		text := xmlChars(row[i])
+		if !col.Numeric || !decimal.MatchString(row[i]) {
+			text = safeCell(Column{}, text)
+			if runes := []rune(text); len(runes) > maxCellText {
+				text = string(runes[:maxCellText])
+			}
+		}
+		if text != "" {
+			want = append(want, fmt.Sprintf("%s2 %q", columnName(i), text))
+		}
+	}
+	var got []string
+	for _, c := range s.Rows[1].Cells {
+		switch {
+		case c.T == "inlineStr" && c.V == "":
+			checkText(t, "xlsx", c.Text)
+			got = append(got, fmt.Sprintf("%s %q", c.R, c.Text))
+		case c.T == "" && decimal.MatchString(c.V) && c.Text == "":
+			got = append(got, fmt.Sprintf("%s %q", c.R, c.V))
+		default:
+			t.Fatalf("cell %+v is neither a text nor a number", c)
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("xlsx row (-want +got):\n%s\n%s", diff, raw)
+	}
 }
 
 // BenchmarkReport writes reports of 10 000 and 100 000 rows and reports rows per second

@@ -7,7 +7,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // xlsxWriter streams a one-sheet SpreadsheetML workbook: each row goes straight into
@@ -82,23 +81,26 @@ func (x *xlsxWriter) write(values []string, header bool) error {
 	r := strconv.Itoa(x.row)
 	_, _ = x.w.WriteString(`<row r="` + r + `">`)
 	for i, col := range x.cols {
-		if i >= len(values) || values[i] == "" {
-			continue
+		if i >= len(values) {
+			break
 		}
 		ref := columnName(i) + r
-		v, numeric := cell(col, values[i])
-		switch {
-		case header:
-			_, _ = x.w.WriteString(`<c r="` + ref + `" s="1" t="inlineStr"><is><t>`)
-			writeXMLText(x.w, values[i])
-			_, _ = x.w.WriteString(`</t></is></c>`)
-		case numeric:
+		if v, numeric := cell(col, values[i]); numeric && !header {
 			_, _ = x.w.WriteString(`<c r="` + ref + `" s="2"><v>` + v + `</v></c>`)
-		default:
-			_, _ = x.w.WriteString(`<c r="` + ref + `" t="inlineStr"><is><t xml:space="preserve">`)
-			writeXMLText(x.w, v)
-			_, _ = x.w.WriteString(`</t></is></c>`)
+			continue
 		}
+		// What XML cannot hold goes before the text is made safe, so that the cell
+		// starts with what Safe saw.
+		text, start := xmlText(values[i]), `<c r="`+ref+`" s="1" t="inlineStr"><is><t>`
+		if !header {
+			text, start = Safe(text), `<c r="`+ref+`" t="inlineStr"><is><t xml:space="preserve">`
+		}
+		if text == "" {
+			continue
+		}
+		_, _ = x.w.WriteString(start)
+		_ = xml.EscapeText(x.w, []byte(cutCell(text)))
+		_, _ = x.w.WriteString(`</t></is></c>`)
 	}
 	_, err := x.w.WriteString(`</row>`)
 	return err
@@ -123,20 +125,25 @@ func columnName(i int) string {
 	return name
 }
 
-// writeXMLText escapes text for XML, dropping what XML 1.0 cannot hold (most control
-// characters, invalid UTF-8), and cuts it at a cell's limit.
-func writeXMLText(w *bufio.Writer, s string) {
-	var b strings.Builder
+// xmlText drops from s what XML 1.0 cannot hold: invalid UTF-8, control characters
+// other than tab and line ends, U+FFFE and U+FFFF. (A U+FFFD that was sent stays.)
+func xmlText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+}
+
+// cutCell cuts text at the longest a spreadsheet cell holds.
+func cutCell(s string) string {
 	n := 0
-	for _, r := range s {
+	for i := range s {
 		if n == maxCellText {
-			break
+			return s[:i]
 		}
-		if r == utf8.RuneError || (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF {
-			continue
-		}
-		b.WriteRune(r)
 		n++
 	}
-	_ = xml.EscapeText(w, []byte(b.String()))
+	return s
 }

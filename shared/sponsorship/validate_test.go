@@ -2,9 +2,13 @@ package sponsorship
 
 import (
 	"errors"
+	"reflect"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
@@ -252,24 +256,152 @@ func TestValidateTrims(t *testing.T) {
 	}
 }
 
-// FuzzValidate feeds arbitrary text into every field of a request: validation must
-// never panic, and whatever it accepts must validate again unchanged.
+// FuzzValidate feeds arbitrary text into every field of each kind of request, with and
+// without budget items, and checks what validation promises: it never panics; it
+// refuses with a *ValidationError whose every field error names a field of the input by
+// its JSON path, with a known code and a message; and what it accepts keeps its rules
+// and validates again to the same content.
 func FuzzValidate(f *testing.F) {
-	f.Add("conference", "Title of a request", "ada@example.org", "EUR", "10.00", "2027-01-01", "2027-01-02", "https://x.org")
-	f.Add("project", "\x00", "a@b", "JPY", "1.5", "2027-02-30", "", "javascript:x")
-	f.Add("travel", "Travel", "x@y.z", "KWD", "-1.234", "2027-13-01", "2027-01-01", "http://[::1]:80/")
-	f.Fuzz(func(t *testing.T, kind, text, email, currency, value, start, end, link string) {
-		in := RequestInput{
-			Kind: Kind(kind), Title: text, Summary: text + text + text + text, Applicant: Applicant{Name: text, Email: email, Organization: text},
-			Amount:     money.Amount{Currency: currency, Value: value},
-			Conference: &Conference{EventName: text, EventURL: link, StartDate: start, EndDate: end, Location: text, Tier: "gold"},
-		}
+	f.Add("conference", uint8(1), "Title of a request", "ada@example.org", "EUR", "10.00", "2027-01-01", "2027-01-02", "https://x.org")
+	f.Add("project", uint8(4|8), "\x00", "a@b", "JPY", "1.5", "2027-02-30", "", "javascript:x")
+	f.Add("travel", uint8(2), "Travel", "x@y.z", "KWD", "-1.234", "2027-13-01", "2027-01-01", "http://[::1]:80/")
+	f.Add("project", uint8(4|16), "A project of ours", "dev@example.com", "USD", "250000.00", "2027-01-01", "2027-03-01", "https://github.com/x/y")
+	f.Add("travel", uint8(2|8), "  Trip to a summit  ", "me@example.co.uk", "KRW", "350000000", "2027-05-01", "2027-05-03", "https://summit.example/")
+	f.Add("party", uint8(7), "", "", "", "", "", "", "")
+	f.Fuzz(func(t *testing.T, kind string, shape uint8, text, email, currency, value, start, end, link string) {
+		in := fuzzInput(Kind(kind), shape, text, email, money.Amount{Currency: currency, Value: value}, start, end, link)
 		c, err := Validate(in, DefaultRules, today)
 		if err != nil {
+			checkFieldErrors(t, in, err)
 			return
 		}
-		if _, err := Validate(c.Input(), DefaultRules, today); err != nil {
+		checkAccepted(t, in, c)
+		again, err := Validate(c.Input(), DefaultRules, today)
+		if err != nil {
 			t.Fatalf("accepted content fails validation again: %v", err)
 		}
+		if diff := cmp.Diff(c, again); diff != "" {
+			t.Fatalf("validating accepted content changes it (-first +again):\n%s", diff)
+		}
 	})
+}
+
+// fuzzInput builds a request from fuzzed values. shape chooses the details present
+// (1 conference, 2 travel, 4 project), whether a budget item breaks the amount down
+// (8), and a known licence (16) instead of the text; a project has one milestone of the
+// whole amount, due at the end.
+func fuzzInput(kind Kind, shape uint8, text, email string, amount money.Amount, start, end, link string) RequestInput {
+	in := RequestInput{
+		Kind: kind, Title: text, Summary: strings.Repeat(text, 4),
+		Applicant: Applicant{Name: text, Email: email, Organization: text}, Amount: amount,
+	}
+	if shape&1 != 0 {
+		in.Conference = &Conference{EventName: text, EventURL: link, StartDate: start, EndDate: end, Location: text, Tier: text, ExpectedAttendees: len(text) - 2}
+	}
+	if shape&2 != 0 {
+		in.Travel = &Travel{Traveller: text, EventName: text, EventURL: link, StartDate: start, EndDate: end, TalkTitle: text,
+			TalkURL: link, Origin: text, DepartureDate: start, ReturnDate: end}
+	}
+	if shape&4 != 0 {
+		in.Project = &ProjectInput{Name: text, RepositoryURL: link, Licence: strings.TrimSpace(text),
+			Milestones: []MilestoneInput{{Title: text, DueDate: end, Amount: amount}}}
+		if shape&16 != 0 {
+			in.Project.Licence = "MIT"
+		}
+	}
+	if shape&8 != 0 {
+		in.BudgetItems = []BudgetItemInput{{Description: text, Amount: amount}}
+	}
+	return in
+}
+
+// fieldCodes are the codes validation uses.
+var fieldCodes = []string{CodeRequired, CodeTooShort, CodeTooLong, CodeTooMany, CodeInvalidFormat, CodeInvalidURL,
+	CodeInvalidEmail, CodeInvalidDate, CodeDateOrder, CodeInPast, CodeUnknownValue, CodeUnknownCurrency,
+	CodeInvalidAmount, CodeNotPositive, CodeAboveCeiling, CodeCurrencyMismatch, CodeSumMismatch, CodeNotAllowed}
+
+// checkFieldErrors checks a refusal: a *ValidationError listing at least one problem,
+// each on a field of in, with a known code and a message, none twice.
+func checkFieldErrors(t *testing.T, in RequestInput, err error) {
+	t.Helper()
+	var ve *ValidationError
+	if !errors.As(err, &ve) || len(ve.Errors) == 0 {
+		t.Fatalf("error = %#v, want a *ValidationError with field errors", err)
+	}
+	seen := map[FieldError]bool{}
+	for _, fe := range ve.Errors {
+		if !inputPath(in, fe.Field) || !slices.Contains(fieldCodes, fe.Code) || fe.Message == "" || seen[fe] {
+			t.Fatalf("field error %+v: want a JSON path of the input, a known code and a message, once", fe)
+		}
+		seen[fe] = true
+	}
+}
+
+// inputPath reports whether path names a field of in by its JSON path, such as
+// "travel.eventUrl" or "budgetItems[0].amount.value"; list indices must be in range.
+func inputPath(in RequestInput, path string) bool {
+	v := reflect.ValueOf(in)
+	for part := range strings.SplitSeq(path, ".") {
+		name, index, _ := strings.Cut(part, "[")
+		if v.Kind() == reflect.Pointer && v.IsNil() {
+			v = reflect.New(v.Type().Elem()) // absent details: their fields are still fields
+		}
+		v = reflect.Indirect(v)
+		if v.Kind() != reflect.Struct {
+			return false
+		}
+		field := -1
+		for i := range v.NumField() {
+			if tag, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ","); tag == name {
+				field = i
+			}
+		}
+		if field < 0 {
+			return false
+		}
+		v = v.Field(field)
+		if index != "" {
+			i, err := strconv.Atoi(strings.TrimSuffix(index, "]"))
+			if err != nil || index != strconv.Itoa(i)+"]" || v.Kind() != reflect.Slice || i < 0 || i >= v.Len() {
+				return false
+			}
+			v = v.Index(i)
+		}
+	}
+	return true
+}
+
+// checkAccepted checks what accepted content promises: the kind's details and no
+// others, trimmed text within limits, a positive amount within the ceiling, and parts
+// that add up to it.
+func checkAccepted(t *testing.T, in RequestInput, c Content) {
+	t.Helper()
+	if c.Kind != in.Kind || !c.Kind.Valid() ||
+		(c.Conference != nil) != (c.Kind == KindConference) || (c.Travel != nil) != (c.Kind == KindTravel) || (c.Project != nil) != (c.Kind == KindProject) {
+		t.Fatalf("accepted %s request with details %v %v %v", c.Kind, c.Conference != nil, c.Travel != nil, c.Project != nil)
+	}
+	if n := utf8.RuneCountInString(c.Title); c.Title != strings.TrimSpace(in.Title) || n < minTitle || n > maxTitle {
+		t.Fatalf("accepted title %q", c.Title)
+	}
+	ceiling, err := DefaultRules.Ceiling(c.Amount.Currency)
+	if err != nil || c.Amount.Minor <= 0 || c.Amount.Minor > ceiling.Minor || c.Amount.Currency != strings.TrimSpace(in.Amount.Currency) {
+		t.Fatalf("accepted amount %v (ceiling %v, %v)", c.Amount, ceiling, err)
+	}
+	var items, milestones []money.Money
+	for _, b := range c.BudgetItems {
+		items = append(items, b.Amount)
+	}
+	if c.Project != nil {
+		for _, m := range c.Project.Milestones {
+			milestones = append(milestones, m.Amount)
+		}
+	}
+	for _, parts := range [][]money.Money{items, milestones} {
+		if sum, err := money.Sum(c.Amount.Currency, parts...); len(parts) > 0 && (err != nil || sum != c.Amount) {
+			t.Fatalf("accepted parts %v adding up to %v, %v; amount %v", parts, sum, err, c.Amount)
+		}
+	}
+	if c.Project != nil && len(milestones) == 0 {
+		t.Fatal("accepted a project without milestones")
+	}
 }
