@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -121,5 +122,54 @@ func TestFailedTransactionLeavesNoTrace(t *testing.T) {
 	after := streamKeys(t, db, table)
 	if len(after) != len(before)+2 || after[len(after)-2] != "INSERT B/1" || after[len(after)-1] != "REMOVE D/1" {
 		t.Errorf("stream after a successful transaction: %v", after)
+	}
+}
+
+// A Query on the table's key reads its partition only (motoserver.py), with moto's
+// ranges, order, pages and filters as before.
+func TestQueryReadsItsPartitionInOrder(t *testing.T) {
+	ctx := context.Background()
+	db, table := testenv.Table(t)
+	for _, k := range []struct{ pk, sk string }{{"P1", "b"}, {"P2", "a"}, {"P1", "a"}, {"P1", "d"}, {"P3", "a"}, {"P1", "c"}, {"P1", "x#1"}, {"P2", "b"}} {
+		item := key(k.pk, k.sk)
+		item["V"] = s(k.pk + k.sk)
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	query := func(in *dynamodb.QueryInput) []string {
+		in.TableName = &table
+		var out []string
+		for {
+			page, err := db.Query(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, item := range page.Items {
+				out = append(out, item["SK"].(*types.AttributeValueMemberS).Value)
+			}
+			if page.LastEvaluatedKey == nil {
+				return out
+			}
+			in.ExclusiveStartKey = page.LastEvaluatedKey
+		}
+	}
+	p1 := map[string]types.AttributeValue{":pk": s("P1")}
+	for name, c := range map[string]struct {
+		in   *dynamodb.QueryInput
+		want string
+	}{
+		"partition":    {&dynamodb.QueryInput{KeyConditionExpression: aws.String("PK = :pk"), ExpressionAttributeValues: p1}, "a b c d x#1"},
+		"pages of two": {&dynamodb.QueryInput{KeyConditionExpression: aws.String("PK = :pk"), ExpressionAttributeValues: p1, Limit: aws.Int32(2)}, "a b c d x#1"},
+		"backwards":    {&dynamodb.QueryInput{KeyConditionExpression: aws.String("PK = :pk"), ExpressionAttributeValues: p1, ScanIndexForward: aws.Bool(false), Limit: aws.Int32(3)}, "x#1 d c b a"},
+		"range":        {&dynamodb.QueryInput{KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :a AND :b"), ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("P1"), ":a": s("b"), ":b": s("d")}}, "b c d"},
+		"prefix":       {&dynamodb.QueryInput{KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :x)"), ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("P1"), ":x": s("x#")}}, "x#1"},
+		"filter":       {&dynamodb.QueryInput{KeyConditionExpression: aws.String("PK = :pk"), FilterExpression: aws.String("V <> :v"), ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("P1"), ":v": s("P1c")}}, "a b d x#1"},
+		"other":        {&dynamodb.QueryInput{KeyConditionExpression: aws.String("PK = :pk"), ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("P2")}}, "a b"},
+		"empty":        {&dynamodb.QueryInput{KeyConditionExpression: aws.String("PK = :pk"), ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("P9")}}, ""},
+	} {
+		if got := strings.Join(query(c.in), " "); got != c.want {
+			t.Errorf("%s: %q, want %q", name, got, c.want)
+		}
 	}
 }

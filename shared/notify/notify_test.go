@@ -24,6 +24,8 @@ var roster = []sponsorship.Reviewer{
 	{ID: "x", Name: "Xia", Email: "xia@xylo.example", Company: "Xylo Corp", Active: true},
 	{ID: "i", Name: "Ina", Email: "ina@idle.example", Company: "Idle", Active: false},
 	{ID: "r", Name: "Rui", Email: "rui@rec.example", Company: "Recused Ltd", Active: true},
+	// A second roster entry with Ann's address: she still gets one message.
+	{ID: "a-old", Name: "Ann", Email: "Ann@Acme.example", Company: "Acme Inc.", Active: true},
 }
 
 func request() *sponsorship.Request {

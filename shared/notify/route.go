@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
@@ -53,8 +54,13 @@ type Notification struct {
 // that concern the committee. Other events notify nobody.
 func Route(ev sponsorship.AuditEvent, req *sponsorship.Request, roster []sponsorship.Reviewer, r Rules) []Notification {
 	var out []Notification
+	seen := map[string]bool{}
 	add := func(channel, to, name, kind string) {
-		out = append(out, Notification{Key: key(ev, channel, to), Channel: channel, To: to, Name: name, Kind: kind})
+		// One message per address: two roster entries may share one.
+		if addr := channel + " " + strings.ToLower(to); !seen[addr] {
+			seen[addr] = true
+			out = append(out, Notification{Key: key(ev, channel, to), Channel: channel, To: to, Name: name, Kind: kind})
+		}
 	}
 	applicant := func(kind string) { add(Email, req.Applicant.Email, req.Applicant.Name, kind) }
 	reviewers := func(kind string) {
