@@ -1,6 +1,7 @@
 # Sponsorship Tracker. The two commands a new machine needs:
 #   make dev    start the whole stack locally (API on http://127.0.0.1:3000)
-#   make test   run every test, lint the template and build the functions as SAM does
+#   make test   run every test, lint the template, build the functions as SAM does and
+#               run the bounded load test
 # Both install what they need first (Python tools into .venv, pinned).
 
 SHELL := /bin/bash
@@ -10,6 +11,7 @@ SHELL := /bin/bash
 GO      ?= go
 PYTHON  ?= python3
 VENV    := .venv
+CHECKOV_VENV := .venv-checkov
 LOCAL   := $(GO) run ./infra/cmd/local
 LOCAL_BIN := .cache/bin/local
 
@@ -27,16 +29,23 @@ FUZZTIME ?= 4s
 FUZZ_TARGETS := \
 	./shared/money:FuzzParse \
 	./shared/sponsorship:FuzzValidate \
-	./shared/dynamostore:FuzzEventFromStream
+	./shared/api:FuzzDecodeRequest \
+	./shared/api:FuzzStaffFromGateway \
+	./shared/dynamostore:FuzzDecodeCursor \
+	./shared/dynamostore:FuzzEventFromStream \
+	./functions/notify:FuzzStreamBatch \
+	./shared/report:FuzzCellWriter
 
-.PHONY: help tools browser warm dev test test-go fuzz lint build clean
+.PHONY: help tools checkov-tools browser warm dev test test-go fuzz lint build load schemathesis clean
 
 help:
 	@echo "make dev    start the stack locally (API on http://127.0.0.1:3000)"
-	@echo "make test   run every test, cfn-lint and sam build"
-	@echo "make lint   gofmt, go vet, cfn-lint"
+	@echo "make test   run every test, the linters, sam build and the load run"
+	@echo "make lint   gofmt, go vet, no-Scan check, cfn-lint, checkov"
 	@echo "make build  sam build (arm64 bootstraps in .aws-sam/build)"
 	@echo "make fuzz   fuzz each target for FUZZTIME (default $(FUZZTIME))"
+	@echo "make load   1000 submissions at concurrency 32 through a local stack, counted"
+	@echo "make schemathesis   a longer schemathesis run (SCHEMATHESIS_EXAMPLES, default $(SCHEMATHESIS_EXAMPLES))"
 
 # Python tools, pinned with every dependency (infra/requirements.lock), reinstalled
 # when the lock changes.
@@ -45,6 +54,13 @@ $(VENV)/.installed: infra/requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "python3 is required" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --no-compile --disable-pip-version-check -r infra/requirements.lock
+	touch $@
+
+# checkov pins its own boto3, so it lives in a venv of its own.
+checkov-tools: $(CHECKOV_VENV)/.installed
+$(CHECKOV_VENV)/.installed: infra/checkov.lock
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --no-compile --disable-pip-version-check -r infra/checkov.lock
 	touch $@
 
 # The browser tests drive Debian's Chromium; install it when it is missing.
@@ -66,13 +82,26 @@ warm:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(LOCAL_BIN) ./infra/cmd/local
 	$(LOCAL_BIN) prebuild
 
-test: lint test-go fuzz build
+test: lint test-go fuzz build load
 	@echo "make test: all passed"
 
 # Unit, storage, API, entry-point, end-to-end and browser tests, against one moto for
 # the whole run.
 test-go: tools browser
 	$(LOCAL) exec -- $(GO) test -count=1 -race ./...
+
+# A thousand submissions at concurrency 32 through the gateway of a stack of its own;
+# fails unless exactly 1000 requests, 1000 audit events and every e-mail exist.
+LOAD_N ?= 1000
+LOAD_C ?= 32
+load: tools
+	@mkdir -p artifacts
+	$(GO) run ./infra/cmd/load -n $(LOAD_N) -c $(LOAD_C) -json artifacts/load.json
+
+# make test runs schemathesis with 12 examples per operation; this runs it longer.
+SCHEMATHESIS_EXAMPLES ?= 150
+schemathesis: tools
+	SCHEMATHESIS_EXAMPLES=$(SCHEMATHESIS_EXAMPLES) $(GO) test -count=1 -v -run TestSchemathesis -timeout 60m ./infra/apitest
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
@@ -82,13 +111,14 @@ fuzz:
 			|| { cat /tmp/fuzz-$$name.log; exit 1; }; \
 	done
 
-lint: tools
+lint: tools checkov-tools
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.venv/*')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
 	@if grep -rn --include='*.go' -E '\.Scan\(|ScanInput|NewScanPaginator' shared functions; then \
 		echo "the table is never scanned: use a key or an index" >&2; exit 1; fi
 	cfn-lint template.yaml
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
 
 build: tools
 	$(LAMBDA_ENV) sam build --template-file template.yaml --build-dir .aws-sam/build

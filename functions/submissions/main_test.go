@@ -31,6 +31,8 @@ func TestSampleEvents(t *testing.T) {
 			"get-status-page.json":          200,
 			"get-asset-script.json":         200,
 			"get-asset-missing.json":        404,
+			"unrouted-wrong-method.json":    405,
+			"unrouted-unknown-path.json":    404,
 		},
 	})
 }

@@ -178,7 +178,11 @@ func checkRoutesCovered(t *testing.T, fn Function, files []string) {
 			continue
 		}
 		p := ev["Properties"].(map[string]any)
-		if key := p["Method"].(string) + " " + p["Path"].(string); !covered[key] {
+		key := p["Method"].(string) + " " + p["Path"].(string)
+		if p["Path"] == "/$default" {
+			key = "$default" // API Gateway's route key for the catch-all
+		}
+		if !covered[key] {
 			missing = append(missing, key)
 		}
 	}

@@ -51,7 +51,12 @@ type Fault struct {
 	Status    int    `json:"status"`
 	ErrorType string `json:"errorType"`
 	Message   string `json:"message"`
-	DelayMS   int    `json:"delayMs"`
+	// Response, when set, is the whole JSON body of the error answer, for errors that
+	// carry more than a message (a TransactionCanceledException's CancellationReasons).
+	Response json.RawMessage `json:"response,omitempty"`
+	// DelayMS holds the call first. A caller that gives up during the delay (a function
+	// past its timeout) is never forwarded: the call does not reach moto.
+	DelayMS int `json:"delayMs"`
 	// Times limits how many calls the fault hits; 0 means every call.
 	Times int `json:"times"`
 	hits  int
@@ -112,11 +117,19 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if f := p.match(r, body); f != nil {
-		time.Sleep(time.Duration(f.DelayMS) * time.Millisecond)
+		select {
+		case <-time.After(time.Duration(f.DelayMS) * time.Millisecond):
+		case <-r.Context().Done():
+			return
+		}
 		if f.Status != 0 {
 			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 			w.Header().Set("X-Amzn-ErrorType", f.ErrorType)
 			w.WriteHeader(f.Status)
+			if len(f.Response) > 0 {
+				_, _ = w.Write(f.Response)
+				return
+			}
 			_ = json.NewEncoder(w).Encode(map[string]string{"__type": f.ErrorType, "message": f.Message, "Message": f.Message})
 			return
 		}

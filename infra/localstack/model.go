@@ -231,6 +231,11 @@ func (m *Model) addAPI(id string, r Resource) error {
 			if route.Method == "X-AMAZON-APIGATEWAY-ANY-METHOD" {
 				route.Method = "ANY"
 			}
+			// SAM writes the catch-all route (Path: /$default, Method: ANY) as the path
+			// /$default, which API Gateway takes as its $default route (SAM issue #1860).
+			if def, _ := op["isDefaultRoute"].(bool); def || path == "$default" || path == "/$default" {
+				route.Path = "$default"
+			}
 			if sec, ok := op["security"].([]any); ok && len(sec) > 0 {
 				for name, scopes := range sec[0].(map[string]any) {
 					if name != "NONE" {

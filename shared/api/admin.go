@@ -14,15 +14,18 @@ import (
 // fiscal year, category and currency, and the governance settings. Every route needs a
 // staff JWT in the admins group (finance may also read budgets).
 func NewAdmin(svc *sponsorship.AdminService, log *slog.Logger) http.Handler {
-	h := &admin{svc: svc}
 	rt := newRouter()
+	adminRoutes(rt, &admin{svc: svc})
+	return withBasics(log, rt)
+}
+
+func adminRoutes(rt *router, h *admin) {
 	rt.handle("GET /admin/reviewers", h.roster)
 	rt.handle("PUT /admin/reviewers/{id}", h.putReviewer)
 	rt.handle("GET /admin/budgets", h.budgets)
 	rt.handle("PUT /admin/budgets/{fiscalYear}/{category}/{currency}", h.putBudget)
 	rt.handle("GET /admin/settings", h.settings)
 	rt.handle("PUT /admin/settings", h.putSettings)
-	return withBasics(log, rt)
 }
 
 type admin struct {

@@ -39,13 +39,16 @@ func NewFinance(d FinanceDeps, log *slog.Logger) http.Handler {
 	if d.InlineLimit <= 0 {
 		d.InlineLimit = 4 << 20
 	}
-	h := &financeAPI{d: d}
 	rt := newRouter()
+	financeRoutes(rt, &financeAPI{d: d})
+	return withBasics(log, rt)
+}
+
+func financeRoutes(rt *router, h *financeAPI) {
 	rt.handle("POST /finance/requests/{id}/payments", h.pay)
 	rt.handle("GET /finance/requests/{id}/payments", h.payments)
 	rt.handle("GET /finance/budgets", h.budgets)
 	rt.handle("GET /finance/reports/{report}", h.report)
-	return withBasics(log, rt)
 }
 
 type financeAPI struct {

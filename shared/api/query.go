@@ -10,7 +10,7 @@ import (
 )
 
 // strictQuery returns the query parameters, refusing (400, every problem listed) any
-// parameter the route does not know and any given twice.
+// parameter the route does not know, any given twice and any given empty.
 func strictQuery(r *http.Request, known ...string) (url.Values, error) {
 	q := r.URL.Query()
 	var fields []sponsorship.FieldError
@@ -25,6 +25,9 @@ func strictQuery(r *http.Request, known ...string) (url.Values, error) {
 			fields = append(fields, sponsorship.FieldError{Field: k, Code: sponsorship.CodeUnknownField, Message: "This route has no such query parameter."})
 		case len(q[k]) > 1:
 			fields = append(fields, sponsorship.FieldError{Field: k, Code: sponsorship.CodeInvalidFormat, Message: "Give this parameter once."})
+		case q[k][0] == "":
+			// "?status=" is not "any status": an empty value is a mistake to point out.
+			fields = append(fields, sponsorship.FieldError{Field: k, Code: sponsorship.CodeRequired, Message: "Give a value, or leave the parameter out."})
 		}
 	}
 	if len(fields) > 0 {

@@ -250,6 +250,11 @@ func TestQueue(t *testing.T) {
 	if r := s.call(s.reviews, reviewerP("a1"), "GET", "/review/requests?sort=x", nil); r.status != 400 {
 		t.Errorf("unknown parameter: %d", r.status)
 	}
+	// An empty value is not "any": it is refused, each one named.
+	if r := s.call(s.reviews, reviewerP("a1"), "GET", "/review/requests?kind=&status=", nil); r.status != 400 ||
+		strings.Join(r.fieldCodes(t), ",") != "kind=required,status=required" {
+		t.Errorf("empty values: %d %s", r.status, r.body)
+	}
 	_, next := page("a1", "?kind=project&limit=2")
 	for _, bad := range []string{"not-a-cursor", "eyJzIjoic3VibWl0dGVkIn0", next + "x"} {
 		if r := s.call(s.reviews, reviewerP("a1"), "GET", "/review/requests?cursor="+bad, nil); r.status != 400 {

@@ -14,15 +14,18 @@ import (
 // recusals, requests for changes and internal comments. Every route needs a staff JWT
 // in the reviewers group.
 func NewReviews(svc *sponsorship.ReviewService, log *slog.Logger) http.Handler {
-	h := &reviews{svc: svc}
 	rt := newRouter()
+	reviewRoutes(rt, &reviews{svc: svc})
+	return withBasics(log, rt)
+}
+
+func reviewRoutes(rt *router, h *reviews) {
 	rt.handle("GET /review/requests", h.queue)
 	rt.handle("GET /review/requests/{id}", h.review)
 	rt.handle("POST /review/requests/{id}/votes", h.vote)
 	rt.handle("POST /review/requests/{id}/recusal", h.recuse)
 	rt.handle("POST /review/requests/{id}/changes", h.changes)
 	rt.handle("POST /review/requests/{id}/comments", h.comment)
-	return withBasics(log, rt)
 }
 
 type reviews struct {

@@ -10,6 +10,9 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // documents like every other failure.
 type router struct {
 	mux *http.ServeMux
+	// api, when set, holds every route of the API (all functions'), so that a request
+	// no route took can be told a wrong method (405) from an unknown path (404).
+	api *http.ServeMux
 }
 
 func newRouter() *router { return &router{mux: http.NewServeMux()} }
@@ -32,6 +35,12 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The mux would answer 404 or 405 in plain text; ask it which, then answer properly.
 	probe := &probeWriter{header: http.Header{}}
 	h.ServeHTTP(probe, r)
+	if probe.code == http.StatusNotFound && rt.api != nil {
+		probe = &probeWriter{header: http.Header{}}
+		if h, pattern := rt.api.Handler(r); pattern == "" {
+			h.ServeHTTP(probe, r)
+		}
+	}
 	if probe.code == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", probe.header.Get("Allow"))
 		writeProblem(w, r, newHTTPError(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
@@ -45,6 +54,17 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeProblem(w, r, newHTTPError(http.StatusNotFound, "not-found", "Not found", "There is nothing at this path."))
+}
+
+// everyRoute is a mux of the whole API's routes, with no service behind them: only for
+// asking which paths and methods exist.
+func everyRoute() *http.ServeMux {
+	rt := newRouter()
+	submissionRoutes(rt, &submissions{})
+	reviewRoutes(rt, &reviews{})
+	adminRoutes(rt, &admin{})
+	financeRoutes(rt, &financeAPI{})
+	return rt.mux
 }
 
 // probeWriter captures the status and headers the mux's fallback handler would send.

@@ -14,8 +14,15 @@ import (
 // resubmit it, withdraw it, and the OpenAPI document. The applicant routes other than
 // submission need the applicant token as a bearer token.
 func NewSubmissions(svc *sponsorship.Service, log *slog.Logger) http.Handler {
-	s := &submissions{svc: svc}
 	rt := newRouter()
+	submissionRoutes(rt, &submissions{svc: svc})
+	// The gateway's $default route sends here what no route of the API matches: answer
+	// 405 (with Allow) for a path the API has under another method, else 404.
+	rt.api = everyRoute()
+	return withBasics(log, rt)
+}
+
+func submissionRoutes(rt *router, s *submissions) {
 	rt.handle("POST /requests", s.submit)
 	rt.handle("GET /requests/{id}", s.get)
 	rt.handle("PUT /requests/{id}", s.edit)
@@ -24,7 +31,6 @@ func NewSubmissions(svc *sponsorship.Service, log *slog.Logger) http.Handler {
 	rt.handle("GET /{$}", servePage("index"))
 	rt.handle("GET /status", servePage("status"))
 	rt.handle("GET /assets/{file}", serveAsset)
-	return withBasics(log, rt)
 }
 
 type submissions struct {

@@ -1,0 +1,353 @@
+// Command load sends a bounded burst of submissions through the local stack's gateway
+// and then checks that nothing was lost or doubled: exactly one stored request, one
+// "submitted" audit event and the expected e-mails per submission. It prints the
+// throughput and latency, and exits 1 when a count is off.
+//
+//	go run ./infra/cmd/load [-n 1000] [-c 32] [-json report.json]
+//
+// It starts a stack of its own (its own moto, the demo data) from template.yaml, as
+// `make dev` does, so it measures this machine's local stack, not AWS. The client
+// behaves as a real one should: it sends an Idempotency-Key with every submission and
+// retries, with the same key, what the gateway throttles (429) or cannot answer (5xx).
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localdev"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localstack"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/template"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// Report is what a run measured and counted.
+type Report struct {
+	Submissions int     `json:"submissions"`
+	Concurrency int     `json:"concurrency"`
+	Seconds     float64 `json:"seconds"`
+	PerSecond   float64 `json:"perSecond"`
+	P50ms       float64 `json:"p50ms"`
+	P90ms       float64 `json:"p90ms"`
+	P99ms       float64 `json:"p99ms"`
+	MaxMs       float64 `json:"maxMs"`
+	Throttled   int64   `json:"throttled"`   // 429s retried
+	ServerError int64   `json:"serverError"` // 5xx retried
+	Failed      int     `json:"failed"`      // submissions that never got a 201
+
+	Stored          int     `json:"stored"`
+	SubmittedEvents int     `json:"submittedEvents"`
+	Mails           int     `json:"mails"`
+	MailsWanted     int     `json:"mailsWanted"`
+	Chats           int     `json:"chats"`
+	DrainSeconds    float64 `json:"drainSeconds"`
+	DynamoDBCalls   int     `json:"dynamodbCalls"`
+	// MotoCalls is the run's calls to moto by operation, with moto's time for them.
+	MotoCalls map[string]localaws.CallStats `json:"motoCalls"`
+	// Mappings are the stream pollers' figures: records, invocations, failures.
+	Mappings map[string]localstack.MappingStats `json:"mappings"`
+}
+
+func main() {
+	n := flag.Int("n", 1000, "submissions to send")
+	c := flag.Int("c", 32, "concurrent clients")
+	out := flag.String("json", "", "also write the report to this file")
+	logFile := flag.String("log", "", "write the stack's logs to this file")
+	flag.Parse()
+	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logs := io.Discard
+	if *logFile != "" {
+		f, err := os.Create(*logFile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		logs = f
+	}
+	rep, err := run(ctx, *n, *c, logs)
+	if rep != nil {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		if *out != "" {
+			if werr := os.WriteFile(*out, append(b, '\n'), 0o644); werr != nil {
+				err = errors.Join(err, werr)
+			}
+		}
+		printReport(rep)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, n, concurrency int, logs io.Writer) (*Report, error) {
+	root, err := template.FindRoot()
+	if err != nil {
+		return nil, err
+	}
+	chat := &localdev.ChatSink{}
+	hook := httptest.NewServer(http.StripPrefix("/hooks/committee", chat))
+	defer hook.Close()
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	runID := hex.EncodeToString(b)
+	fmt.Fprintf(os.Stderr, "load: starting a local stack ...\n")
+	dev, err := localdev.Start(ctx, localdev.Options{Root: root, Addr: "127.0.0.1:0", Log: logs, StackName: "load-" + runID,
+		Parameters: map[string]string{"ChatWebhookUrl": hook.URL + "/hooks/committee"}})
+	if err != nil {
+		return nil, err
+	}
+	defer dev.Stop()
+	callsBefore, err := motoCalls(ctx, dev.Endpoint())
+	if err != nil {
+		return nil, err
+	}
+
+	fmt.Fprintf(os.Stderr, "load: %d submissions, %d at a time, to %s\n", n, concurrency, dev.URL())
+	rep := &Report{Submissions: n, Concurrency: concurrency}
+	ids := make([]string, n)
+	latencies := make([]time.Duration, n)
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var throttled, serverErr atomic.Int64
+	start := time.Now()
+	for range concurrency {
+		wg.Go(func() {
+			for i := range jobs {
+				ids[i], latencies[i] = submit(ctx, dev.URL(), runID, i, &throttled, &serverErr)
+			}
+		})
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	elapsed := time.Since(start)
+	rep.Seconds, rep.PerSecond = elapsed.Seconds(), float64(n)/elapsed.Seconds()
+	rep.Throttled, rep.ServerError = throttled.Load(), serverErr.Load()
+	sorted := slices.Clone(latencies)
+	slices.Sort(sorted)
+	pct := func(p float64) float64 { return float64(sorted[int(p*float64(n-1))].Microseconds()) / 1000 }
+	rep.P50ms, rep.P90ms, rep.P99ms, rep.MaxMs = pct(0.50), pct(0.90), pct(0.99), pct(1)
+	for _, id := range ids {
+		if id == "" {
+			rep.Failed++
+		}
+	}
+
+	// Let the stream deliver every notification, then count.
+	drainStart := time.Now()
+	drainCtx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	if err := dev.DrainStreams(drainCtx); err != nil {
+		return rep, err
+	}
+	rep.DrainSeconds = time.Since(drainStart).Seconds()
+	if err := count(ctx, dev, runID, ids, rep); err != nil {
+		return rep, err
+	}
+	rep.Chats = countChats(chat, runID)
+	rep.Mappings = dev.MappingStats()
+	callsAfter, err := motoCalls(ctx, dev.Endpoint())
+	if err != nil {
+		return rep, err
+	}
+	rep.MotoCalls = map[string]localaws.CallStats{}
+	for op, a := range callsAfter {
+		b := callsBefore[op]
+		if a.Calls > b.Calls {
+			rep.MotoCalls[op] = localaws.CallStats{Calls: a.Calls - b.Calls, Total: a.Total - b.Total, Slowest: a.Slowest}
+			if strings.HasPrefix(op, "DynamoDB_") {
+				rep.DynamoDBCalls += a.Calls - b.Calls
+			}
+		}
+	}
+
+	var problems []string
+	if rep.Failed > 0 {
+		problems = append(problems, fmt.Sprintf("%d submissions never got a 201", rep.Failed))
+	}
+	if rep.Stored != n || rep.SubmittedEvents != n {
+		problems = append(problems, fmt.Sprintf("stored %d requests and %d submitted events for %d submissions", rep.Stored, rep.SubmittedEvents, n))
+	}
+	if rep.Mails != rep.MailsWanted || rep.Chats != n {
+		problems = append(problems, fmt.Sprintf("%d e-mails (want %d) and %d chat messages (want %d)", rep.Mails, rep.MailsWanted, rep.Chats, n))
+	}
+	if len(problems) > 0 {
+		return rep, errors.New(strings.Join(problems, "; "))
+	}
+	return rep, nil
+}
+
+// submit sends submission i until it is stored: the same Idempotency-Key every time.
+func submit(ctx context.Context, base, runID string, i int, throttled, serverErr *atomic.Int64) (string, time.Duration) {
+	body, _ := json.Marshal(application(runID, i))
+	key := fmt.Sprintf("load-%s-%06d", runID, i)
+	start := time.Now()
+	for attempt := 1; attempt <= 30 && ctx.Err() == nil; attempt++ {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/requests", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		var receipt struct{ ID string }
+		_ = json.NewDecoder(resp.Body).Decode(&receipt)
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusCreated:
+			return receipt.ID, time.Since(start)
+		case resp.StatusCode == http.StatusTooManyRequests:
+			throttled.Add(1)
+		case resp.StatusCode >= 500:
+			serverErr.Add(1)
+		default:
+			return "", time.Since(start) // a refusal: the body is wrong, retrying will not help
+		}
+		time.Sleep(time.Duration(attempt) * 20 * time.Millisecond)
+	}
+	return "", time.Since(start)
+}
+
+func email(runID string, i int) string { return fmt.Sprintf("load-%s-%06d@example.org", runID, i) }
+
+// application is submission i: a travel grant to an event in the same fiscal year for
+// every i, so the count can read one partition of the period index.
+func application(runID string, i int) map[string]any {
+	return map[string]any{
+		"kind": "travel", "title": fmt.Sprintf("Load test travel grant %06d", i),
+		"summary":   "Airfare and lodging for an accepted talk, sent by the load script.",
+		"applicant": map[string]any{"name": "Load Tester", "email": email(runID, i), "organization": "Load Test Org"},
+		"amount":    map[string]any{"currency": "EUR", "value": "950.00"},
+		"travel": map[string]any{"traveller": "Load Tester", "eventName": "LoadConf 2031", "eventUrl": "https://loadconf.example/",
+			"startDate": "2031-09-01", "endDate": "2031-09-03", "talkTitle": "Counting to a thousand", "origin": "Lisbon, PT"},
+	}
+}
+
+// count reads back what the run stored: the requests through the period index, the
+// audit events through their monthly partitions, and the e-mails moto's SES holds.
+func count(ctx context.Context, dev *localdev.Dev, runID string, ids []string, rep *Report) error {
+	store := dev.Store()
+	first, err := store.GetRequest(ctx, ids[slices.IndexFunc(ids, func(s string) bool { return s != "" })])
+	if err != nil {
+		return err
+	}
+	mine := map[string]bool{}
+	for _, id := range ids {
+		mine[id] = true
+	}
+	prefix := "load-" + runID + "-"
+	if err := store.EachRequest(ctx, first.FiscalYear, "", "", func(r *sponsorship.Request) error {
+		if strings.HasPrefix(r.Applicant.Email, prefix) {
+			rep.Stored++
+			if !mine[r.ID] {
+				return fmt.Errorf("request %s was stored but no client got its id", r.ID)
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := store.EachEvent(ctx, first.SubmittedAt.Add(-time.Hour), time.Now().Add(time.Minute), func(ev sponsorship.AuditEvent) error {
+		if mine[ev.RequestID] && ev.Type == sponsorship.EventSubmitted {
+			rep.SubmittedEvents++
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	roster, err := store.Roster(ctx)
+	if err != nil {
+		return err
+	}
+	reviewers := map[string]bool{}
+	for _, m := range roster {
+		if m.Active && m.Email != "" && !sponsorship.Conflicted(m.Company, "Load Test Org") {
+			reviewers[strings.ToLower(m.Email)] = true
+		}
+	}
+	rep.MailsWanted = len(ids) * (len(reviewers) + 1) // each reviewer, and the applicant's receipt
+	mails, err := localdev.SentMail(ctx, dev.Endpoint())
+	if err != nil {
+		return err
+	}
+	for _, m := range mails {
+		if strings.Contains(m.Body, "Load test travel grant") || strings.Contains(m.Subject, "Load test travel grant") ||
+			strings.HasPrefix(m.To(), prefix) {
+			rep.Mails++
+		}
+	}
+	return nil
+}
+
+func countChats(chat *localdev.ChatSink, runID string) int {
+	n := 0
+	for _, m := range chat.Messages() {
+		if strings.Contains(m, "Load test travel grant") {
+			n++
+		}
+	}
+	return n
+}
+
+// motoCalls reads the moto proxy's counts of calls so far, by operation.
+func motoCalls(ctx context.Context, endpoint string) (map[string]localaws.CallStats, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/_proxy/stats", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var stats map[string]localaws.CallStats
+	if err := json.NewDecoder(resp.Body).Decode(&stats); err != nil {
+		return nil, err
+	}
+	return stats, nil
+}
+
+func printReport(r *Report) {
+	lines := []string{
+		fmt.Sprintf("submissions      %d at concurrency %d in %.1f s: %.1f per second", r.Submissions, r.Concurrency, r.Seconds, r.PerSecond),
+		fmt.Sprintf("latency          p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms (first send to 201, retries included)", r.P50ms, r.P90ms, r.P99ms, r.MaxMs),
+		fmt.Sprintf("retried          %d throttled (429), %d server errors (5xx); %d never stored", r.Throttled, r.ServerError, r.Failed),
+		fmt.Sprintf("stored           %d requests, %d submitted events", r.Stored, r.SubmittedEvents),
+		fmt.Sprintf("notifications    %d e-mails of %d expected, %d chat messages; stream drained %.1f s after the last 201", r.Mails, r.MailsWanted, r.Chats, r.DrainSeconds),
+		fmt.Sprintf("stream mappings  %v", r.Mappings),
+		fmt.Sprintf("dynamodb calls   %d (%.1f per submission, notifications included)", r.DynamoDBCalls, float64(r.DynamoDBCalls)/float64(max(r.Submissions, 1))),
+	}
+	ops := make([]string, 0, len(r.MotoCalls))
+	for op := range r.MotoCalls {
+		ops = append(ops, op)
+	}
+	slices.SortFunc(ops, func(a, b string) int { return int(r.MotoCalls[b].Total - r.MotoCalls[a].Total) })
+	for _, op := range ops {
+		st := r.MotoCalls[op]
+		lines = append(lines, fmt.Sprintf("  %-42s %6d calls, %6.1f s in moto, %5.1f ms each", op, st.Calls, st.Total.Seconds(),
+			float64(st.Total.Microseconds())/1000/float64(st.Calls)))
+	}
+	fmt.Println(strings.Join(lines, "\n"))
+}
