@@ -33,7 +33,8 @@ import (
 // the request's shape with a word and a message for people, and a body that is JSON
 // gets field errors, not a general one. What it accepts validates or gets field errors
 // on paths of the request's shape, and decodes again, once marshalled, to the same
-// value. It needs no AWS: the package's TestMain starts moto, nothing here uses it.
+// value (with the nulls encoding/json writes for empty lists left out, as a client
+// would). It needs no AWS: the package's TestMain starts moto, nothing here uses it.
 func FuzzDecodeRequest(f *testing.F) {
 	for _, seed := range []string{
 		`{"kind":"conference","title":"Sponsor the compiler track","summary":"A silver sponsorship for the toolchains microconference.",` +
@@ -58,6 +59,9 @@ func FuzzDecodeRequest(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// encoding/json writes an empty list as null, which the API refuses as a value:
+		// a client leaves such a field out.
+		remarshalled = withoutNulls(t, remarshalled)
 		var again sponsorship.RequestInput
 		if err := decodeJSON(jsonRequest(remarshalled), &again, false); err != nil {
 			t.Fatalf("%s decodes, but not once marshalled again (%s): %v", body, remarshalled, err)
@@ -273,4 +277,36 @@ func FuzzStaffFromGateway(f *testing.F) {
 			t.Fatalf("groups claim %q read as %q", groups, staff.Groups)
 		}
 	})
+}
+
+// withoutNulls drops the object members whose value is null.
+func withoutNulls(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	var strip func(any) any
+	strip = func(v any) any {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if x == nil {
+					delete(v, k)
+				} else {
+					v[k] = strip(x)
+				}
+			}
+		case []any:
+			for i := range v {
+				v[i] = strip(v[i])
+			}
+		}
+		return v
+	}
+	out, err := json.Marshal(strip(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
