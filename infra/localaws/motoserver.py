@@ -22,7 +22,10 @@ Queries. moto 5.2 answers a Query on the table's own key by listing and sorting 
 item of the table, then keeping those of the partition asked for: a roster read took
 40 ms once a load run had written a few thousand items. Here such a Query sees only its
 partition's items; moto's own code does the rest (ranges, order, pages, filters).
-Queries on an index are left as they are.
+A Query on an index did the same sort of the whole table and compared every item's key
+through DynamoType (190 ms for a queue page over 5 000 items); here it is handed the
+items whose index hash key is exactly the string asked for, unsorted (moto sorts what it
+keeps by the index's keys), and moto's own checks run on those.
 """
 
 import copy
@@ -98,18 +101,43 @@ def transact_write_items(self, transact_items):
         raise
 
 
+_QUERY_PARAMS = inspect.signature(_query)
+
+
+def _only(self, items):
+    """Makes moto's query list just these candidates, for one call."""
+    self.all_items = lambda: items
+
+
+def _index_candidates(self, conditions):
+    """The items whose attributes equal each (name, string value) condition exactly."""
+    wanted = [(name, value.value) for name, value in conditions]
+    out = []
+    for partition in self.items.values():
+        for item in partition.values() if self.range_key_attr else (partition,):
+            attrs = item.attrs
+            if all((v := attrs.get(name)) is not None and v.type == "S" and v.value == want for name, want in wanted):
+                out.append(item)
+    return out
+
+
 def query(self, hash_key, *args, **kwargs):
-    index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
-    if index_name is not None or hash_key is None:
+    call = _QUERY_PARAMS.bind(self, hash_key, *args, **kwargs).arguments
+    if call.get("index_name") is not None:
+        conditions = call.get("hash_key_conditions") or []
+        if not conditions or any(value.type != "S" for _, value in conditions):
+            return _query(self, hash_key, *args, **kwargs)
+        _only(self, _index_candidates(self, conditions))
+    elif hash_key is None:
         return _query(self, hash_key, *args, **kwargs)
-    partition = self.items.get(hash_key)
-    if partition is None:
-        only = []
-    elif self.range_key_attr:
-        only = list(partition.values())
     else:
-        only = [partition]
-    self.all_items = lambda: only  # for this call only: moto's query lists its candidates with it
+        partition = self.items.get(hash_key)
+        if partition is None:
+            _only(self, [])
+        elif self.range_key_attr:
+            _only(self, list(partition.values()))
+        else:
+            _only(self, [partition])
     try:
         return _query(self, hash_key, *args, **kwargs)
     finally:
@@ -123,7 +151,7 @@ if "original_table_state" in inspect.getsource(_transact_write_items):
     DynamoDBBackend.transact_write_items = transact_write_items
 else:
     print("motoserver.py: unfamiliar moto; its DynamoDB transactions are left as they are", file=sys.stderr)
-if "self.all_items()" in inspect.getsource(_query) and "index_name" in inspect.signature(_query).parameters:
+if "self.all_items()" in inspect.getsource(_query) and {"index_name", "hash_key_conditions"} <= set(_QUERY_PARAMS.parameters):
     Table.query = query
 else:
     print("motoserver.py: unfamiliar moto; its DynamoDB queries are left as they are", file=sys.stderr)
