@@ -2,7 +2,9 @@ package localaws
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -39,6 +41,9 @@ type CallStats struct {
 	Calls   int           `json:"calls"`
 	Total   time.Duration `json:"totalNs"`
 	Slowest time.Duration `json:"slowestNs"`
+	// Queued is the time calls waited for the one before them to finish: moto serves
+	// one call at a time behind this proxy.
+	Queued time.Duration `json:"queuedNs"`
 }
 
 // Fault makes matching calls fail or wait. A call matches when its X-Amz-Target header
@@ -134,11 +139,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	arrived := time.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	start := time.Now()
 	p.forward.ServeHTTP(w, r)
-	p.count(operation(r), time.Since(start))
+	p.count(operation(r), time.Since(start), start.Sub(arrived))
 }
 
 // operation names a call: the JSON protocols' X-Amz-Target (DynamoDB_20120810.Query),
@@ -154,7 +160,7 @@ func operation(r *http.Request) string {
 	return r.Method + " /" + first
 }
 
-func (p *Proxy) count(op string, d time.Duration) {
+func (p *Proxy) count(op string, d, queued time.Duration) {
 	p.smu.Lock()
 	defer p.smu.Unlock()
 	if p.stats == nil {
@@ -167,6 +173,7 @@ func (p *Proxy) count(op string, d time.Duration) {
 	}
 	st.Calls++
 	st.Total += d
+	st.Queued += queued
 	st.Slowest = max(st.Slowest, d)
 }
 
@@ -197,4 +204,35 @@ func (p *Proxy) serveFaults(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.Error(w, "POST a fault or DELETE them all", http.StatusMethodNotAllowed)
 	}
+}
+
+// ReadStats asks the proxy at endpoint for its calls so far, by operation.
+func ReadStats(ctx context.Context, endpoint string) (map[string]CallStats, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/_proxy/stats", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("read the moto proxy's stats: %w", err)
+	}
+	defer resp.Body.Close()
+	var stats map[string]CallStats
+	if err := json.NewDecoder(resp.Body).Decode(&stats); err != nil {
+		return nil, fmt.Errorf("read the moto proxy's stats: %w", err)
+	}
+	return stats, nil
+}
+
+// Since is what happened between two readings of the stats: per operation, the calls
+// and times added since before.
+func Since(before, after map[string]CallStats) map[string]CallStats {
+	out := map[string]CallStats{}
+	for op, a := range after {
+		b := before[op]
+		if a.Calls > b.Calls {
+			out[op] = CallStats{Calls: a.Calls - b.Calls, Total: a.Total - b.Total, Queued: a.Queued - b.Queued, Slowest: a.Slowest}
+		}
+	}
+	return out
 }

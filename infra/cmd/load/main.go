@@ -119,7 +119,7 @@ func run(ctx context.Context, n, concurrency int, logs io.Writer) (*Report, erro
 		return nil, err
 	}
 	defer dev.Stop()
-	callsBefore, err := motoCalls(ctx, dev.Endpoint())
+	callsBefore, err := localaws.ReadStats(ctx, dev.Endpoint())
 	if err != nil {
 		return nil, err
 	}
@@ -170,18 +170,14 @@ func run(ctx context.Context, n, concurrency int, logs io.Writer) (*Report, erro
 	}
 	rep.Chats = countChats(chat, runID)
 	rep.Mappings = dev.MappingStats()
-	callsAfter, err := motoCalls(ctx, dev.Endpoint())
+	callsAfter, err := localaws.ReadStats(ctx, dev.Endpoint())
 	if err != nil {
 		return rep, err
 	}
-	rep.MotoCalls = map[string]localaws.CallStats{}
-	for op, a := range callsAfter {
-		b := callsBefore[op]
-		if a.Calls > b.Calls {
-			rep.MotoCalls[op] = localaws.CallStats{Calls: a.Calls - b.Calls, Total: a.Total - b.Total, Slowest: a.Slowest}
-			if strings.HasPrefix(op, "DynamoDB_") {
-				rep.DynamoDBCalls += a.Calls - b.Calls
-			}
+	rep.MotoCalls = localaws.Since(callsBefore, callsAfter)
+	for op, st := range rep.MotoCalls {
+		if strings.HasPrefix(op, "DynamoDB_") {
+			rep.DynamoDBCalls += st.Calls
 		}
 	}
 
@@ -312,21 +308,6 @@ func countChats(chat *localdev.ChatSink, runID string) int {
 		}
 	}
 	return n
-}
-
-// motoCalls reads the moto proxy's counts of calls so far, by operation.
-func motoCalls(ctx context.Context, endpoint string) (map[string]localaws.CallStats, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/_proxy/stats", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var stats map[string]localaws.CallStats
-	if err := json.NewDecoder(resp.Body).Decode(&stats); err != nil {
-		return nil, err
-	}
-	return stats, nil
 }
 
 func printReport(r *Report) {
