@@ -37,8 +37,12 @@ type Options struct {
 	Addr      string
 	Log       io.Writer
 	NoPollers bool
-	StackName string
-	Endpoint  string // a running moto to use; empty starts one
+	// NoThrottle turns the stage's throttling off and MaxEnvironments raises each
+	// function's pool of emulators (default 8): for benchmarks.
+	NoThrottle      bool
+	MaxEnvironments int
+	StackName       string
+	Endpoint        string // a running moto to use; empty starts one
 	// Parameters override template parameters (a local webhook, local links).
 	Parameters map[string]string
 }
@@ -50,7 +54,8 @@ func Start(ctx context.Context, opts Options) (*Dev, error) {
 	}
 	s, err := localstack.Start(ctx, localstack.Options{
 		Root: opts.Root, Addr: opts.Addr, Log: opts.Log, StackName: opts.StackName, NoPollers: opts.NoPollers,
-		Endpoint: opts.Endpoint, Parameters: opts.Parameters,
+		Endpoint: opts.Endpoint, Parameters: opts.Parameters, NoThrottle: opts.NoThrottle,
+		MaxEnvironments: opts.MaxEnvironments,
 	})
 	if err != nil {
 		return nil, err

@@ -75,7 +75,7 @@ func newGateway(ctx context.Context, s *Stack, api *API) (*gateway, error) {
 		}
 		g.routes = append(g.routes, cr)
 	}
-	if api.Burst > 0 || api.Rate > 0 {
+	if (api.Burst > 0 || api.Rate > 0) && !s.opts.NoThrottle {
 		g.bucket = &tokenBucket{capacity: float64(api.Burst), rate: api.Rate, tokens: float64(api.Burst), last: time.Now()}
 	}
 	return g, nil

@@ -42,6 +42,9 @@ type Options struct {
 	CacheDir string
 	// NoPollers leaves stream pollers and schedules off (invoke them by hand).
 	NoPollers bool
+	// NoThrottle turns the stage's throttling off, for benchmarks that measure the
+	// system rather than the limit the template sets.
+	NoThrottle bool
 }
 
 // Stack is a running local stack.
