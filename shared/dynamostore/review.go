@@ -88,6 +88,32 @@ func (s *Store) Dossier(ctx context.Context, id string) (*sponsorship.Dossier, e
 	return d, nil
 }
 
+// Public reads what an applicant may see of a request with one Query: the sort keys
+// EVENT#..., PAYMENT#..., RECUSAL#... and REQUEST are adjacent, and the committee's
+// COMMENT#... and VOTE#... items, the largest of a partition, lie outside the range.
+func (s *Store) Public(ctx context.Context, id string) (*sponsorship.Dossier, error) {
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		TableName:              &s.table,
+		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :from AND :to"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": sv(requestPK(id)), ":from": sv(eventPrefix), ":to": sv(skRequest),
+		},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("public dossier of %s: %w", id, err)
+	}
+	d, err := partition(items)
+	if err != nil {
+		return nil, fmt.Errorf("public dossier of %s: %w", id, err)
+	}
+	if d.Request == nil {
+		return nil, fmt.Errorf("public dossier of %s: %w", id, sponsorship.ErrNotFound)
+	}
+	d.Recusals = nil // the committee's business
+	return d, nil
+}
+
 // partition sorts the items of a request's partition by what they are.
 func partition(items []map[string]types.AttributeValue) (*sponsorship.Dossier, error) {
 	d := &sponsorship.Dossier{}

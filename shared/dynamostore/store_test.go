@@ -183,3 +183,43 @@ func TestUpdateIsConditionalOnVersion(t *testing.T) {
 		t.Errorf("history = %+v, %v; want events for versions 1 and 2", d, err)
 	}
 }
+
+// Public reads the request, its history and payments, and none of the committee's
+// votes, comments or recusals; Dossier reads them all.
+func TestPublicLeavesTheCommitteesItemsOut(t *testing.T) {
+	db, table := testenv.Table(t)
+	s := dynamostore.New(db, table)
+	ctx := context.Background()
+	id := sponsorship.NewID(t0)
+	r, ev := newRequest(id)
+	if err := s.CreateRequest(ctx, r, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	next := *r
+	next.Version = 2
+	if err := s.Apply(ctx, sponsorship.Change{Request: &next,
+		PutVote:    &sponsorship.Vote{RequestID: id, ReviewerID: "rev-1", Choice: sponsorship.ChoiceApprove, Round: 1, At: t0, Comment: "yes"},
+		PutComment: &sponsorship.Comment{RequestID: id, ID: sponsorship.NewID(t0), AuthorID: "rev-2", Text: "internal", At: t0},
+		PutRecusal: &sponsorship.Recusal{RequestID: id, ReviewerID: "rev-3", Reason: "colleague", At: t0},
+		Events: []sponsorship.AuditEvent{{RequestID: id, Version: 2, Type: sponsorship.EventVoteCast, Internal: true, At: t0,
+			Actor: sponsorship.Actor{Role: sponsorship.RoleReviewer}}}}); err != nil {
+		t.Fatal(err)
+	}
+	full, err := s.Dossier(ctx, id)
+	if err != nil || len(full.Votes) != 1 || len(full.Comments) != 1 || len(full.Recusals) != 1 || len(full.History) != 2 {
+		t.Fatalf("dossier: %+v, %v", full, err)
+	}
+	pub, err := s.Public(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pub.Request == nil || pub.Request.Version != 2 || len(pub.History) != 2 {
+		t.Errorf("public view lost the request or its history: %+v", pub)
+	}
+	if len(pub.Votes)+len(pub.Comments)+len(pub.Recusals) != 0 {
+		t.Errorf("public view holds the committee's items: votes %v comments %v recusals %v", pub.Votes, pub.Comments, pub.Recusals)
+	}
+	if _, err := s.Public(ctx, sponsorship.NewID(t0)); !errors.Is(err, sponsorship.ErrNotFound) {
+		t.Errorf("unknown id: %v", err)
+	}
+}

@@ -105,7 +105,7 @@ const (
 
 // Queue returns a page of the review queue for a reviewer.
 func (s *ReviewService) Queue(ctx context.Context, who Staff, q QueueQuery) (QueuePage, error) {
-	me, err := s.member(ctx, who)
+	me, _, err := s.member(ctx, who)
 	if err != nil {
 		return QueuePage{}, err
 	}
@@ -121,26 +121,29 @@ func (s *ReviewService) Queue(ctx context.Context, who Staff, q QueueQuery) (Que
 // Me resolves the caller to their roster entry: only active members of the roster act
 // as reviewers.
 func (s *ReviewService) Me(ctx context.Context, who Staff) (Reviewer, error) {
-	return s.member(ctx, who)
+	me, _, err := s.member(ctx, who)
+	return me, err
 }
 
-func (s *ReviewService) member(ctx context.Context, who Staff) (Reviewer, error) {
+// member finds the caller on the roster, which it reads once and returns for the
+// decision rule.
+func (s *ReviewService) member(ctx context.Context, who Staff) (Reviewer, []Reviewer, error) {
 	if !who.In(GroupReviewers) {
-		return Reviewer{}, &ForbiddenError{Reason: "only members of the reviewers group review requests"}
+		return Reviewer{}, nil, &ForbiddenError{Reason: "only members of the reviewers group review requests"}
 	}
 	roster, err := s.store.Roster(ctx)
 	if err != nil {
-		return Reviewer{}, fmt.Errorf("read roster: %w", err)
+		return Reviewer{}, nil, fmt.Errorf("read roster: %w", err)
 	}
 	for _, r := range roster {
 		if r.ID == who.ID {
 			if !r.Active {
-				return Reviewer{}, &ForbiddenError{Reason: "your place on the reviewer roster is inactive"}
+				return Reviewer{}, nil, &ForbiddenError{Reason: "your place on the reviewer roster is inactive"}
 			}
-			return r, nil
+			return r, roster, nil
 		}
 	}
-	return Reviewer{}, &ForbiddenError{Reason: "you are not on the reviewer roster; an admin can add you"}
+	return Reviewer{}, nil, &ForbiddenError{Reason: "you are not on the reviewer roster; an admin can add you"}
 }
 
 // Standing is what the caller may do on a request.
@@ -164,7 +167,7 @@ type Review struct {
 // Review returns a request's dossier for a reviewer. A reviewer recused from the request,
 // by choice or by affiliation, is kept out of the committee's deliberation on it.
 func (s *ReviewService) Review(ctx context.Context, who Staff, id string) (Review, error) {
-	me, err := s.member(ctx, who)
+	me, roster, err := s.member(ctx, who)
 	if err != nil {
 		return Review{}, err
 	}
@@ -175,7 +178,7 @@ func (s *ReviewService) Review(ctx context.Context, who Staff, id string) (Revie
 	if err != nil {
 		return Review{}, fmt.Errorf("read %s: %w", id, err)
 	}
-	roster, gov, err := s.rules(ctx)
+	gov, err := s.governance(ctx)
 	if err != nil {
 		return Review{}, err
 	}
@@ -187,16 +190,12 @@ func (s *ReviewService) Review(ctx context.Context, who Staff, id string) (Revie
 	return Review{Dossier: *d, Tally: tally, Standing: st}, nil
 }
 
-func (s *ReviewService) rules(ctx context.Context) ([]Reviewer, Governance, error) {
-	roster, err := s.store.Roster(ctx)
-	if err != nil {
-		return nil, Governance{}, fmt.Errorf("read roster: %w", err)
-	}
+func (s *ReviewService) governance(ctx context.Context) (Governance, error) {
 	gov, err := s.store.Governance(ctx)
 	if err != nil {
-		return nil, Governance{}, fmt.Errorf("read governance: %w", err)
+		return Governance{}, fmt.Errorf("read governance: %w", err)
 	}
-	return roster, gov, nil
+	return gov, nil
 }
 
 // currentVotes keeps the votes of the request's current round.
@@ -334,14 +333,14 @@ func (s *ReviewService) Recuse(ctx context.Context, who Staff, id, reason string
 // it all in one transaction, retrying when another reviewer's ballot got in first.
 func (s *ReviewService) ballot(ctx context.Context, who Staff, id string,
 	change func(req *Request, me Reviewer, now time.Time, c *Change) error) (Outcome, error) {
-	me, err := s.member(ctx, who)
+	me, roster, err := s.member(ctx, who)
 	if err != nil {
 		return Outcome{}, err
 	}
 	if !ValidID(id) {
 		return Outcome{}, ErrNotFound
 	}
-	roster, gov, err := s.rules(ctx)
+	gov, err := s.governance(ctx)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -363,6 +362,11 @@ func (s *ReviewService) ballot(ctx context.Context, who Staff, id string,
 		c := Change{Request: &next}
 		if err := change(req, me, now, &c); err != nil {
 			return Outcome{}, err
+		}
+		// Withdraw only a vote that exists: a delete of nothing is still a billed write.
+		// A vote cast meanwhile changes the request's version, so the write is retried.
+		if c.DeleteVote != "" && !slices.ContainsFunc(votes, func(v Vote) bool { return v.ReviewerID == c.DeleteVote }) {
+			c.DeleteVote = ""
 		}
 		// The tally with this ballot: replace or withdraw this reviewer's vote.
 		updated := slices.DeleteFunc(slices.Clone(votes), func(v Vote) bool { return v.ReviewerID == me.ID })
@@ -513,7 +517,7 @@ func (s *ReviewService) AddComment(ctx context.Context, who Staff, id, text stri
 // act runs a reviewer's action other than a ballot: the reviewer must be able to act on
 // the request, and the change is written conditionally, retried after a lost race.
 func (s *ReviewService) act(ctx context.Context, who Staff, id string, change func(req *Request, c *Change) error) (*Request, error) {
-	me, err := s.member(ctx, who)
+	me, _, err := s.member(ctx, who)
 	if err != nil {
 		return nil, err
 	}

@@ -190,7 +190,7 @@ func (s *Service) ForApplicant(ctx context.Context, id, token string) (Applicant
 	if !ValidID(id) {
 		return ApplicantView{}, ErrNotFound
 	}
-	d, err := s.store.Dossier(ctx, id)
+	d, err := s.store.Public(ctx, id)
 	if err != nil {
 		return ApplicantView{}, fmt.Errorf("load request %s: %w", id, err)
 	}

@@ -21,6 +21,9 @@ type Store interface {
 	// version order, votes of the current round, recusals, comments and payments; or
 	// ErrNotFound.
 	Dossier(ctx context.Context, id string) (*Dossier, error)
+	// Public is the part of a request's dossier its applicant may see: the request, its
+	// history and payments, without the committee's votes and comments.
+	Public(ctx context.Context, id string) (*Dossier, error)
 	// Apply writes one change to a request in one transaction (see Change). A stored
 	// version other than the one the change started from gives a *ConflictError with the
 	// current state; a budget that cannot take the commitment gives a

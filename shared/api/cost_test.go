@@ -1,0 +1,581 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/ddbcount"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api/openapitest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// dbCost is what an API operation spends in DynamoDB, written as
+// "GetItem 1, TransactWriteItems 1 | read 0 | written 3": the calls of each DynamoDB
+// operation, the items read (returned) and the items written.
+type dbCost struct {
+	calls         map[string]int
+	read, written int
+}
+
+func (c dbCost) totalCalls() int {
+	n := 0
+	for _, k := range c.calls {
+		n += k
+	}
+	return n
+}
+
+func (c dbCost) String() string {
+	ops := make([]string, 0, len(c.calls))
+	for op, n := range c.calls {
+		ops = append(ops, fmt.Sprintf("%s %d", op, n))
+	}
+	sort.Strings(ops)
+	calls := strings.Join(ops, ", ")
+	if calls == "" {
+		calls = "none"
+	}
+	return fmt.Sprintf("%s | read %d | written %d", calls, c.read, c.written)
+}
+
+func parseCost(t *testing.T, s string) dbCost {
+	t.Helper()
+	parts := strings.Split(s, " | ")
+	c := dbCost{calls: map[string]int{}}
+	bad := func() { t.Fatalf("cost %q: want \"Op n, Op n | read n | written n\"", s) }
+	if len(parts) != 3 {
+		bad()
+	}
+	if parts[0] != "none" {
+		for _, op := range strings.Split(parts[0], ", ") {
+			name, n, ok := strings.Cut(op, " ")
+			k, err := strconv.Atoi(n)
+			if !ok || err != nil {
+				bad()
+			}
+			c.calls[name] = k
+		}
+	}
+	var err1, err2 error
+	r, ok1 := strings.CutPrefix(parts[1], "read ")
+	w, ok2 := strings.CutPrefix(parts[2], "written ")
+	c.read, err1 = strconv.Atoi(r)
+	c.written, err2 = strconv.Atoi(w)
+	if !ok1 || !ok2 || err1 != nil || err2 != nil {
+		bad()
+	}
+	return c
+}
+
+func costOf(s ddbcount.Snapshot) dbCost {
+	c := dbCost{calls: map[string]int{}}
+	for op, n := range s.ByOperation {
+		if n.Calls > 0 {
+			c.calls[op] = n.Calls
+		}
+		c.read += n.ItemsRead
+		c.written += n.ItemsWritten
+	}
+	return c
+}
+
+// newCountedAPI is newStaffAPI on a store whose DynamoDB client counts every call.
+func newCountedAPI(t *testing.T) (*staffAPI, *ddbcount.Counter) {
+	t.Helper()
+	plain, table := testenv.Table(t)
+	desc, err := plain.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter := ddbcount.New().Describe(desc.Table)
+	store := dynamostore.New(dynamodb.NewFromConfig(localaws.Config(testenv.Endpoint(t)), ddbcount.Into(counter)), table)
+	log := slog.New(slog.NewJSONHandler(&testenv.LogBuffer{}, nil))
+	clock := func() time.Time { return now }
+	return &staffAPI{
+		t: t, store: store, checker: openapitest.New(t),
+		applic:  api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{Now: clock}), log),
+		reviews: api.NewReviews(sponsorship.NewReviewService(store, clock), log),
+		admin:   api.NewAdmin(sponsorship.NewAdminService(store, clock), log),
+	}, counter
+}
+
+// routeCost is one row of the cost table: an API operation, what it costs now, and the
+// least its access pattern needs.
+type routeCost struct {
+	operation string
+	route     string
+	setup     func() // uncounted steps that put the data in the state the row needs
+	run       func() response
+	status    int
+	measured  string // the cost this row must keep; change it deliberately
+	minimum   string // the least the access pattern needs
+	reason    string // what the minimum is made of, and why the measured cost is above it
+}
+
+// costRecord is a row of $BENCH_OUT/dynamodb-cost.json. wcu is what DynamoDB bills for
+// the writes: the table's own units (wcuTable) and those of the global secondary
+// indexes the written items are in (wcuIndexes, an estimate: one write per index the
+// new item is in; DynamoDB skips an index none of whose projected attributes changed,
+// and writes twice where the item's index key changed). rcu covers the items
+// evaluated, filtered ones included.
+type costRecord struct {
+	Operation    string                     `json:"operation"`
+	Route        string                     `json:"route"`
+	Status       int                        `json:"status"`
+	Calls        int                        `json:"calls"`
+	ItemsRead    int                        `json:"itemsRead"`
+	ItemsScanned int                        `json:"itemsScanned"`
+	ItemsWritten int                        `json:"itemsWritten"`
+	RCU          float64                    `json:"rcu"`
+	WCU          float64                    `json:"wcu"`
+	WCUTable     float64                    `json:"wcuTable"`
+	WCUIndexes   float64                    `json:"wcuIndexes"`
+	Measured     string                     `json:"measured"`
+	Minimum      string                     `json:"minimum"`
+	Reason       string                     `json:"reason"`
+	ByOperation  map[string]ddbcount.Counts `json:"byOperation"`
+}
+
+// TestDynamoDBCostPerRoute runs every API operation of every function once, through
+// the real handler on a seeded table, with a DynamoDB client that counts, and holds
+// each to the calls and items of its row: a route that starts to cost more, or less,
+// fails until its row is updated deliberately. Each row also states the least its
+// access pattern needs and why the measured cost is what it is. With BENCH_OUT set to
+// a directory the rows, with their capacity units, go to dynamodb-cost.json there.
+func TestDynamoDBCostPerRoute(t *testing.T) {
+	s, counter := newCountedAPI(t)
+	fin := s.financeAPI(0)
+
+	// The data: the committee (a1 and a2 of Acme, b, c, d, and x of the applicant's
+	// company), a project budget, and requests in the states the rows need. Projects
+	// are Example Labs GmbH's, in euros, fiscal year 2026.
+	s.committee()
+	s.budget(2026, "project", "EUR", "5000.00")
+	s.budget(2027, "conference", "EUR", "50000.00")
+	busy, busyToken := s.submitProject("1000.00") // in review: two votes, a comment, a recusal
+	s.must(s.vote("a1", busy, approve()), 200)
+	s.must(s.vote("b", busy, map[string]any{"choice": "reject"}), 200)
+	s.must(s.call(s.reviews, reviewerP("c"), "POST", "/review/requests/"+busy+"/comments", map[string]any{"text": "Check the licence."}), 201)
+	s.must(s.call(s.reviews, reviewerP("d"), "POST", "/review/requests/"+busy+"/recusal", map[string]any{"reason": "I advised them."}), 200)
+	changes, changesToken := s.submitProject("200.00")
+	withdraw, withdrawToken := s.submitProject("300.00")
+	decide, _ := s.submitProject("1500.00")
+	recuse, _ := s.submitProject("400.00")
+	over, _ := s.submitProject("4000.00")
+	fresh, freshToken := s.submitProject("50.00")
+
+	review := func(who, method, path string, body any) func() response {
+		return func() response { return s.call(s.reviews, reviewerP(who), method, path, body) }
+	}
+	adminCall := func(method, path string, body any) func() response {
+		return func() response { return s.call(s.admin, adminUser, method, path, body) }
+	}
+	financeCall := func(who person, method, path string) func() response {
+		return func() response { return s.call(fin, who, method, path, nil) }
+	}
+	const idemKey = "5d0c6c1e-7f7e-4b8e-9d3f-2a1b0c9d8e7f"
+	const payKey = "k-cost-payment-0000000001"
+	var paymentID string
+	edited := project()
+	edited["amount"] = map[string]any{"currency": "EUR", "value": "250.00"}
+	edited["project"].(map[string]any)["milestones"] = []any{map[string]any{"title": "All", "dueDate": "2027-06-30",
+		"amount": map[string]any{"currency": "EUR", "value": "250.00"}}}
+
+	rows := []routeCost{
+		// --- submissions function ---
+		{
+			operation: "submit", route: "POST /requests", status: 201,
+			run:      func() response { return s.call(s.applic, nobody, "POST", "/requests", conference()) },
+			measured: "TransactWriteItems 1 | read 0 | written 2",
+			minimum:  "TransactWriteItems 1 | read 0 | written 2",
+			reason:   "one transaction: the request and its audit event, each conditional on being new",
+		},
+		{
+			operation: "submit with an Idempotency-Key", route: "POST /requests", status: 201,
+			run: func() response {
+				return s.callHeader(s.applic, nobody, "POST", "/requests", travel(), "idempotency-key", idemKey)
+			},
+			measured: "GetItem 1, TransactWriteItems 1 | read 0 | written 3",
+			minimum:  "TransactWriteItems 1 | read 0 | written 3",
+			reason: "the transaction also writes the key's record; the GetItem first looks for an earlier use of the key, " +
+				"which a first submission could skip by reading only after the transaction is cancelled (a replay would then pay for a failed transaction)",
+		},
+		{
+			operation: "submit replayed (same key, same body)", route: "POST /requests", status: 201,
+			run: func() response {
+				return s.callHeader(s.applic, nobody, "POST", "/requests", travel(), "idempotency-key", idemKey)
+			},
+			measured: "GetItem 1 | read 1 | written 0",
+			minimum:  "GetItem 1 | read 1 | written 0",
+			reason:   "the key's record holds the first answer; nothing is written",
+		},
+		{
+			operation: "get own request (just submitted)", route: "GET /requests/{id}", status: 200,
+			run:      func() response { return s.callApplicant("GET", "/requests/"+fresh, freshToken) },
+			measured: "Query 1 | read 2 | written 0",
+			minimum:  "Query 1 | read 2 | written 0",
+			reason:   "one Query of the request's partition: the request and its history",
+		},
+		{
+			operation: "get own request (in review: votes, a comment, a recusal)", route: "GET /requests/{id}", status: 200,
+			run:      func() response { return s.callApplicant("GET", "/requests/"+busy, busyToken) },
+			measured: "Query 1 | read 7 | written 0",
+			minimum:  "Query 1 | read 2 | written 0",
+			reason: "the applicant sees the request, its public events and payments (2 items here); the Query's key range (EVENT# to REQUEST) " +
+				"leaves the committee's votes and comments out, but internal events and recusals sort inside it and are read and dropped",
+		},
+		{
+			operation: "request changes", route: "POST /review/requests/{id}/changes", status: 200,
+			run:      review("c", "POST", "/review/requests/"+changes+"/changes", map[string]any{"message": "Add a milestone plan."}),
+			measured: "Query 2, TransactWriteItems 1 | read 7 | written 2",
+			minimum:  "GetItem 1, Query 1, TransactWriteItems 1 | read 2 | written 2",
+			reason: "the caller's roster entry and the request with its ballots (recusal check), then the request and its event in one transaction; " +
+				"the whole roster (6) is read to find the caller",
+		},
+		{
+			operation: "edit and resubmit", route: "PUT /requests/{id}", status: 200,
+			run:      func() response { return s.callApplicantBody("PUT", "/requests/"+changes, changesToken, edited) },
+			measured: "GetItem 1, TransactWriteItems 1 | read 1 | written 2",
+			minimum:  "GetItem 1, TransactWriteItems 1 | read 1 | written 2",
+			reason:   "read the request (token, status, version), then the request and its event in one transaction conditional on the version",
+		},
+		{
+			operation: "withdraw", route: "POST /requests/{id}/withdraw", status: 200,
+			run: func() response {
+				return s.callApplicantBody("POST", "/requests/"+withdraw+"/withdraw", withdrawToken, map[string]any{"reason": "Funded elsewhere."})
+			},
+			measured: "GetItem 1, TransactWriteItems 1 | read 1 | written 2",
+			minimum:  "GetItem 1, TransactWriteItems 1 | read 1 | written 2",
+			reason:   "read the request, then the request and its event in one conditional transaction",
+		},
+
+		// --- reviews function ---
+		{
+			operation: "queue page", route: "GET /review/requests", status: 200,
+			run:      review("a1", "GET", "/review/requests", nil),
+			measured: "Query 2 | read 14 | written 0",
+			minimum:  "GetItem 1, Query 1 | read 9 | written 0",
+			reason: "one Query of the status index for the page (up to limit+1 items, to know whether there is a next page; 8 submitted here) " +
+				"and the caller's roster entry; the whole roster (6) is read to find it",
+		},
+		{
+			operation: "queue page, filtered (waiting on me, one kind)", route: "GET /review/requests", status: 200,
+			run:      review("a1", "GET", "/review/requests?waiting=me&kind=project", nil),
+			measured: "Query 2 | read 11 | written 0",
+			minimum:  "GetItem 1, Query 1 | read 6 | written 0",
+			reason: "as the queue page; the filter drops the request a1 voted on and the other kinds after they were read (8 items scanned, 5 returned), " +
+				"and a thin page may take up to 4 Queries, a bound that does not grow with the table",
+		},
+		{
+			operation: "get review dossier", route: "GET /review/requests/{id}", status: 200,
+			run:      review("a2", "GET", "/review/requests/"+busy, nil),
+			measured: "GetItem 1, Query 2 | read 16 | written 0",
+			minimum:  "GetItem 1, Query 2 | read 16 | written 0",
+			reason:   "the roster (membership, and seats for the tally), the request's whole partition (10) and the governance settings",
+		},
+		{
+			operation: "vote by a reviewer of the applicant's company (refused, automatic recusal recorded)", route: "POST /review/requests/{id}/votes", status: 403,
+			run:      review("x", "POST", "/review/requests/"+decide+"/votes", approve()),
+			measured: "GetItem 1, Query 2, TransactWriteItems 1 | read 7 | written 3",
+			minimum:  "GetItem 1, Query 2, TransactWriteItems 1 | read 7 | written 3",
+			reason: "roster, governance and the request's ballots, then the request, the recusal and its event in one transaction; " +
+				"governance is read before it is known to be needed (one 0.5-unit GetItem, kept for a simpler ballot)",
+		},
+		{
+			operation: "vote (not deciding)", route: "POST /review/requests/{id}/votes", status: 200,
+			run:      review("a1", "POST", "/review/requests/"+decide+"/votes", map[string]any{"choice": "approve", "amount": map[string]any{"currency": "EUR", "value": "1200.00"}}),
+			measured: "GetItem 1, Query 2, TransactWriteItems 1 | read 8 | written 3",
+			minimum:  "GetItem 1, Query 2, TransactWriteItems 1 | read 8 | written 3",
+			reason: "roster and governance (the rule), the request with its votes and recusals (one Query of a key range), then the request, " +
+				"the vote and its event in one transaction",
+		},
+		{
+			operation: "vote (deciding: approves and commits the budget)", route: "POST /review/requests/{id}/votes", status: 200,
+			setup:    func() { s.must(s.vote("b", decide, approve()), 200) },
+			run:      review("c", "POST", "/review/requests/"+decide+"/votes", approve()),
+			measured: "GetItem 1, Query 2, TransactWriteItems 1 | read 10 | written 5",
+			minimum:  "GetItem 1, Query 2, TransactWriteItems 1 | read 10 | written 5",
+			reason: "as a vote, and the transaction also writes the decision's event and commits the amount to the budget " +
+				"(conditional on what remains)",
+		},
+		{
+			operation: "vote (deciding, refused: over the budget)", route: "POST /review/requests/{id}/votes", status: 409,
+			setup: func() {
+				s.must(s.vote("a1", over, approve()), 200)
+				s.must(s.vote("b", over, approve()), 200)
+			},
+			run:      review("c", "POST", "/review/requests/"+over+"/votes", approve()),
+			measured: "GetItem 1, Query 3, TransactWriteItems 2 | read 12 | written 2",
+			minimum:  "GetItem 1, Query 3, TransactWriteItems 2 | read 12 | written 2",
+			reason: "as a deciding vote, whose transaction is cancelled by the budget's condition (billed, writes nothing); " +
+				"then the request is read again and the refusal's event written with it",
+		},
+		{
+			operation: "recusal", route: "POST /review/requests/{id}/recusal", status: 200,
+			run:      review("d", "POST", "/review/requests/"+recuse+"/recusal", map[string]any{"reason": "I mentor the applicant."}),
+			measured: "GetItem 1, Query 2, TransactWriteItems 1 | read 7 | written 3",
+			minimum:  "GetItem 1, Query 2, TransactWriteItems 1 | read 7 | written 3",
+			reason: "as a vote: the request, the recusal and its event in one transaction (and the deletion of the reviewer's vote, " +
+				"only when they have one)",
+		},
+		{
+			operation: "comment", route: "POST /review/requests/{id}/comments", status: 201,
+			run:      review("a2", "POST", "/review/requests/"+recuse+"/comments", map[string]any{"text": "Looks fine to me."}),
+			measured: "Query 2, TransactWriteItems 1 | read 8 | written 3",
+			minimum:  "GetItem 1, Query 1, TransactWriteItems 1 | read 3 | written 3",
+			reason: "the caller's roster entry and the request's ballots (is the caller recused?), then the request (its version numbers the event), " +
+				"the comment and its event in one transaction; the whole roster (6) is read to find the caller",
+		},
+
+		// --- finance function ---
+		{
+			operation: "record payment (with Idempotency-Key)", route: "POST /finance/requests/{id}/payments", status: 201,
+			run: func() response {
+				r := s.callHeader(fin, financeP, "POST", "/finance/requests/"+decide+"/payments", pay("500.00", "EUR"), "idempotency-key", payKey)
+				if r.status == 201 {
+					paymentID, _ = r.json(t)["payment"].(map[string]any)["id"].(string)
+				}
+				return r
+			},
+			measured: "GetItem 1, Query 1, TransactWriteItems 1 | read 2 | written 5",
+			minimum:  "GetItem 1, Query 1, TransactWriteItems 1 | read 1 | written 5",
+			reason: "the key's record (a replay?), the request with its payments (one Query of a key range), then the request, the payment, " +
+				"its event, the budget (committed to paid) and the key's record in one transaction; the key range also holds the recusals, read and dropped",
+		},
+		{
+			operation: "record payment replayed (same key, same body)", route: "POST /finance/requests/{id}/payments", status: 201,
+			run: func() response {
+				return s.callHeader(fin, financeP, "POST", "/finance/requests/"+decide+"/payments", pay("500.00", "EUR"), "idempotency-key", payKey)
+			},
+			measured: "GetItem 1, Query 1 | read 4 | written 0",
+			minimum:  "GetItem 1, Query 1 | read 3 | written 0",
+			reason:   "the key's record, then the request with its payments to answer as the first time; nothing is written",
+		},
+		{
+			operation: "reversal of a payment", route: "POST /finance/requests/{id}/payments", status: 201,
+			run: func() response {
+				return s.callHeader(fin, financeP, "POST", "/finance/requests/"+decide+"/payments",
+					map[string]any{"reverses": paymentID, "date": "2026-11-21", "method": "other", "note": "Sent twice."}, "idempotency-key", payKey+"-reversal")
+			},
+			measured: "GetItem 1, Query 1, TransactWriteItems 1 | read 3 | written 5",
+			minimum:  "GetItem 1, Query 1, TransactWriteItems 1 | read 2 | written 5",
+			reason:   "as a payment: the reversing entry, the request, its event, the budget and the key's record in one transaction",
+		},
+		{
+			operation: "payments of a request (ledger)", route: "GET /finance/requests/{id}/payments", status: 200,
+			run:      financeCall(financeP, "GET", "/finance/requests/"+decide+"/payments"),
+			measured: "Query 1 | read 4 | written 0",
+			minimum:  "Query 1 | read 3 | written 0",
+			reason:   "one Query of the key range PAYMENT#..REQUEST: the request and its payments, and the recusals that sort between them",
+		},
+		{
+			operation: "finance budgets", route: "GET /finance/budgets", status: 200,
+			run:      financeCall(financeP, "GET", "/finance/budgets?fiscalYear=2026"),
+			measured: "Query 1 | read 1 | written 0",
+			minimum:  "Query 1 | read 1 | written 0",
+			reason:   "one Query of the BUDGETS partition, one fiscal year's key range",
+		},
+		{
+			operation: "report: requests", route: "GET /finance/reports/{report}", status: 200,
+			run:      financeCall(financeP, "GET", "/finance/reports/requests?fiscalYear=2026&format=json"),
+			measured: "Query 1 | read 7 | written 0",
+			minimum:  "Query 1 | read 7 | written 0",
+			reason:   "one Query of the period index per 500 requests of the fiscal year (7 here): a page's cost does not grow with the table",
+		},
+		{
+			operation: "report: payments", route: "GET /finance/reports/{report}", status: 200,
+			run:      financeCall(financeP, "GET", "/finance/reports/payments?fiscalYear=2026&format=csv"),
+			measured: "Query 1 | read 2 | written 0",
+			minimum:  "Query 1 | read 2 | written 0",
+			reason:   "one Query of the period index per 500 payments of the fiscal year",
+		},
+		{
+			operation: "report: summary", route: "GET /finance/reports/{report}", status: 200,
+			run:      financeCall(financeP, "GET", "/finance/reports/summary?fiscalYear=2026&format=csv"),
+			measured: "Query 3 | read 10 | written 0",
+			minimum:  "Query 3 | read 10 | written 0",
+			reason:   "the requests and the payments of the year (a Query per 500 of each) and the year's budgets",
+		},
+		{
+			operation: "report: audit trail of a fiscal year", route: "GET /finance/reports/{report}", status: 200,
+			run:      financeCall(financeP, "GET", "/finance/reports/audit?fiscalYear=2026&format=csv"),
+			measured: "Query 12 | read 36 | written 0",
+			minimum:  "Query 12 | read 36 | written 0",
+			reason:   "audit events are partitioned by month in the period index: one Query per month of the year (empty months too), and one per 500 events",
+		},
+
+		// --- admin function ---
+		{
+			operation: "admin: roster", route: "GET /admin/reviewers", status: 200,
+			run:      adminCall("GET", "/admin/reviewers", nil),
+			measured: "Query 1 | read 6 | written 0",
+			minimum:  "Query 1 | read 6 | written 0",
+			reason:   "one Query of the ROSTER partition",
+		},
+		{
+			operation: "admin: add a reviewer", route: "PUT /admin/reviewers/{id}", status: 200,
+			run:      adminCall("PUT", "/admin/reviewers/e", map[string]any{"name": "Reviewer E", "email": "e@committee.example", "company": "Epsilon"}),
+			measured: "Query 1, TransactWriteItems 1 | read 6 | written 2",
+			minimum:  "GetItem 1, TransactWriteItems 1 | read 0 | written 2",
+			reason: "the reviewer's current entry (its version), then the entry and its audit event in one transaction conditional on the version; " +
+				"the whole roster is read to find one entry",
+		},
+		{
+			operation: "admin: budgets", route: "GET /admin/budgets", status: 200,
+			run:      adminCall("GET", "/admin/budgets", nil),
+			measured: "Query 1 | read 2 | written 0",
+			minimum:  "Query 1 | read 2 | written 0",
+			reason:   "one Query of the BUDGETS partition (every year)",
+		},
+		{
+			operation: "admin: change a budget", route: "PUT /admin/budgets/{fiscalYear}/{category}/{currency}", status: 200,
+			run:      adminCall("PUT", "/admin/budgets/2026/project/EUR", map[string]any{"allocated": "6000.00"}),
+			measured: "Query 1, TransactWriteItems 1 | read 1 | written 2",
+			minimum:  "GetItem 1, TransactWriteItems 1 | read 1 | written 2",
+			reason: "the budget's current state (version, what is spent), then the update and its audit event in one conditional transaction; " +
+				"the year's budgets are read to find one (a Query of a key range, as cheap as a GetItem while a year has few budgets)",
+		},
+		{
+			operation: "admin: settings", route: "GET /admin/settings", status: 200,
+			run:      adminCall("GET", "/admin/settings", nil),
+			measured: "GetItem 1 | read 0 | written 0",
+			minimum:  "GetItem 1 | read 0 | written 0",
+			reason:   "one GetItem (none saved yet: the defaults)",
+		},
+		{
+			operation: "admin: change settings", route: "PUT /admin/settings", status: 200,
+			run:      adminCall("PUT", "/admin/settings", map[string]any{"quorumPercent": 50}),
+			measured: "GetItem 1, TransactWriteItems 1 | read 0 | written 2",
+			minimum:  "GetItem 1, TransactWriteItems 1 | read 0 | written 2",
+			reason:   "the current settings (version, previous value for the audit event), then the settings and the event in one conditional transaction",
+		},
+
+		// --- documents and pages ---
+		{
+			operation: "OpenAPI document", route: "GET /openapi.yaml", status: 200,
+			run:      func() response { return s.call(s.applic, nobody, "GET", "/openapi.yaml", nil) },
+			measured: "none | read 0 | written 0",
+			minimum:  "none | read 0 | written 0",
+			reason:   "embedded in the binary",
+		},
+		{
+			operation: "applicant form", route: "GET /", status: 200,
+			run:      func() response { return s.call(s.applic, nobody, "GET", "/", nil) },
+			measured: "none | read 0 | written 0",
+			minimum:  "none | read 0 | written 0",
+			reason:   "a static page",
+		},
+		{
+			operation: "status page", route: "GET /status", status: 200,
+			run:      func() response { return s.call(s.applic, nobody, "GET", "/status", nil) },
+			measured: "none | read 0 | written 0",
+			minimum:  "none | read 0 | written 0",
+			reason:   "a static page; it reads the request through GET /requests/{id}",
+		},
+		{
+			operation: "page asset", route: "GET /assets/{file}", status: 200,
+			run:      func() response { return s.call(s.applic, nobody, "GET", "/assets/form.js", nil) },
+			measured: "none | read 0 | written 0",
+			minimum:  "none | read 0 | written 0",
+			reason:   "embedded in the binary",
+		},
+		{
+			operation: "no such route", route: "$default", status: 404,
+			run:      func() response { return s.call(s.applic, nobody, "GET", "/nothing/here", nil) },
+			measured: "none | read 0 | written 0",
+			minimum:  "none | read 0 | written 0",
+			reason:   "answered by the router",
+		},
+	}
+	checkEveryRouteHasACost(t, rows)
+
+	var records []costRecord
+	for _, row := range rows {
+		if row.setup != nil {
+			row.setup()
+		}
+		counter.Reset()
+		r := row.run()
+		snap := counter.Take()
+		if r.status != row.status {
+			t.Errorf("%s (%s): status %d, want %d: %s", row.operation, row.route, r.status, row.status, r.body)
+		}
+		got := costOf(snap)
+		want, least := parseCost(t, row.measured), parseCost(t, row.minimum)
+		if got.String() != want.String() {
+			t.Errorf("%s (%s) costs %q, its row says %q: update the row deliberately, with the reason", row.operation, row.route, got, want)
+		}
+		if got.totalCalls() < least.totalCalls() || got.read < least.read || got.written < least.written {
+			t.Errorf("%s (%s) costs %q, less than its stated minimum %q: the minimum is wrong", row.operation, row.route, got, least)
+		}
+		total := snap.Total()
+		records = append(records, costRecord{
+			Operation: row.operation, Route: row.route, Status: r.status,
+			Calls: total.Calls, ItemsRead: total.ItemsRead, ItemsScanned: total.ItemsScanned, ItemsWritten: total.ItemsWritten,
+			RCU: total.RCU, WCU: total.WCU + total.IndexWCU, WCUTable: total.WCU, WCUIndexes: total.IndexWCU,
+			Measured: got.String(), Minimum: row.minimum, Reason: row.reason, ByOperation: snap.ByOperation,
+		})
+		t.Logf("%-70s %-60s rcu %4.1f wcu %4.1f (+%4.1f in indexes)  minimum: %s", row.operation, got, total.RCU, total.WCU, total.IndexWCU, row.minimum)
+	}
+
+	if dir := os.Getenv("BENCH_OUT"); dir != "" {
+		b, err := json.MarshalIndent(records, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "dynamodb-cost.json"), append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// checkEveryRouteHasACost keeps the cost table complete: every HTTP API route of every
+// function in template.yaml has at least one row.
+func checkEveryRouteHasACost(t *testing.T, rows []routeCost) {
+	t.Helper()
+	covered := map[string]bool{}
+	for _, r := range rows {
+		covered[r.route] = true
+	}
+	var missing []string
+	for id, res := range testenv.Template(t).Resources {
+		evs, _ := res.Properties["Events"].(map[string]any)
+		for _, e := range evs {
+			ev, _ := e.(map[string]any)
+			if ev["Type"] != "HttpApi" {
+				continue
+			}
+			p, _ := ev["Properties"].(map[string]any)
+			route := fmt.Sprint(p["Method"], " ", p["Path"])
+			if p["Path"] == "/$default" {
+				route = "$default"
+			}
+			if !covered[route] {
+				missing = append(missing, id+": "+route)
+			}
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("routes without a row in the DynamoDB cost table: %v", missing)
+	}
+}
