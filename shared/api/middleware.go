@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/platform"
 )
 
 type ctxKey int
@@ -35,7 +36,7 @@ func loggerFrom(ctx context.Context) *slog.Logger {
 // requestID is API Gateway's id for the request when there is one (it is also in the
 // gateway's own logs), else the Lambda invocation's, else a fresh random one.
 func requestID(r *http.Request) string {
-	if gw, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && gw.RequestID != "" {
+	if gw, ok := platform.Gateway(r.Context()); ok && gw.RequestID != "" {
 		return gw.RequestID
 	}
 	if lc, ok := lambdacontext.FromContext(r.Context()); ok && lc.AwsRequestID != "" {

@@ -13,12 +13,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api/openapitest"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/platform"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -95,8 +95,16 @@ func (s *staffAPI) callHeader(h http.Handler, who person, method, path string, b
 			},
 		}
 	}
-	out, err := httpadapter.NewV2(h).ProxyWithContext(context.Background(), ev)
+	payload, err := json.Marshal(ev)
 	if err != nil {
+		s.t.Fatal(err)
+	}
+	raw2, err := platform.LambdaHandler(h).Invoke(context.Background(), payload)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	var out events.APIGatewayV2HTTPResponse
+	if err := json.Unmarshal(raw2, &out); err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)
 	}
 	respHeader := http.Header{}

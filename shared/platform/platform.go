@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/config"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
@@ -37,9 +36,10 @@ func AWS(ctx context.Context) (aws.Config, error) {
 }
 
 // LambdaHandler turns h into a Lambda handler for API Gateway HTTP API events (payload
-// format 2.0). Tests invoke it with the sample events to exercise exactly what runs.
+// format 2.0; see httpAPIHandler). Tests invoke it with the sample events to exercise
+// exactly what runs.
 func LambdaHandler(h http.Handler) lambda.Handler {
-	return lambda.NewHandler(httpadapter.NewV2(h).ProxyWithContext)
+	return httpAPIHandler{h: h}
 }
 
 // StartHTTP serves h as a Lambda function behind an API Gateway HTTP API. It does not
