@@ -82,7 +82,7 @@ func Run(t *testing.T, fn Function) {
 
 // SeededTable creates a fresh table holding the demo data: requests, the reviewers
 // under the fixture subjects the sample events carry, and budgets.
-func SeededTable(t *testing.T) (*dynamostore.Store, string) {
+func SeededTable(t testing.TB) (*dynamostore.Store, string) {
 	t.Helper()
 	db, table := testenv.Table(t)
 	ctx := context.Background()

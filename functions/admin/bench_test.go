@@ -1,0 +1,23 @@
+package main
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/eventtest"
+)
+
+// BenchmarkRoutes measures each route of the admin API per request, through the
+// Lambda adapter and through plain net/http (see eventtest.Bench). The PUTs repeat as
+// they are: each sets the same state again, which is the same work as the first time
+// (read, then one versioned write with its audit event).
+func BenchmarkRoutes(b *testing.B) {
+	eventtest.Bench(b, eventtest.Function{LogicalID: "AdminFunction", Folder: "admin", NewHandler: newHandler},
+		eventtest.Route{Event: "get-reviewers.json", Want: http.StatusOK},
+		eventtest.Route{Event: "put-reviewer.json", Want: http.StatusOK},
+		eventtest.Route{Event: "get-budgets.json", Want: http.StatusOK},
+		eventtest.Route{Event: "put-budget.json", Want: http.StatusOK},
+		eventtest.Route{Event: "get-settings.json", Want: http.StatusOK},
+		eventtest.Route{Event: "put-settings.json", Want: http.StatusOK},
+	)
+}

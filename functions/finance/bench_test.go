@@ -1,0 +1,51 @@
+package main
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/eventtest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// BenchmarkRoutes measures each route of the finance API per request, through the
+// Lambda adapter and through plain net/http (see eventtest.Bench).
+func BenchmarkRoutes(b *testing.B) {
+	eventtest.Bench(b, eventtest.Function{LogicalID: "FinanceFunction", Folder: "finance", NewHandler: newHandler,
+		Env: map[string]string{"REPORTS_BUCKET": "reports-not-needed-inline"}},
+		// A first payment every iteration, with a key of its own, on a copy of its own of
+		// the approved demo request: paying the same request again and again would make
+		// each payment read a longer list of payments, and soon exceed the approval.
+		// The copies' approvals are committed to the 2030 conference budget, raised
+		// first to take them all.
+		eventtest.Route{Event: "post-payment.json", Want: http.StatusCreated,
+			Prepare: func(tb testing.TB, s *eventtest.Setup) {
+				admin := sponsorship.Staff{ID: "bench", Name: "bench", Groups: []string{sponsorship.GroupAdmins}}
+				_, err := sponsorship.NewAdminService(s.Store, time.Now).SetAllocation(tb.Context(), admin, 2030,
+					sponsorship.KindConference, "EUR", sponsorship.AllocationInput{Allocated: "1000000000.00"})
+				if err != nil {
+					tb.Fatal(err)
+				}
+			},
+			Fresh: func(tb testing.TB, s *eventtest.Setup, ev *events.APIGatewayV2HTTPRequest) {
+				id, _ := s.Copy(tb, "01KC0000000000000000000004")
+				eventtest.Retarget(ev, id, "")
+				eventtest.NewIdempotencyKey(ev)
+			}},
+		// A retried payment: the sample is recorded once before timing, so every
+		// iteration sends the same key and body again and gets the recorded payment back.
+		eventtest.Route{Name: "POST_finance_requests_id_payments_replay", Event: "post-payment.json", Want: http.StatusCreated,
+			Prepare: func(tb testing.TB, s *eventtest.Setup) {
+				if resp := s.Invoke(tb, s.Event(tb, "post-payment.json")); resp.StatusCode != http.StatusCreated {
+					tb.Fatalf("first payment: %d %s", resp.StatusCode, resp.Body)
+				}
+			}},
+		eventtest.Route{Event: "get-payments.json", Want: http.StatusOK},
+		eventtest.Route{Event: "get-budgets.json", Want: http.StatusOK},
+		// The report route's representative is the requests report as CSV, inline.
+		eventtest.Route{Event: "get-report-requests-csv.json", Want: http.StatusOK},
+	)
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/eventtest"
+)
+
+// BenchmarkRoutes measures each route of the applicant API per request, through the
+// Lambda adapter and through plain net/http (see eventtest.Bench). The $default route
+// answers only 404 and 405; shared/platform's BenchmarkRouter measures it.
+func BenchmarkRoutes(b *testing.B) {
+	eventtest.Bench(b, eventtest.Function{LogicalID: "SubmissionsFunction", Folder: "submissions", NewHandler: newHandler},
+		// A fresh submission every iteration: each gets an Idempotency-Key of its own, so
+		// each stores a new request (one transaction: request, audit event and
+		// idempotency record) after looking the key up, as a browser's first try does.
+		eventtest.Route{Event: "post-requests-idempotent.json", Want: http.StatusCreated,
+			Fresh: func(_ testing.TB, _ *eventtest.Setup, ev *events.APIGatewayV2HTTPRequest) {
+				eventtest.NewIdempotencyKey(ev)
+			}},
+		// A retried submission: the sample is sent once before timing, so every
+		// iteration sends the same key and body again and gets the first receipt back
+		// (one read, no write).
+		eventtest.Route{Name: "POST_requests_replay", Event: "post-requests-idempotent.json", Want: http.StatusCreated,
+			Prepare: func(tb testing.TB, s *eventtest.Setup) {
+				if resp := s.Invoke(tb, s.Event(tb, "post-requests-idempotent.json")); resp.StatusCode != http.StatusCreated {
+					tb.Fatalf("first submission: %d %s", resp.StatusCode, resp.Body)
+				}
+			}},
+		eventtest.Route{Event: "get-request.json", Want: http.StatusOK},
+		// A resubmission moves a request from changes_requested back to submitted, once:
+		// every iteration resubmits a copy of its own of the demo request waiting for
+		// changes, with that copy's applicant token.
+		eventtest.Route{Event: "put-request.json", Want: http.StatusOK,
+			Fresh: func(tb testing.TB, s *eventtest.Setup, ev *events.APIGatewayV2HTTPRequest) {
+				id, token := s.Copy(tb, "01KC0000000000000000000002")
+				eventtest.Retarget(ev, id, token)
+			}},
+		// A withdrawal ends a request: every iteration withdraws a copy of its own of the
+		// submitted demo project request.
+		eventtest.Route{Event: "post-withdraw.json", Want: http.StatusOK,
+			Fresh: func(tb testing.TB, s *eventtest.Setup, ev *events.APIGatewayV2HTTPRequest) {
+				id, token := s.Copy(tb, "01KC0000000000000000000003")
+				eventtest.Retarget(ev, id, token)
+			}},
+		eventtest.Route{Event: "get-openapi.json", Want: http.StatusOK},
+		eventtest.Route{Event: "get-form-page.json", Want: http.StatusOK},
+		eventtest.Route{Event: "get-status-page.json", Want: http.StatusOK},
+		eventtest.Route{Event: "get-asset-script.json", Want: http.StatusOK},
+	)
+}
