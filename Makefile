@@ -36,7 +36,7 @@ FUZZ_TARGETS := \
 	./functions/notify:FuzzStreamBatch \
 	./shared/report:FuzzCellWriter
 
-.PHONY: help tools checkov-tools browser warm dev test test-go fuzz lint build load schemathesis clean
+.PHONY: help tools checkov-tools browser warm dev test test-go fuzz lint build load schemathesis bench clean
 
 help:
 	@echo "make dev    start the stack locally (API on http://127.0.0.1:3000)"
@@ -46,6 +46,7 @@ help:
 	@echo "make fuzz   fuzz each target for FUZZTIME (default $(FUZZTIME))"
 	@echo "make load   1000 submissions at concurrency 32 through a local stack, counted"
 	@echo "make schemathesis   a longer schemathesis run (SCHEMATHESIS_EXAMPLES, default $(SCHEMATHESIS_EXAMPLES))"
+	@echo "make bench  sizes, cold starts, per-request cost, DynamoDB work, scaling; writes BENCHMARKS.md"
 
 # Python tools, pinned with every dependency (infra/requirements.lock), reinstalled
 # when the lock changes.
@@ -102,6 +103,30 @@ load: tools
 SCHEMATHESIS_EXAMPLES ?= 150
 schemathesis: tools
 	SCHEMATHESIS_EXAMPLES=$(SCHEMATHESIS_EXAMPLES) $(GO) test -count=1 -v -run TestSchemathesis -timeout 60m ./infra/apitest
+
+# Every figure in BENCHMARKS.md, measured on this machine (about 10 minutes; not part of
+# make test). The raw outputs stay in artifacts/bench; benchstat (pinned in go.mod as a
+# tool) compares the two sides of each benchmark: adapter vs net/http, 1 000 vs 100 000
+# stored requests, 10 000 vs 100 000 report rows.
+BENCH_DIR   := artifacts/bench
+BENCH_COUNT ?= 6
+BENCH       := $(GO) run ./infra/cmd/bench -out $(BENCH_DIR)
+bench: tools
+	@mkdir -p $(BENCH_DIR)
+	$(BENCH) sizes
+	$(BENCH) coldstart
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 0.3s -count $(BENCH_COUNT) ./shared/platform > $(BENCH_DIR)/handlers.txt
+	$(LOCAL) exec -- $(GO) test -run '^$$' -bench . -benchmem -benchtime 30x -count 3 -timeout 30m \
+		./functions/submissions ./functions/reviews ./functions/finance ./functions/admin >> $(BENCH_DIR)/handlers.txt
+	$(GO) tool benchstat -col /via $(BENCH_DIR)/handlers.txt > $(BENCH_DIR)/handlers-benchstat.txt
+	BENCH_OUT=$(CURDIR)/$(BENCH_DIR) $(LOCAL) exec -- $(GO) test -count=1 -run '^TestDynamoDBCostPerRoute$$' ./shared/api
+	$(LOCAL) exec -- $(GO) test -run '^$$' -bench 'BenchmarkQueuePage|BenchmarkReportPage' -benchtime 20x -count 3 \
+		-timeout 30m ./shared/dynamostore > $(BENCH_DIR)/scale.txt
+	$(GO) tool benchstat -col /stored $(BENCH_DIR)/scale.txt > $(BENCH_DIR)/scale-benchstat.txt
+	$(GO) test -run '^$$' -bench BenchmarkReport -count $(BENCH_COUNT) ./shared/report > $(BENCH_DIR)/reports.txt
+	$(GO) tool benchstat -col /rows $(BENCH_DIR)/reports.txt > $(BENCH_DIR)/reports-benchstat.txt
+	$(BENCH) stack
+	$(BENCH) render
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
