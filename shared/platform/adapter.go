@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -60,10 +61,15 @@ func (a httpAPIHandler) Invoke(ctx context.Context, payload []byte) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	w := &responseWriter{header: make(http.Header, 8)}
+	w := &responseWriter{header: make(http.Header, 8), body: bodies.Get().(*bytes.Buffer)}
+	defer func() { w.body.Reset(); bodies.Put(w.body) }()
 	a.h.ServeHTTP(w, r)
 	return w.appendResponse(make([]byte, 0, w.body.Len()+w.body.Len()/8+512)), nil
 }
+
+// bodies keeps response buffers for the next invocation: the answer is copied out of
+// them, so they are free once Invoke returns.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 type gatewayKey struct{}
 
@@ -127,7 +133,7 @@ func request(ctx context.Context, ev *httpAPIEvent) (*http.Request, error) {
 type responseWriter struct {
 	header http.Header
 	status int
-	body   bytes.Buffer
+	body   *bytes.Buffer
 }
 
 func (w *responseWriter) Header() http.Header { return w.header }
