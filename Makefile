@@ -114,13 +114,13 @@ BENCH       := $(GO) run ./infra/cmd/bench -out $(BENCH_DIR)
 bench: tools
 	@mkdir -p $(BENCH_DIR)
 	$(BENCH) sizes
-	$(BENCH) coldstart
+	$(BENCH) -rounds 31 coldstart
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 0.3s -count $(BENCH_COUNT) ./shared/platform > $(BENCH_DIR)/handlers.txt
 	$(LOCAL) exec -- $(GO) test -run '^$$' -bench . -benchmem -benchtime 30x -count 3 -timeout 30m \
 		./functions/submissions ./functions/reviews ./functions/finance ./functions/admin >> $(BENCH_DIR)/handlers.txt
 	$(GO) tool benchstat -col /via $(BENCH_DIR)/handlers.txt > $(BENCH_DIR)/handlers-benchstat.txt
 	BENCH_OUT=$(CURDIR)/$(BENCH_DIR) $(LOCAL) exec -- $(GO) test -count=1 -run '^TestDynamoDBCostPerRoute$$' ./shared/api
-	$(LOCAL) exec -- $(GO) test -run '^$$' -bench 'BenchmarkQueuePage|BenchmarkReportPage' -benchtime 20x -count 3 \
+	$(LOCAL) exec -- $(GO) test -run '^$$' -bench 'BenchmarkQueuePage|BenchmarkReportPage' -benchtime 10x -count 1 \
 		-timeout 30m ./shared/dynamostore > $(BENCH_DIR)/scale.txt
 	$(GO) tool benchstat -col /stored $(BENCH_DIR)/scale.txt > $(BENCH_DIR)/scale-benchstat.txt
 	$(GO) test -run '^$$' -bench BenchmarkReport -count $(BENCH_COUNT) ./shared/report > $(BENCH_DIR)/reports.txt
