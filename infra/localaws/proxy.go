@@ -225,7 +225,7 @@ func ReadStats(ctx context.Context, endpoint string) (map[string]CallStats, erro
 }
 
 // Since is what happened between two readings of the stats: per operation, the calls
-// and times added since before.
+// and times added since before. Slowest stays the slowest call so far, not since before.
 func Since(before, after map[string]CallStats) map[string]CallStats {
 	out := map[string]CallStats{}
 	for op, a := range after {

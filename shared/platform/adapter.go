@@ -62,7 +62,12 @@ func (a httpAPIHandler) Invoke(ctx context.Context, payload []byte) ([]byte, err
 		return nil, err
 	}
 	w := &responseWriter{header: make(http.Header, 8), body: bodies.Get().(*bytes.Buffer)}
-	defer func() { w.body.Reset(); bodies.Put(w.body) }()
+	defer func() {
+		if w.body.Cap() <= maxPooledBody { // a large inline report is not kept
+			w.body.Reset()
+			bodies.Put(w.body)
+		}
+	}()
 	a.h.ServeHTTP(w, r)
 	return w.appendResponse(make([]byte, 0, w.body.Len()+w.body.Len()/8+512)), nil
 }
@@ -70,6 +75,8 @@ func (a httpAPIHandler) Invoke(ctx context.Context, payload []byte) ([]byte, err
 // bodies keeps response buffers for the next invocation: the answer is copied out of
 // them, so they are free once Invoke returns.
 var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBody = 64 << 10
 
 type gatewayKey struct{}
 
@@ -148,7 +155,7 @@ func (w *responseWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	if w.header.Get("Content-Type") == "" {
+	if _, set := w.header["Content-Type"]; !set { // present but empty: no sniffing, as net/http
 		w.header.Set("Content-Type", http.DetectContentType(b))
 	}
 	return w.body.Write(b)
@@ -170,6 +177,9 @@ func (w *responseWriter) appendResponse(b []byte) []byte {
 		if strings.EqualFold(k, "Set-Cookie") {
 			cookies = append(cookies, v...)
 			continue
+		}
+		if len(v) == 0 {
+			continue // net/http sends no line for a header without values
 		}
 		if !first {
 			b = append(b, ',')
@@ -250,8 +260,8 @@ func appendJSONString[S string | []byte](b []byte, s S) []byte {
 	return append(b, '"')
 }
 
-// appendHeaderString appends a header name or value as a JSON string, bytes that are
-// not UTF-8 replaced by U+FFFD, as encoding/json does.
+// appendHeaderString appends a header name or value as a JSON string, each run of
+// bytes that are not UTF-8 replaced by one U+FFFD.
 func appendHeaderString(b []byte, s string) []byte {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\ufffd")

@@ -169,3 +169,30 @@ func TestAdapterDifferencesFromTheLibrary(t *testing.T) {
 		t.Error("a truncated event was accepted")
 	}
 }
+
+// As with net/http: a Content-Type set to nil turns sniffing off, a header without
+// values is not sent, and a large body is answered whole (its buffer is not pooled).
+func TestAdapterFollowsNetHTTPHeaderRules(t *testing.T) {
+	big := strings.Repeat("x", 200<<10)
+	h := platform.LambdaHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Content-Type"] = nil
+		w.Header()["X-Empty"] = []string{}
+		if r.URL.Path == "/big" {
+			io.WriteString(w, big)
+			return
+		}
+		io.WriteString(w, "<!doctype html><p>not sniffed</p>")
+	}))
+	for _, path := range []string{"/small", "/big", "/small"} {
+		resp := invoke(t, context.Background(), h, []byte(`{"rawPath":"`+path+`","requestContext":{"http":{"method":"GET"}}}`))
+		if _, ok := resp.Headers["Content-Type"]; ok {
+			t.Errorf("%s: Content-Type %q was sniffed", path, resp.Headers["Content-Type"])
+		}
+		if _, ok := resp.Headers["X-Empty"]; ok {
+			t.Errorf("%s: a header without values was sent", path)
+		}
+		if want := map[string]int{"/small": 33, "/big": len(big)}[path]; len(resp.Body) != want {
+			t.Errorf("%s: body of %d bytes, want %d", path, len(resp.Body), want)
+		}
+	}
+}

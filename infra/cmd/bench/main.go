@@ -30,13 +30,13 @@ import (
 func main() {
 	out := flag.String("out", "artifacts/bench", "folder for the figures")
 	rounds := flag.Int("rounds", 21, "coldstart: cold starts per function (the median is reported)")
-	perLevel := flag.Int("requests", 200, "stack: requests per operation and concurrency level (x2 at 32)")
+	perLevel := flag.Int("requests", 200, "stack: requests per operation at concurrency 8 (half at 1, twice at 32)")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: bench [flags] sizes|coldstart|stack|render")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if flag.NArg() != 1 {
+	if flag.NArg() != 1 || *rounds < 1 || *perLevel < 2 {
 		flag.Usage()
 		os.Exit(2)
 	}

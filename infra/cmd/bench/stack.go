@@ -106,7 +106,7 @@ func (r *receipts) any(i int) receipt {
 }
 
 func throughStack(ctx context.Context, root, dir string, perLevel int) error {
-	logs := &logLines{}
+	logs := &logLines{expected: map[string]int{}}
 	fmt.Fprintln(os.Stderr, "stack: starting a local stack (no throttling, no stream pollers) ...")
 	dev, err := localdev.Start(ctx, localdev.Options{Root: root, Addr: "127.0.0.1:0", Log: logs,
 		StackName: "bench-stack", NoPollers: true, NoThrottle: true, MaxEnvironments: 32})
@@ -178,6 +178,11 @@ func throughStack(ctx context.Context, root, dir string, perLevel int) error {
 			n := perLevel * map[int]int{1: 1, 8: 2, 32: 4}[c] / 2
 			// Warm-up: c environments started and used once, not measured.
 			if _, err := send(ctx, client, dev.URL(), op, c, c); err != nil {
+				return err
+			}
+			// The functions' logs arrive through pipes, after their answers: wait for
+			// the warm-up's lines, so the phase reads only its own.
+			if err := logs.waitFor(op.route, c); err != nil {
 				return err
 			}
 			ph, err := measure(ctx, client, dev, logs, op, c, n)
@@ -268,6 +273,9 @@ func measure(ctx context.Context, client *http.Client, dev *localdev.Dev, logs *
 	ph.ColdStarts = len(after.ColdStarts) - len(before.ColdStarts)
 	invoke := meanMs(after.Warm[len(before.Warm):])
 
+	if err := logs.waitFor(op.route, n); err != nil {
+		return ph, err
+	}
 	handler := logs.durations(mark, op.route)
 	if len(handler) != n {
 		return ph, fmt.Errorf("%s: %d access-log lines for %d requests", op.name, len(handler), n)
@@ -324,9 +332,10 @@ func benchApplication(i int64) map[string]any {
 // logLines keeps the stack's log lines so a phase can read its functions' access-log
 // durations.
 type logLines struct {
-	mu      sync.Mutex
-	partial []byte
-	lines   []string
+	mu       sync.Mutex
+	partial  []byte
+	lines    []string
+	expected map[string]int // access-log lines waited for, by route
 }
 
 func (l *logLines) Write(p []byte) (int, error) {
@@ -342,6 +351,23 @@ func (l *logLines) Write(p []byte) (int, error) {
 		l.partial = l.partial[i+1:]
 	}
 	return len(p), nil
+}
+
+// waitFor waits until n more access-log lines of route have arrived than were waited
+// for before (the warm-up's and each phase's, in turn).
+func (l *logLines) waitFor(route string, n int) error {
+	l.mu.Lock()
+	l.expected[route] += n
+	want := l.expected[route]
+	l.mu.Unlock()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(l.durations(0, route)) < want {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: %d access-log lines after 10 s, want %d", route, len(l.durations(0, route)), want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return nil
 }
 
 func (l *logLines) mark() int {
