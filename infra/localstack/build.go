@@ -31,7 +31,7 @@ func (s *Stack) build(ctx context.Context) (map[string]string, string, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.NumCPU())
 	rie := filepath.Join(s.opts.CacheDir, "bin", "aws-lambda-rie")
-	g.Go(func() error { return goBuild(gctx, s.opts.Root, runtime.GOOS, goarch, rie, rieModule) })
+	g.Go(func() error { return BuildLambda(gctx, s.opts.Root, runtime.GOOS, goarch, rie, rieModule) })
 	for _, id := range sortedKeys(s.model.Functions) {
 		fn := s.model.Functions[id]
 		if !goRuntimes[fn.Runtime] {
@@ -46,7 +46,7 @@ func (s *Stack) build(ctx context.Context) (map[string]string, string, error) {
 			return nil, "", err
 		}
 		bins[id] = out
-		g.Go(func() error { return goBuild(gctx, s.opts.Root, "linux", goarch, out, pkg) })
+		g.Go(func() error { return BuildLambda(gctx, s.opts.Root, "linux", goarch, out, pkg) })
 	}
 	if err := g.Wait(); err != nil {
 		return nil, "", err
@@ -64,7 +64,10 @@ func functionBuild(opts Options, id, codeURI string) (out, pkg string, err error
 	return filepath.Join(opts.CacheDir, "functions", id, "bootstrap"), "./" + filepath.ToSlash(rel), nil
 }
 
-func goBuild(ctx context.Context, root, goos, goarch, out, pkg string) error {
+// BuildLambda builds pkg into out for goos/goarch as sam build does for Lambda
+// (CGO_ENABLED=0, -tags lambda.norpc, -trimpath, stripped): the functions the stack
+// runs, and anything measured against them.
+func BuildLambda(ctx context.Context, root, goos, goarch, out, pkg string) error {
 	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s", "-o", out, pkg)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch, "GOFLAGS=")
@@ -86,7 +89,7 @@ func Prebuild(ctx context.Context, opts Options) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.NumCPU())
 	g.Go(func() error {
-		return goBuild(gctx, opts.Root, runtime.GOOS, runtime.GOARCH, filepath.Join(opts.CacheDir, "bin", "aws-lambda-rie"), rieModule)
+		return BuildLambda(gctx, opts.Root, runtime.GOOS, runtime.GOARCH, filepath.Join(opts.CacheDir, "bin", "aws-lambda-rie"), rieModule)
 	})
 	for _, id := range t.OfType("AWS::Serverless::Function") {
 		code, _ := t.Resources[id].Properties["CodeUri"].(string)
@@ -99,7 +102,7 @@ func Prebuild(ctx context.Context, opts Options) error {
 		if err != nil {
 			return err
 		}
-		g.Go(func() error { return goBuild(gctx, opts.Root, "linux", runtime.GOARCH, out, pkg) })
+		g.Go(func() error { return BuildLambda(gctx, opts.Root, "linux", runtime.GOARCH, out, pkg) })
 	}
 	return g.Wait()
 }

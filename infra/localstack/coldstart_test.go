@@ -3,10 +3,11 @@ package localstack_test
 import (
 	"context"
 	"encoding/json"
-	"os/exec"
 	"path/filepath"
+	"runtime"
 	"testing"
 
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localstack"
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
 )
 
@@ -16,11 +17,8 @@ import (
 func TestColdStartRunsAFreshEnvironment(t *testing.T) {
 	ctx := context.Background()
 	hello := filepath.Join(t.TempDir(), "bootstrap")
-	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", hello, "./infra/bench/hello")
-	build.Dir = testenv.Root()
-	build.Env = append(build.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build hello: %v\n%s", err, out)
+	if err := localstack.BuildLambda(ctx, testenv.Root(), "linux", runtime.GOARCH, hello, "./infra/bench/hello"); err != nil {
+		t.Fatal(err)
 	}
 	event := []byte(`{"version":"2.0","routeKey":"GET /open/{id}","rawPath":"/open/cold","pathParameters":{"id":"cold"},` +
 		`"requestContext":{"http":{"method":"GET","path":"/open/cold"},"routeKey":"GET /open/{id}"}}`)

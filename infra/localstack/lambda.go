@@ -54,13 +54,7 @@ func (s *Stack) ColdStart(ctx context.Context, functionID, bin string, payload [
 	}
 	one := newPool(s, p.fn, bin, p.rie, p.env, 1)
 	defer one.close()
-	var inst *instance
-	for attempt := 1; ; attempt++ {
-		inst, err = one.spawn(ctx)
-		if err == nil || !errors.Is(err, errExitedAtStart) || attempt == 3 {
-			break
-		}
-	}
+	inst, err := one.spawnRetrying(ctx)
 	if err != nil {
 		return 0, 0, nil, err
 	}
@@ -142,15 +136,7 @@ func (p *pool) invoke(ctx context.Context, payload []byte) (*InvokeResult, error
 	inst, cold := p.takeIdle(), false
 	if inst == nil {
 		var err error
-		// An emulator that exits at start lost its port to another process between our
-		// choosing the port and its binding it; a fresh pair of ports fixes that.
-		for attempt := 1; ; attempt++ {
-			inst, err = p.spawn(ctx)
-			if err == nil || !errors.Is(err, errExitedAtStart) || attempt == 3 {
-				break
-			}
-		}
-		if err != nil {
+		if inst, err = p.spawnRetrying(ctx); err != nil {
 			return nil, err
 		}
 		cold = true
@@ -233,6 +219,18 @@ type instance struct {
 	spawned time.Time
 	exited  chan struct{}
 	out     *lineWriter
+}
+
+// spawnRetrying starts an environment. An emulator that exits at start lost its port
+// to another process between our choosing the port and its binding it; a fresh pair of
+// ports fixes that, so it is tried up to three times.
+func (p *pool) spawnRetrying(ctx context.Context) (inst *instance, err error) {
+	for attempt := 1; ; attempt++ {
+		inst, err = p.spawn(ctx)
+		if err == nil || !errors.Is(err, errExitedAtStart) || attempt == 3 {
+			return inst, err
+		}
+	}
 }
 
 func (p *pool) spawn(ctx context.Context) (*instance, error) {

@@ -293,6 +293,10 @@ func (s *Stack) Parameter(name string) string { return s.resolver.Params[name] }
 // Functions lists the template's functions' logical ids.
 func (s *Stack) Functions() []string { return sortedKeys(s.model.Functions) }
 
+// Function returns a function as the stack runs it (memory, timeout, architecture), or
+// nil when the template has none of that name.
+func (s *Stack) Function(logicalID string) *Function { return s.model.Functions[logicalID] }
+
 // Routes lists every HTTP API route key with its function, in order.
 func (s *Stack) Routes() []string {
 	var out []string

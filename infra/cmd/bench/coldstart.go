@@ -90,7 +90,7 @@ func coldStarts(ctx context.Context, root, dir string, rounds int) error {
 	// The baseline is built exactly as the stack builds the functions it runs: for this
 	// machine's architecture with the deployment flags.
 	hello := filepath.Join(work, "bootstrap")
-	if err := goBuild(ctx, root, "linux", runtime.GOARCH, "./infra/bench/hello", hello); err != nil {
+	if err := localstack.BuildLambda(ctx, root, "linux", runtime.GOARCH, hello, "./infra/bench/hello"); err != nil {
 		return err
 	}
 	helloCase := coldCase{Function: "hello-world", Variant: "first answer", Event: "submissions/get-openapi.json", Status: 200,

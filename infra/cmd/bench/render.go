@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"golang.org/x/perf/benchfmt"
-
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/template"
 )
 
 // Prices, us-east-1, as published on the day this was written (2026-11-25); each
@@ -56,7 +54,7 @@ func render(root, dir string) error {
 		"scale":     func() (string, error) { return benchstatBlock(dir, "scale") },
 		"reports":   func() (string, error) { return benchstatBlock(dir, "reports") },
 		"stack":     func() (string, error) { return stackTable(dir) },
-		"cost":      func() (string, error) { return costTable(root, dir) },
+		"cost":      func() (string, error) { return costTable(dir) },
 	}
 	for name, gen := range parts {
 		body, err := gen()
@@ -224,10 +222,13 @@ func dynamoTable(dir string) (string, error) {
 	b.WriteString("| operation | route | calls | items read | items written | RRU | WRU | the access pattern's minimum | why above it, if it is |\n|---|---|---:|---:|---:|---:|---:|---|---|\n")
 	for _, c := range costs {
 		fmt.Fprintf(&b, "| %s | `%s` | %d | %d | %d | %.1f | %.1f | %s | %s |\n",
-			c.Operation, c.Route, c.Calls, c.ItemsRead, c.ItemsWritten, c.RCU, c.WCU, c.Minimum, c.Reason)
+			cell(c.Operation), c.Route, c.Calls, c.ItemsRead, c.ItemsWritten, c.RCU, c.WCU, cell(c.Minimum), cell(c.Reason))
 	}
 	return b.String(), nil
 }
+
+// cell escapes a table cell's pipes ("Query 1 | read 2" is one cell).
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 func stackTable(dir string) (string, error) {
 	var run StackRun
@@ -250,16 +251,12 @@ func stackTable(dir string) (string, error) {
 // costTable prices 1 000 requests of each measured operation from its billed duration
 // at concurrency 1 (no waiting for moto), the function's memory setting and the
 // operation's request units.
-func costTable(root, dir string) (string, error) {
+func costTable(dir string) (string, error) {
 	var run StackRun
 	if err := readJSON(dir, "stack.json", &run); err != nil {
 		return "", err
 	}
 	costs, err := dynamoCosts(dir)
-	if err != nil {
-		return "", err
-	}
-	tpl, err := template.Load(filepath.Join(root, "template.yaml"))
 	if err != nil {
 		return "", err
 	}
@@ -269,7 +266,10 @@ func costTable(root, dir string) (string, error) {
 		if p.Concurrency != 1 {
 			continue
 		}
-		memory := memoryOf(tpl, p.Function)
+		memory := p.MemoryMB
+		if memory == 0 {
+			return "", fmt.Errorf("stack.json has no memory setting for %s: run the stack step again", p.Function)
+		}
 		i := slices.IndexFunc(costs, func(c DynamoCost) bool { return c.Operation == costOperation[p.Operation] })
 		if i < 0 {
 			return "", fmt.Errorf("no DynamoDB figures for %q in dynamodb-cost.json", costOperation[p.Operation])
@@ -294,29 +294,6 @@ var costOperation = map[string]string{
 	"read":   "get own request (just submitted)",
 	"queue":  "queue page",
 	"vote":   "vote (not deciding)",
-}
-
-// memoryOf is a function's MemorySize in MB, or the template's global one.
-func memoryOf(t *template.Template, function string) int {
-	if m, ok := t.Resources[function].Properties["MemorySize"]; ok {
-		return toInt(m)
-	}
-	if m, ok := t.Globals["Function"]["MemorySize"]; ok {
-		return toInt(m)
-	}
-	return 128 // Lambda's default
-}
-
-func toInt(v any) int {
-	switch n := v.(type) {
-	case int:
-		return n
-	case int64:
-		return int(n)
-	case float64:
-		return int(n)
-	}
-	return 0
 }
 
 // summary checks each of the issue's targets against the figures.

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localstack"
 )
 
 // Size is one function's deployment artifact: the bootstrap binary and the zip that
@@ -28,10 +29,6 @@ type Sizes struct {
 	Functions    []Size `json:"functions"`
 }
 
-// deployFlags are the build flags of `make build` (sam build with LAMBDA_ENV): static,
-// no RPC shim, no paths, no symbol table.
-var deployFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags=-s"}
-
 // functionPackages lists functions/<name> folders: one Lambda function each.
 func functionPackages(root string) ([]string, error) {
 	mains, err := filepath.Glob(filepath.Join(root, "functions", "*", "main.go"))
@@ -44,18 +41,6 @@ func functionPackages(root string) ([]string, error) {
 	}
 	sort.Strings(names)
 	return names, nil
-}
-
-// goBuild builds pkg into out with the deployment flags for goos/goarch.
-func goBuild(ctx context.Context, root, goos, goarch, pkg, out string) error {
-	args := append([]string{"build"}, deployFlags...)
-	cmd := exec.CommandContext(ctx, "go", append(args, "-o", out, pkg)...)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch, "GOFLAGS=")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
-	}
-	return nil
 }
 
 func sizes(ctx context.Context, root, dir string) error {
@@ -72,7 +57,7 @@ func sizes(ctx context.Context, root, dir string) error {
 		Command: "CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -ldflags=-s; zip (deflate) of bootstrap"}
 	measure := func(name, pkg string) (Size, error) {
 		bin := filepath.Join(work, name, "bootstrap")
-		if err := goBuild(ctx, root, res.GOOS, res.GOARCH, pkg, bin); err != nil {
+		if err := localstack.BuildLambda(ctx, root, res.GOOS, res.GOARCH, bin, pkg); err != nil {
 			return Size{}, err
 		}
 		st, err := os.Stat(bin)

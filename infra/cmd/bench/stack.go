@@ -30,6 +30,7 @@ type Phase struct {
 	Operation   string  `json:"operation"`
 	Route       string  `json:"route"`
 	Function    string  `json:"function"`
+	MemoryMB    int     `json:"memoryMB"` // the function's memory setting, for its price
 	Concurrency int     `json:"concurrency"`
 	Requests    int     `json:"requests"`
 	Seconds     float64 `json:"seconds"`
@@ -106,7 +107,7 @@ func (r *receipts) any(i int) receipt {
 }
 
 func throughStack(ctx context.Context, root, dir string, perLevel int) error {
-	logs := &logLines{expected: map[string]int{}}
+	logs := &logLines{seen: map[string]int{}, expected: map[string]int{}}
 	fmt.Fprintln(os.Stderr, "stack: starting a local stack (no throttling, no stream pollers) ...")
 	dev, err := localdev.Start(ctx, localdev.Options{Root: root, Addr: "127.0.0.1:0", Log: logs,
 		StackName: "bench-stack", NoPollers: true, NoThrottle: true, MaxEnvironments: 32})
@@ -247,7 +248,8 @@ func one(ctx context.Context, client *http.Client, base string, op operation, la
 }
 
 func measure(ctx context.Context, client *http.Client, dev *localdev.Dev, logs *logLines, op operation, c, n int) (Phase, error) {
-	ph := Phase{Operation: op.name, Route: op.route, Function: op.function, Concurrency: c, Requests: n}
+	ph := Phase{Operation: op.name, Route: op.route, Function: op.function, Concurrency: c, Requests: n,
+		MemoryMB: dev.Function(op.function).MemoryMB}
 	motoBefore, err := localaws.ReadStats(ctx, dev.Endpoint())
 	if err != nil {
 		return ph, err
@@ -329,13 +331,19 @@ func benchApplication(i int64) map[string]any {
 	}
 }
 
-// logLines keeps the stack's log lines so a phase can read its functions' access-log
-// durations.
+// logLines reads the stack's log output as it comes and keeps each access-log line's
+// route and duration, parsed once, so a phase can read its functions' durations.
 type logLines struct {
 	mu       sync.Mutex
 	partial  []byte
-	lines    []string
+	access   []accessLine
+	seen     map[string]int // access-log lines so far, by route
 	expected map[string]int // access-log lines waited for, by route
+}
+
+type accessLine struct {
+	route      string
+	durationMs float64
 }
 
 func (l *logLines) Write(p []byte) (int, error) {
@@ -347,10 +355,31 @@ func (l *logLines) Write(p []byte) (int, error) {
 		if i < 0 {
 			break
 		}
-		l.lines = append(l.lines, string(l.partial[:i]))
+		if a, ok := parseAccessLine(l.partial[:i]); ok {
+			l.access = append(l.access, a)
+			l.seen[a.route]++
+		}
 		l.partial = l.partial[i+1:]
 	}
 	return len(p), nil
+}
+
+// parseAccessLine reads a function's access-log line: "[name] {json}" with msg
+// "request", the route pattern and durationMs.
+func parseAccessLine(line []byte) (accessLine, bool) {
+	i := bytes.IndexByte(line, '{')
+	if i < 0 {
+		return accessLine{}, false
+	}
+	var entry struct {
+		Msg        string   `json:"msg"`
+		Route      string   `json:"route"`
+		DurationMs *float64 `json:"durationMs"`
+	}
+	if json.Unmarshal(line[i:], &entry) != nil || entry.Msg != "request" || entry.DurationMs == nil {
+		return accessLine{}, false
+	}
+	return accessLine{route: entry.Route, durationMs: *entry.DurationMs}, true
 }
 
 // waitFor waits until n more access-log lines of route have arrived than were waited
@@ -360,43 +389,33 @@ func (l *logLines) waitFor(route string, n int) error {
 	l.expected[route] += n
 	want := l.expected[route]
 	l.mu.Unlock()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(l.durations(0, route)) < want {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: %d access-log lines after 10 s, want %d", route, len(l.durations(0, route)), want)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		l.mu.Lock()
+		got := l.seen[route]
+		l.mu.Unlock()
+		switch {
+		case got >= want:
+			return nil
+		case time.Now().After(deadline):
+			return fmt.Errorf("%s: %d access-log lines after 10 s, want %d", route, got, want)
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
-	return nil
 }
 
 func (l *logLines) mark() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.lines)
+	return len(l.access)
 }
 
 // durations are the durationMs of access-log lines for route written since mark.
 func (l *logLines) durations(mark int, route string) []float64 {
 	l.mu.Lock()
-	lines := slices.Clone(l.lines[mark:])
-	l.mu.Unlock()
+	defer l.mu.Unlock()
 	var out []float64
-	for _, line := range lines {
-		i := strings.IndexByte(line, '{')
-		if i < 0 {
-			continue
-		}
-		var entry struct {
-			Msg        string   `json:"msg"`
-			Route      string   `json:"route"`
-			DurationMs *float64 `json:"durationMs"`
-		}
-		if json.Unmarshal([]byte(line[i:]), &entry) != nil || entry.Msg != "request" || entry.DurationMs == nil {
-			continue
-		}
-		if entry.Route == route {
-			out = append(out, *entry.DurationMs)
+	for _, a := range l.access[mark:] {
+		if a.route == route {
+			out = append(out, a.durationMs)
 		}
 	}
 	return out
