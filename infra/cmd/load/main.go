@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -197,23 +198,29 @@ func run(ctx context.Context, n, concurrency int, logs io.Writer) (*Report, erro
 	return rep, nil
 }
 
-// submit sends submission i until it is stored: the same Idempotency-Key every time.
+// submit sends submission i until it is stored: the same Idempotency-Key every time,
+// for up to two minutes, as a client with a deadline would. Under the stage's throttle
+// 32 clients compete for 50 requests a second; a fixed number of attempts let an
+// unlucky client give up while the others were served.
 func submit(ctx context.Context, base, runID string, i int, throttled, serverErr *atomic.Int64) (string, time.Duration) {
 	body, _ := json.Marshal(application(runID, i))
 	key := fmt.Sprintf("load-%s-%06d", runID, i)
 	start := time.Now()
-	for attempt := 1; attempt <= 30 && ctx.Err() == nil; attempt++ {
+	last := "no answer"
+	for attempt := 1; time.Since(start) < 2*time.Minute && ctx.Err() == nil; attempt++ {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/requests", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Idempotency-Key", key)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
+			last = err.Error()
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
 		var receipt struct{ ID string }
 		_ = json.NewDecoder(resp.Body).Decode(&receipt)
 		resp.Body.Close()
+		last = resp.Status
 		switch {
 		case resp.StatusCode == http.StatusCreated:
 			return receipt.ID, time.Since(start)
@@ -222,10 +229,14 @@ func submit(ctx context.Context, base, runID string, i int, throttled, serverErr
 		case resp.StatusCode >= 500:
 			serverErr.Add(1)
 		default:
+			fmt.Fprintf(os.Stderr, "load: submission %d refused: %s\n", i, resp.Status)
 			return "", time.Since(start) // a refusal: the body is wrong, retrying will not help
 		}
-		time.Sleep(time.Duration(attempt) * 20 * time.Millisecond)
+		// Back off, at most half a second, with jitter so throttled clients spread out.
+		pause := min(time.Duration(attempt)*20*time.Millisecond, 500*time.Millisecond)
+		time.Sleep(pause/2 + time.Duration(mrand.Int64N(int64(pause/2)+1)))
 	}
+	fmt.Fprintf(os.Stderr, "load: submission %d not stored after %s: last answer %s\n", i, time.Since(start).Round(time.Second), last)
 	return "", time.Since(start)
 }
 
