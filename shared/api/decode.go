@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,8 +11,11 @@ import (
 	"net/http"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
@@ -47,6 +51,9 @@ func decodeJSON(r *http.Request, dst any, optional bool) error {
 	if !utf8.Valid(body) {
 		return malformed("The request body is not valid UTF-8.")
 	}
+	if err := duplicateName(body); err != nil {
+		return err
+	}
 	var generic any
 	if err := json.Unmarshal(body, &generic); err != nil {
 		var syntax *json.SyntaxError
@@ -64,8 +71,7 @@ func decodeJSON(r *http.Request, dst any, optional bool) error {
 		return e
 	}
 	// dst is filled from the value checkShape approved, not from the body again, so the
-	// two agree where JSON leaves room: the last of duplicate keys counts, and a whole
-	// number may be written 1.0 or 1e2.
+	// two agree where JSON leaves room: a whole number may be written 1.0 or 1e2.
 	checked, err := json.Marshal(generic)
 	if err == nil {
 		err = json.Unmarshal(checked, dst)
@@ -74,6 +80,38 @@ func decodeJSON(r *http.Request, dst any, optional bool) error {
 		return malformed("The body does not have the expected shape.")
 	}
 	return nil
+}
+
+// duplicateName refuses a body in which an object names a member twice. Parsers
+// disagree on which of the two counts (encoding/json keeps the last, others the first),
+// so a body such as {"amount": …, "amount": …} could mean one thing to a proxy or a log
+// reader and another to this API (RFC 8259 §4: names SHOULD be unique). jsontext
+// refuses duplicates by default and says where.
+func duplicateName(body []byte) error {
+	_, err := jsontext.NewDecoder(bytes.NewReader(body)).ReadValue()
+	var syntax *jsontext.SyntacticError
+	if !errors.As(err, &syntax) || !errors.Is(syntax.Err, jsontext.ErrDuplicateName) {
+		return nil // any other fault is reported by the decoding that follows
+	}
+	field := fieldFromPointer(syntax.JSONPointer)
+	detail := "The body names " + field + " twice; give each field once."
+	e := newHTTPError(http.StatusBadRequest, "malformed", "Malformed request", detail)
+	e.fields = []sponsorship.FieldError{{Field: field, Code: sponsorship.CodeDuplicateField, Message: "This field appears more than once; give it once."}}
+	return e
+}
+
+// fieldFromPointer turns a JSON Pointer (/project/milestones/0/title) into the dotted
+// path field errors use (project.milestones[0].title).
+func fieldFromPointer(p jsontext.Pointer) string {
+	path := ""
+	for token := range p.Tokens() {
+		if n, err := strconv.Atoi(token); err == nil && n >= 0 && path != "" {
+			path += fmt.Sprintf("[%d]", n)
+			continue
+		}
+		path = join(path, token)
+	}
+	return fieldName(path)
 }
 
 func malformed(detail string) error {

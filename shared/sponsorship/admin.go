@@ -92,8 +92,8 @@ func (s *AdminService) PutReviewer(ctx context.Context, who Staff, id string, in
 		v.add("id", CodeInvalidFormat, "A reviewer's id is their sign-in subject: 1 to 128 letters, digits and - _ . @ :")
 	}
 	r := Reviewer{
-		ID: id, Name: v.text("name", in.Name, 1, maxName, false), Email: v.email("email", in.Email),
-		Company: v.text("company", in.Company, 0, maxName, false), Active: in.Active == nil || *in.Active,
+		ID: id, Name: v.text("name", in.Name, 1, maxName, nameText), Email: v.email("email", in.Email),
+		Company: v.text("company", in.Company, 0, maxName, nameText), Active: in.Active == nil || *in.Active,
 	}
 	if err := v.err(); err != nil {
 		return Reviewer{}, err

@@ -35,8 +35,11 @@ const (
 	CodeSumMismatch      = "sum_mismatch"
 	CodeNotAllowed       = "not_allowed"
 	CodeUnknownField     = "unknown_field"
+	CodeDuplicateField   = "duplicate_field"
 	CodeWrongType        = "wrong_type"
 	CodeMalformed        = "malformed"
+	CodeInvisible        = "invisible_character"
+	CodeBidiControl      = "bidi_control"
 )
 
 // ValidationError carries every field error found in one input, so that a form can be

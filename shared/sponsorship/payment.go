@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/oklog/ulid/v2"
 
@@ -178,7 +177,7 @@ func (s *FinanceService) payment(req *Request, payments []Payment, who Staff, in
 	p := Payment{
 		ID: ulid.Make().String(), RequestID: req.ID, Reference: req.Reference, FiscalYear: req.FiscalYear, Category: req.Kind,
 		Date: v.date("date", in.Date, true), Method: strings.TrimSpace(in.Method),
-		ExternalRef: v.text("externalReference", in.Reference, 0, maxShortText, false), Note: v.text("note", in.Note, 0, maxMessage, true),
+		ExternalRef: v.text("externalReference", in.Reference, 0, maxShortText, oneLine), Note: v.free("note", in.Note, maxMessage),
 		Reverses: strings.TrimSpace(in.Reverses), RecordedBy: Actor{Role: RoleFinance, ID: who.ID, Name: who.Name}, RecordedAt: now,
 	}
 	if p.Date != "" && p.Date > now.Format(dateLayout) {
@@ -219,9 +218,6 @@ func (s *FinanceService) payment(req *Request, payments []Payment, who Staff, in
 		v.add("amount.value", CodeAboveCeiling, "Only %s of the approved %s remains to pay.", req.Outstanding(), req.Approved)
 	default:
 		p.Amount = amount
-	}
-	if len(p.Note) > 0 && utf8.RuneCountInString(p.Note) > maxMessage {
-		v.add("note", CodeTooLong, "Use at most %d characters.", maxMessage)
 	}
 	return p, v.err()
 }

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/oklog/ulid/v2"
 
@@ -272,14 +270,11 @@ func (s *ReviewService) Vote(ctx context.Context, who Staff, id string, in VoteI
 	return s.ballot(ctx, who, id, func(req *Request, me Reviewer, now time.Time, c *Change) error {
 		v := Vote{RequestID: id, ReviewerID: me.ID, ReviewerName: me.Name, Company: me.Company,
 			Choice: in.Choice, Round: req.Round, At: now}
-		var fe fieldErrors
+		var fe validator
 		if !in.Choice.Valid() {
 			fe.add("choice", CodeUnknownValue, "Choose approve, reject or abstain.")
 		}
-		v.Comment = strings.TrimSpace(in.Comment)
-		if utf8.RuneCountInString(v.Comment) > maxComment {
-			fe.add("comment", CodeTooLong, "Use at most %d characters.", maxComment)
-		}
+		v.Comment = fe.free("comment", in.Comment, maxComment)
 		if in.Amount != nil {
 			a, err := money.FromAmount(*in.Amount)
 			switch {
@@ -309,13 +304,9 @@ func (s *ReviewService) Vote(ctx context.Context, who Staff, id string, in VoteI
 // Recuse records that a reviewer stands aside on a request: their vote of this round,
 // if any, no longer counts, and the rule is applied again (a recusal can complete a
 // decision, since it shrinks the seats).
-func (s *ReviewService) Recuse(ctx context.Context, who Staff, id, reason string) (Outcome, error) {
-	reason = strings.TrimSpace(reason)
-	switch n := utf8.RuneCountInString(reason); {
-	case n == 0:
-		return Outcome{}, &ValidationError{Errors: []FieldError{{Field: "reason", Code: CodeRequired, Message: "Say why you recuse yourself; it is on the record."}}}
-	case n > maxReason:
-		return Outcome{}, &ValidationError{Errors: []FieldError{{Field: "reason", Code: CodeTooLong, Message: fmt.Sprintf("Use at most %d characters.", maxReason)}}}
+func (s *ReviewService) Recuse(ctx context.Context, who Staff, id, reason string) (_ Outcome, err error) {
+	if reason, err = required("reason", reason, maxReason, "Say why you recuse yourself; it is on the record."); err != nil {
+		return Outcome{}, err
 	}
 	return s.ballot(ctx, who, id, func(req *Request, me Reviewer, now time.Time, c *Change) error {
 		rec := Recusal{RequestID: id, ReviewerID: me.ID, ReviewerName: me.Name, Reason: reason, At: now}
@@ -476,12 +467,9 @@ func (s *ReviewService) recordRefusal(ctx context.Context, id string, me Reviewe
 
 // RequestChanges sends a request back to its applicant with the reviewers' message.
 func (s *ReviewService) RequestChanges(ctx context.Context, who Staff, id, message string) (*Request, error) {
-	message = strings.TrimSpace(message)
-	switch n := utf8.RuneCountInString(message); {
-	case n == 0:
-		return nil, &ValidationError{Errors: []FieldError{{Field: "message", Code: CodeRequired, Message: "Tell the applicant what to change."}}}
-	case n > maxMessage:
-		return nil, &ValidationError{Errors: []FieldError{{Field: "message", Code: CodeTooLong, Message: fmt.Sprintf("Use at most %d characters.", maxMessage)}}}
+	message, err := required("message", message, maxMessage, "Tell the applicant what to change.")
+	if err != nil {
+		return nil, err
 	}
 	out, err := s.act(ctx, who, id, func(req *Request, c *Change) error {
 		t, err := CheckTransition(req.Status, StatusChangesRequested, RoleReviewer)
@@ -497,15 +485,12 @@ func (s *ReviewService) RequestChanges(ctx context.Context, who Staff, id, messa
 
 // AddComment adds an internal comment of the committee to a request.
 func (s *ReviewService) AddComment(ctx context.Context, who Staff, id, text string) (Comment, error) {
-	text = strings.TrimSpace(text)
-	switch n := utf8.RuneCountInString(text); {
-	case n == 0:
-		return Comment{}, &ValidationError{Errors: []FieldError{{Field: "text", Code: CodeRequired, Message: "Write the comment."}}}
-	case n > maxComment:
-		return Comment{}, &ValidationError{Errors: []FieldError{{Field: "text", Code: CodeTooLong, Message: fmt.Sprintf("Use at most %d characters.", maxComment)}}}
+	text, err := required("text", text, maxComment, "Write the comment.")
+	if err != nil {
+		return Comment{}, err
 	}
 	var comment Comment
-	_, err := s.act(ctx, who, id, func(req *Request, c *Change) error {
+	_, err = s.act(ctx, who, id, func(req *Request, c *Change) error {
 		comment = Comment{RequestID: id, ID: ulid.Make().String(), Text: text}
 		c.PutComment = &comment
 		c.Events = append(c.Events, AuditEvent{Type: EventCommentAdded, Internal: true, Message: text})

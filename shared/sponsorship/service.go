@@ -11,7 +11,6 @@ import (
 	"reflect"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 )
@@ -237,9 +236,10 @@ func (s *Service) Resubmit(ctx context.Context, id, token string, in RequestInpu
 // Withdraw ends a request at the applicant's wish, before any decision. reason is
 // optional.
 func (s *Service) Withdraw(ctx context.Context, id, token, reason string) (*Request, error) {
-	reason = strings.TrimSpace(reason)
-	if utf8.RuneCountInString(reason) > maxMessage {
-		return nil, &ValidationError{Errors: []FieldError{{Field: "reason", Code: CodeTooLong, Message: fmt.Sprintf("Use at most %d characters.", maxMessage)}}}
+	var v validator
+	reason = v.free("reason", reason, maxMessage)
+	if err := v.err(); err != nil {
+		return nil, err
 	}
 	return s.applicantChange(ctx, id, token, StatusWithdrawn, func(req *Request, now time.Time, ev *AuditEvent) error {
 		ev.Message = reason

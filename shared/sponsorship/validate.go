@@ -60,12 +60,12 @@ func Validate(in RequestInput, rules Rules, today string) (Content, error) {
 	var v validator
 	c := Content{
 		Kind:    in.Kind,
-		Title:   v.text("title", in.Title, minTitle, maxTitle, false),
-		Summary: v.text("summary", in.Summary, minSummary, maxSummary, true),
+		Title:   v.text("title", in.Title, minTitle, maxTitle, oneLine),
+		Summary: v.text("summary", in.Summary, minSummary, maxSummary, multiLine),
 		Applicant: Applicant{
-			Name:         v.text("applicant.name", in.Applicant.Name, 1, maxName, false),
+			Name:         v.text("applicant.name", in.Applicant.Name, 1, maxName, nameText),
 			Email:        v.email("applicant.email", in.Applicant.Email),
-			Organization: v.text("applicant.organization", in.Applicant.Organization, 1, maxName, false),
+			Organization: v.text("applicant.organization", in.Applicant.Organization, 1, maxName, nameText),
 		},
 	}
 	if !in.Kind.Valid() {
@@ -96,7 +96,7 @@ func Validate(in RequestInput, rules Rules, today string) (Content, error) {
 		allValid := true
 		for i, b := range in.BudgetItems {
 			f := fmt.Sprintf("budgetItems[%d]", i)
-			item := BudgetItem{Description: v.text(f+".description", b.Description, 1, maxShortText, false)}
+			item := BudgetItem{Description: v.text(f+".description", b.Description, 1, maxShortText, oneLine)}
 			var ok bool
 			item.Amount, ok = v.partAmount(f+".amount", b.Amount, c.Amount.Currency, rules)
 			allValid = allValid && ok
@@ -112,9 +112,24 @@ func Validate(in RequestInput, rules Rules, today string) (Content, error) {
 
 type validator struct{ fieldErrors }
 
-// text trims s and checks its length and characters. Only multi-line fields may hold
-// line breaks and tabs; no field may hold other control characters.
-func (v *validator) text(field, s string, minLen, maxLen int, multiline bool) string {
+// textKind says which characters a text field may hold.
+type textKind int
+
+const (
+	// oneLine text: no control characters.
+	oneLine textKind = iota
+	// multiLine text may also hold line breaks and tabs.
+	multiLine
+	// nameText (people, organizations, companies) is one line without invisible
+	// characters, which could hide one name inside another.
+	nameText
+)
+
+// text trims s and checks its length and characters. No field may hold control
+// characters other than the line breaks and tabs of multi-line fields, nor the bidi
+// override and isolate controls that make text display in another order than it is
+// stored; names may not hold invisible (format or default-ignorable) characters.
+func (v *validator) text(field, s string, minLen, maxLen int, kind textKind) string {
 	s = strings.TrimSpace(s)
 	n := utf8.RuneCountInString(s)
 	switch {
@@ -124,18 +139,51 @@ func (v *validator) text(field, s string, minLen, maxLen int, multiline bool) st
 		v.add(field, CodeTooShort, "Use at least %d characters.", minLen)
 	case n > maxLen:
 		v.add(field, CodeTooLong, "Use at most %d characters.", maxLen)
-	case strings.ContainsFunc(s, func(r rune) bool {
-		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
-	}):
-		v.add(field, CodeInvalidFormat, "Remove control characters.")
+	default:
+		v.characters(field, s, kind)
 	}
 	return s
+}
+
+// characters records the first kind of forbidden character s holds.
+func (v *validator) characters(field, s string, kind textKind) {
+	switch {
+	case strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) && !(kind == multiLine && (r == '\n' || r == '\r' || r == '\t'))
+	}):
+		v.add(field, CodeInvalidFormat, "Remove control characters.")
+	case strings.ContainsFunc(s, bidiControl):
+		v.add(field, CodeBidiControl, "Remove the invisible text-direction controls (such as U+202E); they make text read differently from what is stored.")
+	case kind == nameText && strings.ContainsFunc(s, invisible):
+		v.add(field, CodeInvisible, "Remove invisible characters (such as zero-width spaces or soft hyphens) from the name.")
+	}
+}
+
+// required checks one required free-text field on its own (a reason, a message): the
+// clean text, or a *ValidationError whose "required" message is missing.
+func required(field, s string, maxLen int, missing string) (string, error) {
+	var v validator
+	s = v.free(field, s, maxLen)
+	if s == "" {
+		v.add(field, CodeRequired, "%s", missing)
+	}
+	return s, v.err()
+}
+
+// free checks optional free text of up to maxLen characters (comments, reasons,
+// messages): line breaks allowed, no other control characters, no bidi controls.
+func (v *validator) free(field, s string, maxLen int) string {
+	return v.text(field, s, 0, maxLen, multiLine)
 }
 
 func (v *validator) email(field, s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		v.add(field, CodeRequired, "This field is required.")
+		return s
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return invisible(r) || bidiControl(r) }) {
+		v.add(field, CodeInvisible, "Remove invisible characters from the e-mail address.")
 		return s
 	}
 	addr, err := mail.ParseAddress(s)
@@ -286,12 +334,12 @@ func (v *validator) sumMatches(field, what string, parts []money.Money, total mo
 
 func (v *validator) conference(in Conference, today string) *Conference {
 	c := &Conference{
-		EventName: v.text("conference.eventName", in.EventName, 1, maxShortText, false),
+		EventName: v.text("conference.eventName", in.EventName, 1, maxShortText, oneLine),
 		EventURL:  v.link("conference.eventUrl", in.EventURL, true),
 		StartDate: v.date("conference.startDate", in.StartDate, true),
 		EndDate:   v.date("conference.endDate", in.EndDate, true),
-		Location:  v.text("conference.location", in.Location, 1, maxShortText, false),
-		Tier:      v.text("conference.tier", in.Tier, 1, maxTier, false),
+		Location:  v.text("conference.location", in.Location, 1, maxShortText, oneLine),
+		Tier:      v.text("conference.tier", in.Tier, 1, maxTier, oneLine),
 	}
 	if in.ExpectedAttendees < 0 || in.ExpectedAttendees > maxAttendees {
 		v.add("conference.expectedAttendees", CodeInvalidFormat, "Enter a number between 0 and %d.", maxAttendees)
@@ -304,14 +352,14 @@ func (v *validator) conference(in Conference, today string) *Conference {
 
 func (v *validator) travel(in Travel, today string) *Travel {
 	t := &Travel{
-		Traveller:     v.text("travel.traveller", in.Traveller, 1, maxName, false),
-		EventName:     v.text("travel.eventName", in.EventName, 1, maxShortText, false),
+		Traveller:     v.text("travel.traveller", in.Traveller, 1, maxName, nameText),
+		EventName:     v.text("travel.eventName", in.EventName, 1, maxShortText, oneLine),
 		EventURL:      v.link("travel.eventUrl", in.EventURL, true),
 		StartDate:     v.date("travel.startDate", in.StartDate, true),
 		EndDate:       v.date("travel.endDate", in.EndDate, true),
-		TalkTitle:     v.text("travel.talkTitle", in.TalkTitle, 1, maxShortText, false),
+		TalkTitle:     v.text("travel.talkTitle", in.TalkTitle, 1, maxShortText, oneLine),
 		TalkURL:       v.link("travel.talkUrl", in.TalkURL, false),
-		Origin:        v.text("travel.origin", in.Origin, 1, maxShortText, false),
+		Origin:        v.text("travel.origin", in.Origin, 1, maxShortText, oneLine),
 		DepartureDate: v.date("travel.departureDate", in.DepartureDate, false),
 		ReturnDate:    v.date("travel.returnDate", in.ReturnDate, false),
 	}
@@ -325,7 +373,7 @@ func (v *validator) travel(in Travel, today string) *Travel {
 
 func (v *validator) project(in ProjectInput, total money.Money, rules Rules, today string) *Project {
 	p := &Project{
-		Name:          v.text("project.name", in.Name, 1, maxShortText, false),
+		Name:          v.text("project.name", in.Name, 1, maxShortText, oneLine),
 		RepositoryURL: v.link("project.repositoryUrl", in.RepositoryURL, true),
 		Licence:       strings.TrimSpace(in.Licence),
 	}
@@ -348,7 +396,7 @@ func (v *validator) project(in ProjectInput, total money.Money, rules Rules, tod
 	for i, m := range in.Milestones {
 		f := fmt.Sprintf("project.milestones[%d]", i)
 		ms := Milestone{
-			Title:   v.text(f+".title", m.Title, 1, maxShortText, false),
+			Title:   v.text(f+".title", m.Title, 1, maxShortText, oneLine),
 			DueDate: v.date(f+".dueDate", m.DueDate, true),
 		}
 		var ok bool

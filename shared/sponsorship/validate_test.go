@@ -234,6 +234,60 @@ func TestValidateReportsEveryFieldError(t *testing.T) {
 	}
 }
 
+// TestHiddenCharactersAreRefused: text that displays in another order than it is
+// stored (bidi overrides and isolates) is refused in every field, and invisible
+// characters, which can make one name look like another, in names, organizations and
+// e-mail addresses; ordinary text in any script passes.
+func TestHiddenCharactersAreRefused(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*RequestInput)
+		want []string
+	}{
+		{"right-to-left override in a title", func(in *RequestInput) { in.Title = "Sponsor \u202Ecod.exe\u202C the track" },
+			[]string{"title=bidi_control"}},
+		{"isolates in a multi-line summary", func(in *RequestInput) { in.Summary = "Line one\nline \u2066two\u2069 of twenty chars" },
+			[]string{"summary=bidi_control"}},
+		{"every override and isolate control", func(in *RequestInput) {
+			in.Conference.Location = "\u202A\u202B\u202C\u202D Prague"
+			in.Conference.Tier = "\u2067gold"
+			in.Conference.EventName = "\u2068LPC"
+		}, []string{"conference.eventName=bidi_control", "conference.location=bidi_control", "conference.tier=bidi_control"}},
+		{"zero-width space inside an organization", func(in *RequestInput) { in.Applicant.Organization = "Acme Wid\u200Bgets" },
+			[]string{"applicant.organization=invisible_character"}},
+		{"soft hyphen, joiner and word joiner in names", func(in *RequestInput) {
+			in.Applicant.Name = "Ada Love\u00ADlace"
+			in.Applicant.Organization = "Ac\u200Dme\u2060"
+		}, []string{"applicant.name=invisible_character", "applicant.organization=invisible_character"}},
+		{"variation selector in an organization", func(in *RequestInput) { in.Applicant.Organization = "Acme\uFE0F" },
+			[]string{"applicant.organization=invisible_character"}},
+		{"invisible character in an e-mail address", func(in *RequestInput) { in.Applicant.Email = "ada\u200B@example.org" },
+			[]string{"applicant.email=invisible_character"}},
+		{"a joiner in a title is an emoji's business", func(in *RequestInput) { in.Title = "Sponsor the 👩\u200D💻 track" }, nil},
+		{"other scripts and marks are text", func(in *RequestInput) {
+			in.Applicant.Name = "Zoë Ωmega-Ünal 李娜"
+			in.Applicant.Organization = "Общество «Пример»"
+			in.Title = "مؤتمر البرمجيات الحرة 2027"
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := conferenceInput()
+			tt.edit(&in)
+			_, err := Validate(in, DefaultRules, today)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if diff := cmp.Diff(tt.want, codes(t, err)); diff != "" {
+				t.Errorf("field errors (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestCeilingIsConfigurablePerCurrency(t *testing.T) {
 	rules := Rules{CeilingMajor: 1000, CeilingByCurrency: map[string]int64{"JPY": 150000}}
 	in := conferenceInput()
