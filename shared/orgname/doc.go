@@ -24,7 +24,8 @@
 //   - the remaining words joined without spaces: "Acme Widgets Inc." and "AcmeWidgets"
 //     have the same key.
 //
-// A key is "" only when the name has no letter or digit; it then matches nothing.
+// A key is "" when no word is left: a name of punctuation, symbols, marks or invisible
+// characters only. It matches nothing.
 // Key is idempotent: the key of a key is itself.
 //
 // # Legal forms
@@ -35,7 +36,8 @@
 //
 //   - every abbreviation, local and transliterated, is a legal form ("GmbH & Co. KG",
 //     "Sp. z o.o.", "ООО"). Cells list alternatives separated by ";" (a few rows use
-//     ", ");
+//     ", "); entries of more than 12 words are descriptions, not designations, and are
+//     left out;
 //   - every name of two or more words is a legal form ("Limited Liability Company",
 //     "Perseroan Terbatas");
 //   - a one-word name is a legal form only when its row also lists an abbreviation:

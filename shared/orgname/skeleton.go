@@ -2,7 +2,6 @@ package orgname
 
 import (
 	"sort"
-	"strings"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -14,17 +13,7 @@ import (
 // same skeleton are visually confusable. It neither folds case nor removes anything; Key
 // does both.
 func Skeleton(s string) string {
-	s = norm.NFD.String(s)
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		if p, ok := confusable(r); ok {
-			b.WriteString(p)
-		} else {
-			b.WriteRune(r)
-		}
-	}
-	return norm.NFD.String(b.String())
+	return norm.NFD.String(fold.Map(norm.NFD.String(s), confusable))
 }
 
 // confusable returns the prototype of r from the generated table, and false when r is

@@ -84,7 +84,7 @@ func settle(raw string, m Mapper) (Word, bool) {
 	}
 	skel := plain
 	for range maxRounds {
-		next := strip(mapAll(skel, m))
+		next := strip(Map(skel, m))
 		if next == skel {
 			break
 		}
@@ -119,7 +119,8 @@ func strip(s string) string {
 	return b.String()
 }
 
-func mapAll(s string, m Mapper) string {
+// Map replaces every character of s that has a prototype by that prototype.
+func Map(s string, m Mapper) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {

@@ -6,7 +6,6 @@
 package gen
 
 import (
-	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -40,17 +39,13 @@ type Confusables struct {
 // ReadConfusables parses confusables.txt ("SOURCE ; TARGET ; TYPE # comment" lines,
 // code points in hex, targets one or more code points).
 func ReadConfusables(path string) (Confusables, error) {
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return Confusables{}, fmt.Errorf("read confusables: %w", err)
 	}
-	defer f.Close()
 	c := Confusables{Map: make(map[rune]string, 6400)}
-	sc := bufio.NewScanner(f)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := strings.TrimPrefix(sc.Text(), "\ufeff")
+	for i, text := range strings.Split(strings.TrimPrefix(string(b), "\ufeff"), "\n") {
+		line := i + 1
 		if v, ok := strings.CutPrefix(text, "# Version:"); ok {
 			c.Version = strings.TrimSpace(v)
 			continue
@@ -79,9 +74,6 @@ func ReadConfusables(path string) (Confusables, error) {
 			return Confusables{}, fmt.Errorf("read confusables: line %d: U+%04X mapped twice", line, src[0])
 		}
 		c.Map[src[0]] = string(dst)
-	}
-	if err := sc.Err(); err != nil {
-		return Confusables{}, fmt.Errorf("read confusables: %w", err)
 	}
 	if c.Version == "" || c.Date == "" || len(c.Map) == 0 {
 		return Confusables{}, errors.New("read confusables: no version, date or mappings")

@@ -233,22 +233,8 @@ func (t Tables) Source() ([]byte, error) {
 	}
 	p("// confusableFrom lists, in order, the characters of confusables.txt; the prototype of\n")
 	p("// confusableFrom[i] is confusableTo[confusableEnd[i-1]:confusableEnd[i]].\n")
-	p("var confusableFrom = [...]int32{")
-	for i, r := range from {
-		if i%10 == 0 {
-			p("\n")
-		}
-		p("0x%04X, ", r)
-	}
-	p("\n}\n\n")
-	p("var confusableEnd = [...]uint16{")
-	for i, e := range ends {
-		if i%12 == 0 {
-			p("\n")
-		}
-		p("%d, ", e)
-	}
-	p("\n}\n\n")
+	writeArray(&b, "confusableFrom", "int32", from, 10, "0x%04X")
+	writeArray(&b, "confusableEnd", "uint16", ends, 12, "%d")
 	p("const confusableTo = \"\" +")
 	all := to.String()
 	for i := 0; i < len(from); i += 16 {
@@ -293,6 +279,18 @@ func (t Tables) Source() ([]byte, error) {
 		return nil, fmt.Errorf("generate tables: format: %w", err)
 	}
 	return src, nil
+}
+
+// writeArray writes a Go array of numbers, perLine to a line.
+func writeArray[T any](b *bytes.Buffer, name, typ string, items []T, perLine int, format string) {
+	fmt.Fprintf(b, "var %s = [...]%s{", name, typ)
+	for i, v := range items {
+		if i%perLine == 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(b, format+", ", v)
+	}
+	b.WriteString("\n}\n\n")
 }
 
 func sourceComment(sources []string) string {
