@@ -37,7 +37,8 @@ FUZZ_TARGETS := \
 	./shared/dynamostore:FuzzDecodeCursor \
 	./shared/dynamostore:FuzzEventFromStream \
 	./functions/notify:FuzzStreamBatch \
-	./shared/report:FuzzCellWriter
+	./shared/report:FuzzCellWriter \
+	./shared/orgname:FuzzKey
 
 .PHONY: help tools checkov-tools browser warm dev test test-go fuzz lint build load schemathesis bench clean
 
