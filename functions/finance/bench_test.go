@@ -23,7 +23,7 @@ func BenchmarkRoutes(b *testing.B) {
 		// first to take them all.
 		eventtest.Route{Event: "post-payment.json", Want: http.StatusCreated,
 			Prepare: func(tb testing.TB, s *eventtest.Setup) {
-				admin := sponsorship.Staff{ID: "bench", Name: "bench", Groups: []string{sponsorship.GroupAdmins}}
+				admin := sponsorship.Staff{ID: "bench", Groups: []string{sponsorship.GroupAdmins}}
 				_, err := sponsorship.NewAdminService(s.Store, time.Now).SetAllocation(tb.Context(), admin, 2030,
 					sponsorship.KindConference, "EUR", sponsorship.AllocationInput{Allocated: "1000000000.00"})
 				if err != nil {

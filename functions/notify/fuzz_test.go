@@ -70,7 +70,7 @@ func FuzzStreamBatch(f *testing.F) {
 			if err != nil || ev.RequestID == "" {
 				continue
 			}
-			if k := len(notify.Route(ev, applicantRequest, reviewers, notify.Rules{})); k > 0 {
+			if k := len(notify.Route(ev, applicantRequest, sponsorship.NewDirectory(reviewers, nil), notify.Rules{})); k > 0 {
 				mails += k
 				if down {
 					want = append(want, rec.Change.SequenceNumber)
@@ -87,7 +87,8 @@ func FuzzStreamBatch(f *testing.F) {
 }
 
 var (
-	reviewers        = []sponsorship.Reviewer{{ID: "a", Name: "Ann", Email: "ann@acme.example", Company: "Acme", Active: true}}
+	reviewers        = []sponsorship.Reviewer{{ID: "a", Name: "Ann", Email: "ann@acme.example", LegacyCompany: "Acme", Active: true,
+		Roles: []sponsorship.Role{sponsorship.RoleReviewer}}}
 	applicantRequest = &sponsorship.Request{ID: "r", Reference: "ST-00000-00001", Status: sponsorship.StatusSubmitted,
 		Content: sponsorship.Content{Kind: sponsorship.KindTravel, Title: "Trip",
 			Applicant: sponsorship.Applicant{Name: "Grace", Email: "grace@xylo.example", Organization: "Xylo"}}}
@@ -99,7 +100,9 @@ type oneApplicant struct{}
 func (oneApplicant) GetRequest(context.Context, string) (*sponsorship.Request, error) {
 	return applicantRequest, nil
 }
-func (oneApplicant) Roster(context.Context) ([]sponsorship.Reviewer, error) { return reviewers, nil }
+func (oneApplicant) Directory(context.Context) (sponsorship.Directory, error) {
+	return sponsorship.NewDirectory(reviewers, nil), nil
+}
 func (oneApplicant) WaitingSince(context.Context, time.Time) ([]*sponsorship.Request, error) {
 	return nil, nil
 }

@@ -15,15 +15,17 @@ func TestSampleEvents(t *testing.T) {
 	eventtest.Run(t, eventtest.Function{
 		LogicalID: "ReviewsFunction", Folder: "reviews", NewHandler: newHandler,
 		Expected: map[string]int{
-			"get-queue.json":               200,
-			"get-queue-as-finance.json":    403,
-			"get-queue-without-token.json": 401,
-			"get-review.json":              200,
-			"post-vote.json":               200,
-			"post-vote-invalid.json":       422,
-			"post-recusal.json":            200,
-			"post-changes.json":            200,
-			"post-comment.json":            201,
+			"get-queue.json":                           200,
+			"get-queue-as-finance.json":                403,
+			"get-queue-without-token.json":             401,
+			"get-review.json":                          200,
+			"post-vote.json":                           200,
+			"post-vote-invalid.json":                   422,
+			"post-recusal.json":                        200,
+			"post-no-conflict.json":                    200,
+			"post-no-conflict-nothing-to-declare.json": 409,
+			"post-changes.json":                        200,
+			"post-comment.json":                        201,
 		},
 	})
 }

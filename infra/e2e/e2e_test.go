@@ -177,3 +177,7 @@ func callsSince(before, after map[string]localaws.CallStats) string {
 	}
 	return b.String()
 }
+
+// today is the date a payment made now carries: not before its approval, not in the
+// future.
+func today() string { return time.Now().UTC().Format("2006-01-02") }

@@ -151,6 +151,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		return matrixRequest{id: approveThroughTheGateway(t, "CAD", "100.00", "Matrix approval")}
 	}
+	// A request from a near match of Rita's company (its alias "Acme Toolchains"): a
+	// possible conflict Rita may settle, and none for Bruno to declare.
+	nearRita := func(t *testing.T) matrixRequest {
+		body := matrixSubmission()
+		body["applicant"].(map[string]any)["organization"] = "Acme Toolchains Europe"
+		id, _, token := submit(t, body)
+		return matrixRequest{id, token}
+	}
 	edit := matrixSubmission()
 	edit["summary"] = "Edited after the committee asked for the receipts, which are now attached."
 
@@ -180,6 +188,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 			want: staffOnly(map[string]int{byReviewer: 200})},
 		{key: "POST /review/requests/{id}/recusal", fresh: true, call: send("POST", under("/review/requests/%s/recusal"), body(map[string]any{"reason": "matrix"})),
 			want: staffOnly(map[string]int{byReviewer: 200})},
+		{key: "POST /review/requests/{id}/no-conflict", setup: nearRita, fresh: true,
+			call: send("POST", under("/review/requests/%s/no-conflict"), body(map[string]any{"reason": "matrix"})),
+			want: staffOnly(map[string]int{byReviewer: 200, byRecused: 409})},
 		{key: "POST /review/requests/{id}/changes", fresh: true, call: send("POST", under("/review/requests/%s/changes"), body(map[string]any{"message": "matrix"})),
 			want: staffOnly(map[string]int{byReviewer: 200})},
 		{key: "POST /review/requests/{id}/comments", call: send("POST", under("/review/requests/%s/comments"), body(map[string]any{"text": "matrix"})),
@@ -187,7 +198,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 		{key: "GET /admin/reviewers", call: get(fixed("/admin/reviewers")), want: staffOnly(map[string]int{byAdmin: 200})},
 		{key: "PUT /admin/reviewers/{id}", call: send("PUT", fixed("/admin/reviewers/matrix-inactive-reviewer"),
-			body(map[string]any{"name": "Matrix", "email": "matrix@committee.example", "company": "Matrix", "active": false})),
+			body(map[string]any{"name": "Matrix", "email": "matrix@committee.example", "companyId": "gamma-labs", "active": false})),
+			want: staffOnly(map[string]int{byAdmin: 200})},
+		{key: "GET /admin/companies", call: get(fixed("/admin/companies")), want: staffOnly(map[string]int{byAdmin: 200})},
+		{key: "PUT /admin/companies/{id}", call: send("PUT", fixed("/admin/companies/matrix-company"),
+			body(map[string]any{"name": "Matrix Test Company", "domains": []string{"matrix-company.example"}})),
 			want: staffOnly(map[string]int{byAdmin: 200})},
 		{key: "GET /admin/budgets", call: get(fixed("/admin/budgets?fiscalYear=2030")), want: staffOnly(map[string]int{byAdmin: 200, byFinance: 200})},
 		{key: "PUT /admin/budgets/{fiscalYear}/{category}/{currency}", call: send("PUT", fixed("/admin/budgets/2049/project/SEK"),
@@ -197,7 +212,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			want: staffOnly(map[string]int{byAdmin: 200})},
 
 		{key: "POST /finance/requests/{id}/payments", setup: approved, call: send("POST", under("/finance/requests/%s/payments"),
-			body(map[string]any{"amount": map[string]any{"currency": "CAD", "value": "10.00"}, "date": "2026-11-24", "method": "bank_transfer"})),
+			body(map[string]any{"amount": map[string]any{"currency": "CAD", "value": "10.00"}, "date": today(), "method": "bank_transfer"})),
 			want: staffOnly(map[string]int{byFinance: 201})},
 		{key: "GET /finance/requests/{id}/payments", call: get(under("/finance/requests/%s/payments")), want: staffOnly(map[string]int{byFinance: 200, byAdmin: 200})},
 		{key: "GET /finance/budgets", call: get(fixed("/finance/budgets?fiscalYear=2030")), want: staffOnly(map[string]int{byFinance: 200, byAdmin: 200})},
@@ -455,7 +470,7 @@ func TestFieldsACallerMayNotSetAreRefused(t *testing.T) {
 		}
 		id := approveThroughTheGateway(t, "CAD", "100.00", "Mass assignment")
 		refused(t, "POST payments", fin.do("POST", "/finance/requests/"+id+"/payments", map[string]any{
-			"amount": map[string]any{"currency": "CAD", "value": "10.00"}, "date": "2026-11-24", "method": "bank_transfer",
+			"amount": map[string]any{"currency": "CAD", "value": "10.00"}, "date": today(), "method": "bank_transfer",
 			"requestId": "01KC0000000000000000000001", "status": "paid", "paid": map[string]any{"currency": "CAD", "value": "100.00"}}),
 			"requestId", "status", "paid")
 		ledger := fin.do("GET", "/finance/requests/"+id+"/payments", nil).json(t)
@@ -465,7 +480,7 @@ func TestFieldsACallerMayNotSetAreRefused(t *testing.T) {
 	})
 	t.Run("roster, budget and settings", func(t *testing.T) {
 		refused(t, "PUT reviewer", adm.do("PUT", "/admin/reviewers/matrix-mass-assignment", map[string]any{
-			"name": "M", "email": "m@committee.example", "company": "M", "groups": []string{"admins"}, "id": "someone-else"}), "groups", "id")
+			"name": "M", "email": "m@committee.example", "companyId": "gamma-labs", "groups": []string{"admins"}, "id": "someone-else"}), "groups", "id")
 		if got := adm.do("GET", "/admin/reviewers", nil); strings.Contains(string(got.body), "matrix-mass-assignment") {
 			t.Error("the refused roster entry was stored")
 		}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -11,24 +12,31 @@ import (
 )
 
 // committee makes six reviewers in Cognito and on the roster — two from Acme, one each
-// from Beta, Gamma and Delta, one from the applicant's company Xylo — and takes the demo
-// reviewers off the roster for the test, so the seats are exactly these.
+// from Beta, Gamma and Delta (the demo companies), one from the applicant's company
+// Xylo — and takes the demo reviewers off the roster for the test, so the seats are
+// exactly these.
 func committee(t *testing.T, prefix string) map[string]client {
 	t.Helper()
 	ctx := context.Background()
 	admin := staff(t, "admin")
+	if r := admin.do("PUT", "/admin/companies/xylo", map[string]any{"name": "Xylo Corporation", "domains": []string{"xylo.example"}}); r.status != 200 {
+		t.Fatalf("company: %d %s", r.status, r.body)
+	}
 	roster := admin.do("GET", "/admin/reviewers", nil).json(t)["items"].([]any)
 	setActive := func(r map[string]any, active bool) {
-		admin.do("PUT", "/admin/reviewers/"+r["id"].(string), map[string]any{
-			"name": r["name"], "email": r["email"], "company": r["company"], "active": active})
+		entry := map[string]any{"name": r["name"], "email": r["email"], "roles": r["roles"], "active": active}
+		if c, ok := r["companyId"]; ok {
+			entry["companyId"] = c
+		}
+		admin.do("PUT", "/admin/reviewers/"+r["id"].(string), entry)
 	}
 	for _, r := range roster {
-		if r := r.(map[string]any); r["active"] == true {
+		if r := r.(map[string]any); r["active"] == true && slices.Contains(r["roles"].([]any), any("reviewer")) {
 			setActive(r, false)
 			t.Cleanup(func() { setActive(r, true) })
 		}
 	}
-	members := map[string]string{"a1": "Acme Compilers Inc.", "a2": "ACME COMPILERS", "b": "Beta GmbH", "c": "Gamma Ltd", "d": "Delta", "x": "Xylo Corporation"}
+	members := map[string]string{"a1": "acme-compilers", "a2": "acme-compilers", "b": "beta-systems", "c": "gamma-labs", "d": "delta-foundation", "x": "xylo"}
 	clients := map[string]client{}
 	for name, company := range members {
 		email := fmt.Sprintf("%s-%s@committee.example", prefix, name)
@@ -36,7 +44,7 @@ func committee(t *testing.T, prefix string) map[string]client {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r := admin.do("PUT", "/admin/reviewers/"+sub, map[string]any{"name": "Reviewer " + name, "email": email, "company": company}); r.status != 200 {
+		if r := admin.do("PUT", "/admin/reviewers/"+sub, map[string]any{"name": "Reviewer " + name, "email": email, "companyId": company}); r.status != 200 {
 			t.Fatalf("roster %s: %d %s", name, r.status, r.body)
 		}
 		tok, err := dev.SignIn(ctx, email, dev.Seed.Password)
@@ -44,7 +52,7 @@ func committee(t *testing.T, prefix string) map[string]client {
 			t.Fatal(err)
 		}
 		clients[name] = as(t, tok.Access)
-		member := map[string]any{"id": sub, "name": "Reviewer " + name, "email": email, "company": company}
+		member := map[string]any{"id": sub, "name": "Reviewer " + name, "email": email, "companyId": company, "roles": []string{"reviewer"}}
 		t.Cleanup(func() { setActive(member, false) })
 	}
 	return clients
@@ -72,7 +80,7 @@ func TestCommitteeDecidesThroughTheGateway(t *testing.T) {
 	vote := func(who string, body map[string]any) reply {
 		return c[who].do("POST", "/review/requests/"+id+"/votes", body)
 	}
-	if r := vote("x", map[string]any{"choice": "approve"}); r.status != 403 || !strings.Contains(string(r.body), "affiliated") {
+	if r := vote("x", map[string]any{"choice": "approve"}); r.status != 403 || !strings.Contains(string(r.body), "conflict of interest") {
 		t.Fatalf("the applicant's colleague: %d %s", r.status, r.body)
 	}
 	for _, step := range []struct {

@@ -21,10 +21,15 @@ var seedJSON []byte
 
 // File is the shape of seed.json.
 type File struct {
-	Requests []Request `json:"requests"`
-	Users    []User    `json:"users"`
-	Budgets  []Budget  `json:"budgets"`
-	Password string    `json:"password"` // every demo user's password, local only
+	Requests  []Request `json:"requests"`
+	Companies []Company `json:"companies"`
+	Users     []User    `json:"users"`
+	Budgets   []Budget  `json:"budgets"`
+	Password  string    `json:"password"` // every demo user's password, local only
+	// AsOf is when the demo requests were submitted and moved: a fixed time before the
+	// sample events in events/, so that those make sense against the demo data (a
+	// payment cannot be dated before its approval).
+	AsOf time.Time `json:"asOf"`
 }
 
 // Budget is a demo budget allocation.
@@ -35,13 +40,20 @@ type Budget struct {
 	Allocated  string           `json:"allocated"`
 }
 
-// User is a demo member of staff: signed in through the local Cognito user pool.
+// Company is a demo company of the roster.
+type Company struct {
+	ID string `json:"id"`
+	sponsorship.CompanyInput
+}
+
+// User is a demo member of staff: signed in through the local Cognito user pool, and
+// on the roster (every member of staff is: names come from there).
 type User struct {
-	Email   string   `json:"email"`
-	Name    string   `json:"name"`
-	Role    string   `json:"role"`    // reviewer, finance or admin: what `local token ROLE` finds
-	Company string   `json:"company"` // a reviewer's affiliation
-	Groups  []string `json:"groups"`
+	Email     string   `json:"email"`
+	Name      string   `json:"name"`
+	Role      string   `json:"role"`      // reviewer, finance or admin: what `local token ROLE` finds
+	CompanyID string   `json:"companyId"` // a reviewer's affiliation
+	Groups    []string `json:"groups"`
 	// FixtureID is the subject the sample events in events/ carry for this user; a real
 	// sign-in has a subject Cognito chooses.
 	FixtureID string `json:"fixtureId"`
@@ -77,15 +89,15 @@ func Load() (*File, error) {
 	return &f.File, nil
 }
 
-// Apply writes every demo request into store as of now; requests already there are
-// left alone, so Apply can run on every start. Budgets come first (ApplyStaff): an
-// approved demo request commits its amount.
-func Apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config, now time.Time) error {
+// Apply writes every demo request into store as of the file's AsOf; requests already
+// there are left alone, so Apply can run on every start. Budgets come first
+// (ApplyStaff): an approved demo request commits its amount.
+func Apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config) error {
 	f, err := Load()
 	if err != nil {
 		return err
 	}
-	now = now.UTC()
+	now := f.AsOf.UTC()
 	for _, d := range f.Requests {
 		if err := apply(ctx, store, cfg, now, d); err != nil {
 			return fmt.Errorf("seed %s: %w", d.ID, err)
@@ -142,31 +154,41 @@ func apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config,
 	return nil
 }
 
-// ApplyStaff puts the demo reviewers on the roster, under the subjects ids gives for
-// their e-mails (Cognito's, or the fixture ids), and allocates the demo budgets, through
-// the admin service as an admin would. Existing entries are left alone.
+// ApplyStaff adds the demo companies and puts the demo staff on the roster, under the
+// subjects ids gives for their e-mails (Cognito's, or the fixture ids), and allocates
+// the demo budgets, through the admin service as an admin would. Existing entries are
+// left alone.
 func ApplyStaff(ctx context.Context, store sponsorship.AdminStore, ids map[string]string, now time.Time) error {
 	f, err := Load()
 	if err != nil {
 		return err
 	}
 	svc := sponsorship.NewAdminService(store, func() time.Time { return now })
-	seeder := sponsorship.Staff{ID: "seed", Name: "seed.json", Groups: []string{sponsorship.GroupAdmins}}
-	roster, err := store.Roster(ctx)
+	seeder := sponsorship.Staff{ID: "seed", Groups: []string{sponsorship.GroupAdmins}}
+	dir, err := store.Directory(ctx)
 	if err != nil {
 		return err
 	}
-	onRoster := map[string]bool{}
-	for _, r := range roster {
-		onRoster[r.ID] = true
+	for _, c := range f.Companies {
+		if _, ok := dir.Company(c.ID); ok {
+			continue
+		}
+		if _, err := svc.PutCompany(ctx, seeder, c.ID, c.CompanyInput); err != nil {
+			return fmt.Errorf("seed company %s: %w", c.ID, err)
+		}
 	}
 	for _, u := range f.Users {
 		id := ids[u.Email]
-		if id == "" || onRoster[id] || !slices.Contains(u.Groups, sponsorship.GroupReviewers) {
+		if _, ok := dir.Member(id); id == "" || ok {
 			continue
 		}
-		if _, err := svc.PutReviewer(ctx, seeder, id, sponsorship.ReviewerInput{Name: u.Name, Email: u.Email, Company: u.Company}); err != nil {
-			return fmt.Errorf("seed reviewer %s: %w", u.Email, err)
+		in := sponsorship.ReviewerInput{Name: u.Name, Email: u.Email, CompanyID: u.CompanyID, Roles: []sponsorship.Role{}}
+		for _, g := range u.Groups {
+			in.Roles = append(in.Roles, map[string]sponsorship.Role{sponsorship.GroupReviewers: sponsorship.RoleReviewer,
+				sponsorship.GroupFinance: sponsorship.RoleFinance, sponsorship.GroupAdmins: sponsorship.RoleAdmin}[g])
+		}
+		if _, _, err := svc.PutReviewer(ctx, seeder, id, in); err != nil {
+			return fmt.Errorf("seed roster %s: %w", u.Email, err)
 		}
 	}
 	budgets, err := store.Budgets(ctx, 0)

@@ -43,16 +43,17 @@ var wantGrants = map[string][]string{
 		"managed:AWSLambdaBasicExecutionRole",
 	},
 	"AdminFunction": {
+		"dynamodb:DeleteItem ${Table.Arn}", // a company's released claim on a name or domain
 		"dynamodb:GetItem ${Table.Arn}",    // governance settings
-		"dynamodb:PutItem ${Table.Arn}",    // roster entries, settings, new budgets, events
-		"dynamodb:Query ${Table.Arn}",      // roster, budgets
+		"dynamodb:PutItem ${Table.Arn}",    // roster entries, companies and claims, settings, new budgets, events
+		"dynamodb:Query ${Table.Arn}",      // roster and companies, budgets
 		"dynamodb:UpdateItem ${Table.Arn}", // a budget's new allocation
 		"managed:AWSLambdaBasicExecutionRole",
 	},
 	"FinanceFunction": {
 		"dynamodb:GetItem ${Table.Arn}",               // idempotency keys, a request after a lost race
 		"dynamodb:PutItem ${Table.Arn}",               // payments, events, idempotency keys
-		"dynamodb:Query ${Table.Arn}",                 // a request's ledger, budgets
+		"dynamodb:Query ${Table.Arn}",                 // a request's ledger and votes, the roster, budgets
 		"dynamodb:Query ${Table.Arn}/index/GSI2",      // reports by fiscal year and month
 		"dynamodb:UpdateItem ${Table.Arn}",            // a payment settles its budget
 		"s3:GetObject ${ReportsBucket.Arn}/reports/*", // what the presigned link downloads

@@ -22,6 +22,8 @@ func NewAdmin(svc *sponsorship.AdminService, log *slog.Logger) http.Handler {
 func adminRoutes(rt *router, h *admin) {
 	rt.handle("GET /admin/reviewers", h.roster)
 	rt.handle("PUT /admin/reviewers/{id}", h.putReviewer)
+	rt.handle("GET /admin/companies", h.companies)
+	rt.handle("PUT /admin/companies/{id}", h.putCompany)
 	rt.handle("GET /admin/budgets", h.budgets)
 	rt.handle("PUT /admin/budgets/{fiscalYear}/{category}/{currency}", h.putBudget)
 	rt.handle("GET /admin/settings", h.settings)
@@ -33,17 +35,27 @@ type admin struct {
 }
 
 type reviewerView struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Email     string    `json:"email"`
-	Company   string    `json:"company"`
-	Active    bool      `json:"active"`
-	Version   int       `json:"version"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	ID        string             `json:"id"`
+	Name      string             `json:"name"`
+	Email     string             `json:"email"`
+	Roles     []sponsorship.Role `json:"roles"`
+	CompanyID string             `json:"companyId,omitempty"`
+	Company   string             `json:"company,omitempty"` // the company's name, for reading
+	Active    bool               `json:"active"`
+	Version   int                `json:"version"`
+	UpdatedAt time.Time          `json:"updatedAt"`
 }
 
-func toReviewerView(r sponsorship.Reviewer) reviewerView {
-	return reviewerView{ID: r.ID, Name: r.Name, Email: r.Email, Company: r.Company, Active: r.Active, Version: r.Version, UpdatedAt: r.UpdatedAt}
+func toReviewerView(dir sponsorship.Directory, r sponsorship.Reviewer) reviewerView {
+	v := reviewerView{ID: r.ID, Name: r.Name, Email: r.Email, Roles: r.Roles, CompanyID: r.CompanyID, Active: r.Active,
+		Version: r.Version, UpdatedAt: r.UpdatedAt}
+	if v.Roles == nil {
+		v.Roles = []sponsorship.Role{}
+	}
+	if c, ok := dir.Affiliation(r); ok {
+		v.Company = c.Name
+	}
+	return v
 }
 
 func (h *admin) roster(w http.ResponseWriter, r *http.Request) error {
@@ -54,17 +66,85 @@ func (h *admin) roster(w http.ResponseWriter, r *http.Request) error {
 	if _, err := strictQuery(r); err != nil {
 		return err
 	}
-	roster, err := h.svc.Roster(r.Context(), who)
+	dir, err := h.svc.Directory(r.Context(), who)
 	if err != nil {
 		return err
 	}
 	out := struct {
 		Items []reviewerView `json:"items"`
 	}{Items: []reviewerView{}}
-	for _, rv := range roster {
-		out.Items = append(out.Items, toReviewerView(rv))
+	for _, rv := range dir.Reviewers {
+		out.Items = append(out.Items, toReviewerView(dir, rv))
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// companyView is a company with the roster entries that belong to it.
+type companyView struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Aliases   []string  `json:"aliases"`
+	Domains   []string  `json:"domains"`
+	Members   []string  `json:"members"`
+	Version   int       `json:"version"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+func toCompanyView(dir sponsorship.Directory, c sponsorship.Company) companyView {
+	v := companyView{ID: c.ID, Name: c.Name, Aliases: c.Aliases, Domains: c.Domains, Members: []string{},
+		Version: c.Version, UpdatedAt: c.UpdatedAt}
+	if v.Aliases == nil {
+		v.Aliases = []string{}
+	}
+	if v.Domains == nil {
+		v.Domains = []string{}
+	}
+	for _, r := range dir.Reviewers {
+		if r.CompanyID == c.ID {
+			v.Members = append(v.Members, r.ID)
+		}
+	}
+	return v
+}
+
+func (h *admin) companies(w http.ResponseWriter, r *http.Request) error {
+	who, err := staffIn(r, sponsorship.GroupAdmins)
+	if err != nil {
+		return err
+	}
+	if _, err := strictQuery(r); err != nil {
+		return err
+	}
+	dir, err := h.svc.Directory(r.Context(), who)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Items []companyView `json:"items"`
+	}{Items: []companyView{}}
+	for _, c := range dir.Companies {
+		out.Items = append(out.Items, toCompanyView(dir, c))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (h *admin) putCompany(w http.ResponseWriter, r *http.Request) error {
+	who, err := staffIn(r, sponsorship.GroupAdmins)
+	if err != nil {
+		return err
+	}
+	var in sponsorship.CompanyInput
+	if err := decodeJSON(r, &in, false); err != nil {
+		return err
+	}
+	c, err := h.svc.PutCompany(r.Context(), who, r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	loggerFrom(r.Context()).Info("company changed", "company", c.ID, "version", c.Version)
+	writeJSON(w, http.StatusOK, toCompanyView(sponsorship.Directory{}, c))
 	return nil
 }
 
@@ -77,12 +157,12 @@ func (h *admin) putReviewer(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in, false); err != nil {
 		return err
 	}
-	rv, err := h.svc.PutReviewer(r.Context(), who, r.PathValue("id"), in)
+	rv, dir, err := h.svc.PutReviewer(r.Context(), who, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
 	loggerFrom(r.Context()).Info("roster changed", "reviewer", rv.ID, "version", rv.Version)
-	writeJSON(w, http.StatusOK, toReviewerView(rv))
+	writeJSON(w, http.StatusOK, toReviewerView(dir, rv))
 	return nil
 }
 

@@ -72,9 +72,11 @@ func TestAdminRosterBudgetsAndSettings(t *testing.T) {
 	if r.status != 422 || len(r.fieldCodes(t)) != 3 {
 		t.Errorf("bad reviewer: %d %s", r.status, r.body)
 	}
-	s.must(s.call(s.admin, adminUser, "PUT", "/admin/reviewers/r1", map[string]any{"name": "R One", "email": "r1@x.org", "company": "Acme"}), 200)
-	out := s.must(s.call(s.admin, adminUser, "PUT", "/admin/reviewers/r1", map[string]any{"name": "R One", "email": "r1@x.org", "company": "Beta", "active": false}), 200)
-	if out["version"] != 2.0 || out["active"] != false || out["company"] != "Beta" {
+	s.must(s.call(s.admin, adminUser, "PUT", "/admin/companies/acme", map[string]any{"name": "Acme"}), 200)
+	s.must(s.call(s.admin, adminUser, "PUT", "/admin/companies/beta", map[string]any{"name": "Beta"}), 200)
+	s.must(s.call(s.admin, adminUser, "PUT", "/admin/reviewers/r1", map[string]any{"name": "R One", "email": "r1@x.org", "companyId": "acme"}), 200)
+	out := s.must(s.call(s.admin, adminUser, "PUT", "/admin/reviewers/r1", map[string]any{"name": "R One", "email": "r1@x.org", "companyId": "beta", "active": false}), 200)
+	if out["version"] != 2.0 || out["active"] != false || out["companyId"] != "beta" || out["company"] != "Beta" {
 		t.Errorf("changed reviewer: %v", out)
 	}
 	if r := s.call(s.admin, adminUser, "PUT", "/admin/settings", map[string]any{"quorumPercent": 100}); r.status != 422 {

@@ -17,15 +17,10 @@ func staffFrom(r *http.Request) (sponsorship.Staff, error) {
 	if !ok || gw.Authorizer == nil || gw.Authorizer.JWT == nil || gw.Authorizer.JWT.Claims["sub"] == "" {
 		return sponsorship.Staff{}, errNoClaims
 	}
+	// Only the subject and the groups: names come from the roster, never from claims
+	// such as name or email, which a user may be able to change about themselves.
 	c := gw.Authorizer.JWT.Claims
-	s := sponsorship.Staff{ID: c["sub"], Groups: parseGroups(c["cognito:groups"])}
-	for _, k := range []string{"name", "email", "username"} {
-		if c[k] != "" {
-			s.Name = c[k]
-			break
-		}
-	}
-	return s, nil
+	return sponsorship.Staff{ID: c["sub"], Groups: parseGroups(c["cognito:groups"])}, nil
 }
 
 // errNoClaims is the 401 of a staff route reached without a verified token.

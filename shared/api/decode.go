@@ -93,7 +93,9 @@ func duplicateName(body []byte) error {
 	if !errors.As(err, &syntax) || !errors.Is(syntax.Err, jsontext.ErrDuplicateName) {
 		return nil // any other fault is reported by the decoding that follows
 	}
-	field := fieldFromPointer(syntax.JSONPointer)
+	var generic any
+	_ = json.Unmarshal(body, &generic) // duplicates aside, the body is JSON: ReadValue found only the duplicate
+	field := fieldFromPointer(generic, syntax.JSONPointer)
 	detail := "The body names " + field + " twice; give each field once."
 	e := newHTTPError(http.StatusBadRequest, "malformed", "Malformed request", detail)
 	e.fields = []sponsorship.FieldError{{Field: field, Code: sponsorship.CodeDuplicateField, Message: "This field appears more than once; give it once."}}
@@ -101,15 +103,23 @@ func duplicateName(body []byte) error {
 }
 
 // fieldFromPointer turns a JSON Pointer (/project/milestones/0/title) into the dotted
-// path field errors use (project.milestones[0].title).
-func fieldFromPointer(p jsontext.Pointer) string {
+// path field errors use (project.milestones[0].title), following the decoded body v to
+// tell a list index from an object key that is a number.
+func fieldFromPointer(v any, p jsontext.Pointer) string {
 	path := ""
 	for token := range p.Tokens() {
-		if n, err := strconv.Atoi(token); err == nil && n >= 0 && path != "" {
+		if list, ok := v.([]any); ok {
+			n, _ := strconv.Atoi(token)
 			path += fmt.Sprintf("[%d]", n)
+			if n >= 0 && n < len(list) {
+				v = list[n]
+			}
 			continue
 		}
 		path = join(path, token)
+		if obj, ok := v.(map[string]any); ok {
+			v = obj[token]
+		}
 	}
 	return fieldName(path)
 }

@@ -59,7 +59,7 @@ func (s *staffAPI) approved(amount, currency string) (string, string) {
 }
 
 func pay(amount, currency string) map[string]any {
-	return map[string]any{"amount": map[string]any{"currency": currency, "value": amount}, "date": "2026-11-20",
+	return map[string]any{"amount": map[string]any{"currency": currency, "value": amount}, "date": "2026-11-25",
 		"method": "bank_transfer", "externalReference": "SEPA-1"}
 }
 
@@ -103,12 +103,12 @@ func TestPaymentsNeverExceedTheApprovedAmount(t *testing.T) {
 		t.Errorf("after the last payment: %v", out["status"])
 	}
 	// A correction is a reversing entry.
-	out = s.must(s.payWithKey(fin, id, "k-reversal-000000000000001", map[string]any{"reverses": first, "date": "2026-11-21", "method": "other", "note": "Sent twice by the bank."}), 201)
+	out = s.must(s.payWithKey(fin, id, "k-reversal-000000000000001", map[string]any{"reverses": first, "date": "2026-11-25", "method": "other", "note": "Sent twice by the bank."}), 201)
 	if out["status"] != "partially_paid" || fmt.Sprint(out["paid"]) != "map[currency:EUR value:20000.00]" ||
 		fmt.Sprint(out["payment"].(map[string]any)["amount"]) != "map[currency:EUR value:-10000.00]" {
 		t.Errorf("after the reversal: %v", out)
 	}
-	if r := s.payWithKey(fin, id, "k-reversal-000000000000002", map[string]any{"reverses": first, "date": "2026-11-21", "method": "other"}); r.status != 422 {
+	if r := s.payWithKey(fin, id, "k-reversal-000000000000002", map[string]any{"reverses": first, "date": "2026-11-25", "method": "other"}); r.status != 422 {
 		t.Errorf("second reversal of one payment: %d", r.status)
 	}
 	// The ledger, the budget and the applicant's view agree.
@@ -133,6 +133,7 @@ func TestPaymentsNeverExceedTheApprovedAmount(t *testing.T) {
 
 func TestFinanceRoutesCheckWhoIsCalling(t *testing.T) {
 	s := newStaffAPI(t)
+	s.committee()
 	fin := s.financeAPI(0)
 	id := s.must(s.call(s.applic, nobody, "POST", "/requests", conference()), 201)["id"].(string)
 	routes := []struct {

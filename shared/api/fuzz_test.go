@@ -114,6 +114,8 @@ func checkDecodeError(t *testing.T, body []byte, err error) {
 			ok = shapePath(fe.Field)
 		case sponsorship.CodeUnknownField:
 			ok = unknownFieldPath(fe.Field)
+		case sponsorship.CodeDuplicateField:
+			ok = isJSON && fe.Field != "" && fe.Field != "body"
 		}
 		if !ok || fe.Message == "" || leaksInternals(fe.Message) || leaksInternals(he.detail) {
 			t.Fatalf("field error %+v (detail %q) for body %q", fe, he.detail, body)
@@ -260,10 +262,6 @@ func FuzzStaffFromGateway(f *testing.F) {
 		if err != nil || json.Unmarshal(out, &resp) != nil || resp.StatusCode != http.StatusNoContent {
 			t.Fatalf("invoke: %s, %v", out, err)
 		}
-		wantName := name
-		if wantName == "" {
-			wantName = "staff@example.org"
-		}
 		switch m := apiGatewayList.FindStringSubmatch(groups); {
 		case !bytes.Equal(received, body):
 			t.Fatalf("the handler received %q, not %q", received, body)
@@ -271,7 +269,7 @@ func FuzzStaffFromGateway(f *testing.F) {
 			if staffErr != errNoClaims {
 				t.Fatalf("a caller without a subject is %+v, %v", staff, staffErr)
 			}
-		case staffErr != nil || staff.ID != sub || staff.Name != wantName:
+		case staffErr != nil || staff.ID != sub:
 			t.Fatalf("claims sub %q, name %q read as %+v, %v", sub, name, staff, staffErr)
 		case m != nil && !slices.Equal(staff.Groups, strings.Fields(m[1])):
 			t.Fatalf("groups claim %q read as %q", groups, staff.Groups)

@@ -69,6 +69,7 @@ func classify(err error) *httpError {
 		forbidden  *sponsorship.ForbiddenError
 		exceeded   *sponsorship.BudgetExceededError
 		allocation *sponsorship.AllocationError
+		possible   *sponsorship.PossibleConflictError
 	)
 	switch {
 	case errors.As(err, &he):
@@ -100,6 +101,14 @@ func classify(err error) *httpError {
 		return e
 	case errors.As(err, &forbidden):
 		return newHTTPError(http.StatusForbidden, "forbidden", "Forbidden", sentence(forbidden.Reason))
+	case errors.As(err, &possible):
+		e := newHTTPError(http.StatusConflict, "possible-conflict", "Possible conflict of interest",
+			sentence(possible.Error())+" Declare that there is no conflict, with your reason (POST …/no-conflict), or recuse yourself (POST …/recusal) first.")
+		e.code = "possible_conflict"
+		return e
+	case errors.Is(err, sponsorship.ErrNothingToDeclare):
+		return newHTTPError(http.StatusConflict, "nothing-to-declare", "Nothing to declare",
+			"Your company is not a possible match for this applicant, so there is no conflict to declare; you may act on the request as it is.")
 	case errors.As(err, &exceeded):
 		e := newHTTPError(http.StatusConflict, "budget-exceeded", "Budget exceeded", sentence(exceeded.Error())+
 			" The request stays in review; nothing was recorded but the refusal.")

@@ -22,7 +22,7 @@ func TestCommitteeDecidesByTheRule(t *testing.T) {
 
 	// The applicant's colleague is refused, with the reason, and the recusal is recorded.
 	r := s.vote("x", id, approve())
-	if r.status != 403 || !strings.Contains(string(r.body), "affiliated") {
+	if r.status != 403 || !strings.Contains(string(r.body), "conflict of interest") {
 		t.Fatalf("colleague's vote: %d %s", r.status, r.body)
 	}
 	s.must(s.vote("a1", id, map[string]any{"choice": "approve", "amount": map[string]any{"currency": "EUR", "value": "28000.00"}}), 200)

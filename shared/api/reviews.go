@@ -24,6 +24,7 @@ func reviewRoutes(rt *router, h *reviews) {
 	rt.handle("GET /review/requests/{id}", h.review)
 	rt.handle("POST /review/requests/{id}/votes", h.vote)
 	rt.handle("POST /review/requests/{id}/recusal", h.recuse)
+	rt.handle("POST /review/requests/{id}/no-conflict", h.declare)
 	rt.handle("POST /review/requests/{id}/changes", h.changes)
 	rt.handle("POST /review/requests/{id}/comments", h.comment)
 }
@@ -46,7 +47,10 @@ type queueItem struct {
 	Round        int                `json:"round"`
 	Votes        int                `json:"votes"`
 	Voted        bool               `json:"voted"`
-	Recused      bool               `json:"recused"` // by choice or by affiliation
+	Recused      bool               `json:"recused"` // by choice or by their company
+	// PossibleConflict: the caller's company may be the applicant's; they must declare
+	// no conflict or recuse before voting.
+	PossibleConflict bool `json:"possibleConflict"`
 }
 
 type queuePage struct {
@@ -108,12 +112,14 @@ func (h *reviews) queue(w http.ResponseWriter, r *http.Request) error {
 	out := queuePage{Items: []queueItem{}, NextCursor: page.Next}
 	me := page.Reviewer
 	for _, req := range page.Items {
+		conflict := page.Directory.ConflictOf(me, req.Applicant).Level
 		out.Items = append(out.Items, queueItem{
 			ID: req.ID, Reference: req.Reference, Kind: req.Kind, Title: req.Title, Status: req.Status,
 			Organization: req.Applicant.Organization, Amount: req.Amount.Amount(), FiscalYear: req.FiscalYear,
 			SubmittedAt: req.SubmittedAt, Round: req.Round, Votes: len(req.Voters),
-			Voted:   contains(req.Voters, me.ID),
-			Recused: contains(req.Recused, me.ID) || sponsorship.Conflicted(me.Company, req.Applicant.Organization),
+			Voted:            contains(req.Voters, me.ID),
+			Recused:          contains(req.Recused, me.ID) || conflict == sponsorship.ExactConflict,
+			PossibleConflict: conflict == sponsorship.PossibleConflict && !contains(req.Recused, me.ID),
 		})
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -164,9 +170,67 @@ type commentView struct {
 }
 
 type seatView struct {
-	Company string             `json:"company"`
-	Members []string           `json:"members"`
-	Vote    sponsorship.Choice `json:"vote,omitempty"`
+	CompanyID string             `json:"companyId,omitempty"`
+	Company   string             `json:"company"`
+	Members   []string           `json:"members"`
+	Vote      sponsorship.Choice `json:"vote,omitempty"`
+}
+
+// declarationView is a reviewer's declaration that a possible conflict is none.
+type declarationView struct {
+	ReviewerID   string    `json:"reviewerId"`
+	ReviewerName string    `json:"reviewerName"`
+	CompanyID    string    `json:"companyId"`
+	Reason       string    `json:"reason"`
+	At           time.Time `json:"at"`
+}
+
+func toDeclarationView(d *sponsorship.Declaration) *declarationView {
+	if d == nil {
+		return nil
+	}
+	return &declarationView{ReviewerID: d.ReviewerID, ReviewerName: d.ReviewerName, CompanyID: d.CompanyID, Reason: d.Reason, At: d.At}
+}
+
+// possibleConflictView is a possible conflict of a reviewer's company with the applicant.
+type possibleConflictView struct {
+	CompanyID string `json:"companyId"`
+	Company   string `json:"company"`
+	Reason    string `json:"reason"`
+}
+
+// conflictView is a company of the roster that is (exact) or may be (possible) the
+// applicant's, and where each of its reviewers stands.
+type conflictView struct {
+	CompanyID string               `json:"companyId"`
+	Company   string               `json:"company"`
+	Level     string               `json:"level"`
+	Reason    string               `json:"reason"`
+	Reviewers []conflictedReviewer `json:"reviewers"`
+}
+
+type conflictedReviewer struct {
+	ReviewerID   string `json:"reviewerId"`
+	ReviewerName string `json:"reviewerName"`
+	// Settled: "recused", "no_conflict", or "" while a possible conflict waits.
+	Settled     string           `json:"settled,omitempty"`
+	Declaration *declarationView `json:"declaration,omitempty"`
+}
+
+func toConflictView(cc sponsorship.CompanyConflict) conflictView {
+	v := conflictView{CompanyID: cc.Conflict.Company.ID, Company: cc.Conflict.Company.Name, Level: string(cc.Conflict.Level),
+		Reason: cc.Conflict.Reason, Reviewers: []conflictedReviewer{}}
+	for _, st := range cc.Reviewers {
+		r := conflictedReviewer{ReviewerID: st.Reviewer.ID, ReviewerName: st.Reviewer.Name, Declaration: toDeclarationView(st.Declaration)}
+		switch {
+		case st.Recusal != nil:
+			r.Settled = "recused"
+		case st.Declaration != nil:
+			r.Settled = "no_conflict"
+		}
+		v.Reviewers = append(v.Reviewers, r)
+	}
+	return v
 }
 
 type tallyView struct {
@@ -179,23 +243,45 @@ type tallyView struct {
 	Outcome       sponsorship.Status `json:"outcome"`
 	Amount        *money.Amount      `json:"amount,omitempty"`
 	Recused       []recusalView      `json:"recused"`
+	// Unsettled lists reviewers with a possible conflict they have not settled; their
+	// votes wait until they declare no conflict.
+	Unsettled []string `json:"unsettled"`
 }
 
 type standingView struct {
-	ReviewerID string       `json:"reviewerId"`
-	CanAct     bool         `json:"canAct"`
-	Vote       *voteView    `json:"vote,omitempty"`
-	Recusal    *recusalView `json:"recusal,omitempty"`
+	ReviewerID       string                `json:"reviewerId"`
+	CanAct           bool                  `json:"canAct"`
+	Vote             *voteView             `json:"vote,omitempty"`
+	Recusal          *recusalView          `json:"recusal,omitempty"`
+	PossibleConflict *possibleConflictView `json:"possibleConflict,omitempty"`
+	Declaration      *declarationView      `json:"declaration,omitempty"`
+}
+
+func toStandingView(st sponsorship.Standing) standingView {
+	v := standingView{ReviewerID: st.Reviewer.ID, CanAct: st.CanAct(), Declaration: toDeclarationView(st.Declaration)}
+	if c := st.Conflict; c.Level == sponsorship.PossibleConflict {
+		v.PossibleConflict = &possibleConflictView{CompanyID: c.Company.ID, Company: c.Company.Name, Reason: c.Reason}
+	}
+	if st.Vote != nil {
+		vv := toVoteView(*st.Vote)
+		v.Vote = &vv
+	}
+	if st.Recusal != nil {
+		rv := toRecusalView(*st.Recusal)
+		v.Recusal = &rv
+	}
+	return v
 }
 
 type reviewView struct {
-	Request  requestView      `json:"request"`
-	Tally    tallyView        `json:"tally"`
-	Votes    []voteView       `json:"votes"`
-	Recusals []recusalView    `json:"recusals"`
-	Comments []commentView    `json:"comments"`
-	History  []staffEventView `json:"history"`
-	You      standingView     `json:"you"`
+	Request   requestView      `json:"request"`
+	Tally     tallyView        `json:"tally"`
+	Conflicts []conflictView   `json:"conflicts"`
+	Votes     []voteView       `json:"votes"`
+	Recusals  []recusalView    `json:"recusals"`
+	Comments  []commentView    `json:"comments"`
+	History   []staffEventView `json:"history"`
+	You       standingView     `json:"you"`
 }
 
 func toVoteView(v sponsorship.Vote) voteView {
@@ -213,9 +299,12 @@ func toRecusalView(r sponsorship.Recusal) recusalView {
 
 func toTallyView(t sponsorship.Tally) tallyView {
 	out := tallyView{Seats: []seatView{}, Voted: t.Voted, Approving: t.Approving, Rejecting: t.Rejecting, Abstaining: t.Abstaining,
-		QuorumReached: t.QuorumReached, Outcome: t.Outcome, Recused: []recusalView{}}
+		QuorumReached: t.QuorumReached, Outcome: t.Outcome, Recused: []recusalView{}, Unsettled: []string{}}
 	for _, s := range t.Seats {
-		out.Seats = append(out.Seats, seatView{Company: s.Company, Members: s.Members, Vote: s.Vote})
+		out.Seats = append(out.Seats, seatView{CompanyID: s.CompanyID, Company: s.Company, Members: s.Members, Vote: s.Vote})
+	}
+	for _, u := range t.Unsettled {
+		out.Unsettled = append(out.Unsettled, u.Reviewer.ID)
 	}
 	if t.Amount != nil {
 		a := t.Amount.Amount()
@@ -236,9 +325,12 @@ func (h *reviews) review(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := reviewView{Request: applicantRequestView(rv.Request, nil), Tally: toTallyView(rv.Tally),
+	out := reviewView{Request: applicantRequestView(rv.Request, nil), Tally: toTallyView(rv.Tally), Conflicts: []conflictView{},
 		Votes: []voteView{}, Recusals: []recusalView{}, Comments: []commentView{}, History: []staffEventView{},
-		You: standingView{ReviewerID: rv.Standing.Reviewer.ID, CanAct: rv.Standing.CanAct()}}
+		You: toStandingView(rv.Standing)}
+	for _, cc := range rv.Conflicts {
+		out.Conflicts = append(out.Conflicts, toConflictView(cc))
+	}
 	for _, v := range rv.Votes {
 		out.Votes = append(out.Votes, toVoteView(v))
 	}
@@ -252,14 +344,6 @@ func (h *reviews) review(w http.ResponseWriter, r *http.Request) error {
 		out.History = append(out.History, staffEventView{eventView: eventView{
 			Version: ev.Version, Type: ev.Type, At: ev.At, Actor: ev.Actor, FromStatus: ev.FromStatus, ToStatus: ev.ToStatus,
 			Message: ev.Message, Changed: ev.Changed}, Internal: ev.Internal, Data: ev.Data})
-	}
-	if v := rv.Standing.Vote; v != nil {
-		vv := toVoteView(*v)
-		out.You.Vote = &vv
-	}
-	if rec := rv.Standing.Recusal; rec != nil {
-		rv := toRecusalView(*rec)
-		out.You.Recusal = &rv
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -323,6 +407,29 @@ func (h *reviews) recuse(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	writeOutcome(w, o)
+	return nil
+}
+
+// declarationInput is the body of a declaration of no conflict.
+type declarationInput struct {
+	Reason string `json:"reason"`
+}
+
+func (h *reviews) declare(w http.ResponseWriter, r *http.Request) error {
+	who, err := staffIn(r, sponsorship.GroupReviewers)
+	if err != nil {
+		return err
+	}
+	var in declarationInput
+	if err := decodeJSON(r, &in, false); err != nil {
+		return err
+	}
+	o, err := h.svc.DeclareNoConflict(r.Context(), who, r.PathValue("id"), in.Reason)
+	if err != nil {
+		return err
+	}
+	loggerFrom(r.Context()).Info("no conflict declared", "id", r.PathValue("id"), "status", o.Request.Status)
 	writeOutcome(w, o)
 	return nil
 }

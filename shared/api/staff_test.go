@@ -60,6 +60,9 @@ var (
 	financeP  = person{sub: "finance-1", groups: "[finance]"}
 )
 
+// forgedName is the name claim every test call carries; it never reaches the record.
+const forgedName = "Mallory Forged"
+
 func reviewerP(sub string) person { return person{sub: sub, groups: "[reviewers]"} }
 
 // call sends a request through the Lambda adapter, as API Gateway would after its JWT
@@ -91,7 +94,10 @@ func (s *staffAPI) callHeader(h http.Handler, who person, method, path string, b
 	if who.sub != "" {
 		ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
 			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
-				Claims: map[string]string{"sub": who.sub, "cognito:groups": who.groups, "username": who.sub},
+				// name and email are claims a user may edit about themselves: every call
+				// carries forged ones, and no name on the record may come from them.
+				Claims: map[string]string{"sub": who.sub, "cognito:groups": who.groups, "username": who.sub,
+					"name": forgedName, "email": "mallory@forged.example"},
 			},
 		}
 	}
@@ -131,17 +137,38 @@ func (s *staffAPI) must(r response, status int) map[string]any {
 	return r.json(s.t)
 }
 
-// committee puts the review issue's roster in place: two reviewers from Acme, one each
-// from Beta, Gamma and Delta, and one from the applicant's company.
+// committee puts the review issue's roster in place: the companies, two reviewers from
+// Acme, one each from Beta, Gamma and Delta, one from the applicant's company (Example
+// Labs), and finance and the admin, on the roster for their names.
 func (s *staffAPI) committee() {
 	s.t.Helper()
+	for _, c := range []struct{ id, name, domain string }{
+		{"acme", "Acme Compilers Inc.", "acme-compilers.example"}, {"beta", "Beta GmbH", "beta.example"}, {"gamma", "Gamma Ltd", ""},
+		{"delta", "Delta", ""}, {"example", "Example Labs", ""},
+	} {
+		in := map[string]any{"name": c.name}
+		if c.domain != "" {
+			in["domains"] = []string{c.domain}
+		}
+		s.must(s.call(s.admin, adminUser, "PUT", "/admin/companies/"+c.id, in), 200)
+	}
 	for _, r := range []struct{ id, company string }{
-		{"a1", "Acme Compilers Inc."}, {"a2", "ACME Compilers"}, {"b", "Beta GmbH"}, {"c", "Gamma Ltd"}, {"d", "Delta"}, {"x", "Example Labs"},
+		{"a1", "acme"}, {"a2", "acme"}, {"b", "beta"}, {"c", "gamma"}, {"d", "delta"}, {"x", "example"},
 	} {
 		s.must(s.call(s.admin, adminUser, "PUT", "/admin/reviewers/"+r.id, map[string]any{
-			"name": "Reviewer " + strings.ToUpper(r.id), "email": r.id + "@committee.example", "company": r.company,
+			"name": "Reviewer " + strings.ToUpper(r.id), "email": r.id + "@committee.example", "companyId": r.company,
 		}), 200)
 	}
+	s.staff(financeP.sub, "Fiona Finance", "finance")
+	s.staff(adminUser.sub, "Adam Admin", "admin")
+}
+
+// staff puts a member of staff other than a reviewer on the roster.
+func (s *staffAPI) staff(sub, name string, roles ...string) {
+	s.t.Helper()
+	s.must(s.call(s.admin, adminUser, "PUT", "/admin/reviewers/"+sub, map[string]any{
+		"name": name, "email": strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@foundation.example", "roles": roles,
+	}), 200)
 }
 
 func (s *staffAPI) budget(year int, category, currency, allocated string) {

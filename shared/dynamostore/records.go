@@ -8,6 +8,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/orgname"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -40,13 +41,18 @@ const (
 	recusalPrefix  = "RECUSAL#"
 	commentPrefix  = "COMMENT#"
 	reviewerPrefix = "REVIEWER#"
-	paymentPrefix  = "PAYMENT#"
-	pkAdmin        = "ADMIN"
-	pkRoster       = "ROSTER"
-	pkSettings     = "SETTINGS"
-	skGovernance   = "GOVERNANCE"
-	pkBudgets      = "BUDGETS"
-	timeLayout     = "2006-01-02T15:04:05.000000Z"
+	companyPrefix  = "COMPANY#"
+	// declarationPrefix sorts between REQUEST and VOTE#, so the read of a request's
+	// ballots (RECUSAL#… to VOTE#…) includes declarations, and the applicant's (EVENT#…
+	// to REQUEST) does not.
+	declarationPrefix = "SETTLED#"
+	paymentPrefix     = "PAYMENT#"
+	pkAdmin           = "ADMIN"
+	pkRoster          = "ROSTER"
+	pkSettings        = "SETTINGS"
+	skGovernance      = "GOVERNANCE"
+	pkBudgets         = "BUDGETS"
+	timeLayout        = "2006-01-02T15:04:05.000000Z"
 )
 
 func requestPK(id string) string           { return "REQ#" + id }
@@ -97,7 +103,11 @@ type requestRecord struct {
 	Round   int      `json:"round"`
 	Voters  []string `json:"voters,omitempty,stringset"`
 	Recused []string `json:"recused,omitempty,stringset"`
-	OrgKey  string   `json:"orgKey,omitempty"`
+	// OrgKey and EmailDomains let the queue leave out, in the query itself, the
+	// requests of a reviewer's company: the organization's comparison key, and the
+	// applicant's e-mail domain with each parent domain (eu.acme.com, acme.com).
+	OrgKey       string   `json:"orgKey,omitempty"`
+	EmailDomains []string `json:"emailDomains,omitempty,stringset"`
 
 	PaidMinor int64  `json:"paidMinor"`
 	PaidOn    string `json:"paidOn,omitempty"`
@@ -132,7 +142,7 @@ func toRequestRecord(r *sponsorship.Request) requestRecord {
 		Applicant: r.Applicant, Currency: r.Amount.Currency, AmountMinor: r.Amount.Minor,
 		Conference: r.Conference, Travel: r.Travel,
 		TokenHash: r.TokenHash, SubmittedAt: submitted, UpdatedAt: stamp(r.UpdatedAt),
-		Round: r.Round, Voters: r.Voters, Recused: r.Recused, OrgKey: sponsorship.NormalizeOrganization(r.Applicant.Organization),
+		Round: r.Round, Voters: r.Voters, Recused: r.Recused, OrgKey: orgname.Key(r.Applicant.Organization), EmailDomains: domainAndParents(orgname.EmailDomain(r.Applicant.Email)),
 		PaidMinor: r.Paid.Minor, PaidOn: r.PaidOn,
 	}
 	for _, b := range r.BudgetItems {
@@ -183,6 +193,17 @@ func (rec requestRecord) request() *sponsorship.Request {
 		r.Approved = &a
 	}
 	return r
+}
+
+// domainAndParents lists a domain and the domains it is under, down to two labels:
+// eu.acme.com → eu.acme.com, acme.com.
+func domainAndParents(d string) []string {
+	var out []string
+	for strings.Count(d, ".") >= 1 {
+		out = append(out, d)
+		_, d, _ = strings.Cut(d, ".")
+	}
+	return out
 }
 
 // eventRecord is the stored shape of an audit event. Items whose SK begins with EVENT#

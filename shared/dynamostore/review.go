@@ -36,28 +36,35 @@ func (s *Store) queryAll(ctx context.Context, in *dynamodb.QueryInput) ([]map[st
 
 func sv(s string) *types.AttributeValueMemberS { return &types.AttributeValueMemberS{Value: s} }
 
-// Ballots reads the request, its votes and its recusals with one Query: their sort keys
-// RECUSAL#..., REQUEST and VOTE#... are adjacent, apart from events and comments.
-func (s *Store) Ballots(ctx context.Context, id string) (*sponsorship.Request, []sponsorship.Vote, []sponsorship.Recusal, error) {
+// Ballots reads the request, its votes, recusals and declarations with one Query: their
+// sort keys RECUSAL#..., REQUEST, SETTLED#... and VOTE#... are adjacent, apart from
+// events and comments.
+func (s *Store) Ballots(ctx context.Context, id string) (*sponsorship.Dossier, error) {
+	return s.keyRange(ctx, id, recusalPrefix, "VOTE$", "ballots")
+}
+
+// keyRange reads the items of a request's partition whose sort keys lie between from
+// and to, with one Query, sorted by what they are.
+func (s *Store) keyRange(ctx context.Context, id, from, to, what string) (*sponsorship.Dossier, error) {
 	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 		TableName:              &s.table,
 		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :from AND :to"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": sv(requestPK(id)), ":from": sv(recusalPrefix), ":to": sv("VOTE$"),
+			":pk": sv(requestPK(id)), ":from": sv(from), ":to": sv(to),
 		},
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("ballots of %s: %w", id, err)
+		return nil, fmt.Errorf("%s of %s: %w", what, id, err)
 	}
 	d, err := partition(items)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("ballots of %s: %w", id, err)
+		return nil, fmt.Errorf("%s of %s: %w", what, id, err)
 	}
 	if d.Request == nil {
-		return nil, nil, nil, fmt.Errorf("ballots of %s: %w", id, sponsorship.ErrNotFound)
+		return nil, fmt.Errorf("%s of %s: %w", what, id, sponsorship.ErrNotFound)
 	}
-	return d.Request, d.Votes, d.Recusals, nil
+	return d, nil
 }
 
 // Dossier reads the request's whole partition.
@@ -92,23 +99,9 @@ func (s *Store) Dossier(ctx context.Context, id string) (*sponsorship.Dossier, e
 // EVENT#..., PAYMENT#..., RECUSAL#... and REQUEST are adjacent, and the committee's
 // COMMENT#... and VOTE#... items, the largest of a partition, lie outside the range.
 func (s *Store) Public(ctx context.Context, id string) (*sponsorship.Dossier, error) {
-	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
-		TableName:              &s.table,
-		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :from AND :to"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": sv(requestPK(id)), ":from": sv(eventPrefix), ":to": sv(skRequest),
-		},
-		ConsistentRead: aws.Bool(true),
-	})
+	d, err := s.keyRange(ctx, id, eventPrefix, skRequest, "public dossier")
 	if err != nil {
-		return nil, fmt.Errorf("public dossier of %s: %w", id, err)
-	}
-	d, err := partition(items)
-	if err != nil {
-		return nil, fmt.Errorf("public dossier of %s: %w", id, err)
-	}
-	if d.Request == nil {
-		return nil, fmt.Errorf("public dossier of %s: %w", id, sponsorship.ErrNotFound)
+		return nil, err
 	}
 	d.Recusals = nil // the committee's business
 	return d, nil
@@ -140,6 +133,11 @@ func partition(items []map[string]types.AttributeValue) (*sponsorship.Dossier, e
 			var rec recusalRecord
 			if err = unmarshal(item, &rec); err == nil {
 				d.Recusals = append(d.Recusals, rec.recusal())
+			}
+		case strings.HasPrefix(sk, declarationPrefix):
+			var rec declarationRecord
+			if err = unmarshal(item, &rec); err == nil {
+				d.Declarations = append(d.Declarations, rec.declaration())
 			}
 		case strings.HasPrefix(sk, commentPrefix):
 			var rec commentRecord
@@ -233,10 +231,17 @@ func (s *Store) Queue(ctx context.Context, q sponsorship.QueueQuery) (sponsorshi
 	if me := q.WaitingOn; me != nil {
 		filters = append(filters, "NOT contains(#voters, :me)", "NOT contains(#recused, :me)")
 		in.ExpressionAttributeNames["#voters"], in.ExpressionAttributeNames["#recused"] = "voters", "recused"
-		in.ExpressionAttributeValues[":me"] = sv(me.ID)
-		if org := sponsorship.NormalizeOrganization(me.Company); org != "" {
-			filters = append(filters, "(attribute_not_exists(orgKey) OR orgKey <> :org)")
-			in.ExpressionAttributeValues[":org"] = sv(org)
+		in.ExpressionAttributeValues[":me"] = sv(me.ReviewerID)
+		// Requests of the reviewer's company recuse them: by name key or e-mail domain.
+		for i, k := range me.OrgKeys {
+			name := fmt.Sprintf(":org%d", i)
+			filters = append(filters, "(attribute_not_exists(orgKey) OR orgKey <> "+name+")")
+			in.ExpressionAttributeValues[name] = sv(k)
+		}
+		for i, d := range me.Domains {
+			name := fmt.Sprintf(":dom%d", i)
+			filters = append(filters, "NOT contains(emailDomains, "+name+")")
+			in.ExpressionAttributeValues[name] = sv(d)
 		}
 	}
 	if len(filters) > 0 {
@@ -291,8 +296,8 @@ func lastItem(items []*sponsorship.Request) map[string]types.AttributeValue {
 	}
 }
 
-// Roster reads every reviewer: one Query of the ROSTER partition.
-func (s *Store) Roster(ctx context.Context) ([]sponsorship.Reviewer, error) {
+// Directory reads the roster and the companies: one Query of the ROSTER partition.
+func (s *Store) Directory(ctx context.Context) (sponsorship.Directory, error) {
 	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("PK = :pk"),
@@ -300,17 +305,43 @@ func (s *Store) Roster(ctx context.Context) ([]sponsorship.Reviewer, error) {
 		ConsistentRead:            aws.Bool(true),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("roster: %w", err)
+		return sponsorship.Directory{}, fmt.Errorf("roster: %w", err)
 	}
-	out := make([]sponsorship.Reviewer, 0, len(items))
+	var reviewers []sponsorship.Reviewer
+	var companies []sponsorship.Company
 	for _, item := range items {
-		var rec reviewerRecord
-		if err := unmarshal(item, &rec); err != nil {
-			return nil, fmt.Errorf("roster: unmarshal: %w", err)
+		switch sk := stringAttr(item, attrSK); {
+		case strings.HasPrefix(sk, reviewerPrefix):
+			var rec reviewerRecord
+			if err := unmarshal(item, &rec); err != nil {
+				return sponsorship.Directory{}, fmt.Errorf("roster: unmarshal %s: %w", sk, err)
+			}
+			reviewers = append(reviewers, rec.reviewer())
+		case strings.HasPrefix(sk, companyPrefix):
+			var rec companyRecord
+			if err := unmarshal(item, &rec); err != nil {
+				return sponsorship.Directory{}, fmt.Errorf("roster: unmarshal %s: %w", sk, err)
+			}
+			companies = append(companies, rec.company())
 		}
-		out = append(out, rec.reviewer())
 	}
-	return out, nil
+	return sponsorship.NewDirectory(reviewers, companies), nil
+}
+
+// Member reads one roster entry: one GetItem.
+func (s *Store) Member(ctx context.Context, id string) (sponsorship.Reviewer, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(pkRoster, reviewerPrefix+id), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return sponsorship.Reviewer{}, fmt.Errorf("roster entry %s: %w", id, translate(err))
+	}
+	if out.Item == nil {
+		return sponsorship.Reviewer{}, fmt.Errorf("roster entry %s: %w", id, sponsorship.ErrNotFound)
+	}
+	var rec reviewerRecord
+	if err := unmarshal(out.Item, &rec); err != nil {
+		return sponsorship.Reviewer{}, fmt.Errorf("roster entry %s: unmarshal: %w", id, err)
+	}
+	return rec.reviewer(), nil
 }
 
 // PutReviewer writes a roster entry and its audit event, conditional on the version.
@@ -344,33 +375,15 @@ func (s *Store) PutGovernance(ctx context.Context, g sponsorship.Governance, ev 
 // putVersioned writes an item whose version is one more than the stored one (or new at
 // version 1) together with its audit event.
 func (s *Store) putVersioned(ctx context.Context, record any, version int, ev sponsorship.AuditEvent, what string) error {
-	item, err := marshal(record)
+	put, err := s.versionedPut(record, version)
 	if err != nil {
-		return fmt.Errorf("%s: marshal: %w", what, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	evItem, err := marshal(toEventRecord(ev))
 	if err != nil {
 		return fmt.Errorf("%s: marshal event: %w", what, err)
 	}
-	put := &types.Put{TableName: &s.table, Item: item}
-	if version <= 1 {
-		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
-	} else {
-		put.ConditionExpression = aws.String("#v = :prev")
-		put.ExpressionAttributeNames = map[string]string{"#v": "version"}
-		put.ExpressionAttributeValues = map[string]types.AttributeValue{":prev": &types.AttributeValueMemberN{Value: fmt.Sprint(version - 1)}}
-	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: put}, {Put: &types.Put{TableName: &s.table, Item: evItem}},
-	}})
-	var cancelled *types.TransactionCanceledException
-	if errors.As(err, &cancelled) && anyReason(cancelled, "ConditionalCheckFailed", "TransactionConflict") {
-		return &sponsorship.ConflictError{ID: what}
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, translate(err))
-	}
-	return nil
+	return s.transact(ctx, what, []types.TransactWriteItem{{Put: put}, {Put: &types.Put{TableName: &s.table, Item: evItem}}})
 }
 
 // Budgets lists the budgets of a fiscal year (or all years): one Query.
@@ -460,23 +473,15 @@ var _ sponsorship.FinanceStore = (*Store)(nil)
 // Payments reads a request with its payments in one Query: PAYMENT#... and REQUEST are
 // a key range of the request's partition (recusals between them are skipped).
 func (s *Store) Payments(ctx context.Context, id string) (*sponsorship.Request, []sponsorship.Payment, error) {
-	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
-		TableName:              &s.table,
-		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :from AND :to"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": sv(requestPK(id)), ":from": sv(paymentPrefix), ":to": sv(skRequest),
-		},
-		ConsistentRead: aws.Bool(true),
-	})
+	d, err := s.keyRange(ctx, id, paymentPrefix, skRequest, "payments")
 	if err != nil {
-		return nil, nil, fmt.Errorf("payments of %s: %w", id, err)
-	}
-	d, err := partition(items)
-	if err != nil {
-		return nil, nil, fmt.Errorf("payments of %s: %w", id, err)
-	}
-	if d.Request == nil {
-		return nil, nil, fmt.Errorf("payments of %s: %w", id, sponsorship.ErrNotFound)
+		return nil, nil, err
 	}
 	return d.Request, d.Payments, nil
+}
+
+// PaymentBasis reads a request with its payments, recusals, declarations and votes of
+// every round in one Query: PAYMENT#... to VOTE#... is a key range of its partition.
+func (s *Store) PaymentBasis(ctx context.Context, id string) (*sponsorship.Dossier, error) {
+	return s.keyRange(ctx, id, paymentPrefix, "VOTE$", "payment basis")
 }

@@ -88,28 +88,118 @@ func (rec commentRecord) comment() sponsorship.Comment {
 		Text: rec.Text, At: parseStamp(rec.At)}
 }
 
-// reviewerRecord is a roster entry: all of them share the ROSTER partition, so the
-// roster is one Query.
+// reviewerRecord is a roster entry: all of them share the ROSTER partition with the
+// companies, so the directory is one Query. Company is the company name of entries
+// stored before companies were records.
 type reviewerRecord struct {
 	PK, SK    string
-	Entity    string `json:"entity"`
-	ID        string `json:"id"`
-	Name      string `json:"name"`
-	Email     string `json:"email"`
-	Company   string `json:"company,omitempty"`
-	Active    bool   `json:"active"`
-	Version   int    `json:"version"`
-	UpdatedAt string `json:"updatedAt"`
+	Entity    string   `json:"entity"`
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Email     string   `json:"email"`
+	Roles     []string `json:"roles,omitempty"`
+	CompanyID string   `json:"companyId,omitempty"`
+	Company   string   `json:"company,omitempty"`
+	Active    bool     `json:"active"`
+	Version   int      `json:"version"`
+	UpdatedAt string   `json:"updatedAt"`
 }
 
 func toReviewerRecord(r sponsorship.Reviewer) reviewerRecord {
-	return reviewerRecord{PK: pkRoster, SK: reviewerPrefix + r.ID, Entity: "reviewer", ID: r.ID, Name: r.Name,
-		Email: r.Email, Company: r.Company, Active: r.Active, Version: r.Version, UpdatedAt: stamp(r.UpdatedAt)}
+	rec := reviewerRecord{PK: pkRoster, SK: reviewerPrefix + r.ID, Entity: "reviewer", ID: r.ID, Name: r.Name,
+		Email: r.Email, CompanyID: r.CompanyID, Active: r.Active, Version: r.Version, UpdatedAt: stamp(r.UpdatedAt)}
+	for _, role := range r.Roles {
+		rec.Roles = append(rec.Roles, string(role))
+	}
+	return rec
 }
 
 func (rec reviewerRecord) reviewer() sponsorship.Reviewer {
-	return sponsorship.Reviewer{ID: rec.ID, Name: rec.Name, Email: rec.Email, Company: rec.Company, Active: rec.Active,
+	r := sponsorship.Reviewer{ID: rec.ID, Name: rec.Name, Email: rec.Email, CompanyID: rec.CompanyID, Active: rec.Active,
 		Version: rec.Version, UpdatedAt: parseStamp(rec.UpdatedAt)}
+	for _, role := range rec.Roles {
+		r.Roles = append(r.Roles, sponsorship.Role(role))
+	}
+	if rec.Roles == nil { // stored when the roster held reviewers only
+		r.Roles = []sponsorship.Role{sponsorship.RoleReviewer}
+	}
+	if rec.CompanyID == "" {
+		r.LegacyCompany = rec.Company
+	}
+	return r
+}
+
+// companyRecord is a company (PK ROSTER, SK COMPANY#<id>).
+type companyRecord struct {
+	PK, SK    string
+	Entity    string   `json:"entity"`
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	Aliases   []string `json:"aliases,omitempty"`
+	Domains   []string `json:"domains,omitempty"`
+	Version   int      `json:"version"`
+	UpdatedAt string   `json:"updatedAt"`
+}
+
+func toCompanyRecord(c sponsorship.Company) companyRecord {
+	return companyRecord{PK: pkRoster, SK: companyPrefix + c.ID, Entity: "company", ID: c.ID, Name: c.Name,
+		Aliases: c.Aliases, Domains: c.Domains, Version: c.Version, UpdatedAt: stamp(c.UpdatedAt)}
+}
+
+func (rec companyRecord) company() sponsorship.Company {
+	return sponsorship.Company{ID: rec.ID, Name: rec.Name, Aliases: rec.Aliases, Domains: rec.Domains,
+		Version: rec.Version, UpdatedAt: parseStamp(rec.UpdatedAt)}
+}
+
+// claimRecord says which company holds a name key or a domain (PK COMPANYKEY#<key> or
+// COMPANYDOMAIN#<domain>, SK CLAIM): writing it on condition that it is absent or
+// already the company's is what keeps one company from being entered twice.
+type claimRecord struct {
+	PK, SK    string
+	Entity    string `json:"entity"`
+	CompanyID string `json:"companyId"`
+}
+
+const skClaim = "CLAIM"
+
+func keyClaimPK(key string) string       { return "COMPANYKEY#" + key }
+func domainClaimPK(domain string) string { return "COMPANYDOMAIN#" + domain }
+
+// claims lists the claim partition keys of a company: its name keys and domains.
+func claims(c sponsorship.Company) []string {
+	var pks []string
+	for _, k := range c.Keys() {
+		pks = append(pks, keyClaimPK(k))
+	}
+	for _, d := range c.Domains {
+		pks = append(pks, domainClaimPK(d))
+	}
+	return pks
+}
+
+// declarationRecord is a reviewer's declaration of no conflict on a request (SK
+// SETTLED#<reviewer>; a later one replaces it).
+type declarationRecord struct {
+	PK, SK       string
+	Entity       string `json:"entity"`
+	RequestID    string `json:"requestId"`
+	ReviewerID   string `json:"reviewerId"`
+	ReviewerName string `json:"reviewerName"`
+	CompanyID    string `json:"companyId"`
+	Against      string `json:"against"`
+	Reason       string `json:"reason"`
+	At           string `json:"at"`
+}
+
+func toDeclarationRecord(d sponsorship.Declaration) declarationRecord {
+	return declarationRecord{PK: requestPK(d.RequestID), SK: declarationPrefix + d.ReviewerID, Entity: "declaration",
+		RequestID: d.RequestID, ReviewerID: d.ReviewerID, ReviewerName: d.ReviewerName, CompanyID: d.CompanyID,
+		Against: d.Against, Reason: d.Reason, At: stamp(d.At)}
+}
+
+func (rec declarationRecord) declaration() sponsorship.Declaration {
+	return sponsorship.Declaration{RequestID: rec.RequestID, ReviewerID: rec.ReviewerID, ReviewerName: rec.ReviewerName,
+		CompanyID: rec.CompanyID, Against: rec.Against, Reason: rec.Reason, At: parseStamp(rec.At)}
 }
 
 // governanceRecord holds the settings (PK SETTINGS, SK GOVERNANCE).

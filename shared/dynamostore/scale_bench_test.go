@@ -63,7 +63,8 @@ var (
 	scaleSpan  = 364 * 24 * time.Hour
 	scaleKinds = []sponsorship.Kind{sponsorship.KindConference, sponsorship.KindTravel, sponsorship.KindProject}
 	// scaleReviewer is who the filtered queue waits on.
-	scaleReviewer = sponsorship.Reviewer{ID: "r1", Name: "Reviewer One", Company: "Acme Compilers Inc.", Active: true}
+	scaleReviewer = sponsorship.Waiter{ReviewerID: "r1", OrgKeys: sponsorship.Company{Name: "Acme Compilers Inc."}.Keys(),
+		Domains: []string{"acme-compilers.example"}}
 )
 
 // scaleRequest is synthetic request i of n.

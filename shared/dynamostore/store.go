@@ -139,6 +139,9 @@ func (s *Store) Apply(ctx context.Context, c sponsorship.Change) error {
 	if c.PutRecusal != nil {
 		puts = append(puts, toRecusalRecord(*c.PutRecusal))
 	}
+	if c.PutDeclaration != nil {
+		puts = append(puts, toDeclarationRecord(*c.PutDeclaration))
+	}
 	if c.PutComment != nil {
 		puts = append(puts, toCommentRecord(*c.PutComment))
 	}
@@ -153,7 +156,7 @@ func (s *Store) Apply(ctx context.Context, c sponsorship.Change) error {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item,
 			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 		switch p.(type) {
-		case voteRecord, recusalRecord:
+		case voteRecord, recusalRecord, declarationRecord:
 			items[len(items)-1].Put.ConditionExpression = nil // they replace earlier ones
 		}
 	}

@@ -38,7 +38,8 @@ type Sender interface {
 // Reader is what the notifier reads from storage.
 type Reader interface {
 	GetRequest(ctx context.Context, id string) (*sponsorship.Request, error)
-	Roster(ctx context.Context) ([]sponsorship.Reviewer, error)
+	// Directory reads the roster with the companies.
+	Directory(ctx context.Context) (sponsorship.Directory, error)
 	// WaitingSince lists the submitted requests submitted before a time.
 	WaitingSince(ctx context.Context, before time.Time) ([]*sponsorship.Request, error)
 }
@@ -93,12 +94,12 @@ func (n *Notifier) Handle(ctx context.Context, ev sponsorship.AuditEvent) error 
 	if err != nil {
 		return fmt.Errorf("read request %s: %w", ev.RequestID, err)
 	}
-	roster, err := n.reader.Roster(ctx)
+	dir, err := n.reader.Directory(ctx)
 	if err != nil {
 		return fmt.Errorf("read roster: %w", err)
 	}
 	var failed []error
-	for _, note := range Route(ev, req, roster, n.cfg.Rules) {
+	for _, note := range Route(ev, req, dir, n.cfg.Rules) {
 		v := NewView(note.Name, req, ev, n.cfg.BaseURL)
 		if err := n.deliver(ctx, note, v); err != nil {
 			failed = append(failed, err)
@@ -153,7 +154,7 @@ func (n *Notifier) Remind(ctx context.Context, after time.Duration) (int, error)
 	if err != nil {
 		return 0, fmt.Errorf("read waiting requests: %w", err)
 	}
-	roster, err := n.reader.Roster(ctx)
+	dir, err := n.reader.Directory(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("read roster: %w", err)
 	}
@@ -161,8 +162,8 @@ func (n *Notifier) Remind(ctx context.Context, after time.Duration) (int, error)
 	// request waits on them only if it waits on every one of those entries.
 	var mailboxes []string
 	byMailbox := map[string][]sponsorship.Reviewer{}
-	for _, r := range roster {
-		if !r.Active || r.Email == "" {
+	for _, r := range dir.Reviewers {
+		if !r.Reviews() || r.Email == "" {
 			continue
 		}
 		box := strings.ToLower(r.Email)
@@ -177,7 +178,7 @@ func (n *Notifier) Remind(ctx context.Context, after time.Duration) (int, error)
 		members := byMailbox[box]
 		waiting := requests
 		for _, r := range members {
-			waiting = waitingOn(r, waiting)
+			waiting = waitingOn(dir, r, waiting)
 		}
 		if len(waiting) == 0 {
 			continue
@@ -200,11 +201,11 @@ func dayNumber(t time.Time) int { return int(t.Unix() / 86400) }
 
 // waitingOn keeps the submitted requests a reviewer still has to vote on: not voted on
 // in this round, not recused from, not their company's.
-func waitingOn(r sponsorship.Reviewer, requests []*sponsorship.Request) []*sponsorship.Request {
+func waitingOn(dir sponsorship.Directory, r sponsorship.Reviewer, requests []*sponsorship.Request) []*sponsorship.Request {
 	var out []*sponsorship.Request
 	for _, req := range requests {
 		if req.Status == sponsorship.StatusSubmitted && !slices.Contains(req.Voters, r.ID) && !slices.Contains(req.Recused, r.ID) &&
-			!sponsorship.Conflicted(r.Company, req.Applicant.Organization) {
+			dir.ConflictOf(r, req.Applicant).Level != sponsorship.ExactConflict {
 			out = append(out, req)
 		}
 	}

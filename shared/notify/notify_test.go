@@ -18,14 +18,19 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
+var reviews = []sponsorship.Role{sponsorship.RoleReviewer}
+
+// directory is the roster of these tests, with a company made of each company name.
+var directory = sponsorship.NewDirectory(roster, nil)
+
 var roster = []sponsorship.Reviewer{
-	{ID: "a", Name: "Ann", Email: "ann@acme.example", Company: "Acme Inc.", Active: true},
-	{ID: "b", Name: "Bob", Email: "bob@beta.example", Company: "Beta", Active: true},
-	{ID: "x", Name: "Xia", Email: "xia@xylo.example", Company: "Xylo Corp", Active: true},
-	{ID: "i", Name: "Ina", Email: "ina@idle.example", Company: "Idle", Active: false},
-	{ID: "r", Name: "Rui", Email: "rui@rec.example", Company: "Recused Ltd", Active: true},
+	{ID: "a", Name: "Ann", Email: "ann@acme.example", LegacyCompany: "Acme Inc.", Active: true, Roles: reviews},
+	{ID: "b", Name: "Bob", Email: "bob@beta.example", LegacyCompany: "Beta", Active: true, Roles: reviews},
+	{ID: "x", Name: "Xia", Email: "xia@xylo.example", LegacyCompany: "Xylo Corp", Active: true, Roles: reviews},
+	{ID: "i", Name: "Ina", Email: "ina@idle.example", LegacyCompany: "Idle", Active: false, Roles: reviews},
+	{ID: "r", Name: "Rui", Email: "rui@rec.example", LegacyCompany: "Recused Ltd", Active: true, Roles: reviews},
 	// A second roster entry with Ann's address: she still gets one message.
-	{ID: "a-old", Name: "Ann", Email: "Ann@Acme.example", Company: "Acme Inc.", Active: true},
+	{ID: "a-old", Name: "Ann", Email: "Ann@Acme.example", LegacyCompany: "Acme Inc.", Active: true, Roles: reviews},
 }
 
 func request() *sponsorship.Request {
@@ -58,7 +63,7 @@ func TestRouteWhoHearsWhat(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got []string
-		for _, n := range Route(sponsorship.AuditEvent{RequestID: "r1", Version: 3, Type: tt.event}, request(), roster, rules) {
+		for _, n := range Route(sponsorship.AuditEvent{RequestID: "r1", Version: 3, Type: tt.event}, request(), directory, rules) {
 			s := n.Channel + ":" + n.To
 			if n.Channel == Email {
 				s += ":" + n.Kind
@@ -74,7 +79,7 @@ func TestRouteWhoHearsWhat(t *testing.T) {
 		}
 	}
 	// Without finance, admins or chat configured, they hear nothing.
-	if n := Route(sponsorship.AuditEvent{Type: sponsorship.EventApprovalRefused}, request(), roster, Rules{}); len(n) != 0 {
+	if n := Route(sponsorship.AuditEvent{Type: sponsorship.EventApprovalRefused}, request(), directory, Rules{}); len(n) != 0 {
 		t.Errorf("unconfigured audiences notified: %v", n)
 	}
 }
@@ -169,7 +174,7 @@ type fixedReader struct{ req *sponsorship.Request }
 func (r fixedReader) GetRequest(context.Context, string) (*sponsorship.Request, error) {
 	return r.req, nil
 }
-func (r fixedReader) Roster(context.Context) ([]sponsorship.Reviewer, error) { return roster, nil }
+func (r fixedReader) Directory(context.Context) (sponsorship.Directory, error) { return directory, nil }
 func (r fixedReader) WaitingSince(context.Context, time.Time) ([]*sponsorship.Request, error) {
 	return []*sponsorship.Request{r.req}, nil
 }
@@ -199,10 +204,16 @@ func TestHandleSendsOnceAndRetriesOnlyWhatFailed(t *testing.T) {
 	}
 	// A claim held by another invocation is not taken over: the event is retried later.
 	next := sponsorship.AuditEvent{RequestID: ev.RequestID, Version: 2, Type: sponsorship.EventRejected}
-	out.state[Route(next, request(), roster, Rules{})[0].Key] = "pending"
+	out.state[Route(next, request(), directory, Rules{})[0].Key] = "pending"
 	if err := n.Handle(context.Background(), next); !errors.Is(err, ErrInFlight) || len(mail.sent) != 3 {
 		t.Errorf("in-flight claim: %v, sent %v", err, mail.sent)
 	}
+}
+
+// member is a roster entry as the directory resolved it.
+func member(id string) sponsorship.Reviewer {
+	m, _ := directory.Member(id)
+	return m
 }
 
 func TestDigestListsExactlyTheOverdueRequests(t *testing.T) {
@@ -219,11 +230,11 @@ func TestDigestListsExactlyTheOverdueRequests(t *testing.T) {
 		mk("recused", 96*time.Hour, nil, []string{"a"}, "Someone"),
 		mk("mine", 96*time.Hour, nil, nil, "ACME"),
 	}
-	got := digestLines(waitingOn(roster[0], reqs), now, "https://t.example")
+	got := digestLines(waitingOn(directory, member("a"), reqs), now, "https://t.example")
 	if len(got) != 1 || got[0].Reference != "ST-old" || got[0].Days != 4 || got[0].ReviewURL != "https://t.example/review/requests/old" {
 		t.Errorf("waiting on Ann: %+v", got)
 	}
-	if got := waitingOn(roster[1], reqs); len(got) != 4 {
+	if got := waitingOn(directory, member("b"), reqs); len(got) != 4 {
 		t.Errorf("waiting on Bob: %d, want all 4", len(got))
 	}
 	m, err := Render(KindDigest, View{Name: "Ann", Request: &sponsorship.Request{}, Waiting: got[:1]})

@@ -48,11 +48,12 @@ type Notification struct {
 }
 
 // Route decides who hears about an event: reviewers of a new or resubmitted request
-// (minus those recused by choice or by affiliation), the applicant on receipt, on a
+// (minus those recused by choice or by their company; a possible conflict they still
+// hear of, since they must settle it), the applicant on receipt, on a
 // request for changes, on approval and on rejection, finance on approval, admins when
 // an approval is refused for lack of budget, and the committee's chat on each of those
 // that concern the committee. Other events notify nobody.
-func Route(ev sponsorship.AuditEvent, req *sponsorship.Request, roster []sponsorship.Reviewer, r Rules) []Notification {
+func Route(ev sponsorship.AuditEvent, req *sponsorship.Request, dir sponsorship.Directory, r Rules) []Notification {
 	var out []Notification
 	seen := map[string]bool{}
 	add := func(channel, to, name, kind string) {
@@ -64,8 +65,9 @@ func Route(ev sponsorship.AuditEvent, req *sponsorship.Request, roster []sponsor
 	}
 	applicant := func(kind string) { add(Email, req.Applicant.Email, req.Applicant.Name, kind) }
 	reviewers := func(kind string) {
-		for _, m := range roster {
-			if m.Active && m.Email != "" && !slices.Contains(req.Recused, m.ID) && !sponsorship.Conflicted(m.Company, req.Applicant.Organization) {
+		for _, m := range dir.Reviewers {
+			if m.Reviews() && m.Email != "" && !slices.Contains(req.Recused, m.ID) &&
+				dir.ConflictOf(m, req.Applicant).Level != sponsorship.ExactConflict {
 				add(Email, m.Email, m.Name, kind)
 			}
 		}

@@ -5,19 +5,32 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/orgname"
 )
 
 // AdminStore is what the admins' work needs from storage. Every write carries its audit
 // event and is conditional on the version the admin saw.
 type AdminStore interface {
-	Roster(ctx context.Context) ([]Reviewer, error)
+	// Directory reads the roster with the companies, in one read.
+	Directory(ctx context.Context) (Directory, error)
+	// Member reads one roster entry, or ErrNotFound.
+	Member(ctx context.Context, id string) (Reviewer, error)
 	// PutReviewer creates (r.Version 1) or replaces (conditional on r.Version-1) a roster
 	// entry.
 	PutReviewer(ctx context.Context, r Reviewer, ev AuditEvent) error
+	// PutCompany creates (c.Version 1) or replaces (conditional on c.Version-1) a
+	// company. Each name key and domain belongs to one company: the write claims the
+	// company's and releases those previous (the stored company, nil for a new one) had;
+	// a key or domain another company holds fails it with *ConflictError.
+	PutCompany(ctx context.Context, c Company, previous *Company, ev AuditEvent) error
+	// MigrateCompany points roster entries stored with a company name at company c, and
+	// creates c first when its Version is 0, in one transaction.
+	MigrateCompany(ctx context.Context, c Company, reviewers []Reviewer, ev AuditEvent) error
 	Governance(ctx context.Context) (Governance, error)
 	PutGovernance(ctx context.Context, g Governance, ev AuditEvent) error
 	// Budgets lists the budgets of a fiscal year, or of every year when year is 0.
@@ -61,20 +74,67 @@ func requireAdmin(who Staff) error {
 	return nil
 }
 
-// Roster lists the reviewers.
-func (s *AdminService) Roster(ctx context.Context, who Staff) ([]Reviewer, error) {
+// Directory returns the roster and the companies, migrating roster entries stored
+// with a company name to company records first.
+func (s *AdminService) Directory(ctx context.Context, who Staff) (Directory, error) {
 	if err := requireAdmin(who); err != nil {
-		return nil, err
+		return Directory{}, err
 	}
-	return s.store.Roster(ctx)
+	dir, err := s.store.Directory(ctx)
+	if err != nil || !dir.Legacy() {
+		return dir, err
+	}
+	if err := s.migrate(ctx, who, dir); err != nil {
+		return Directory{}, err
+	}
+	return s.store.Directory(ctx)
 }
 
-// ReviewerInput is what an admin sends to add or change a reviewer.
+// migrate stores what NewDirectory resolved in memory: each company made up for roster
+// entries that carried only a company name, and those entries pointing at their
+// company, one company at a time. Decisions do not change: the made-up companies have
+// the ids the stored ones get. A race with another admin is harmless: the next read
+// resolves to whatever won.
+func (s *AdminService) migrate(ctx context.Context, who Staff, dir Directory) error {
+	for _, c := range dir.Companies {
+		var members []Reviewer
+		var ids []string
+		for _, r := range dir.Reviewers {
+			if r.LegacyCompany != "" && r.CompanyID == c.ID {
+				r.Version, r.UpdatedAt = r.Version+1, s.clock()
+				members = append(members, r)
+				ids = append(ids, r.ID)
+			}
+		}
+		if c.Version > 0 && len(members) == 0 {
+			continue
+		}
+		now := s.clock()
+		ev := adminEvent(actorOf(dir, who, RoleAdmin), EventCompanyChanged, "company:"+c.ID, now, map[string]string{
+			"migrated": "true", "name": c.Name, "reviewers": strings.Join(ids, ","),
+		})
+		if c.Version == 0 {
+			c.UpdatedAt = now
+		}
+		err := s.store.MigrateCompany(ctx, c, members, ev)
+		var conflict *ConflictError
+		if err != nil && !errors.As(err, &conflict) {
+			return fmt.Errorf("migrate company %s: %w", c.ID, err)
+		}
+	}
+	return nil
+}
+
+// ReviewerInput is what an admin sends to add or change a roster entry. Roles are
+// reviewer (sits on the committee), finance and admin; without roles the entry is a
+// reviewer's. CompanyID names a company of the directory; empty for none (a reviewer is
+// then a seat alone).
 type ReviewerInput struct {
-	Name    string `json:"name"`
-	Email   string `json:"email"`
-	Company string `json:"company"`
-	Active  *bool  `json:"active"`
+	Name      string `json:"name"`
+	Email     string `json:"email"`
+	Roles     []Role `json:"roles"`
+	CompanyID string `json:"companyId"`
+	Active    *bool  `json:"active"`
 }
 
 var subjectPattern = regexp.MustCompile(`^[A-Za-z0-9_.@:-]{1,128}$`)
@@ -82,10 +142,11 @@ var subjectPattern = regexp.MustCompile(`^[A-Za-z0-9_.@:-]{1,128}$`)
 // ValidSubject reports whether s can be a JWT subject used as a reviewer id.
 func ValidSubject(s string) bool { return subjectPattern.MatchString(s) }
 
-// PutReviewer adds a reviewer to the roster or changes one; id is their JWT subject.
-func (s *AdminService) PutReviewer(ctx context.Context, who Staff, id string, in ReviewerInput) (Reviewer, error) {
+// PutReviewer adds a member of staff to the roster or changes one; id is their JWT
+// subject. It returns the entry with the directory it was checked against.
+func (s *AdminService) PutReviewer(ctx context.Context, who Staff, id string, in ReviewerInput) (Reviewer, Directory, error) {
 	if err := requireAdmin(who); err != nil {
-		return Reviewer{}, err
+		return Reviewer{}, Directory{}, err
 	}
 	var v validator
 	if !ValidSubject(id) {
@@ -93,33 +154,44 @@ func (s *AdminService) PutReviewer(ctx context.Context, who Staff, id string, in
 	}
 	r := Reviewer{
 		ID: id, Name: v.text("name", in.Name, 1, maxName, nameText), Email: v.email("email", in.Email),
-		Company: v.text("company", in.Company, 0, maxName, nameText), Active: in.Active == nil || *in.Active,
+		CompanyID: strings.TrimSpace(in.CompanyID), Active: in.Active == nil || *in.Active,
+		Roles: []Role{RoleReviewer},
 	}
-	if err := v.err(); err != nil {
-		return Reviewer{}, err
-	}
-	for attempt := 1; ; attempt++ {
-		roster, err := s.store.Roster(ctx)
-		if err != nil {
-			return Reviewer{}, err
-		}
-		old := Reviewer{}
-		for _, x := range roster {
-			if x.ID == id {
-				old = x
+	if in.Roles != nil {
+		r.Roles = nil
+		for i, role := range in.Roles {
+			switch {
+			case role != RoleReviewer && role != RoleFinance && role != RoleAdmin:
+				v.add(fmt.Sprintf("roles[%d]", i), CodeUnknownValue, "Use reviewer, finance or admin.")
+			case !slices.Contains(r.Roles, role):
+				r.Roles = append(r.Roles, role)
 			}
 		}
+	}
+	if err := v.err(); err != nil {
+		return Reviewer{}, Directory{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		dir, err := s.Directory(ctx, who)
+		if err != nil {
+			return Reviewer{}, Directory{}, err
+		}
+		if _, ok := dir.Company(r.CompanyID); r.CompanyID != "" && !ok {
+			return Reviewer{}, Directory{}, &ValidationError{Errors: []FieldError{{Field: "companyId", Code: CodeUnknownValue,
+				Message: "There is no company with this id; add it under /admin/companies first, or leave companyId empty."}}}
+		}
+		old, _ := dir.Member(id)
 		r.Version, r.UpdatedAt = old.Version+1, s.clock()
-		ev := adminEvent(who, EventReviewerChanged, "reviewer:"+id, r.UpdatedAt, map[string]string{
-			"name": r.Name, "email": r.Email, "company": r.Company, "active": fmt.Sprint(r.Active),
-			"previousCompany": old.Company, "previousActive": fmt.Sprint(old.Active && old.Version > 0),
+		ev := adminEvent(actorOf(dir, who, RoleAdmin), EventReviewerChanged, "reviewer:"+id, r.UpdatedAt, map[string]string{
+			"name": r.Name, "email": r.Email, "companyId": r.CompanyID, "active": fmt.Sprint(r.Active), "roles": fmt.Sprint(r.Roles),
+			"previousCompanyId": old.CompanyID, "previousActive": fmt.Sprint(old.Active && old.Version > 0),
 		})
 		err = s.store.PutReviewer(ctx, r, ev)
 		var conflict *ConflictError
 		if errors.As(err, &conflict) && attempt < 3 {
 			continue
 		}
-		return r, err
+		return r, dir, err
 	}
 }
 
@@ -150,8 +222,12 @@ func (s *AdminService) PutGovernance(ctx context.Context, who Staff, in Governan
 	if err != nil {
 		return Governance{}, err
 	}
+	actor, err := s.actor(ctx, who)
+	if err != nil {
+		return Governance{}, err
+	}
 	g := Governance{QuorumPercent: in.QuorumPercent, Version: old.Version + 1, UpdatedAt: s.clock()}
-	ev := adminEvent(who, EventSettingsChanged, "settings", g.UpdatedAt, map[string]string{
+	ev := adminEvent(actor, EventSettingsChanged, "settings", g.UpdatedAt, map[string]string{
 		"quorumPercent": fmt.Sprint(g.QuorumPercent), "previousQuorumPercent": fmt.Sprint(old.QuorumPercent),
 	})
 	return g, s.store.PutGovernance(ctx, g, ev)
@@ -194,6 +270,10 @@ func (s *AdminService) SetAllocation(ctx context.Context, who Staff, year int, c
 	if err := fe.err(); err != nil {
 		return Budget{}, err
 	}
+	actor, err := s.actor(ctx, who)
+	if err != nil {
+		return Budget{}, err
+	}
 	for attempt := 1; ; attempt++ {
 		budgets, err := s.store.Budgets(ctx, year)
 		if err != nil {
@@ -207,7 +287,7 @@ func (s *AdminService) SetAllocation(ctx context.Context, who Staff, year int, c
 		}
 		previous := b.Allocated
 		b.Allocated, b.Version, b.UpdatedAt = amount.Minor, b.Version+1, s.clock()
-		ev := adminEvent(who, EventBudgetChanged, fmt.Sprintf("budget:%d/%s/%s", year, category, currency), b.UpdatedAt, map[string]string{
+		ev := adminEvent(actor, EventBudgetChanged, fmt.Sprintf("budget:%d/%s/%s", year, category, currency), b.UpdatedAt, map[string]string{
 			"allocated": amount.Decimal(), "previousAllocated": b.Money(previous).Decimal(), "currency": currency,
 		})
 		err = s.store.SetAllocation(ctx, b, previous, ev)
@@ -219,6 +299,143 @@ func (s *AdminService) SetAllocation(ctx context.Context, who Staff, year int, c
 	}
 }
 
-func adminEvent(who Staff, typ EventType, subject string, at time.Time, data map[string]string) AuditEvent {
-	return AuditEvent{Type: typ, Subject: subject, At: at, Actor: Actor{Role: RoleAdmin, ID: who.ID, Name: who.Name}, Data: data, Internal: true}
+func adminEvent(actor Actor, typ EventType, subject string, at time.Time, data map[string]string) AuditEvent {
+	return AuditEvent{Type: typ, Subject: subject, At: at, Actor: actor, Data: data, Internal: true}
+}
+
+// actor names an admin as the roster does, reading only their entry.
+func (s *AdminService) actor(ctx context.Context, who Staff) (Actor, error) {
+	m, err := s.store.Member(ctx, who.ID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Actor{}, fmt.Errorf("read roster: %w", err)
+	}
+	return actorOf(Directory{Reviewers: []Reviewer{m}}, who, RoleAdmin), nil
+}
+
+// actorOf is who acts, by their sign-in subject and the name the roster gives them:
+// never a name from token claims, which users can edit. Off the roster, the id alone.
+func actorOf(dir Directory, who Staff, role Role) Actor {
+	a := Actor{Role: role, ID: who.ID}
+	if m, ok := dir.Member(who.ID); ok {
+		a.Name = m.Name
+	}
+	return a
+}
+
+// Company input limits.
+const (
+	maxAliases = 20
+	maxDomains = 20
+)
+
+// CompanyInput is what an admin sends to add or change a company: its name, the other
+// names it goes by, and the e-mail domains its people write from.
+type CompanyInput struct {
+	Name    string   `json:"name"`
+	Aliases []string `json:"aliases"`
+	Domains []string `json:"domains"`
+}
+
+// PutCompany adds a company (id chosen by the admin, e.g. acme) or changes one. A name,
+// alias or domain that another company already has is refused: one company must never
+// form two seats because it was entered twice under two spellings.
+func (s *AdminService) PutCompany(ctx context.Context, who Staff, id string, in CompanyInput) (Company, error) {
+	if err := requireAdmin(who); err != nil {
+		return Company{}, err
+	}
+	var v validator
+	if !ValidCompanyID(id) {
+		v.add("id", CodeInvalidFormat, "A company's id is 1 to 63 lower-case letters, digits and hyphens, such as acme-widgets.")
+	}
+	c := Company{ID: id, Name: v.companyName("name", in.Name)}
+	keys := map[string]string{orgname.Key(c.Name): "name"}
+	if len(in.Aliases) > maxAliases {
+		v.add("aliases", CodeTooMany, "At most %d aliases.", maxAliases)
+	}
+	for i, a := range in.Aliases[:min(len(in.Aliases), maxAliases)] {
+		field := fmt.Sprintf("aliases[%d]", i)
+		a = v.companyName(field, a)
+		if k := orgname.Key(a); k != "" && keys[k] != "" && !v.has(field) {
+			v.add(field, CodeNotAllowed, "This is the same name as %s once spelling is folded; leave it out.", keys[k])
+		} else if k != "" {
+			keys[k] = field
+		}
+		c.Aliases = append(c.Aliases, a)
+	}
+	if len(in.Domains) > maxDomains {
+		v.add("domains", CodeTooMany, "At most %d domains.", maxDomains)
+	}
+	for i, d := range in.Domains[:min(len(in.Domains), maxDomains)] {
+		field := fmt.Sprintf("domains[%d]", i)
+		norm, err := orgname.NormalizeDomain(d)
+		switch {
+		case err != nil:
+			v.add(field, CodeInvalidFormat, "Enter a domain name such as example.com, without @ or https://.")
+		case slices.Contains(c.Domains, norm):
+			v.add(field, CodeNotAllowed, "This domain is listed twice.")
+		default:
+			c.Domains = append(c.Domains, norm)
+		}
+	}
+	if err := v.err(); err != nil {
+		return Company{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		dir, err := s.Directory(ctx, who)
+		if err != nil {
+			return Company{}, err
+		}
+		if err := taken(dir, c); err != nil {
+			return Company{}, err
+		}
+		var previous *Company
+		if old, ok := dir.Company(id); ok {
+			previous = &old
+		}
+		c.Version, c.UpdatedAt = 1, s.clock()
+		if previous != nil {
+			c.Version = previous.Version + 1
+		}
+		ev := adminEvent(actorOf(dir, who, RoleAdmin), EventCompanyChanged, "company:"+id, c.UpdatedAt, map[string]string{
+			"name": c.Name, "aliases": strings.Join(c.Aliases, "; "), "domains": strings.Join(c.Domains, ", "),
+		})
+		err = s.store.PutCompany(ctx, c, previous, ev)
+		var conflict *ConflictError
+		if errors.As(err, &conflict) && attempt < 3 {
+			continue
+		}
+		return c, err
+	}
+}
+
+// companyName checks a company name or alias: a name without invisible characters.
+func (v *validator) companyName(field, s string) string {
+	return v.text(field, s, 1, maxName, nameText)
+}
+
+// taken refuses a company whose names or domains another company of the directory
+// already has, naming each.
+func taken(dir Directory, c Company) error {
+	var fe fieldErrors
+	for _, other := range dir.Companies {
+		if other.ID == c.ID {
+			continue
+		}
+		keys := other.Keys()
+		for i, n := range c.Names() {
+			field := "name"
+			if i > 0 {
+				field = fmt.Sprintf("aliases[%d]", i-1)
+			}
+			if slices.Contains(keys, orgname.Key(n)) {
+				fe.add(field, CodeTaken, "The company %s (%s) already goes by this name.", other.ID, other.Name)
+			}
+		}
+		for i, d := range c.Domains {
+			if slices.Contains(other.Domains, d) {
+				fe.add(fmt.Sprintf("domains[%d]", i), CodeTaken, "The company %s (%s) already has this domain.", other.ID, other.Name)
+			}
+		}
+	}
+	return fe.err()
 }

@@ -65,5 +65,20 @@ func (e *BudgetExceededError) Error() string {
 	return fmt.Sprintf("the %s budget of fiscal year %d has %s left, less than %s", e.Category, e.FiscalYear, e.Remaining, e.Requested)
 }
 
+// PossibleConflictError refuses a vote, a comment or a request for changes from a
+// reviewer whose company may be the applicant's, until they declare "no conflict" or
+// recuse.
+type PossibleConflictError struct {
+	Conflict Conflict
+}
+
+func (e *PossibleConflictError) Error() string {
+	return "possible conflict of interest: " + e.Conflict.Reason
+}
+
+// ErrNothingToDeclare refuses a declaration of no conflict where no possible conflict
+// is waiting for one.
+var ErrNothingToDeclare = errors.New("no possible conflict of interest to declare")
+
 // ErrBadCursor: a pagination cursor that this API did not hand out for this query.
 var ErrBadCursor = errors.New("invalid cursor")

@@ -40,6 +40,7 @@ const (
 	CodeMalformed        = "malformed"
 	CodeInvisible        = "invisible_character"
 	CodeBidiControl      = "bidi_control"
+	CodeTaken            = "taken"
 )
 
 // ValidationError carries every field error found in one input, so that a form can be

@@ -1,25 +1,34 @@
 package sponsorship
 
 import (
+	"slices"
 	"sort"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 )
 
-// Reviewer is a member of the committee's roster. ID is the subject of their JWT.
-// Company is their affiliation: the source of automatic recusals and of seats.
+// Reviewer is a member of the staff roster. ID is the subject of their JWT. Roles says
+// what they do for the committee: only those with RoleReviewer sit on it (their
+// Cognito group still decides what the API lets them do). CompanyID is their
+// affiliation, a Company of the Directory: the source of automatic recusals and of
+// seats. LegacyCompany is the company name entries stored before companies were
+// records carry (see NewDirectory).
 type Reviewer struct {
-	ID        string
-	Name      string
-	Email     string
-	Company   string
-	Active    bool
-	Version   int
-	UpdatedAt time.Time
+	ID            string
+	Name          string
+	Email         string
+	Roles         []Role
+	CompanyID     string
+	LegacyCompany string
+	Active        bool
+	Version       int
+	UpdatedAt     time.Time
 }
+
+// Reviews reports whether the roster entry sits on the committee: active, as a
+// reviewer.
+func (r Reviewer) Reviews() bool { return r.Active && slices.Contains(r.Roles, RoleReviewer) }
 
 // Choice is what a reviewer votes.
 type Choice string
@@ -80,51 +89,13 @@ type Governance struct {
 // DefaultGovernance is "more than half of the seats".
 var DefaultGovernance = Governance{QuorumPercent: 50}
 
-// companySuffixes are legal-form words that do not tell companies apart: "Acme Inc."
-// and "ACME" are one company.
-var companySuffixes = map[string]bool{
-	"inc": true, "incorporated": true, "ltd": true, "limited": true, "llc": true, "llp": true, "lp": true,
-	"gmbh": true, "ag": true, "kg": true, "ev": true, "sa": true, "sas": true, "sarl": true, "srl": true, "spa": true,
-	"bv": true, "nv": true, "plc": true, "corp": true, "corporation": true, "co": true, "company": true,
-	"oy": true, "ab": true, "as": true, "asa": true, "aps": true, "kk": true, "pty": true, "pvt": true, "sl": true,
-}
-
-// NormalizeOrganization reduces an organization or company name to a key that compares
-// equal across case, spacing, punctuation and common legal suffixes ("Inc.", "Ltd.",
-// "GmbH", ...). An empty or all-suffix name has an empty key and matches nothing.
-func NormalizeOrganization(name string) string {
-	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '.' && r != '&'
-	})
-	var kept []string
-	for _, w := range words {
-		w = strings.ReplaceAll(w, ".", "")
-		if w != "" {
-			kept = append(kept, w)
-		}
-	}
-	for len(kept) > 1 && companySuffixes[kept[len(kept)-1]] {
-		kept = kept[:len(kept)-1]
-	}
-	if len(kept) == 1 && companySuffixes[kept[0]] {
-		return ""
-	}
-	return strings.Join(kept, " ")
-}
-
-// Conflicted reports whether a reviewer's affiliation matches an applicant's
-// organization, which recuses them automatically.
-func Conflicted(company, organization string) bool {
-	k := NormalizeOrganization(company)
-	return k != "" && k == NormalizeOrganization(organization)
-}
-
 // Seat is one company's voice (or a lone reviewer's, without affiliation).
 type Seat struct {
-	Key     string
-	Company string
-	Members []string // reviewer ids, sorted
-	Vote    Choice   // "" when no member has voted; abstain when members disagree
+	Key       string // the company's id, or reviewer:<id>
+	CompanyID string
+	Company   string   // the company's name
+	Members   []string // reviewer ids, sorted
+	Vote      Choice   // "" when no member has voted; abstain when members disagree
 }
 
 // Tally is where a request stands under the decision rule.
@@ -138,27 +109,39 @@ type Tally struct {
 	Outcome       Status       // submitted while open, else approved or rejected
 	Amount        *money.Money // the approved amount, when approved
 	Recused       []Recusal    // explicit recusals, then automatic ones, of roster members
+	// Unsettled lists the eligible reviewers with a possible conflict they have not
+	// yet declared "no conflict" on; their votes wait until they do.
+	Unsettled []Conflicted
+}
+
+// Conflicted is a reviewer with a conflict of interest on a request.
+type Conflicted struct {
+	Reviewer Reviewer
+	Conflict Conflict
 }
 
 // DecisionInput is what the decision rule looks at.
 type DecisionInput struct {
-	Roster        []Reviewer
+	Directory     Directory
 	Votes         []Vote // of the current round
 	Recusals      []Recusal
-	Organization  string // the applicant's
+	Declarations  []Declaration
+	Applicant     Applicant
 	QuorumPercent int
 	Requested     money.Money
 }
 
 // Decide applies the committee's rule. Eligible reviewers are the active members of the
-// roster who are not recused, explicitly or because their affiliation matches the
-// applicant's organization. They form seats by company; a reviewer without an
-// affiliation is a seat alone. A seat votes as its voting members agree, and abstains
-// when they disagree. Quorum is reached when more than QuorumPercent of the seats have
-// voted; from then on the request is approved when approving seats outnumber rejecting
-// ones, rejected in the reverse case, and stays open on a tie. The approved amount is
-// the lowest amount proposed by an approving vote of an approving seat, else the
-// requested amount. Decide is a pure function: the same input gives the same tally.
+// roster who are not recused, explicitly or because their company is the applicant's
+// (an exact conflict). They form seats by company; a reviewer without an affiliation is
+// a seat alone. A reviewer whose company may be the applicant's (a possible conflict)
+// keeps their seat, but their vote counts only once they have declared "no conflict".
+// A seat votes as its voting members agree, and abstains when they disagree. Quorum is
+// reached when more than QuorumPercent of the seats have voted; from then on the
+// request is approved when approving seats outnumber rejecting ones, rejected in the
+// reverse case, and stays open on a tie. The approved amount is the lowest amount
+// proposed by an approving vote of an approving seat, else the requested amount. Decide
+// is a pure function: the same input gives the same tally.
 func Decide(in DecisionInput) Tally {
 	var t Tally
 	explicit := map[string]bool{}
@@ -166,37 +149,50 @@ func Decide(in DecisionInput) Tally {
 		explicit[r.ReviewerID] = true
 	}
 	eligible := map[string]Reviewer{}
-	for _, r := range in.Roster {
-		switch {
-		case !r.Active:
-		case explicit[r.ID]:
+	counts := map[string]bool{}
+	for _, r := range in.Directory.Reviewers {
+		if !r.Reviews() {
+			continue
+		}
+		if explicit[r.ID] {
 			for _, rec := range in.Recusals {
 				if rec.ReviewerID == r.ID {
 					t.Recused = append(t.Recused, rec)
 				}
 			}
-		case Conflicted(r.Company, in.Organization):
-			t.Recused = append(t.Recused, Recusal{ReviewerID: r.ID, ReviewerName: r.Name, Automatic: true,
-				Reason: "affiliated with the applicant's organization (" + r.Company + ")"})
-		default:
-			eligible[r.ID] = r
+			continue
 		}
+		c := in.Directory.ConflictOf(r, in.Applicant)
+		switch {
+		case c.Level == ExactConflict:
+			t.Recused = append(t.Recused, Recusal{ReviewerID: r.ID, ReviewerName: r.Name, Automatic: true,
+				Reason: "conflict of interest: " + c.Reason})
+			continue
+		case c.Level == PossibleConflict && !slices.ContainsFunc(in.Declarations, func(d Declaration) bool {
+			return d.clears(r.ID, c.Company.ID, in.Applicant)
+		}):
+			t.Unsettled = append(t.Unsettled, Conflicted{Reviewer: r, Conflict: c})
+		default:
+			counts[r.ID] = true
+		}
+		eligible[r.ID] = r
 	}
 	votes := map[string]Vote{}
 	for _, v := range in.Votes {
-		if _, ok := eligible[v.ReviewerID]; ok {
+		if counts[v.ReviewerID] {
 			votes[v.ReviewerID] = v
 		}
 	}
 	seats := map[string]*Seat{}
 	for _, r := range eligible {
-		key := NormalizeOrganization(r.Company)
-		if key == "" {
-			key = "reviewer:" + r.ID
+		key := "reviewer:" + r.ID
+		company, ok := in.Directory.Affiliation(r)
+		if ok {
+			key = company.ID
 		}
-		s, ok := seats[key]
-		if !ok {
-			s = &Seat{Key: key, Company: r.Company}
+		s, found := seats[key]
+		if !found {
+			s = &Seat{Key: key, CompanyID: company.ID, Company: company.Name}
 			seats[key] = s
 		}
 		s.Members = append(s.Members, r.ID)

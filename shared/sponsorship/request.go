@@ -47,6 +47,8 @@ const (
 	EventVoteCast         EventType = "vote_cast"
 	EventRecused          EventType = "recused"
 	EventCommentAdded     EventType = "comment_added"
+	EventConflictDeclared EventType = "conflict_declared"
+	EventCompanyChanged   EventType = "company_changed"
 	EventApprovalRefused  EventType = "approval_refused"
 	EventReviewerChanged  EventType = "reviewer_changed"
 	EventBudgetChanged    EventType = "budget_changed"

@@ -14,22 +14,24 @@ import (
 
 // ReviewStore is what the committee's work needs from storage.
 type ReviewStore interface {
-	// Ballots reads a request with its votes (all rounds) and recorded recusals, in one
-	// read.
-	Ballots(ctx context.Context, id string) (*Request, []Vote, []Recusal, error)
+	// Ballots reads a request with its votes (all rounds), recorded recusals and
+	// declarations of no conflict, in one read; comments, history and payments are left
+	// out.
+	Ballots(ctx context.Context, id string) (*Dossier, error)
 	// Dossier reads everything about a request: votes, recusals, comments and history.
 	Dossier(ctx context.Context, id string) (*Dossier, error)
 	// Queue lists requests by status, oldest or newest first, a page at a time.
 	Queue(ctx context.Context, q QueueQuery) (QueuePage, error)
-	Roster(ctx context.Context) ([]Reviewer, error)
+	// Directory reads the roster with the companies, in one read.
+	Directory(ctx context.Context) (Directory, error)
 	Governance(ctx context.Context) (Governance, error)
 	Apply(ctx context.Context, c Change) error
 }
 
-// Staff is an authenticated member of staff, as the API's authorizer vouches for them.
+// Staff is an authenticated member of staff, as the API's authorizer vouches for them:
+// their sign-in subject and groups. Their name comes from the roster (Directory).
 type Staff struct {
 	ID     string // the JWT subject
-	Name   string
 	Groups []string
 }
 
@@ -45,12 +47,13 @@ const (
 
 // Dossier is a request with everything the committee knows about it.
 type Dossier struct {
-	Request  *Request
-	Votes    []Vote    // of the current round
-	Recusals []Recusal // recorded ones
-	Comments []Comment
-	Payments []Payment
-	History  []AuditEvent
+	Request      *Request
+	Votes        []Vote    // of the current round (all rounds from ReviewStore.Ballots)
+	Recusals     []Recusal // recorded ones
+	Declarations []Declaration
+	Comments     []Comment
+	Payments     []Payment
+	History      []AuditEvent
 }
 
 // QueueQuery selects a page of the review queue.
@@ -61,10 +64,19 @@ type QueueQuery struct {
 	// current round nor is recused from (explicitly or by affiliation).
 	WaitingOnMe bool
 	// WaitingOn is the calling reviewer, filled in by the service for the store.
-	WaitingOn *Reviewer
+	WaitingOn *Waiter
 	Newest    bool
 	Limit     int
 	Cursor    string
+}
+
+// Waiter is what the store needs to leave out the requests not waiting on a reviewer:
+// their id, and their company's name keys and e-mail domains (requests of that company
+// recuse them).
+type Waiter struct {
+	ReviewerID string
+	OrgKeys    []string
+	Domains    []string
 }
 
 // QueuePage is one page of the queue; Next is the cursor of the following page, "" at
@@ -72,8 +84,10 @@ type QueueQuery struct {
 type QueuePage struct {
 	Items []*Request
 	Next  string
-	// Reviewer is the caller's roster entry, so a page can show what concerns them.
-	Reviewer Reviewer
+	// Reviewer is the caller's roster entry and Directory the roster, so a page can
+	// show what concerns the caller.
+	Reviewer  Reviewer
+	Directory Directory
 }
 
 // ReviewService applies the committee's rules: who may act, the decision rule, and
@@ -103,16 +117,19 @@ const (
 
 // Queue returns a page of the review queue for a reviewer.
 func (s *ReviewService) Queue(ctx context.Context, who Staff, q QueueQuery) (QueuePage, error) {
-	me, _, err := s.member(ctx, who)
+	me, dir, err := s.member(ctx, who)
 	if err != nil {
 		return QueuePage{}, err
 	}
 	q.WaitingOn = nil
 	if q.WaitingOnMe {
-		q.WaitingOn = &me
+		q.WaitingOn = &Waiter{ReviewerID: me.ID}
+		if c, ok := dir.Affiliation(me); ok {
+			q.WaitingOn.OrgKeys, q.WaitingOn.Domains = c.Keys(), c.Domains
+		}
 	}
 	page, err := s.store.Queue(ctx, q)
-	page.Reviewer = me
+	page.Reviewer, page.Directory = me, dir
 	return page, err
 }
 
@@ -125,47 +142,68 @@ func (s *ReviewService) Me(ctx context.Context, who Staff) (Reviewer, error) {
 
 // member finds the caller on the roster, which it reads once and returns for the
 // decision rule.
-func (s *ReviewService) member(ctx context.Context, who Staff) (Reviewer, []Reviewer, error) {
+func (s *ReviewService) member(ctx context.Context, who Staff) (Reviewer, Directory, error) {
 	if !who.In(GroupReviewers) {
-		return Reviewer{}, nil, &ForbiddenError{Reason: "only members of the reviewers group review requests"}
+		return Reviewer{}, Directory{}, &ForbiddenError{Reason: "only members of the reviewers group review requests"}
 	}
-	roster, err := s.store.Roster(ctx)
+	dir, err := s.store.Directory(ctx)
 	if err != nil {
-		return Reviewer{}, nil, fmt.Errorf("read roster: %w", err)
+		return Reviewer{}, Directory{}, fmt.Errorf("read roster: %w", err)
 	}
-	for _, r := range roster {
-		if r.ID == who.ID {
-			if !r.Active {
-				return Reviewer{}, nil, &ForbiddenError{Reason: "your place on the reviewer roster is inactive"}
-			}
-			return r, roster, nil
-		}
+	r, ok := dir.Member(who.ID)
+	switch {
+	case !ok:
+		return Reviewer{}, Directory{}, &ForbiddenError{Reason: "you are not on the reviewer roster; an admin can add you"}
+	case !r.Active:
+		return Reviewer{}, Directory{}, &ForbiddenError{Reason: "your place on the reviewer roster is inactive"}
+	case !r.Reviews():
+		return Reviewer{}, Directory{}, &ForbiddenError{Reason: "you are on the roster, but not as a reviewer; an admin can change that"}
 	}
-	return Reviewer{}, nil, &ForbiddenError{Reason: "you are not on the reviewer roster; an admin can add you"}
+	return r, dir, nil
 }
 
 // Standing is what the caller may do on a request.
 type Standing struct {
 	Reviewer Reviewer
 	Vote     *Vote
-	Recusal  *Recusal // explicit or automatic
+	Recusal  *Recusal // explicit, or automatic for an exact conflict
+	// Conflict is a possible conflict of the reviewer's company with the applicant
+	// (Level possible), or none; Declaration is the reviewer's declaration that it is
+	// none, when they made one about this applicant.
+	Conflict    Conflict
+	Declaration *Declaration
 }
 
-// CanAct reports whether the reviewer may vote, comment or ask for changes.
-func (st Standing) CanAct() bool { return st.Recusal == nil }
+// Unsettled reports a possible conflict the reviewer has not declared "no conflict" on.
+func (st Standing) Unsettled() bool {
+	return st.Recusal == nil && st.Conflict.Level == PossibleConflict && st.Declaration == nil
+}
 
-// Review is a dossier as one reviewer sees it: the tally under the rule, and their own
-// standing.
+// CanAct reports whether the reviewer may vote, comment or ask for changes: not
+// recused, and any possible conflict settled.
+func (st Standing) CanAct() bool { return st.Recusal == nil && !st.Unsettled() }
+
+// CompanyConflict is a company of the roster that is, or may be, the applicant's, with
+// where each of its reviewers stands: shown in the dossier to the whole committee.
+type CompanyConflict struct {
+	Conflict  Conflict
+	Reviewers []Standing
+}
+
+// Review is a dossier as one reviewer sees it: the tally under the rule, the companies
+// in conflict with the applicant, and their own standing.
 type Review struct {
 	Dossier
-	Tally    Tally
-	Standing Standing
+	Tally     Tally
+	Conflicts []CompanyConflict
+	Standing  Standing
+	Directory Directory
 }
 
 // Review returns a request's dossier for a reviewer. A reviewer recused from the request,
 // by choice or by affiliation, is kept out of the committee's deliberation on it.
 func (s *ReviewService) Review(ctx context.Context, who Staff, id string) (Review, error) {
-	me, roster, err := s.member(ctx, who)
+	me, dir, err := s.member(ctx, who)
 	if err != nil {
 		return Review{}, err
 	}
@@ -180,12 +218,32 @@ func (s *ReviewService) Review(ctx context.Context, who Staff, id string) (Revie
 	if err != nil {
 		return Review{}, err
 	}
-	st := standing(me, d.Request, d.Votes, d.Recusals)
+	st := standing(dir, me, d)
 	if st.Recusal != nil {
 		return Review{}, &ForbiddenError{Reason: "you are recused from this request: " + st.Recusal.Reason}
 	}
-	tally := decide(d.Request, d.Votes, d.Recusals, roster, gov)
-	return Review{Dossier: *d, Tally: tally, Standing: st}, nil
+	return Review{Dossier: *d, Tally: decide(d, dir, gov), Conflicts: conflicts(dir, d), Standing: st, Directory: dir}, nil
+}
+
+// conflicts lists the companies of the roster that are or may be the applicant's, with
+// their reviewers' standings.
+func conflicts(dir Directory, d *Dossier) []CompanyConflict {
+	var out []CompanyConflict
+	for _, c := range dir.Companies {
+		cc := CompanyConflict{Conflict: ConflictWith(c, d.Request.Applicant)}
+		if cc.Conflict.Level == NoConflict {
+			continue
+		}
+		for _, r := range dir.Reviewers {
+			if r.CompanyID == c.ID && r.Reviews() {
+				cc.Reviewers = append(cc.Reviewers, standing(dir, r, d))
+			}
+		}
+		if len(cc.Reviewers) > 0 {
+			out = append(out, cc)
+		}
+	}
+	return out
 }
 
 func (s *ReviewService) governance(ctx context.Context) (Governance, error) {
@@ -207,10 +265,11 @@ func currentVotes(req *Request, votes []Vote) []Vote {
 	return out
 }
 
-func decide(req *Request, votes []Vote, recusals []Recusal, roster []Reviewer, gov Governance) Tally {
+func decide(d *Dossier, dir Directory, gov Governance) Tally {
 	return Decide(DecisionInput{
-		Roster: roster, Votes: currentVotes(req, votes), Recusals: explicitOnly(recusals),
-		Organization: req.Applicant.Organization, QuorumPercent: gov.QuorumPercent, Requested: req.Amount,
+		Directory: dir, Votes: currentVotes(d.Request, d.Votes), Recusals: explicitOnly(d.Recusals),
+		Declarations: d.Declarations, Applicant: d.Request.Applicant, QuorumPercent: gov.QuorumPercent,
+		Requested: d.Request.Amount,
 	})
 }
 
@@ -226,23 +285,35 @@ func explicitOnly(recusals []Recusal) []Recusal {
 	return out
 }
 
-func standing(me Reviewer, req *Request, votes []Vote, recusals []Recusal) Standing {
+// standing works out where a reviewer stands on a request: their vote of this round,
+// an explicit recusal, an exact conflict (an automatic recusal) or a possible one, and
+// their declaration of no conflict.
+func standing(dir Directory, me Reviewer, d *Dossier) Standing {
+	req := d.Request
 	st := Standing{Reviewer: me}
-	for _, v := range currentVotes(req, votes) {
+	for _, v := range currentVotes(req, d.Votes) {
 		if v.ReviewerID == me.ID {
-			v := v
 			st.Vote = &v
 		}
 	}
-	for _, r := range recusals {
+	for _, r := range d.Recusals {
 		if r.ReviewerID == me.ID && !r.Automatic {
-			r := r
 			st.Recusal = &r
 		}
 	}
-	if st.Recusal == nil && Conflicted(me.Company, req.Applicant.Organization) {
+	c := dir.ConflictOf(me, req.Applicant)
+	switch {
+	case st.Recusal != nil:
+	case c.Level == ExactConflict:
 		st.Recusal = &Recusal{RequestID: req.ID, ReviewerID: me.ID, ReviewerName: me.Name, Automatic: true,
-			Reason: "you are affiliated with the applicant's organization (" + me.Company + ")"}
+			Reason: "conflict of interest: " + c.Reason}
+	case c.Level == PossibleConflict:
+		st.Conflict = c
+		for _, dc := range d.Declarations {
+			if dc.clears(me.ID, c.Company.ID, req.Applicant) {
+				st.Declaration = &dc
+			}
+		}
 	}
 	return st
 }
@@ -265,11 +336,11 @@ type Outcome struct {
 // the decision rule: the vote that settles the request decides it at once, in the same
 // transaction, committing the approved amount to the budget. An approval the budget
 // cannot take is refused with *BudgetExceededError, records nothing but the refusal,
-// and leaves the request in review.
+// and leaves the request in review. A reviewer with an unsettled possible conflict is
+// refused with *PossibleConflictError.
 func (s *ReviewService) Vote(ctx context.Context, who Staff, id string, in VoteInput) (Outcome, error) {
-	return s.ballot(ctx, who, id, func(req *Request, me Reviewer, now time.Time, c *Change) error {
-		v := Vote{RequestID: id, ReviewerID: me.ID, ReviewerName: me.Name, Company: me.Company,
-			Choice: in.Choice, Round: req.Round, At: now}
+	return s.ballot(ctx, who, id, true, func(req *Request, me Reviewer, _ Standing, now time.Time, c *Change) error {
+		v := Vote{RequestID: id, ReviewerID: me.ID, ReviewerName: me.Name, Choice: in.Choice, Round: req.Round, At: now}
 		var fe validator
 		if !in.Choice.Valid() {
 			fe.add("choice", CodeUnknownValue, "Choose approve, reject or abstain.")
@@ -303,12 +374,12 @@ func (s *ReviewService) Vote(ctx context.Context, who Staff, id string, in VoteI
 
 // Recuse records that a reviewer stands aside on a request: their vote of this round,
 // if any, no longer counts, and the rule is applied again (a recusal can complete a
-// decision, since it shrinks the seats).
+// decision, since it shrinks the seats). It is one way to settle a possible conflict.
 func (s *ReviewService) Recuse(ctx context.Context, who Staff, id, reason string) (_ Outcome, err error) {
 	if reason, err = required("reason", reason, maxReason, "Say why you recuse yourself; it is on the record."); err != nil {
 		return Outcome{}, err
 	}
-	return s.ballot(ctx, who, id, func(req *Request, me Reviewer, now time.Time, c *Change) error {
+	return s.ballot(ctx, who, id, false, func(req *Request, me Reviewer, _ Standing, now time.Time, c *Change) error {
 		rec := Recusal{RequestID: id, ReviewerID: me.ID, ReviewerName: me.Name, Reason: reason, At: now}
 		c.PutRecusal = &rec
 		c.DeleteVote = me.ID
@@ -319,12 +390,36 @@ func (s *ReviewService) Recuse(ctx context.Context, who Staff, id, reason string
 	})
 }
 
-// ballot runs a vote or a recusal: it loads the request, checks the reviewer may act,
-// lets change describe the ballot, applies the decision rule to the result, and writes
-// it all in one transaction, retrying when another reviewer's ballot got in first.
-func (s *ReviewService) ballot(ctx context.Context, who Staff, id string,
-	change func(req *Request, me Reviewer, now time.Time, c *Change) error) (Outcome, error) {
-	me, roster, err := s.member(ctx, who)
+// DeclareNoConflict records a reviewer's statement, with their reason, that the
+// possible conflict between their company and the applicant is none. From then on they
+// may vote; a vote they cast before the conflict showed counts again, so the rule is
+// applied (and may decide the request). The other way to settle is to recuse. Without
+// a possible conflict to settle it is refused with ErrNothingToDeclare.
+func (s *ReviewService) DeclareNoConflict(ctx context.Context, who Staff, id, reason string) (_ Outcome, err error) {
+	if reason, err = required("reason", reason, maxReason, "Say why your company is not the applicant's; it is on the record."); err != nil {
+		return Outcome{}, err
+	}
+	return s.ballot(ctx, who, id, false, func(req *Request, me Reviewer, st Standing, now time.Time, c *Change) error {
+		if st.Conflict.Level != PossibleConflict || st.Declaration != nil {
+			return ErrNothingToDeclare
+		}
+		dc := Declaration{RequestID: id, ReviewerID: me.ID, ReviewerName: me.Name, CompanyID: st.Conflict.Company.ID,
+			Against: DeclaredAgainst(req.Applicant), Reason: reason, At: now}
+		c.PutDeclaration = &dc
+		c.Events = append(c.Events, AuditEvent{Type: EventConflictDeclared, Internal: true, Message: reason,
+			Data: map[string]string{"company": st.Conflict.Company.Name, "companyId": dc.CompanyID, "possibleConflict": st.Conflict.Reason}})
+		return nil
+	})
+}
+
+// ballot runs a vote, a recusal or a declaration: it loads the request, checks the
+// reviewer may act (unsettled possible conflicts refuse a vote, but not the recusal or
+// declaration that settles them), lets change describe the ballot, applies the
+// decision rule to the result, and writes it all in one transaction, retrying when
+// another reviewer's ballot got in first.
+func (s *ReviewService) ballot(ctx context.Context, who Staff, id string, settled bool,
+	change func(req *Request, me Reviewer, st Standing, now time.Time, c *Change) error) (Outcome, error) {
+	me, dir, err := s.member(ctx, who)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -336,39 +431,54 @@ func (s *ReviewService) ballot(ctx context.Context, who Staff, id string,
 		return Outcome{}, err
 	}
 	for attempt := 1; ; attempt++ {
-		req, votes, recusals, err := s.store.Ballots(ctx, id)
+		d, err := s.store.Ballots(ctx, id)
 		if err != nil {
 			return Outcome{}, fmt.Errorf("read %s: %w", id, err)
 		}
+		req := d.Request
 		if req.Status != StatusSubmitted {
 			return Outcome{}, &TransitionError{From: req.Status, By: RoleReviewer, Action: "vote or recuse"}
 		}
-		st := standing(me, req, votes, recusals)
+		st := standing(dir, me, d)
 		if st.Recusal != nil {
-			return Outcome{}, s.refuseRecused(ctx, req, st, attempt)
+			return Outcome{}, s.refuseRecused(ctx, req, st)
+		}
+		if settled && st.Unsettled() {
+			return Outcome{}, &PossibleConflictError{Conflict: st.Conflict}
 		}
 		now := s.clock()
 		next := *req
 		next.Voters, next.Recused = slices.Clone(req.Voters), slices.Clone(req.Recused)
 		c := Change{Request: &next}
-		if err := change(req, me, now, &c); err != nil {
+		if err := change(req, me, st, now, &c); err != nil {
 			return Outcome{}, err
 		}
 		// Withdraw only a vote that exists: a delete of nothing is still a billed write.
 		// A vote cast meanwhile changes the request's version, so the write is retried.
-		if c.DeleteVote != "" && !slices.ContainsFunc(votes, func(v Vote) bool { return v.ReviewerID == c.DeleteVote }) {
+		if c.DeleteVote != "" && !slices.ContainsFunc(d.Votes, func(v Vote) bool { return v.ReviewerID == c.DeleteVote }) {
 			c.DeleteVote = ""
 		}
-		// The tally with this ballot: replace or withdraw this reviewer's vote.
-		updated := slices.DeleteFunc(slices.Clone(votes), func(v Vote) bool { return v.ReviewerID == me.ID })
 		if c.PutVote != nil {
-			updated = append(updated, *c.PutVote)
+			if co, ok := dir.Affiliation(me); ok {
+				c.PutVote.Company = co.Name
+			}
 		}
-		recs := recusals
+		// The tally with this ballot: a vote replaces this reviewer's earlier one, a
+		// recusal withdraws it, a declaration lets it count.
+		after := *d
+		if c.PutVote != nil || c.PutRecusal != nil {
+			after.Votes = slices.DeleteFunc(slices.Clone(d.Votes), func(v Vote) bool { return v.ReviewerID == me.ID })
+			if c.PutVote != nil {
+				after.Votes = append(after.Votes, *c.PutVote)
+			}
+		}
 		if c.PutRecusal != nil {
-			recs = append(slices.Clone(recusals), *c.PutRecusal)
+			after.Recusals = append(slices.Clone(d.Recusals), *c.PutRecusal)
 		}
-		tally := decide(req, updated, recs, roster, gov)
+		if c.PutDeclaration != nil {
+			after.Declarations = append(slices.Clone(d.Declarations), *c.PutDeclaration)
+		}
+		tally := decide(&after, dir, gov)
 		switch tally.Outcome {
 		case StatusApproved:
 			next.Status, next.Approved, next.DecidedAt = StatusApproved, tally.Amount, now
@@ -417,7 +527,7 @@ func stamp(c *Change, req *Request, me Reviewer, now time.Time) {
 
 // refuseRecused answers a recused reviewer's ballot with the reason, and records an
 // automatic recusal the first time it shows.
-func (s *ReviewService) refuseRecused(ctx context.Context, req *Request, st Standing, attempt int) error {
+func (s *ReviewService) refuseRecused(ctx context.Context, req *Request, st Standing) error {
 	refusal := &ForbiddenError{Reason: "you are recused from this request: " + st.Recusal.Reason}
 	if !st.Recusal.Automatic || slices.Contains(req.Recused, st.Reviewer.ID) {
 		return refusal
@@ -442,10 +552,11 @@ func (s *ReviewService) refuseRecused(ctx context.Context, req *Request, st Stan
 // admins), changing nothing else, and returns the refusal.
 func (s *ReviewService) recordRefusal(ctx context.Context, id string, me Reviewer, exceeded *BudgetExceededError) error {
 	for attempt := 1; attempt <= maxBallotAttempts; attempt++ {
-		req, _, _, err := s.store.Ballots(ctx, id)
+		d, err := s.store.Ballots(ctx, id)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", id, err)
 		}
+		req := d.Request
 		now := s.clock()
 		next := *req
 		c := Change{Request: &next, Events: []AuditEvent{{Type: EventApprovalRefused, Internal: true, Message: exceeded.Error(),
@@ -500,9 +611,10 @@ func (s *ReviewService) AddComment(ctx context.Context, who Staff, id, text stri
 }
 
 // act runs a reviewer's action other than a ballot: the reviewer must be able to act on
-// the request, and the change is written conditionally, retried after a lost race.
+// the request (not recused, any possible conflict settled), and the change is written
+// conditionally, retried after a lost race.
 func (s *ReviewService) act(ctx context.Context, who Staff, id string, change func(req *Request, c *Change) error) (*Request, error) {
-	me, _, err := s.member(ctx, who)
+	me, dir, err := s.member(ctx, who)
 	if err != nil {
 		return nil, err
 	}
@@ -510,12 +622,16 @@ func (s *ReviewService) act(ctx context.Context, who Staff, id string, change fu
 		return nil, ErrNotFound
 	}
 	for attempt := 1; ; attempt++ {
-		req, votes, recusals, err := s.store.Ballots(ctx, id)
+		d, err := s.store.Ballots(ctx, id)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", id, err)
 		}
-		if st := standing(me, req, votes, recusals); st.Recusal != nil {
+		req := d.Request
+		switch st := standing(dir, me, d); {
+		case st.Recusal != nil:
 			return nil, &ForbiddenError{Reason: "you are recused from this request: " + st.Recusal.Reason}
+		case st.Unsettled():
+			return nil, &PossibleConflictError{Conflict: st.Conflict}
 		}
 		now := s.clock()
 		next := *req

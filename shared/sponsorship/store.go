@@ -46,9 +46,11 @@ type Change struct {
 	PutVote    *Vote
 	DeleteVote string // the reviewer whose vote is withdrawn
 	PutRecusal *Recusal
-	PutComment *Comment
-	PutPayment *Payment
-	Commit     *Commitment // approved money to commit to a budget
+	// PutDeclaration records a reviewer's declaration of no conflict.
+	PutDeclaration *Declaration
+	PutComment     *Comment
+	PutPayment     *Payment
+	Commit         *Commitment // approved money to commit to a budget
 	// Settle moves money of a budget from committed to paid (negative: back again).
 	Settle *Commitment
 	// Idempotency remembers the key of a keyed write, new or expired only.

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/orgname"
 )
 
 // Rules are the configurable limits that validation applies.
@@ -152,9 +153,9 @@ func (v *validator) characters(field, s string, kind textKind) {
 		return unicode.IsControl(r) && !(kind == multiLine && (r == '\n' || r == '\r' || r == '\t'))
 	}):
 		v.add(field, CodeInvalidFormat, "Remove control characters.")
-	case strings.ContainsFunc(s, bidiControl):
+	case strings.ContainsFunc(s, orgname.BidiControl):
 		v.add(field, CodeBidiControl, "Remove the invisible text-direction controls (such as U+202E); they make text read differently from what is stored.")
-	case kind == nameText && strings.ContainsFunc(s, invisible):
+	case kind == nameText && strings.ContainsFunc(s, orgname.Invisible):
 		v.add(field, CodeInvisible, "Remove invisible characters (such as zero-width spaces or soft hyphens) from the name.")
 	}
 }
@@ -182,7 +183,7 @@ func (v *validator) email(field, s string) string {
 		v.add(field, CodeRequired, "This field is required.")
 		return s
 	}
-	if strings.ContainsFunc(s, func(r rune) bool { return invisible(r) || bidiControl(r) }) {
+	if strings.ContainsFunc(s, func(r rune) bool { return orgname.Invisible(r) || orgname.BidiControl(r) }) {
 		v.add(field, CodeInvisible, "Remove invisible characters from the e-mail address.")
 		return s
 	}

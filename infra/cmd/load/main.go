@@ -287,13 +287,13 @@ func count(ctx context.Context, dev *localdev.Dev, runID string, ids []string, r
 	}); err != nil {
 		return err
 	}
-	roster, err := store.Roster(ctx)
+	dir, err := store.Directory(ctx)
 	if err != nil {
 		return err
 	}
 	reviewers := map[string]bool{}
-	for _, m := range roster {
-		if m.Active && m.Email != "" && !sponsorship.Conflicted(m.Company, "Load Test Org") {
+	for _, m := range dir.Reviewers {
+		if m.Reviews() && m.Email != "" && dir.ConflictOf(m, sponsorship.Applicant{Organization: "Load Test Org"}).Level != sponsorship.ExactConflict {
 			reviewers[strings.ToLower(m.Email)] = true
 		}
 	}
