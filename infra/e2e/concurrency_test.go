@@ -89,7 +89,7 @@ func TestPaymentsAtOnceNeverExceedTheApprovedAmount(t *testing.T) {
 	pay := func(key string) reply {
 		for {
 			r := fin.do("POST", "/finance/requests/"+id+"/payments", map[string]any{"amount": map[string]any{"currency": "DKK", "value": "10.00"},
-				"date": "2026-11-24", "method": "bank_transfer"}, "Idempotency-Key", key)
+				"date": today(), "method": "bank_transfer"}, "Idempotency-Key", key)
 			if r.status != 409 || !strings.HasSuffix(fmt.Sprint(r.json(t)["type"]), "/conflict") {
 				return r
 			}

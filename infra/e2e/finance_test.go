@@ -45,7 +45,7 @@ func TestFinanceThroughTheGateway(t *testing.T) {
 	eur := approveThroughTheGateway(t, "EUR", "3000.00", "Sponsor the EUR track")
 	usd := approveThroughTheGateway(t, "USD", "2000.00", `=HYPERLINK("https://evil.example","Click me")`)
 	payment := func(value, currency string) map[string]any {
-		return map[string]any{"amount": map[string]any{"currency": currency, "value": value}, "date": "2026-11-24", "method": "bank_transfer"}
+		return map[string]any{"amount": map[string]any{"currency": currency, "value": value}, "date": today(), "method": "bank_transfer"}
 	}
 	key := []string{"Idempotency-Key", "e2e-finance-payment-eur-0001"}
 	if r := fin.do("POST", "/finance/requests/"+eur+"/payments", payment("1200.00", "EUR"), key...); r.status != 201 {

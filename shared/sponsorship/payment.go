@@ -52,6 +52,11 @@ type PaymentInput struct {
 type FinanceStore interface {
 	// Payments reads a request with its payments, in one read.
 	Payments(ctx context.Context, id string) (*Request, []Payment, error)
+	// PaymentBasis reads what a payment is checked against, in one read: the request,
+	// its payments, the votes of every round and the recusals.
+	PaymentBasis(ctx context.Context, id string) (*Dossier, error)
+	// Directory reads the roster with the companies, in one read.
+	Directory(ctx context.Context) (Directory, error)
 	GetIdempotency(ctx context.Context, keyHash string) (*IdempotencyRecord, error)
 	Apply(ctx context.Context, c Change) error
 }
@@ -113,12 +118,24 @@ func (s *FinanceService) RecordPayment(ctx context.Context, who Staff, id, idemp
 			return Recorded{}, err
 		}
 	}
+	dir, err := s.store.Directory(ctx)
+	if err != nil {
+		return Recorded{}, fmt.Errorf("read roster: %w", err)
+	}
+	me, ok := dir.Member(who.ID)
+	if !ok || !me.Active {
+		return Recorded{}, &ForbiddenError{Reason: "only finance staff on the roster record payments (it holds the name and e-mail the record and the separation of duties use); an admin can add you"}
+	}
 	for attempt := 1; ; attempt++ {
-		req, payments, err := s.store.Payments(ctx, id)
+		d, err := s.store.PaymentBasis(ctx, id)
 		if err != nil {
 			return Recorded{}, fmt.Errorf("read %s: %w", id, err)
 		}
-		p, err := s.payment(req, payments, who, in, now)
+		req, payments := d.Request, d.Payments
+		if err := separate(dir, me, d); err != nil {
+			return Recorded{}, err
+		}
+		p, err := s.payment(req, payments, me, in, now)
 		if err != nil {
 			return Recorded{}, err
 		}
@@ -170,18 +187,56 @@ func (s *FinanceService) RecordPayment(ctx context.Context, who Staff, id, idemp
 	}
 }
 
+// separate keeps apart who decides on money and who pays it: a reviewer who voted on a
+// request (in any round), stood aside from it, or whose company is the applicant's does
+// not record its payments, nor does its applicant. Their other roles elsewhere stay.
+func separate(dir Directory, me Reviewer, d *Dossier) error {
+	const other = "; someone else in finance records its payments"
+	for _, v := range d.Votes {
+		if v.ReviewerID == me.ID {
+			return &ForbiddenError{Reason: "you voted on this request" + other}
+		}
+	}
+	for _, r := range d.Recusals {
+		if r.ReviewerID == me.ID {
+			return &ForbiddenError{Reason: "you are recused from this request" + other}
+		}
+	}
+	if c := dir.ConflictOf(me, d.Request.Applicant); c.Level == ExactConflict {
+		return &ForbiddenError{Reason: "conflict of interest: " + c.Reason + other}
+	}
+	if sameMailbox(me.Email, d.Request.Applicant.Email) {
+		return &ForbiddenError{Reason: "you are this request's applicant" + other}
+	}
+	return nil
+}
+
+// sameMailbox compares two addresses as one mailbox: case-insensitively, and without
+// a +tag in the local part (ada+grants@example.org is ada@example.org).
+func sameMailbox(a, b string) bool {
+	mailbox := func(s string) string {
+		local, domain, _ := strings.Cut(strings.ToLower(strings.TrimSpace(s)), "@")
+		local, _, _ = strings.Cut(local, "+")
+		return local + "@" + domain
+	}
+	return a != "" && b != "" && mailbox(a) == mailbox(b)
+}
+
 // payment validates the input against the request and its payments, every field error
 // at once, and builds the payment.
-func (s *FinanceService) payment(req *Request, payments []Payment, who Staff, in PaymentInput, now time.Time) (Payment, error) {
+func (s *FinanceService) payment(req *Request, payments []Payment, me Reviewer, in PaymentInput, now time.Time) (Payment, error) {
 	var v validator
 	p := Payment{
 		ID: ulid.Make().String(), RequestID: req.ID, Reference: req.Reference, FiscalYear: req.FiscalYear, Category: req.Kind,
 		Date: v.date("date", in.Date, true), Method: strings.TrimSpace(in.Method),
 		ExternalRef: v.text("externalReference", in.Reference, 0, maxShortText, oneLine), Note: v.free("note", in.Note, maxMessage),
-		Reverses: strings.TrimSpace(in.Reverses), RecordedBy: Actor{Role: RoleFinance, ID: who.ID, Name: who.Name}, RecordedAt: now,
+		Reverses: strings.TrimSpace(in.Reverses), RecordedBy: Actor{Role: RoleFinance, ID: me.ID, Name: me.Name}, RecordedAt: now,
 	}
-	if p.Date != "" && p.Date > now.Format(dateLayout) {
+	switch approved := req.DecidedAt.UTC().Format(dateLayout); {
+	case p.Date != "" && p.Date > now.Format(dateLayout):
 		v.add("date", CodeInvalidDate, "A payment cannot be dated in the future.")
+	case p.Date != "" && req.Approved != nil && p.Date < approved:
+		v.add("date", CodeDateOrder, "A payment cannot be dated before the request was approved, on %s.", approved)
 	}
 	if !slices.Contains(PaymentMethods, p.Method) {
 		v.add("method", CodeUnknownValue, "Use one of %s.", strings.Join(PaymentMethods, ", "))
