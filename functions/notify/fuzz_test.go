@@ -87,7 +87,7 @@ func FuzzStreamBatch(f *testing.F) {
 }
 
 var (
-	reviewers        = []sponsorship.Reviewer{{ID: "a", Name: "Ann", Email: "ann@acme.example", LegacyCompany: "Acme", Active: true,
+	reviewers = []sponsorship.Reviewer{{ID: "a", Name: "Ann", Email: "ann@acme.example", LegacyCompany: "Acme", Active: true,
 		Roles: []sponsorship.Role{sponsorship.RoleReviewer}}}
 	applicantRequest = &sponsorship.Request{ID: "r", Reference: "ST-00000-00001", Status: sponsorship.StatusSubmitted,
 		Content: sponsorship.Content{Kind: sponsorship.KindTravel, Title: "Trip",

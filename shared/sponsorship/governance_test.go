@@ -16,13 +16,13 @@ func TestConflictWithACompany(t *testing.T) {
 		want       ConflictLevel
 	}{
 		{"Meta Platforms", "ada@example.org", ExactConflict},
-		{"FACEBOOK INC.", "ada@example.org", ExactConflict},                   // an alias
-		{"Independent", "ada@meta.com", ExactConflict},                        // a domain
-		{"Independent", "ada@research.fb.com", ExactConflict},                 // a subdomain
-		{"Independent", "ADA@FB.COM", ExactConflict},                          // case
-		{"Independent", "ada@notmeta.com", NoConflict},                        // not a subdomain
-		{"Facebook Research Europe", "ada@example.org", PossibleConflict},     // near the alias
-		{"The Meta Platforms Company", "ada@example.org", PossibleConflict},   // near the name
+		{"FACEBOOK INC.", "ada@example.org", ExactConflict},                 // an alias
+		{"Independent", "ada@meta.com", ExactConflict},                      // a domain
+		{"Independent", "ada@research.fb.com", ExactConflict},               // a subdomain
+		{"Independent", "ADA@FB.COM", ExactConflict},                        // case
+		{"Independent", "ada@notmeta.com", NoConflict},                      // not a subdomain
+		{"Facebook Research Europe", "ada@example.org", PossibleConflict},   // near the alias
+		{"The Meta Platforms Company", "ada@example.org", PossibleConflict}, // near the name
 		{"Plumbers Conference e.V.", "ada@example.org", NoConflict},
 	}
 	for _, tt := range tests {
