@@ -89,8 +89,9 @@ func (r reply) json(t *testing.T) map[string]any {
 }
 
 // do sends one request. Like any well-behaved client it waits and tries again when the
-// gateway's stage throttle answers 429 (the stage allows 50 requests a second, and some
-// tests send faster); the function never sees a throttled request.
+// gateway's throttle answers 429 (each route has its own limit, 5 to 10 a second for
+// the anonymous ones, and some tests send faster); the function never sees a throttled
+// request.
 func (c client) do(method, path string, body any, header ...string) reply {
 	c.t.Helper()
 	var payload []byte

@@ -135,7 +135,7 @@ func TestDecisionsNotifyTheRightPeople(t *testing.T) {
 		drain(t)
 		return id, ref
 	}
-	_, ref := decide("approve")
+	id, ref := decide("approve")
 	ms := mailAbout(t, ref)
 	var toApplicant, toFinance []mail
 	for _, m := range ms {
@@ -154,7 +154,7 @@ func TestDecisionsNotifyTheRightPeople(t *testing.T) {
 	if len(toFinance) != 1 || !strings.Contains(toFinance[0].Subject, "To pay: 1200.00 EUR") {
 		t.Errorf("finance's mail: %+v", toFinance)
 	}
-	if msgs := chatAbout(ref); len(msgs) != 2 || !strings.Contains(strings.Join(msgs, "|"), "Approved: "+ref) {
+	if msgs := chatAbout(ref); len(msgs) != 2 || !strings.Contains(strings.Join(msgs, "\n"), "Approved: <https://tracker.example/review/requests/"+id+"|"+ref+">") {
 		t.Errorf("chat about %s: %v", ref, msgs)
 	}
 	_, ref = decide("reject")

@@ -7,6 +7,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -37,8 +40,8 @@ type Options struct {
 	Addr      string
 	Log       io.Writer
 	NoPollers bool
-	// NoThrottle turns the stage's throttling off and MaxEnvironments raises each
-	// function's pool of emulators (default 8): for benchmarks.
+	// NoThrottle turns throttling off and MaxEnvironments raises each function's pool
+	// of emulators (default 8): for benchmarks and contract tests, not about the limits.
 	NoThrottle      bool
 	MaxEnvironments int
 	StackName       string
@@ -47,14 +50,30 @@ type Options struct {
 	Parameters map[string]string
 }
 
-// Start starts the stack and loads the demo data.
+// Start starts the stack and loads the demo data. The local API's origin
+// (http://127.0.0.1:PORT) joins the template's CorsAllowedOrigins, so that the stack's
+// own origin is allowed locally as PublicBaseUrl's is on AWS, whatever PublicBaseUrl the
+// caller sets for the links in notifications.
 func Start(ctx context.Context, opts Options) (*Dev, error) {
 	if opts.StackName == "" {
 		opts.StackName = StackName
 	}
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:3000"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	params := maps.Clone(opts.Parameters)
+	if params == nil {
+		params = map[string]string{}
+	}
+	params["CorsAllowedOrigins"] = withOrigin(params["CorsAllowedOrigins"], "http://"+ln.Addr().String(), params["PublicBaseUrl"])
 	s, err := localstack.Start(ctx, localstack.Options{
-		Root: opts.Root, Addr: opts.Addr, Log: opts.Log, StackName: opts.StackName, NoPollers: opts.NoPollers,
-		Endpoint: opts.Endpoint, Parameters: opts.Parameters, NoThrottle: opts.NoThrottle,
+		Root: opts.Root, Listener: ln, Log: opts.Log, StackName: opts.StackName, NoPollers: opts.NoPollers,
+		Endpoint: opts.Endpoint, Parameters: params, NoThrottle: opts.NoThrottle,
 		MaxEnvironments: opts.MaxEnvironments,
 	})
 	if err != nil {
@@ -66,6 +85,24 @@ func Start(ctx context.Context, opts Options) (*Dev, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// withOrigin adds origin to a comma-separated list of origins unless the list, or the
+// origin of baseURL, already names it.
+func withOrigin(list, origin, baseURL string) string {
+	if u, err := url.Parse(baseURL); err == nil && strings.EqualFold(u.Scheme+"://"+u.Host, origin) {
+		return list
+	}
+	var out []string
+	for _, o := range strings.Split(list, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			if strings.EqualFold(o, origin) {
+				return list
+			}
+			out = append(out, o)
+		}
+	}
+	return strings.Join(append(out, origin), ",")
 }
 
 func (d *Dev) load(ctx context.Context) error {

@@ -14,9 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -30,12 +28,14 @@ const maxIntegration = 30 * time.Second
 
 // gateway serves one HTTP API as API Gateway does.
 type gateway struct {
-	s      *Stack
-	api    *API
-	routes []*compiledRoute
-	auth   map[string]*jwtAuthorizer
-	bucket *tokenBucket
-	log    *slog.Logger
+	s         *Stack
+	api       *API
+	routes    []*compiledRoute
+	auth      map[string]*jwtAuthorizer
+	cors      *CORS
+	throttles map[string]Throttle // by route key
+	account   *tokenBucket        // the account's limit, shared by every API; nil without throttling
+	log       *slog.Logger
 }
 
 type compiledRoute struct {
@@ -43,10 +43,18 @@ type compiledRoute struct {
 	segs   []string
 	static int
 	greedy bool
+	bucket *tokenBucket // nil when only the account's limit holds the route
 }
 
-func newGateway(ctx context.Context, s *Stack, api *API) (*gateway, error) {
-	g := &gateway{s: s, api: api, auth: map[string]*jwtAuthorizer{}, log: s.log.With("api", api.LogicalID)}
+func newGateway(ctx context.Context, s *Stack, api *API, account *tokenBucket) (*gateway, error) {
+	g := &gateway{s: s, api: api, auth: map[string]*jwtAuthorizer{}, account: account, log: s.log.With("api", api.LogicalID)}
+	var err error
+	if g.cors, err = resolveCORS(api.CORS, s.resolver); err != nil {
+		return nil, fmt.Errorf("API %s: %w", api.LogicalID, err)
+	}
+	if g.throttles, err = routeThrottles(api, s.resolver); err != nil {
+		return nil, err
+	}
 	for name, az := range api.Authorizers {
 		a, err := newJWTAuthorizer(ctx, s, az)
 		if err != nil {
@@ -73,10 +81,10 @@ func newGateway(ctx context.Context, s *Stack, api *API) (*gateway, error) {
 				}
 			}
 		}
+		if t, ok := g.throttles[r.Key()]; ok && account != nil {
+			cr.bucket = newTokenBucket(t.Burst, t.Rate)
+		}
 		g.routes = append(g.routes, cr)
-	}
-	if (api.Burst > 0 || api.Rate > 0) && !s.opts.NoThrottle {
-		g.bucket = &tokenBucket{capacity: float64(api.Burst), rate: api.Rate, tokens: float64(api.Burst), last: time.Now()}
 	}
 	return g, nil
 }
@@ -162,7 +170,9 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, id string) (stat
 		return http.StatusNoContent, "OPTIONS (CORS)", false
 	}
 	g.corsHeaders(w, r)
-	if g.bucket != nil && !g.bucket.take() {
+	// The account's bucket first, then the route's own: a flood of one route empties
+	// that route's bucket and leaves the others theirs.
+	if g.account != nil && !g.account.take() {
 		return fail(http.StatusTooManyRequests, "Too Many Requests")
 	}
 	route, params := g.match(r.Method, r.URL.EscapedPath())
@@ -170,6 +180,9 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, id string) (stat
 		return fail(http.StatusNotFound, "Not Found")
 	}
 	routeKey = route.Key()
+	if route.bucket != nil && !route.bucket.take() {
+		return fail(http.StatusTooManyRequests, "Too Many Requests")
+	}
 	if r.ContentLength > maxPayload {
 		return fail(http.StatusRequestEntityTooLarge, "Request Entity Too Large")
 	}
@@ -212,7 +225,7 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, id string) (stat
 		return fail(http.StatusInternalServerError, "Internal Server Error")
 	}
 	cold = res.Cold
-	code, err := writeLambdaResponse(w, res.Payload)
+	code, err := writeLambdaResponse(w, res.Payload, g.cors != nil)
 	if err != nil {
 		return fail(http.StatusInternalServerError, "Internal Server Error")
 	}
@@ -288,8 +301,10 @@ func isText(contentType string) bool {
 }
 
 // writeLambdaResponse writes a function's payload format 2.0 response. A payload
-// without a statusCode is, as on API Gateway, a 200 JSON body.
-func writeLambdaResponse(w http.ResponseWriter, payload []byte) (int, error) {
+// without a statusCode is, as on API Gateway, a 200 JSON body. With dropCORS (the API
+// has a CORS configuration) the function's CORS headers are ignored, as API Gateway
+// ignores them.
+func writeLambdaResponse(w http.ResponseWriter, payload []byte, dropCORS bool) (int, error) {
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(payload, &probe) != nil || probe["statusCode"] == nil {
 		w.Header().Set("Content-Type", "application/json")
@@ -309,11 +324,15 @@ func writeLambdaResponse(w http.ResponseWriter, payload []byte) (int, error) {
 		}
 	}
 	for k, v := range resp.Headers {
-		w.Header().Set(k, v)
+		if !dropCORS || !isCORSHeader(k) {
+			w.Header().Set(k, v)
+		}
 	}
 	for k, vs := range resp.MultiValueHeaders {
 		for _, v := range vs {
-			w.Header().Add(k, v)
+			if !dropCORS || !isCORSHeader(k) {
+				w.Header().Add(k, v)
+			}
 		}
 	}
 	for _, c := range resp.Cookies {
@@ -327,84 +346,9 @@ func writeLambdaResponse(w http.ResponseWriter, payload []byte) (int, error) {
 	return resp.StatusCode, nil
 }
 
-// preflight answers a CORS preflight request as API Gateway does when the API has a
-// CORS configuration, without invoking any function.
-func (g *gateway) preflight(w http.ResponseWriter, r *http.Request) bool {
-	c := g.api.CORS
-	if c == nil || r.Method != http.MethodOptions || r.Header.Get("Origin") == "" || r.Header.Get("Access-Control-Request-Method") == "" {
-		return false
-	}
-	if origin := g.allowedOrigin(r.Header.Get("Origin")); origin != "" {
-		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", origin)
-		h.Set("Access-Control-Allow-Methods", strings.Join(c.AllowMethods, ","))
-		h.Set("Access-Control-Allow-Headers", strings.Join(c.AllowHeaders, ","))
-		if c.MaxAge > 0 {
-			h.Set("Access-Control-Max-Age", strconv.Itoa(c.MaxAge))
-		}
-		if c.AllowCredentials {
-			h.Set("Access-Control-Allow-Credentials", "true")
-		}
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return true
-}
-
-func (g *gateway) corsHeaders(w http.ResponseWriter, r *http.Request) {
-	c := g.api.CORS
-	if c == nil || r.Header.Get("Origin") == "" {
-		return
-	}
-	if origin := g.allowedOrigin(r.Header.Get("Origin")); origin != "" {
-		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", origin)
-		if len(c.ExposeHeaders) > 0 {
-			h.Set("Access-Control-Expose-Headers", strings.Join(c.ExposeHeaders, ","))
-		}
-		if c.AllowCredentials {
-			h.Set("Access-Control-Allow-Credentials", "true")
-		}
-		h.Add("Vary", "Origin")
-	}
-}
-
-func (g *gateway) allowedOrigin(origin string) string {
-	for _, o := range g.api.CORS.AllowOrigins {
-		if o == "*" && !g.api.CORS.AllowCredentials {
-			return "*"
-		}
-		if strings.EqualFold(o, origin) || o == "*" {
-			return origin
-		}
-	}
-	return ""
-}
-
 // newGatewayRequestID makes an id shaped like API Gateway's ("Ab1CdEfGhIjKlMn=").
 func newGatewayRequestID() string {
 	b := make([]byte, 10)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)[:14] + "="
-}
-
-// tokenBucket is the stage's throttle: Burst requests at once, Rate per second after.
-type tokenBucket struct {
-	mu       sync.Mutex
-	capacity float64
-	rate     float64
-	tokens   float64
-	last     time.Time
-}
-
-func (b *tokenBucket) take() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	now := time.Now()
-	b.tokens = min(b.capacity, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
 }

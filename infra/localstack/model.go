@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -45,9 +46,13 @@ type API struct {
 	LogicalID   string
 	Routes      []*Route
 	Authorizers map[string]*Authorizer
-	CORS        *CORS
-	Burst       int
-	Rate        float64
+	// CORS is the x-amazon-apigateway-cors object, unresolved (the translator may leave
+	// an Fn::If around it); nil when the API has no CORS configuration.
+	CORS any
+	// DefaultRouteSettings and RouteSettings (by route key) are the stage's route
+	// settings, unresolved; nil when the stage has none.
+	DefaultRouteSettings any
+	RouteSettings        any
 }
 
 // Route sends one method and path to a function.
@@ -76,7 +81,7 @@ type Authorizer struct {
 	Audience       []any
 }
 
-// CORS is an HTTP API's CORS configuration.
+// CORS is an HTTP API's CORS configuration, resolved.
 type CORS struct {
 	AllowOrigins     []string
 	AllowMethods     []string
@@ -152,10 +157,8 @@ func ParseModel(expanded []byte) (*Model, error) {
 		}
 		for _, api := range m.APIs {
 			if refName(r.Properties["ApiId"]) == api.LogicalID {
-				if s, ok := r.Properties["DefaultRouteSettings"].(map[string]any); ok {
-					api.Burst = toInt(s["ThrottlingBurstLimit"], 0)
-					api.Rate = toFloat(s["ThrottlingRateLimit"])
-				}
+				api.DefaultRouteSettings = r.Properties["DefaultRouteSettings"]
+				api.RouteSettings = r.Properties["RouteSettings"]
 			}
 		}
 	}
@@ -203,14 +206,7 @@ func (m *Model) addAPI(id string, r Resource) error {
 			api.Authorizers[name] = &Authorizer{Name: name, IdentitySource: str(az["identitySource"]), Issuer: cfg["issuer"], Audience: aud}
 		}
 	}
-	if c, ok := body["x-amazon-apigateway-cors"].(map[string]any); ok {
-		api.CORS = &CORS{
-			AllowOrigins: strs(c["allowOrigins"]), AllowMethods: strs(c["allowMethods"]),
-			AllowHeaders: strs(c["allowHeaders"]), ExposeHeaders: strs(c["exposeHeaders"]),
-			MaxAge: toInt(c["maxAge"], 0),
-		}
-		api.CORS.AllowCredentials, _ = c["allowCredentials"].(bool)
-	}
+	api.CORS = body["x-amazon-apigateway-cors"]
 	paths, _ := body["paths"].(map[string]any)
 	for _, path := range sortedKeys(paths) {
 		ops, _ := paths[path].(map[string]any)
@@ -374,7 +370,14 @@ func toInt(v any, def int) int {
 	return def
 }
 
-func toFloat(v any) float64 {
-	f, _ := v.(float64)
-	return f
+// number reads a resolved template number, which a parameter may have made a string.
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
+		return f, err == nil
+	}
+	return 0, false
 }

@@ -4,15 +4,18 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -30,6 +33,10 @@ type Options struct {
 	StackName string
 	// Addr is where the HTTP API listens; default 127.0.0.1:3000, ":0"-style ports allowed.
 	Addr string
+	// Listener, when set, is where the first HTTP API listens instead of Addr: a caller
+	// that names the API's URL in a parameter (an origin CORS allows) listens first.
+	// The stack closes it when it stops or fails to start.
+	Listener net.Listener
 	// Endpoint is a running moto to use; empty starts one for the stack.
 	Endpoint string
 	// Parameters override the template's parameter defaults.
@@ -42,8 +49,8 @@ type Options struct {
 	CacheDir string
 	// NoPollers leaves stream pollers and schedules off (invoke them by hand).
 	NoPollers bool
-	// NoThrottle turns the stage's throttling off, for benchmarks that measure the
-	// system rather than the limit the template sets.
+	// NoThrottle turns throttling off (the stage's route limits and the account's), for
+	// runs that measure or exercise the system rather than the limits the template sets.
 	NoThrottle bool
 }
 
@@ -83,6 +90,9 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	s.cancel = cancel
 	if err := s.start(ctx, runCtx); err != nil {
 		s.Stop()
+		if opts.Listener != nil {
+			_ = opts.Listener.Close() // closed already if its server started
+		}
 		return nil, err
 	}
 	return s, nil
@@ -186,7 +196,15 @@ func (s *Stack) expand(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", script, err)
 	}
-	sum := sha256.Sum256(append(append(tmpl, 0), code...))
+	// The translator substitutes parameter values into some properties (an HTTP API's
+	// CorsConfiguration), as CloudFormation runs it with the stack's values.
+	values := map[string]string{}
+	maps.Copy(values, s.opts.Parameters)
+	params, err := json.Marshal(values)
+	if err != nil {
+		return nil, fmt.Errorf("parameters: %w", err)
+	}
+	sum := sha256.Sum256(slices.Concat(tmpl, []byte{0}, code, []byte{0}, params))
 	cache := filepath.Join(s.opts.CacheDir, "expanded-"+hex.EncodeToString(sum[:8])+".json")
 	if b, err := os.ReadFile(cache); err == nil {
 		return b, nil
@@ -195,7 +213,7 @@ func (s *Stack) expand(ctx context.Context) ([]byte, error) {
 	if _, err := os.Stat(python); err != nil {
 		python = "python3"
 	}
-	cmd := exec.CommandContext(ctx, python, script, s.opts.Template)
+	cmd := exec.CommandContext(ctx, python, script, s.opts.Template, string(params))
 	cmd.Env = append(os.Environ(), "AWS_DEFAULT_REGION=us-east-1")
 	var stderr stringsBuilder
 	cmd.Stderr = &stderr
@@ -237,10 +255,15 @@ func (s *Stack) functionEnv(fn *Function) ([]string, error) {
 	return out, nil
 }
 
-// serveAPIs starts the gateway of each HTTP API; the first listens on Options.Addr.
+// serveAPIs starts the gateway of each HTTP API; the first listens on Options.Listener
+// or Options.Addr. The APIs share the account's throttle, as on AWS.
 func (s *Stack) serveAPIs(ctx context.Context) error {
+	var account *tokenBucket
+	if !s.opts.NoThrottle {
+		account = newTokenBucket(accountBurst, accountRate)
+	}
 	for i, api := range s.model.APIs {
-		g, err := newGateway(ctx, s, api)
+		g, err := newGateway(ctx, s, api, account)
 		if err != nil {
 			return err
 		}
@@ -248,8 +271,10 @@ func (s *Stack) serveAPIs(ctx context.Context) error {
 		if i > 0 {
 			addr = "127.0.0.1:0"
 		}
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
+		var ln net.Listener
+		if i == 0 && s.opts.Listener != nil {
+			ln = s.opts.Listener
+		} else if ln, err = net.Listen("tcp", addr); err != nil {
 			return fmt.Errorf("API %s: listen on %s: %w", api.LogicalID, addr, err)
 		}
 		srv := &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second}
@@ -311,6 +336,18 @@ func (s *Stack) Routes() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Throttle returns the limits a route key (as Routes writes it: "POST /requests",
+// "$default") has in the stack's APIs, and false when none of them has the route or only
+// the account's limit holds it. It reports the template's limits even with NoThrottle.
+func (s *Stack) Throttle(routeKey string) (Throttle, bool) {
+	for _, g := range s.gateways {
+		if t, ok := g.throttles[routeKey]; ok {
+			return t, true
+		}
+	}
+	return Throttle{}, false
 }
 
 // Notes are the differences from AWS this stack noticed while starting (such as a

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,7 +43,7 @@ func TestMain(m *testing.M) {
 		stack, err = localstack.Start(context.Background(), localstack.Options{
 			Root: testenv.Root(), Template: filepath.Join(testenv.Root(), "infra", "localstack", "testdata", "template.yaml"),
 			StackName: "lstest-" + hex.EncodeToString(b), Addr: "127.0.0.1:0", Endpoint: os.Getenv("AWS_ENDPOINT_URL"),
-			Log: testLog(), MaxEnvironments: 4,
+			Log: testLog(), MaxEnvironments: 4, Parameters: map[string]string{"CorsAllowedOrigins": "https://partner.example"},
 		})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "start stack:", err)
@@ -290,20 +291,117 @@ func TestJWTAuthorizer(t *testing.T) {
 	}
 }
 
+// TestCORS checks the API answers CORS for the origins its configuration allows (the
+// origin of the SiteUrl parameter, and CorsAllowedOrigins, which TestMain sets), and
+// gives any other origin no CORS headers at all, whatever the function sends.
 func TestCORS(t *testing.T) {
-	resp, _ := call(t, "OPTIONS", "/open", nil, "Origin", "https://app.example.org", "Access-Control-Request-Method", "POST")
-	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.org" ||
-		resp.Header.Get("Access-Control-Allow-Methods") != "GET,POST" || resp.Header.Get("Access-Control-Max-Age") != "60" {
-		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	for _, origin := range []string{"https://app.example.org", "https://partner.example"} {
+		t.Run(origin, func(t *testing.T) {
+			resp, _ := call(t, "OPTIONS", "/private", nil, "Origin", origin, "Access-Control-Request-Method", "GET",
+				"Access-Control-Request-Headers", "authorization")
+			if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != origin ||
+				resp.Header.Get("Access-Control-Allow-Methods") != "GET,POST" ||
+				resp.Header.Get("Access-Control-Allow-Headers") != "authorization,content-type" || resp.Header.Get("Access-Control-Max-Age") != "60" {
+				t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+			}
+			resp, _ = call(t, "GET", "/open/x", nil, "Origin", origin)
+			if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != origin || resp.Header.Get("Access-Control-Expose-Headers") != "x-echo" {
+				t.Errorf("request: %d %v", resp.StatusCode, resp.Header)
+			}
+		})
 	}
-	resp, _ = call(t, "OPTIONS", "/open", nil, "Origin", "https://evil.example", "Access-Control-Request-Method", "POST")
-	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
-		t.Errorf("preflight from a foreign origin allowed: %v", resp.Header)
+	// A foreign origin, a look-alike of an allowed one, and a function that sends CORS
+	// headers of its own: API Gateway ignores those, so nothing allows the origin.
+	for _, origin := range []string{"https://evil.example", "https://app.example.org.evil.example", "http://app.example.org"} {
+		t.Run(origin, func(t *testing.T) {
+			resp, _ := call(t, "OPTIONS", "/private", nil, "Origin", origin, "Access-Control-Request-Method", "GET")
+			if resp.StatusCode != 204 || cors(resp.Header) != "" {
+				t.Errorf("preflight: %d, CORS headers %s", resp.StatusCode, cors(resp.Header))
+			}
+			resp, _ = call(t, "GET", "/open/x?cors=1", nil, "Origin", origin)
+			if resp.StatusCode != 200 || cors(resp.Header) != "" {
+				t.Errorf("request: %d, CORS headers %s", resp.StatusCode, cors(resp.Header))
+			}
+		})
 	}
-	resp, _ = call(t, "GET", "/open/x", nil, "Origin", "https://app.example.org")
-	if resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.org" || resp.Header.Get("Access-Control-Expose-Headers") != "x-echo" {
-		t.Errorf("simple request: %v", resp.Header)
+}
+
+// cors lists a response's CORS headers.
+func cors(h http.Header) string {
+	var out []string
+	for k, v := range h {
+		if strings.HasPrefix(strings.ToLower(k), "access-control-") {
+			out = append(out, k+": "+strings.Join(v, ","))
+		}
 	}
+	return strings.Join(out, "; ")
+}
+
+// TestThrottlingIsPerRoute floods a route whose RouteSettings allow a burst of 3 until
+// it answers 429 as API Gateway does, and checks that another route, on the stage's
+// defaults, still answers while the flood goes on. A flood of more requests than the
+// default burst shows that the routes do not share one bucket.
+func TestThrottlingIsPerRoute(t *testing.T) {
+	if th, ok := stack.Throttle("GET /limited"); !ok || th != (localstack.Throttle{Burst: 3, Rate: 1, Route: true}) {
+		t.Fatalf("GET /limited throttle %+v %v, want the RouteSettings entry", th, ok)
+	}
+	if th, ok := stack.Throttle("GET /open/{id}"); !ok || th != (localstack.Throttle{Burst: 200, Rate: 100}) {
+		t.Fatalf("GET /open/{id} throttle %+v %v, want the defaults", th, ok)
+	}
+	var (
+		throttled, passed atomic.Int64
+		bodies            sync.Map
+		wg                sync.WaitGroup
+	)
+	jobs := make(chan int)
+	for range 8 {
+		wg.Go(func() {
+			for range jobs {
+				resp, err := http.Get(stack.URL() + "/limited")
+				if err != nil {
+					t.Error(err)
+					continue
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				switch resp.StatusCode {
+				case http.StatusTooManyRequests:
+					throttled.Add(1)
+					bodies.Store(strings.TrimSpace(string(body)), resp.Header.Get("Content-Type"))
+				case http.StatusOK:
+					passed.Add(1)
+				default:
+					t.Errorf("flood: status %d", resp.StatusCode)
+				}
+			}
+		})
+	}
+	flooded := make(chan struct{})
+	go func() {
+		defer close(jobs)
+		for i := 0; i < 300; i++ {
+			if i == 250 {
+				close(flooded)
+			}
+			jobs <- i
+		}
+	}()
+	<-flooded
+	for i := range 5 {
+		if resp, body := call(t, "GET", fmt.Sprintf("/open/during-flood-%d", i), nil); resp.StatusCode != http.StatusOK {
+			t.Errorf("another route during the flood: %d %s", resp.StatusCode, body)
+		}
+	}
+	wg.Wait()
+	if throttled.Load() == 0 {
+		t.Fatalf("300 requests to a route with a burst of 3: none throttled (%d passed)", passed.Load())
+	}
+	bodies.Range(func(body, contentType any) bool {
+		if body != `{"message":"Too Many Requests"}` || contentType != "application/json" {
+			t.Errorf("429 answer %s (%s), want API Gateway's", body, contentType)
+		}
+		return true
+	})
 }
 
 func TestConcurrentRequestsAllSucceed(t *testing.T) {

@@ -6,7 +6,13 @@ authorizer, event source mappings and schedules mean locally what they mean on A
 The translator wants S3 locations for code, so each local CodeUri is swapped for a
 placeholder and restored afterwards under Metadata.LocalCodeUri.
 
-usage: python3 expand.py TEMPLATE  (AWS_DEFAULT_REGION must be set)
+CloudFormation runs the transform with the stack's parameter values, and the
+translator substitutes them into some properties itself (an HTTP API's
+CorsConfiguration, for one); the local stack's values come as a JSON object of
+strings in the optional second argument, and the translator uses the template's
+defaults for the rest.
+
+usage: python3 expand.py TEMPLATE [PARAMETERS_JSON]  (AWS_DEFAULT_REGION must be set)
 """
 import json
 import sys
@@ -19,7 +25,7 @@ from samtranslator.yaml_helper import yaml_parse
 PLACEHOLDER = "s3://local-code/"
 
 
-def main(path):
+def main(path, parameter_values):
     with open(path, encoding="utf-8") as f:
         template = yaml_parse(f.read())
     code_uris = {}
@@ -37,8 +43,9 @@ def main(path):
                 code_uris[logical_id] = glob["CodeUri"]
         glob["CodeUri"] = PLACEHOLDER + "globals"
 
-    # No managed policy lookups happen for ARNs; an empty map keeps the translator offline.
-    output = transform(template, {}, Parser())
+    # The template names managed policies by ARN, so the translator never asks the
+    # policy loader (here a stand-in) and stays offline.
+    output = transform(template, parameter_values, Parser())
     for logical_id, uri in code_uris.items():
         resource = output["Resources"].get(logical_id)
         if resource is not None:
@@ -47,6 +54,6 @@ def main(path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
-    main(sys.argv[1])
+    main(sys.argv[1], json.loads(sys.argv[2] if len(sys.argv) == 3 else "{}") or {})

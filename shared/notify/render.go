@@ -65,8 +65,12 @@ func parse() error {
 }
 
 // Render writes the message of a kind. Applicant-supplied text is escaped in the HTML
-// part by html/template; subjects lose line breaks so no text can add a header.
+// part by html/template, and in chat messages for Slack's mrkdwn (chat.go); subjects
+// lose line breaks so no text can add a header.
 func Render(kind string, v View) (Message, error) {
+	if kind == KindChat {
+		return renderChat(v)
+	}
 	if err := parse(); err != nil {
 		return Message{}, err
 	}

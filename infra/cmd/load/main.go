@@ -199,9 +199,10 @@ func run(ctx context.Context, n, concurrency int, logs io.Writer) (*Report, erro
 }
 
 // submit sends submission i until it is stored: the same Idempotency-Key every time,
-// for up to two minutes, as a client with a deadline would. Under the stage's throttle
-// 32 clients compete for 50 requests a second; a fixed number of attempts let an
-// unlucky client give up while the others were served.
+// for up to two minutes, as a client with a deadline would. Under the route's throttle
+// (template.yaml: POST /requests, 10 a second after a burst of 20) 32 clients compete
+// for 10 submissions a second; a fixed number of attempts let an unlucky client give up
+// while the others were served.
 func submit(ctx context.Context, base, runID string, i int, throttled, serverErr *atomic.Int64) (string, time.Duration) {
 	body, _ := json.Marshal(application(runID, i))
 	key := fmt.Sprintf("load-%s-%06d", runID, i)

@@ -1,6 +1,6 @@
 // Command echo answers an HTTP API request with the event it received, so tests can see
 // exactly what the local gateway sent. ?sleep=N sleeps N seconds; ?fail=1 returns an
-// error.
+// error; ?cors=1 answers with CORS headers of its own, which the gateway must drop.
 package main
 
 import (
@@ -28,10 +28,13 @@ func handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIG
 		"event": ev, "greeting": os.Getenv("GREETING"), "table": os.Getenv("TABLE_NAME"),
 		"endpoint": os.Getenv("AWS_ENDPOINT_URL"), "awsRequestId": lc.AwsRequestID, "home": os.Getenv("HOME"),
 	})
+	headers := map[string]string{"Content-Type": "application/json", "X-Echo": "yes"}
+	if ev.QueryStringParameters["cors"] == "1" {
+		headers["Access-Control-Allow-Origin"] = "*"
+		headers["Access-Control-Allow-Credentials"] = "true"
+	}
 	return events.APIGatewayV2HTTPResponse{
-		StatusCode: 200, Body: string(body),
-		Headers: map[string]string{"Content-Type": "application/json", "X-Echo": "yes"},
-		Cookies: []string{"seen=1; Path=/"},
+		StatusCode: 200, Body: string(body), Headers: headers, Cookies: []string{"seen=1; Path=/"},
 	}, nil
 }
 
