@@ -11,6 +11,12 @@
 //	request          REQ#<id>            REQUEST          STATUS#<status> / <submitted>#<id>
 //	audit event      REQ#<id>            EVENT#<version>  -
 //	idempotency key  IDEM#<sha256(key)>  IDEM             -
+//	vote             REQ#<id>            VOTE#<reviewer>  -
+//	recusal          REQ#<id>            RECUSAL#<reviewer>
+//	declaration      REQ#<id>            SETTLED#<reviewer> (of no conflict)
+//	roster entry     ROSTER              REVIEWER#<sub>
+//	company          ROSTER              COMPANY#<id>
+//	company's claim  COMPANYKEY#<key> or COMPANYDOMAIN#<domain> / CLAIM
 //
 //	item             GSI2PK / GSI2SK (period)             GSI3PK / GSI3SK (applicant)
 //	request          FY#<year> / <submitted>#<id>         EMAIL#<email> / <submitted>#<id>
@@ -20,7 +26,9 @@
 // request with its history, and zero-padded versions keep the events in order. GSI1 is
 // the review queue: requests by status, oldest or newest first. GSI2 holds requests by
 // fiscal year and audit events by month, for finance reports and transparency reviews.
-// GSI3 finds an applicant's requests by lower-cased e-mail. Idempotency items carry
+// GSI3 finds an applicant's requests by lower-cased e-mail. A company's claims make
+// each name key and e-mail domain belong to one company: they are written with the
+// company, conditional on being free or already its own. Idempotency items carry
 // expiresAt, the table's TTL attribute, and count as absent once past it, even before
 // DynamoDB deletes them.
 //
