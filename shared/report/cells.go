@@ -1,7 +1,6 @@
 package report
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -9,13 +8,58 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 )
 
-var (
-	decimal = regexp.MustCompile(`^-?[0-9]{1,18}(\.[0-9]{1,4})?$`)
-	integer = regexp.MustCompile(`^-?[0-9]{1,15}$`)
-	// dateTime is RFC 3339 as the API writes it; time.Parse alone also takes a comma
-	// before the fraction, which would split a bare CSV field.
-	dateTime = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`)
-)
+// digits reports whether s is between least and most ASCII digits.
+func digits(s string, least, most int) bool {
+	if len(s) < least || len(s) > most {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isInteger reports whether s is -?[0-9]{1,15}: whole numbers a spreadsheet's double
+// holds exactly.
+func isInteger(s string) bool {
+	return digits(strings.TrimPrefix(s, "-"), 1, 15)
+}
+
+// isDecimal reports whether s is -?[0-9]{1,18}(\.[0-9]{1,4})?, the decimals amounts are
+// written as.
+func isDecimal(s string) bool {
+	whole, frac, point := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+	return digits(whole, 1, 18) && (!point || digits(frac, 1, maxDecimals))
+}
+
+// isDateTime reports whether s has the shape of RFC 3339 as the API writes it,
+// YYYY-MM-DDTHH:MM:SS, a fraction of up to nine digits, and Z or an offset; time.Parse
+// alone also takes a comma before the fraction, which would split a bare CSV field.
+func isDateTime(s string) bool {
+	if len(s) < 20 || s[10] != 'T' || !isDay(s[:10]) || !digits(s[11:13], 2, 2) || s[13] != ':' ||
+		!digits(s[14:16], 2, 2) || s[16] != ':' || !digits(s[17:19], 2, 2) {
+		return false
+	}
+	rest := s[19:]
+	if strings.HasPrefix(rest, ".") {
+		end := 1
+		for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+			end++
+		}
+		if end == 1 || end > 10 {
+			return false
+		}
+		rest = rest[end:]
+	}
+	return rest == "Z" || (len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && digits(rest[1:3], 2, 2) && rest[3] == ':' && digits(rest[4:], 2, 2))
+}
+
+// isDay reports whether s has the shape YYYY-MM-DD.
+func isDay(s string) bool {
+	return len(s) == 10 && digits(s[:4], 4, 4) && s[4] == '-' && digits(s[5:7], 2, 2) && s[7] == '-' && digits(s[8:], 2, 2)
+}
 
 // maxDecimals is the most decimal places a number cell shows: the most an amount or a
 // decimal column carries (ISO 4217's largest minor unit is four, CLF's).
@@ -44,11 +88,11 @@ type typed struct {
 func typeValue(col Column, v, currency string) (typed, bool) {
 	switch col.Type {
 	case Integer:
-		if integer.MatchString(v) {
+		if isInteger(v) {
 			return typed{number: v, width: len(v)}, true
 		}
 	case Amount, Decimal:
-		if !decimal.MatchString(v) {
+		if !isDecimal(v) {
 			break
 		}
 		places := col.Decimals
@@ -58,14 +102,20 @@ func typeValue(col Column, v, currency string) (typed, bool) {
 		places = min(max(places, 0, fraction(v)), maxDecimals)
 		return typed{number: v, decimals: places, width: numberWidth(v, places)}, true
 	case Date:
+		if !isDay(v) {
+			break
+		}
 		d, err := time.Parse("2006-01-02", v)
 		if err != nil || d.Before(firstSerialDay) {
 			break
 		}
 		return typed{number: serial(d), width: len("2006-01-02")}, true
 	case DateTime:
+		if !isDateTime(v) {
+			break
+		}
 		t, err := time.Parse(time.RFC3339Nano, v)
-		if err != nil || !dateTime.MatchString(v) || t.Before(firstSerialDay) || t.Year() > 9999 {
+		if err != nil || t.Before(firstSerialDay) || t.Year() > 9999 {
 			break
 		}
 		return typed{number: serial(t.UTC()), width: len("2006-01-02 15:04:05")}, true

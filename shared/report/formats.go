@@ -18,7 +18,7 @@ type csvWriter struct {
 	cols []Column
 }
 
-func newCSV(w io.Writer) *csvWriter { return &csvWriter{w: bufio.NewWriter(w)} }
+func newCSV(w io.Writer) *csvWriter { return &csvWriter{w: bufio.NewWriterSize(w, 64<<10)} }
 
 func (c *csvWriter) Header(t Table) error {
 	c.cols = t.Columns
@@ -36,6 +36,11 @@ func (c *csvWriter) Row(values []string) error {
 		v := ""
 		if i < len(values) {
 			v = values[i]
+		}
+		if plain(v) {
+			// written the same whatever its type: nothing to quote, nothing to neutralise
+			_, _ = c.w.WriteString(v)
+			continue
 		}
 		if _, ok := typeValue(col, v, ""); ok {
 			_, _ = c.w.WriteString(v)
@@ -55,6 +60,11 @@ func (c *csvWriter) separate(i int) {
 
 // csvQuoted are the characters for which a CSV text field is quoted.
 const csvQuoted = separators + `"`
+
+// plain reports whether a CSV field needs neither quotes nor an apostrophe.
+func plain(s string) bool {
+	return !strings.ContainsAny(s, csvQuoted+"=+-@")
+}
 
 // text writes a text field, quoted (with its double quotes doubled) when it holds a
 // separator, a double quote or a line break.

@@ -117,6 +117,9 @@ const separators = ",;\t\r\n"
 // the field keeps it whole only for readers of commas; with Safe no cell that any of
 // these readers makes of the text starts a formula.
 func Safe(s string) string {
+	if s == "" || (strings.IndexByte(dangerous, s[0]) < 0 && !strings.ContainsAny(s, "=+-@")) {
+		return s
+	}
 	var b []byte // nil until an apostrophe goes in
 	last, start := 0, true
 	for i := 0; i < len(s); i++ {

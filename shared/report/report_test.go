@@ -401,6 +401,28 @@ func TestSafe(t *testing.T) {
 	}
 }
 
+func TestTypes(t *testing.T) {
+	for _, c := range []struct {
+		typ  Type
+		v    string
+		want bool
+	}{
+		{Integer, "2027", true}, {Integer, "-1", true}, {Integer, "123456789012345", true},
+		{Integer, "1234567890123456", false}, {Integer, "+1", false}, {Integer, "1.0", false}, {Integer, "", false}, {Integer, "-", false},
+		{Amount, "1500.00", true}, {Amount, "-0.001", true}, {Amount, "12.3456", true}, {Amount, "120000", true},
+		{Amount, "1.", false}, {Amount, ".5", false}, {Amount, "1.23456", false}, {Amount, "1e9", false}, {Amount, "1,5", false}, {Amount, "--1", false},
+		{Date, "2027-01-31", true}, {Date, "1900-03-01", true}, {Date, "1900-02-28", false}, {Date, "2027-02-29", false},
+		{Date, "2027-1-31", false}, {Date, "31/01/2027", false}, {Date, "2027-01-31T00:00:00Z", false},
+		{DateTime, "2027-01-31T23:59:59Z", true}, {DateTime, "2027-01-31T23:59:59.123456789+14:00", true},
+		{DateTime, "2027-01-31T23:59:59,5Z", false}, {DateTime, "2027-01-31T23:59:59.1234567890Z", false},
+		{DateTime, "2027-01-31 23:59:59Z", false}, {DateTime, "2027-01-31T23:59:59", false}, {DateTime, "2027-01-31T24:00:00Z", false},
+	} {
+		if _, got := typeValue(Column{Type: c.typ, Currency: "currency"}, c.v, "EUR"); got != c.want {
+			t.Errorf("type %d, %q: typed %v, want %v", c.typ, c.v, got, c.want)
+		}
+	}
+}
+
 // fuzzTable has a column of every type for FuzzCellWriter.
 var fuzzTable = Table{Name: "Fuzz", Title: "Fuzz", Columns: []Column{
 	{Name: "title"}, {Name: "year", Type: Integer}, {Name: "date", Type: Date}, {Name: "at", Type: DateTime},

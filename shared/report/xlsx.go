@@ -28,6 +28,7 @@ import (
 type xlsxWriter struct {
 	out    io.Writer
 	table  Table
+	names  []string  // per column: its letters
 	cur    []int     // per column: the index of its currency column, or -1
 	widths []float64 // per column: the widest cell so far, in characters
 	spool  *os.File
@@ -61,6 +62,9 @@ const (
 	headerPadding = 4.5
 	maxWidth      = 60
 )
+
+// spoolBuffer is the buffer of the spool and of the worksheet: large writes, few calls.
+const spoolBuffer = 64 << 10
 
 // maxCellText is the longest text a spreadsheet cell holds.
 const maxCellText = 32767
@@ -106,10 +110,11 @@ func newXLSX(w io.Writer) *xlsxWriter { return &xlsxWriter{out: w} }
 
 func (x *xlsxWriter) Header(t Table) error {
 	x.table = t
+	x.names = make([]string, len(t.Columns))
 	x.cur = make([]int, len(t.Columns))
 	x.widths = make([]float64, len(t.Columns))
 	for i, col := range t.Columns {
-		x.cur[i] = -1
+		x.names[i], x.cur[i] = columnName(i), -1
 		for j, other := range t.Columns {
 			if col.Currency != "" && other.Name == col.Currency {
 				x.cur[i] = j
@@ -121,7 +126,7 @@ func (x *xlsxWriter) Header(t Table) error {
 	if err != nil {
 		return fmt.Errorf("xlsx spool: %w", err)
 	}
-	x.spool, x.w = f, bufio.NewWriter(f)
+	x.spool, x.w = f, bufio.NewWriterSize(f, spoolBuffer)
 	return nil
 }
 
@@ -131,18 +136,23 @@ func (x *xlsxWriter) Row(values []string) error {
 	}
 	x.rows++
 	r := strconv.Itoa(firstRow + x.rows - 1)
-	_, _ = x.w.WriteString(`<row r="` + r + `">`)
+	w := x.w
+	_, _ = w.WriteString(`<row r="`)
+	_, _ = w.WriteString(r)
+	_, _ = w.WriteString(`">`)
 	for i, col := range x.table.Columns {
 		if i >= len(values) || values[i] == "" {
 			continue
 		}
-		ref := columnName(i) + r
 		currency := ""
 		if x.cur[i] >= 0 && x.cur[i] < len(values) {
 			currency = values[x.cur[i]]
 		}
 		if v, ok := typeValue(col, values[i], currency); ok {
-			_, _ = x.w.WriteString(`<c r="` + ref + `" s="` + strconv.Itoa(numberStyle(col, v)) + `"><v>` + v.number + `</v></c>`)
+			x.start(x.names[i], r, numberStyle(col, v))
+			_, _ = w.WriteString(`><v>`)
+			_, _ = w.WriteString(v.number)
+			_, _ = w.WriteString(`</v></c>`)
 			x.fit(i, v.width)
 			continue
 		}
@@ -150,15 +160,32 @@ func (x *xlsxWriter) Row(values []string) error {
 		if text == "" {
 			continue
 		}
-		style := ""
+		style := 0
 		if strings.IndexByte(dangerous, text[0]) >= 0 {
-			style = ` s="` + strconv.Itoa(styleQuoted) + `"`
+			style = styleQuoted
 		}
-		inline(x.w, ref, style, text)
+		x.start(x.names[i], r, style)
+		_, _ = w.WriteString(` t="inlineStr"><is><t xml:space="preserve">`)
+		_ = xml.EscapeText(w, []byte(text))
+		_, _ = w.WriteString(`</t></is></c>`)
 		x.fit(i, textWidth(text))
 	}
-	_, err := x.w.WriteString(`</row>`)
+	_, err := w.WriteString(`</row>`)
 	return err
+}
+
+// start writes the opening of a cell up to its attributes: reference and style (0,
+// the default, is left out).
+func (x *xlsxWriter) start(col, row string, style int) {
+	_, _ = x.w.WriteString(`<c r="`)
+	_, _ = x.w.WriteString(col)
+	_, _ = x.w.WriteString(row)
+	_ = x.w.WriteByte('"')
+	if style != 0 {
+		_, _ = x.w.WriteString(` s="`)
+		_, _ = x.w.WriteString(strconv.Itoa(style))
+		_ = x.w.WriteByte('"')
+	}
 }
 
 // numberStyle is the style of a typed cell of col.
@@ -230,7 +257,7 @@ func (x *xlsxWriter) assemble() error {
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriter(f)
+	w := bufio.NewWriterSize(f, spoolBuffer)
 	_, _ = fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">`+
 		`<dimension ref="A1:%s%d"/>`+
