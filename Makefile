@@ -40,7 +40,7 @@ FUZZ_TARGETS := \
 	./shared/report:FuzzCellWriter \
 	./shared/orgname:FuzzKey
 
-.PHONY: help tools checkov-tools browser warm dev test test-go fuzz lint build load schemathesis bench clean
+.PHONY: help tools checkov-tools browser warm dev test test-go fuzz lint build load schemathesis bench report-previews clean
 
 help:
 	@echo "make dev    start the stack locally (API on http://127.0.0.1:3000)"
@@ -51,6 +51,7 @@ help:
 	@echo "make load   1000 submissions at concurrency 32 through a local stack, counted"
 	@echo "make schemathesis   a longer schemathesis run (SCHEMATHESIS_EXAMPLES, default $(SCHEMATHESIS_EXAMPLES))"
 	@echo "make bench  sizes, cold starts, per-request cost, DynamoDB work, scaling; writes BENCHMARKS.md"
+	@echo "make report-previews   each finance report rendered by LibreOffice to PNG under $(PREVIEW_DIR)"
 
 # Python tools, pinned with every dependency (infra/requirements.lock), reinstalled
 # when the lock changes.
@@ -131,6 +132,35 @@ bench: tools
 	$(GO) tool benchstat -col /rows $(BENCH_DIR)/reports.txt > $(BENCH_DIR)/reports-benchstat.txt
 	$(BENCH) stack
 	$(BENCH) render
+
+# Finance's reports as LibreOffice shows them, for a person to look at (about 15 s;
+# not part of make test): each report written from sample data by the real builders
+# (infra/cmd/reportpreview), its XLSX rendered to PDF (one page per sheet, as on
+# screen) and PNG; each CSV imported with a semicolon as the separator and formulas
+# evaluated, as a spreadsheet in much of Europe opens it, rendered the same way and
+# checked to hold no formula. Installs LibreOffice Calc, poppler-utils (pdftoppm) and
+# Carlito (Calibri's metrics, the reports' font) with apt when missing.
+PREVIEW_DIR := artifacts/report-previews
+SOFFICE     := soffice --headless -env:UserInstallation=file://$(CURDIR)/.cache/libreoffice
+PREVIEW_PDF := 'pdf:calc_pdf_Export:{"SinglePageSheets":{"type":"boolean","value":"true"}}'
+# CSV import options: separator ; (59), text delimiter " (34), UTF-8 (76), from line 1,
+# English (1033) numbers, then "evaluate formulas" on (the 13th option).
+SEMICOLON_CSV := CSV:59,34,76,1,,1033,false,false,false,false,false,0,true
+report-previews:
+	@{ command -v soffice && command -v pdftoppm && fc-list | grep -q Carlito; } >/dev/null 2>&1 || { \
+		echo "installing LibreOffice Calc, poppler-utils and the Carlito font with apt (for the report previews)"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			libreoffice-calc-nogui poppler-utils fonts-crosextra-carlito >/dev/null; \
+		command -v soffice >/dev/null && command -v pdftoppm >/dev/null || { echo "LibreOffice or pdftoppm could not be installed" >&2; exit 1; }; }
+	rm -rf $(PREVIEW_DIR) && mkdir -p $(PREVIEW_DIR)/csv-semicolon
+	$(GO) run ./infra/cmd/reportpreview -out $(PREVIEW_DIR) write
+	$(SOFFICE) --convert-to $(PREVIEW_PDF) --outdir $(PREVIEW_DIR) $(PREVIEW_DIR)/*.xlsx >/dev/null
+	$(SOFFICE) --infilter=$(SEMICOLON_CSV) --convert-to xlsx --outdir $(PREVIEW_DIR)/csv-semicolon $(PREVIEW_DIR)/*.csv >/dev/null
+	$(SOFFICE) --convert-to $(PREVIEW_PDF) --outdir $(PREVIEW_DIR)/csv-semicolon $(PREVIEW_DIR)/csv-semicolon/*.xlsx >/dev/null
+	$(GO) run ./infra/cmd/reportpreview check $(PREVIEW_DIR)/csv-semicolon/*.xlsx
+	@for pdf in $(PREVIEW_DIR)/*.pdf $(PREVIEW_DIR)/csv-semicolon/*.pdf; do pdftoppm -png -r 110 -singlefile "$$pdf" "$${pdf%.pdf}"; done
+	@echo "previews:"; ls -1 $(PREVIEW_DIR)/*.png $(PREVIEW_DIR)/csv-semicolon/*.png
 
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

@@ -16,13 +16,14 @@ func TestSampleEvents(t *testing.T) {
 		LogicalID: "FinanceFunction", Folder: "finance", NewHandler: newHandler,
 		Env: map[string]string{"REPORTS_BUCKET": "reports-not-needed-inline"},
 		Expected: map[string]int{
-			"post-payment.json":             201,
-			"post-payment-as-reviewer.json": 403,
-			"get-payments.json":             200,
-			"get-budgets.json":              200,
-			"get-report-requests-csv.json":  200,
-			"get-report-summary-json.json":  200,
-			"get-report-invalid.json":       422,
+			"post-payment.json":                     201,
+			"post-payment-as-reviewer.json":         403,
+			"get-payments.json":                     200,
+			"get-budgets.json":                      200,
+			"get-report-requests-csv.json":          200,
+			"get-report-summary-json.json":          200,
+			"get-report-invalid.json":               422,
+			"get-report-audit-period-too-long.json": 422,
 		},
 	})
 }

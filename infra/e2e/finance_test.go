@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -85,18 +86,23 @@ func TestFinanceThroughTheGateway(t *testing.T) {
 		t.Errorf("ledger: %v", sum)
 	}
 
-	// The requests report in XLSX: the hostile title is inert text.
+	// The requests report in XLSX: a sheet named after it, under a title row and the
+	// header; the hostile title is a plain inline string, which no spreadsheet evaluates.
 	f, err := excelize.OpenReader(bytes.NewReader(download(t, fin.do("GET", "/finance/reports/requests?fiscalYear=2032&format=xlsx", nil))))
 	if err != nil {
 		t.Fatalf("xlsx: %v", err)
 	}
-	cells, _ := f.GetRows("Report")
+	cells, _ := f.GetRows("Requests")
+	if len(cells) < 3 || !strings.HasPrefix(cells[0][0], "Requests report: fiscal year 2032.") || cells[1][3] != "title" {
+		t.Fatalf("xlsx title and header: %q", cells[:min(2, len(cells))])
+	}
 	found := false
-	for _, row := range cells[1:] {
+	for i, row := range cells[2:] {
 		if strings.Contains(row[3], "HYPERLINK") {
 			found = true
-			if !strings.HasPrefix(row[3], "'=") {
-				t.Errorf("hostile title in XLSX: %q", row[3])
+			typ, _ := f.GetCellType("Requests", fmt.Sprintf("D%d", i+3))
+			if row[3] != `=HYPERLINK("https://evil.example","Click me")` || typ != excelize.CellTypeInlineString {
+				t.Errorf("hostile title in XLSX: %q (type %d)", row[3], typ)
 			}
 		}
 	}
@@ -105,8 +111,11 @@ func TestFinanceThroughTheGateway(t *testing.T) {
 	}
 
 	// The audit trail is larger than this stack's inline limit (1000 bytes): it comes
-	// back as a download link, which works.
-	link := fin.do("GET", "/finance/reports/audit?fiscalYear=2032&from=2026-01-01&to=2032-12-31&format=csv", nil)
+	// back as a download link, which works. The period (300 days back, 30 ahead) keeps
+	// within the 366 days an audit report covers.
+	today := time.Now().UTC()
+	period := "from=" + today.AddDate(0, 0, -300).Format("2006-01-02") + "&to=" + today.AddDate(0, 0, 30).Format("2006-01-02")
+	link := fin.do("GET", "/finance/reports/audit?"+period+"&format=csv", nil)
 	if link.header.Get("Content-Type") != "application/json" {
 		t.Fatalf("a large report came inline: %s", link.header.Get("Content-Type"))
 	}

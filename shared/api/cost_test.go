@@ -161,6 +161,7 @@ type costRecord struct {
 func TestDynamoDBCostPerRoute(t *testing.T) {
 	s, counter := newCountedAPI(t)
 	fin := s.financeAPI(0)
+	capped := s.financeAPIWith(0, map[string]int{"requests": 3}) // reports with a ceiling the data exceeds
 
 	// The data: the committee (a1 and a2 of Acme, b, c, d, and x of the applicant's
 	// company), a project budget, and requests in the states the rows need. Projects
@@ -410,28 +411,48 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			run:      financeCall(financeP, "GET", "/finance/reports/requests?fiscalYear=2026&format=json"),
 			measured: "Query 1 | read 8 | written 0",
 			minimum:  "Query 1 | read 8 | written 0",
-			reason:   "one Query of the period index per 500 requests of the fiscal year (8 here): a page's cost does not grow with the table",
+			reason: "one Query of the period index per 500 requests of the fiscal year (8 here): a page's cost does not grow with the table; " +
+				"a call reads at most 20 000 requests (41 Queries), its ceiling",
 		},
 		{
 			operation: "report: payments", route: "GET /finance/reports/{report}", status: 200,
 			run:      financeCall(financeP, "GET", "/finance/reports/payments?fiscalYear=2026&format=csv"),
 			measured: "Query 1 | read 2 | written 0",
 			minimum:  "Query 1 | read 2 | written 0",
-			reason:   "one Query of the period index per 500 payments of the fiscal year",
+			reason:   "one Query of the period index per 500 payments of the fiscal year; a call reads at most 20 000 payments (41 Queries), its ceiling",
 		},
 		{
 			operation: "report: summary", route: "GET /finance/reports/{report}", status: 200,
 			run:      financeCall(financeP, "GET", "/finance/reports/summary?fiscalYear=2026&format=csv"),
 			measured: "Query 3 | read 11 | written 0",
 			minimum:  "Query 3 | read 11 | written 0",
-			reason:   "the requests and the payments of the year (a Query per 500 of each) and the year's budgets",
+			reason: "the requests and the payments of the year (a Query per 500 of each) and the year's budgets; " +
+				"a call reads at most 40 000 items (83 Queries), its ceiling",
 		},
 		{
 			operation: "report: audit trail of a fiscal year", route: "GET /finance/reports/{report}", status: 200,
 			run:      financeCall(financeP, "GET", "/finance/reports/audit?fiscalYear=2026&format=csv"),
 			measured: "Query 12 | read 45 | written 0",
 			minimum:  "Query 12 | read 45 | written 0",
-			reason:   "audit events are partitioned by month in the period index: one Query per month of the year (empty months too), and one per 500 events",
+			reason: "audit events are partitioned by month in the period index: one Query per month of the year (empty months too), and one per 500 events; " +
+				"a period is at most 366 days (13 months) and a call reads at most 50 000 events (113 Queries), its ceiling",
+		},
+		{
+			operation: "report: requests over its ceiling (refused, 422)", route: "GET /finance/reports/{report}", status: 422,
+			run: func() response {
+				return s.call(capped, financeP, "GET", "/finance/reports/requests?fiscalYear=2026&format=xlsx", nil)
+			},
+			measured: "Query 1 | read 7 | written 0",
+			minimum:  "Query 1 | read 4 | written 0",
+			reason: "the ceiling (lowered to 3 here; 20 000 by default) counts items as the store hands them over and refuses the first past it; " +
+				"the page that item came in (up to 500) is already read, so a refused report reads at most one page past its ceiling",
+		},
+		{
+			operation: "report: audit period over 366 days (refused, 422)", route: "GET /finance/reports/{report}", status: 422,
+			run:      financeCall(financeP, "GET", "/finance/reports/audit?from=2026-01-01&to=2027-01-02&format=csv"),
+			measured: "none | read 0 | written 0",
+			minimum:  "none | read 0 | written 0",
+			reason:   "the period is checked before anything is read",
 		},
 
 		// --- admin function ---

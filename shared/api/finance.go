@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -170,11 +171,12 @@ func (h *financeAPI) report(w http.ResponseWriter, r *http.Request) error {
 			q.FiscalYear = -1
 		}
 	}
-	if err := q.Validate(); err != nil {
+	if err := h.d.Reports.Validate(q); err != nil {
 		return err
 	}
 	// The report goes to a temporary file, row by row, so memory stays flat; then it is
-	// either the response or, when too large for one, a file in S3.
+	// either the response or, when too large for one, a file in S3. Nothing is answered
+	// before the report is complete: one that reaches its ceiling is refused whole.
 	f, err := os.CreateTemp("", "report-*")
 	if err != nil {
 		return fmt.Errorf("report file: %w", err)
@@ -186,6 +188,10 @@ func (h *financeAPI) report(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rows, err := h.d.Reports.Write(r.Context(), q, rw)
+	var ceiling *finance.CeilingError
+	if errors.As(err, &ceiling) {
+		return tooLarge(ceiling)
+	}
 	if err != nil {
 		return fmt.Errorf("write %s report: %w", q.Report, err)
 	}
@@ -215,6 +221,17 @@ func (h *financeAPI) report(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	_, err = io.Copy(w, f)
 	return err
+}
+
+// tooLarge answers a report over its ceiling: what to change to get it.
+func tooLarge(c *finance.CeilingError) error {
+	n := fmt.Sprintf("%d", c.Limit)
+	e := newHTTPError(http.StatusUnprocessableEntity, "report-too-large", "Report too large",
+		"The "+c.Report+" report of this period would read more than "+n+" stored items, the most one report reads. "+
+			"Nothing was exported. Ask for shorter periods with from and to (status, kind and currency filter after reading, so they do not help).")
+	msg := "Narrow the period: it holds more than " + n + " items for this report."
+	e.fields = []sponsorship.FieldError{{Field: "from", Code: sponsorship.CodeTooMany, Message: msg}, {Field: "to", Code: sponsorship.CodeTooMany, Message: msg}}
+	return e
 }
 
 // reportName names a report file after what it holds: requests-FY2027.csv,

@@ -29,6 +29,12 @@ import (
 // reports; inline is the largest report answered inline.
 func (s *staffAPI) financeAPI(inline int64) http.Handler {
 	s.t.Helper()
+	return s.financeAPIWith(inline, nil)
+}
+
+// financeAPIWith is financeAPI with the reports' ceilings lowered.
+func (s *staffAPI) financeAPIWith(inline int64, ceilings map[string]int) http.Handler {
+	s.t.Helper()
 	client := s3.NewFromConfig(localaws.Config(testenv.Endpoint(s.t)), func(o *s3.Options) { o.UsePathStyle = true })
 	bucket := fmt.Sprintf("reports-%d", time.Now().UnixNano())
 	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
@@ -37,7 +43,7 @@ func (s *staffAPI) financeAPI(inline int64) http.Handler {
 	clock := func() time.Time { return now }
 	return api.NewFinance(api.FinanceDeps{
 		Payments: sponsorship.NewFinanceService(s.store, clock), Budgets: sponsorship.NewAdminService(s.store, clock),
-		Reports:  finance.Builder{Source: s.store, Calendar: sponsorship.FiscalCalendar{StartMonth: time.January}},
+		Reports:  finance.Builder{Source: s.store, Calendar: sponsorship.FiscalCalendar{StartMonth: time.January}, Now: clock, Ceilings: ceilings},
 		Exporter: exports.S3{Client: client, Bucket: bucket}, InlineLimit: inline,
 	}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 }
@@ -211,28 +217,43 @@ func TestReportsMatchThePaymentsAndStayInert(t *testing.T) {
 		t.Errorf("paid per currency in the requests report: %v", paid)
 	}
 
-	// XLSX opens in excelize: numbers are numbers, the hostile title is text.
+	// XLSX opens in excelize: a sheet named after the report under a title row, numbers
+	// are numbers, the hostile title is plain text (inline strings are never evaluated,
+	// so it needs no apostrophe).
 	x := s.report(fin, "requests?fiscalYear=2026&format=xlsx")
 	f, err := excelize.OpenReader(bytes.NewReader(x.body))
 	if err != nil {
 		t.Fatalf("xlsx does not open: %v", err)
 	}
-	rows, _ := f.GetRows("Report")
-	if len(rows) != len(records) {
-		t.Errorf("xlsx has %d rows, csv %d", len(rows), len(records))
+	if got := f.GetSheetList(); len(got) != 1 || got[0] != "Requests" {
+		t.Fatalf("sheets %q", got)
 	}
-	for i, row := range rows[1:] {
-		cell, _ := excelize.CoordinatesToCellName(col["title"]+1, i+2)
-		if formula, _ := f.GetCellFormula("Report", cell); formula != "" {
+	if title, _ := f.GetCellValue("Requests", "A1"); title != "Requests report: fiscal year 2026. Exported 2026-11-25 10:00:00 UTC." {
+		t.Errorf("title %q", title)
+	}
+	rows, _ := f.GetRows("Requests")
+	if len(rows) != len(records)+1 {
+		t.Errorf("xlsx has %d rows, csv %d and a title", len(rows), len(records))
+	}
+	hostileSeen := false
+	for i, row := range rows[2:] {
+		cell, _ := excelize.CoordinatesToCellName(col["title"]+1, i+3)
+		if formula, _ := f.GetCellFormula("Requests", cell); formula != "" {
 			t.Errorf("%s holds a formula", cell)
 		}
-		if strings.Contains(row[col["title"]], "HYPERLINK") && !strings.HasPrefix(row[col["title"]], "'=") {
-			t.Errorf("hostile title not neutralised in XLSX: %q", row[col["title"]])
+		if strings.Contains(row[col["title"]], "HYPERLINK") {
+			hostileSeen = true
+			if typ, _ := f.GetCellType("Requests", cell); row[col["title"]] != hostile["title"] || typ != excelize.CellTypeInlineString {
+				t.Errorf("hostile title in XLSX: %q (type %d), want the plain text", row[col["title"]], typ)
+			}
 		}
-		amount, _ := excelize.CoordinatesToCellName(col["requested"]+1, i+2)
-		if typ, _ := f.GetCellType("Report", amount); typ == excelize.CellTypeInlineString || typ == excelize.CellTypeSharedString {
+		amount, _ := excelize.CoordinatesToCellName(col["requested"]+1, i+3)
+		if typ, _ := f.GetCellType("Requests", amount); typ == excelize.CellTypeInlineString || typ == excelize.CellTypeSharedString {
 			t.Errorf("%s (requested) is text", amount)
 		}
+	}
+	if !hostileSeen {
+		t.Error("the hostile request is not in the XLSX report")
 	}
 
 	// The payments ledger and the summary agree with the payments; JSON is an array.
@@ -280,6 +301,57 @@ func TestReportsMatchThePaymentsAndStayInert(t *testing.T) {
 	}
 	if r := s.call(fin, financeP, "GET", "/finance/reports/nonsense?fiscalYear=2026", nil); r.status != 422 && r.status != 404 {
 		t.Errorf("unknown report: %d", r.status)
+	}
+}
+
+// TestReportReadsAreBounded: an audit period is at most 366 days, however it is given,
+// and a report that would read more than its ceiling is refused whole, with what to
+// change, before anything is sent.
+func TestReportReadsAreBounded(t *testing.T) {
+	s := newStaffAPI(t)
+	s.committee()
+	s.budget(2026, "project", "EUR", "50000.00")
+	fin := s.financeAPIWith(0, map[string]int{"requests": 2, "summary": 3})
+	for range 3 {
+		s.approved("10.00", "EUR")
+	}
+
+	for query, field := range map[string]string{
+		"audit?from=2026-01-01&to=2032-12-31":             "to",
+		"audit?fiscalYear=2026&from=2020-01-01":           "from",
+		"audit?fiscalYear=2026&to=2027-06-30&format=xlsx": "to",
+		"audit?from=2025-11-24&to=2026-11-25&format=json": "to",
+	} {
+		r := s.call(fin, financeP, "GET", "/finance/reports/"+query, nil)
+		var p api.Problem
+		_ = json.Unmarshal(r.body, &p)
+		if r.status != 422 || len(p.Errors) != 1 || p.Errors[0].Field != field || p.Errors[0].Code != "too_long" ||
+			!strings.Contains(p.Errors[0].Message, "at most 366 days") {
+			t.Errorf("%s: %d %s, want 422 with a too_long error on %s naming the limit", query, r.status, r.body, field)
+		}
+	}
+	if r := s.call(fin, financeP, "GET", "/finance/reports/audit?from=2025-11-25&to=2026-11-25", nil); r.status != 200 {
+		t.Errorf("an audit period of 366 days: %d %s", r.status, r.body)
+	}
+
+	// Three requests, a ceiling of two: refused in every format, nothing exported.
+	for _, format := range []string{"csv", "json", "xlsx"} {
+		r := s.call(fin, financeP, "GET", "/finance/reports/requests?fiscalYear=2026&format="+format, nil)
+		var p api.Problem
+		_ = json.Unmarshal(r.body, &p)
+		if r.status != 422 || p.Type != "https://sponsorship-tracker.dev/problems/report-too-large" ||
+			fmt.Sprint(r.fieldCodes(t)) != "[from=too_many to=too_many]" || !strings.Contains(p.Detail, "more than 2 stored items") ||
+			!strings.Contains(p.Detail, "from and to") || r.header.Get("Content-Disposition") != "" {
+			t.Errorf("%s report over its ceiling: %d %v %s", format, r.status, r.header, r.body)
+		}
+	}
+	// The summary reads three requests and a budget: over its ceiling of three too.
+	if r := s.call(fin, financeP, "GET", "/finance/reports/summary?fiscalYear=2026", nil); r.status != 422 {
+		t.Errorf("summary over its ceiling: %d %s", r.status, r.body)
+	}
+	// Within the ceiling, the same report comes back.
+	if r := s.report(s.financeAPIWith(0, map[string]int{"requests": 3}), "requests?fiscalYear=2026"); r.header.Get("X-Report-Rows") != "3" {
+		t.Errorf("at the ceiling: %v", r.header)
 	}
 }
 

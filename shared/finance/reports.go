@@ -44,8 +44,13 @@ type Query struct {
 	Currency   string
 }
 
-// Validate checks a query, every problem at once.
-func (q Query) Validate() error {
+// MaxAuditDays is the longest audit period one report covers: a year, leap day
+// included. Audit events are read a month partition at a time, so the period bounds the
+// report's Query calls (at most 13 months); the item ceiling bounds the rest.
+const MaxAuditDays = 366
+
+// fieldErrors checks what a query says on its own, every problem at once.
+func (q Query) fieldErrors() []sponsorship.FieldError {
 	var fields []sponsorship.FieldError
 	add := func(field, code, msg string) {
 		fields = append(fields, sponsorship.FieldError{Field: field, Code: code, Message: msg})
@@ -82,6 +87,29 @@ func (q Query) Validate() error {
 	if q.Currency != "" && !money.KnownCurrency(q.Currency) {
 		add("currency", sponsorship.CodeUnknownCurrency, "Use an ISO 4217 code such as EUR.")
 	}
+	return fields
+}
+
+// Validate checks a query, every problem at once: what it says on its own, and for the
+// audit report the period the calendar makes of it (from and to, or the fiscal year, or
+// the fiscal year with from or to), which may be at most MaxAuditDays long.
+func (b Builder) Validate(q Query) error {
+	fields := q.fieldErrors()
+	if q.Report == "audit" && len(fields) == 0 {
+		start, end := b.period(q)
+		if days := int(end.Sub(start)/(24*time.Hour)) + 1; days > MaxAuditDays {
+			field := "to"
+			switch {
+			case q.From == "" && q.To == "":
+				field = "fiscalYear"
+			case q.To == "":
+				field = "from"
+			}
+			fields = append(fields, sponsorship.FieldError{Field: field, Code: sponsorship.CodeTooLong, Message: fmt.Sprintf(
+				"The audit period is at most %d days; %s to %s is %d. Narrow it with from and to.",
+				MaxAuditDays, day(start), day(end), days)})
+		}
+	}
 	sort.Slice(fields, func(i, j int) bool { return fields[i].Field < fields[j].Field })
 	if len(fields) > 0 {
 		return &sponsorship.ValidationError{Errors: fields}
@@ -89,36 +117,105 @@ func (q Query) Validate() error {
 	return nil
 }
 
-// Builder writes reports; Calendar places dates in fiscal quarters.
+// Builder writes reports; Calendar places dates in fiscal quarters and years.
 type Builder struct {
 	Source   Source
 	Calendar sponsorship.FiscalCalendar
+	// Now is the clock of the export time in a spreadsheet's title; nil is time.Now.
+	Now func() time.Time
+	// Ceilings are the most items from storage one call of a report may read, by
+	// report; a report left out has its DefaultCeilings figure.
+	Ceilings map[string]int
 }
 
-// Write writes the report the query names to w and returns how many rows it wrote.
+// Write checks the query, writes the report it names to w and returns how many rows it
+// wrote. It closes w, also when it fails; a failed report's output is incomplete. A
+// report that would read more than its ceiling stops at the first item past it with a
+// *CeilingError: write to a temporary file and answer only when Write succeeds, and
+// nobody receives a cut-off report.
 func (b Builder) Write(ctx context.Context, q Query, w report.Writer) (int, error) {
+	rows, err := b.write(ctx, q, w)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	return rows, err
+}
+
+func (b Builder) write(ctx context.Context, q Query, w report.Writer) (int, error) {
+	if err := b.Validate(q); err != nil {
+		return 0, err
+	}
 	rows := 0
 	row := func(values ...string) error {
 		rows++
 		return w.Row(values)
 	}
+	header := func(cols []report.Column) error {
+		return w.Header(report.Table{Name: sheetNames[q.Report], Title: b.title(q), Columns: cols})
+	}
+	read := &ceiling{report: q.Report, limit: b.ceiling(q.Report)}
 	var err error
 	switch q.Report {
 	case "requests":
-		err = b.requests(ctx, q, w, row)
+		if err = header(requestColumns); err == nil {
+			err = b.requests(ctx, q, read, row)
+		}
 	case "payments":
-		err = b.payments(ctx, q, w, row)
+		if err = header(paymentColumns); err == nil {
+			err = b.payments(ctx, q, read, row)
+		}
 	case "summary":
-		err = b.summary(ctx, q, w, row)
+		if err = header(summaryColumns); err == nil {
+			err = b.summary(ctx, q, read, row)
+		}
 	case "audit":
-		err = b.audit(ctx, q, w, row)
-	default:
-		err = fmt.Errorf("unknown report %q", q.Report)
+		if err = header(auditColumns); err == nil {
+			err = b.audit(ctx, q, read, row)
+		}
 	}
-	if err != nil {
-		return rows, err
+	return rows, err
+}
+
+// sheetNames name each report's worksheet.
+var sheetNames = map[string]string{"requests": "Requests", "payments": "Payments", "summary": "Summary", "audit": "Audit"}
+
+// title says what a spreadsheet holds: the report, the period and filters it was asked
+// for, and when it was exported (UTC).
+func (b Builder) title(q Query) string {
+	now := time.Now
+	if b.Now != nil {
+		now = b.Now
 	}
-	return rows, w.Close()
+	var parts []string
+	if q.Report == "audit" {
+		start, end := b.period(q)
+		period := "events " + day(start) + " to " + day(end)
+		if q.FiscalYear != 0 && q.From == "" && q.To == "" {
+			period += fmt.Sprintf(" (fiscal year %d)", q.FiscalYear)
+		}
+		parts = append(parts, period+", times in UTC")
+	} else {
+		parts = append(parts, fmt.Sprintf("fiscal year %d", q.FiscalYear))
+		dated := map[string]string{"requests": "submitted", "payments": "paid", "summary": "submitted or paid"}[q.Report]
+		switch {
+		case q.From != "" && q.To != "":
+			parts = append(parts, dated+" "+q.From+" to "+q.To)
+		case q.From != "":
+			parts = append(parts, dated+" from "+q.From)
+		case q.To != "":
+			parts = append(parts, dated+" up to "+q.To)
+		}
+		if q.Report == "payments" {
+			parts = append(parts, "times in UTC")
+		}
+	}
+	for _, f := range [][2]string{{"status", string(q.Status)}, {"kind", string(q.Kind)}, {"currency", q.Currency}} {
+		if f[1] != "" {
+			parts = append(parts, f[0]+" "+f[1])
+		}
+	}
+	return fmt.Sprintf("%s report: %s. Exported %s UTC.", sheetNames[q.Report], strings.Join(parts, ", "),
+		now().UTC().Format("2006-01-02 15:04:05"))
 }
 
 func (q Query) keeps(r *sponsorship.Request) bool {
@@ -127,29 +224,35 @@ func (q Query) keeps(r *sponsorship.Request) bool {
 }
 
 // Columns of each report, documented in the README; their names and order are stable.
+// Amounts are in the row's currency.
 var (
 	requestColumns = []report.Column{
 		{Name: "reference"}, {Name: "request_id"}, {Name: "kind"}, {Name: "title"}, {Name: "applicant"}, {Name: "applicant_email"},
-		{Name: "organization"}, {Name: "event_or_project"}, {Name: "fiscal_year", Numeric: true}, {Name: "currency"},
-		{Name: "requested", Numeric: true}, {Name: "approved", Numeric: true}, {Name: "paid", Numeric: true},
-		{Name: "outstanding", Numeric: true}, {Name: "status"}, {Name: "submitted_on"}, {Name: "decided_on"}, {Name: "last_paid_on"},
+		{Name: "organization"}, {Name: "event_or_project"}, {Name: "fiscal_year", Type: report.Integer}, {Name: "currency"},
+		amount("requested"), amount("approved"), amount("paid"), amount("outstanding"), {Name: "status"},
+		{Name: "submitted_on", Type: report.Date}, {Name: "decided_on", Type: report.Date}, {Name: "last_paid_on", Type: report.Date},
 	}
 	paymentColumns = []report.Column{
-		{Name: "payment_id"}, {Name: "date"}, {Name: "reference"}, {Name: "request_id"}, {Name: "kind"},
-		{Name: "fiscal_year", Numeric: true}, {Name: "currency"}, {Name: "amount", Numeric: true}, {Name: "method"},
-		{Name: "external_reference"}, {Name: "reverses"}, {Name: "note"}, {Name: "recorded_by"}, {Name: "recorded_at"},
+		{Name: "payment_id"}, {Name: "date", Type: report.Date}, {Name: "reference"}, {Name: "request_id"}, {Name: "kind"},
+		{Name: "fiscal_year", Type: report.Integer}, {Name: "currency"}, amount("amount"), {Name: "method"},
+		{Name: "external_reference"}, {Name: "reverses"}, {Name: "note"}, {Name: "recorded_by"}, {Name: "recorded_at", Type: report.DateTime},
 	}
 	summaryColumns = []report.Column{
-		{Name: "section"}, {Name: "fiscal_year", Numeric: true}, {Name: "category"}, {Name: "status"}, {Name: "quarter"},
-		{Name: "currency"}, {Name: "requests", Numeric: true}, {Name: "requested", Numeric: true}, {Name: "approved", Numeric: true},
-		{Name: "paid", Numeric: true}, {Name: "outstanding", Numeric: true}, {Name: "allocated", Numeric: true},
-		{Name: "committed", Numeric: true}, {Name: "remaining", Numeric: true}, {Name: "utilisation_percent", Numeric: true},
+		{Name: "section"}, {Name: "fiscal_year", Type: report.Integer}, {Name: "category"}, {Name: "status"}, {Name: "quarter"},
+		{Name: "currency"}, {Name: "requests", Type: report.Integer}, amount("requested"), amount("approved"),
+		amount("paid"), amount("outstanding"), amount("allocated"), amount("committed"), amount("remaining"),
+		{Name: "utilisation_percent", Type: report.Decimal, Decimals: 1},
 	}
 	auditColumns = []report.Column{
-		{Name: "at"}, {Name: "request_id"}, {Name: "subject"}, {Name: "type"}, {Name: "actor_role"}, {Name: "actor_id"},
+		{Name: "at", Type: report.DateTime}, {Name: "request_id"}, {Name: "subject"}, {Name: "type"}, {Name: "actor_role"}, {Name: "actor_id"},
 		{Name: "actor_name"}, {Name: "from_status"}, {Name: "to_status"}, {Name: "message"}, {Name: "details"}, {Name: "internal"},
 	}
 )
+
+// amount is an amount column in the currency of the row's currency column.
+func amount(name string) report.Column {
+	return report.Column{Name: name, Type: report.Amount, Currency: "currency"}
+}
 
 func day(t time.Time) string {
 	if t.IsZero() {
@@ -165,11 +268,11 @@ func decimalOrEmpty(m *money.Money) string {
 	return m.Decimal()
 }
 
-func (b Builder) requests(ctx context.Context, q Query, w report.Writer, row func(...string) error) error {
-	if err := w.Header(requestColumns); err != nil {
-		return err
-	}
+func (b Builder) requests(ctx context.Context, q Query, read *ceiling, row func(...string) error) error {
 	return b.Source.EachRequest(ctx, q.FiscalYear, q.From, q.To, func(r *sponsorship.Request) error {
+		if err := read.items(1); err != nil {
+			return err
+		}
 		if !q.keeps(r) {
 			return nil
 		}
@@ -183,11 +286,11 @@ func (b Builder) requests(ctx context.Context, q Query, w report.Writer, row fun
 	})
 }
 
-func (b Builder) payments(ctx context.Context, q Query, w report.Writer, row func(...string) error) error {
-	if err := w.Header(paymentColumns); err != nil {
-		return err
-	}
+func (b Builder) payments(ctx context.Context, q Query, read *ceiling, row func(...string) error) error {
 	return b.Source.EachPayment(ctx, q.FiscalYear, q.From, q.To, func(p sponsorship.Payment) error {
+		if err := read.items(1); err != nil {
+			return err
+		}
 		if (q.Kind != "" && p.Category != q.Kind) || (q.Currency != "" && p.Amount.Currency != q.Currency) {
 			return nil
 		}
@@ -200,12 +303,12 @@ func (b Builder) payments(ctx context.Context, q Query, w report.Writer, row fun
 	})
 }
 
-func (b Builder) audit(ctx context.Context, q Query, w report.Writer, row func(...string) error) error {
-	if err := w.Header(auditColumns); err != nil {
-		return err
-	}
+func (b Builder) audit(ctx context.Context, q Query, read *ceiling, row func(...string) error) error {
 	from, to := b.period(q)
 	return b.Source.EachEvent(ctx, from, to, func(ev sponsorship.AuditEvent) error {
+		if err := read.items(1); err != nil {
+			return err
+		}
 		var details []string
 		for _, k := range sortedKeys(ev.Data) {
 			details = append(details, k+"="+ev.Data[k])

@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/report"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -31,11 +30,9 @@ type quarterKey struct {
 
 // summary writes three sections in one table: totals per category, status and
 // currency; each budget's utilisation; and approvals and payments per fiscal quarter.
-// Only the groups are held in memory, never the rows.
-func (b Builder) summary(ctx context.Context, q Query, w report.Writer, row func(...string) error) error {
-	if err := w.Header(summaryColumns); err != nil {
-		return err
-	}
+// Only the groups are held in memory, never the rows; and every item is read before
+// the first row is written, so a summary over its ceiling writes no row at all.
+func (b Builder) summary(ctx context.Context, q Query, read *ceiling, row func(...string) error) error {
 	byStatus := map[statusKey]*totals{}
 	byQuarter := map[quarterKey]*totals{}
 	group := func(m map[quarterKey]*totals, k quarterKey) *totals {
@@ -45,6 +42,9 @@ func (b Builder) summary(ctx context.Context, q Query, w report.Writer, row func
 		return m[k]
 	}
 	err := b.Source.EachRequest(ctx, q.FiscalYear, q.From, q.To, func(r *sponsorship.Request) error {
+		if err := read.items(1); err != nil {
+			return err
+		}
 		if !q.keeps(r) {
 			return nil
 		}
@@ -69,6 +69,9 @@ func (b Builder) summary(ctx context.Context, q Query, w report.Writer, row func
 		return err
 	}
 	err = b.Source.EachPayment(ctx, q.FiscalYear, q.From, q.To, func(p sponsorship.Payment) error {
+		if err := read.items(1); err != nil {
+			return err
+		}
 		if (q.Kind != "" && p.Category != q.Kind) || (q.Currency != "" && p.Amount.Currency != q.Currency) {
 			return nil
 		}
@@ -80,6 +83,13 @@ func (b Builder) summary(ctx context.Context, q Query, w report.Writer, row func
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	budgets, err := b.Source.Budgets(ctx, q.FiscalYear)
+	if err != nil {
+		return err
+	}
+	if err := read.items(len(budgets)); err != nil {
 		return err
 	}
 	year := strconv.Itoa(q.FiscalYear)
@@ -104,10 +114,6 @@ func (b Builder) summary(ctx context.Context, q Query, w report.Writer, row func
 		}
 	}
 
-	budgets, err := b.Source.Budgets(ctx, q.FiscalYear)
-	if err != nil {
-		return err
-	}
 	sort.Slice(budgets, func(i, j int) bool {
 		return fmt.Sprint(budgets[i].Category, budgets[i].Currency) < fmt.Sprint(budgets[j].Category, budgets[j].Currency)
 	})
