@@ -58,21 +58,29 @@ func toReviewerView(dir sponsorship.Directory, r sponsorship.Reviewer) reviewerV
 	return v
 }
 
-func (h *admin) roster(w http.ResponseWriter, r *http.Request) error {
+// directory reads the roster and companies for an admin's list (no query parameters).
+func (h *admin) directory(r *http.Request) (sponsorship.Directory, error) {
 	who, err := staffIn(r, sponsorship.GroupAdmins)
 	if err != nil {
-		return err
+		return sponsorship.Directory{}, err
 	}
 	if _, err := strictQuery(r); err != nil {
-		return err
+		return sponsorship.Directory{}, err
 	}
-	dir, err := h.svc.Directory(r.Context(), who)
+	return h.svc.Directory(r.Context(), who)
+}
+
+// list is the answer of a route that lists things: {"items": [...]}.
+type list[T any] struct {
+	Items []T `json:"items"`
+}
+
+func (h *admin) roster(w http.ResponseWriter, r *http.Request) error {
+	dir, err := h.directory(r)
 	if err != nil {
 		return err
 	}
-	out := struct {
-		Items []reviewerView `json:"items"`
-	}{Items: []reviewerView{}}
+	out := list[reviewerView]{Items: []reviewerView{}}
 	for _, rv := range dir.Reviewers {
 		out.Items = append(out.Items, toReviewerView(dir, rv))
 	}
@@ -109,20 +117,11 @@ func toCompanyView(dir sponsorship.Directory, c sponsorship.Company) companyView
 }
 
 func (h *admin) companies(w http.ResponseWriter, r *http.Request) error {
-	who, err := staffIn(r, sponsorship.GroupAdmins)
+	dir, err := h.directory(r)
 	if err != nil {
 		return err
 	}
-	if _, err := strictQuery(r); err != nil {
-		return err
-	}
-	dir, err := h.svc.Directory(r.Context(), who)
-	if err != nil {
-		return err
-	}
-	out := struct {
-		Items []companyView `json:"items"`
-	}{Items: []companyView{}}
+	out := list[companyView]{Items: []companyView{}}
 	for _, c := range dir.Companies {
 		out.Items = append(out.Items, toCompanyView(dir, c))
 	}
