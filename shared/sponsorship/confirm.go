@@ -71,9 +71,11 @@ type Pending struct {
 	CountExpiresAt time.Time
 }
 
-func (s *Service) pending(code, email string, now time.Time) Pending {
-	return Pending{Code: code, Count: addressDay(email, now), Limit: s.cfg.UnconfirmedPerDay,
-		CountExpiresAt: nextDay(now).Add(24 * time.Hour)}
+// PendingFor is what a provisional request of email's made at now writes besides
+// itself: its confirmation code, and one more on the address's count of the day, within
+// limit.
+func PendingFor(code, email string, now time.Time, limit int) Pending {
+	return Pending{Code: code, Count: addressDay(email, now), Limit: limit, CountExpiresAt: nextDay(now).Add(24 * time.Hour)}
 }
 
 // Confirmation, in a Change, marks the change that confirms a provisional request: the

@@ -144,7 +144,7 @@ func (s *Service) Submit(ctx context.Context, in RequestInput, idempotencyKey st
 		RequestID: id, Version: 1, Type: t.Event, At: now, ToStatus: req.Status,
 		Actor: Actor{Role: RoleApplicant, Name: content.Applicant.Name},
 	}
-	err = s.store.CreateProvisional(ctx, req, ev, idem, s.pending(code, content.Applicant.Email, now))
+	err = s.store.CreateProvisional(ctx, req, ev, idem, PendingFor(code, content.Applicant.Email, now, s.cfg.UnconfirmedPerDay))
 	if errors.Is(err, ErrDuplicate) && idem != nil {
 		// A concurrent retry with the same key won the race: answer as it was answered.
 		rec, rerr := s.store.GetIdempotency(ctx, idem.KeyHash)
