@@ -29,6 +29,10 @@ $("confirm-address").addEventListener("click", async (e) => {
     if (resp.ok) {
       const answer = await resp.json();
       $("confirm-reference").textContent = answer.reference;
+      if (answer.alreadyConfirmed) {
+        $("confirm-done-title").textContent = "Your address was confirmed already";
+        $("confirm-next").textContent = "There is nothing more to do here.";
+      }
       show("confirm-done");
     } else if (resp.status === 409) {
       failed("The request was withdrawn before its address was confirmed; nothing more will happen to it.");
