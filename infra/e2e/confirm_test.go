@@ -34,6 +34,12 @@ func confirmNow(t *testing.T, id string) {
 	if err != nil {
 		t.Fatalf("confirmation code of %s: %v", id, err)
 	}
+	mustConfirm(t, id, code)
+}
+
+// mustConfirm confirms with a code, failing the test unless it is accepted.
+func mustConfirm(t *testing.T, id, code string) {
+	t.Helper()
 	if r := confirmWithCode(t, id, code); r.status != http.StatusOK {
 		t.Fatalf("confirm %s: %d %s", id, r.status, r.body)
 	}
@@ -80,9 +86,7 @@ func confirmationMail(t *testing.T, ref string) (m mail, id, code string) {
 func confirmByMail(t *testing.T, ref string) {
 	t.Helper()
 	_, id, code := confirmationMail(t, ref)
-	if r := confirmWithCode(t, id, code); r.status != http.StatusOK {
-		t.Fatalf("confirm %s: %d %s", ref, r.status, r.body)
-	}
+	mustConfirm(t, id, code)
 }
 
 // submitConfirmedByMail submits a request and confirms it from its confirmation mail.

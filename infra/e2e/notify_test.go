@@ -253,11 +253,8 @@ func TestFailingMailIsRetriedThenDeadLettered(t *testing.T) {
 		t.Fatalf("inject fault: %v %v", err, resp)
 	}
 	t.Cleanup(func() { clearFaults(t) })
-	for id, code := range map[string]string{badID: badCode, goodID: goodCode} {
-		if r := confirmWithCode(t, id, code); r.status != 200 {
-			t.Fatalf("confirm %s: %d %s", id, r.status, r.body)
-		}
-	}
+	mustConfirm(t, badID, badCode)
+	mustConfirm(t, goodID, goodCode)
 	drain(t)
 
 	good := recipients(mailAbout(t, refGood))

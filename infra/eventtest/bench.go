@@ -265,21 +265,8 @@ func (s *Setup) Event(tb testing.TB, name string) events.APIGatewayV2HTTPRequest
 // is approved, its amount committed to the budget. It returns the id and the token.
 func (s *Setup) Copy(tb testing.TB, seedID string) (id, token string) {
 	tb.Helper()
-	var d *seed.Request
-	for i := range s.seed.Requests {
-		if s.seed.Requests[i].ID == seedID {
-			d = &s.seed.Requests[i]
-		}
-	}
-	if d == nil {
-		tb.Fatalf("seed.json has no request %s", seedID)
-	}
+	d, content, now := s.demo(tb, seedID)
 	ctx := context.Background()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	content, err := sponsorship.Validate(d.Input, sponsorship.DefaultRules, now.Format("2006-01-02"))
-	if err != nil {
-		tb.Fatal(err)
-	}
 	id, token = sponsorship.NewID(now), randomToken()
 	cal := sponsorship.FiscalCalendar{StartMonth: time.January} // as seededTable's
 	req := &sponsorship.Request{
@@ -313,6 +300,23 @@ func (s *Setup) Copy(tb testing.TB, seedID string) (id, token string) {
 		req = &next
 	}
 	return id, token
+}
+
+// demo finds the demo request seedID in seed.json and validates its content as of now.
+func (s *Setup) demo(tb testing.TB, seedID string) (*seed.Request, sponsorship.Content, time.Time) {
+	tb.Helper()
+	for i := range s.seed.Requests {
+		if d := &s.seed.Requests[i]; d.ID == seedID {
+			now := time.Now().UTC().Truncate(time.Microsecond)
+			content, err := sponsorship.Validate(d.Input, sponsorship.DefaultRules, now.Format("2006-01-02"))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return d, content, now
+		}
+	}
+	tb.Fatalf("seed.json has no request %s", seedID)
+	return nil, sponsorship.Content{}, time.Time{}
 }
 
 // Retarget points ev at request id instead of the one in its path and, when token is
@@ -357,20 +361,7 @@ func NewApplicantEmail(tb testing.TB, ev *events.APIGatewayV2HTTPRequest) {
 // address to be confirmed, and returns its id and confirmation code.
 func (s *Setup) Unconfirmed(tb testing.TB, seedID string) (id, code string) {
 	tb.Helper()
-	var d *seed.Request
-	for i := range s.seed.Requests {
-		if s.seed.Requests[i].ID == seedID {
-			d = &s.seed.Requests[i]
-		}
-	}
-	if d == nil {
-		tb.Fatalf("seed.json has no request %s", seedID)
-	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	content, err := sponsorship.Validate(d.Input, sponsorship.DefaultRules, now.Format("2006-01-02"))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	_, content, now := s.demo(tb, seedID)
 	id, code = sponsorship.NewID(now), randomToken()
 	req := &sponsorship.Request{
 		ID: id, Reference: sponsorship.ReferenceFor(id), Status: sponsorship.StatusUnconfirmed, Version: 1, Round: 1,

@@ -251,31 +251,58 @@ func run(ctx context.Context, n, concurrency int, logs io.Writer) (*Report, erro
 }
 
 // submit sends submission i until it is stored: the same Idempotency-Key every time,
-// for up to two minutes, as a client with a deadline would. Under the stage's throttle
-// 32 clients compete for 50 requests a second; a fixed number of attempts let an
-// unlucky client give up while the others were served.
+// as a client with a deadline would (see post).
 func submit(ctx context.Context, base, runID string, i int, throttled, serverErr *atomic.Int64) (string, time.Duration) {
 	body, _ := json.Marshal(application(runID, i))
 	key := fmt.Sprintf("load-%s-%06d", runID, i)
 	start := time.Now()
+	answer, err := post(ctx, base+"/requests", body, map[string]string{"Idempotency-Key": key}, http.StatusCreated, throttled, serverErr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "load: submission %d: %v\n", i, err)
+		return "", time.Since(start)
+	}
+	var receipt struct{ ID string }
+	_ = json.Unmarshal(answer, &receipt)
+	return receipt.ID, time.Since(start)
+}
+
+// confirm opens request id's confirmation link, as its applicant does (see post).
+func confirm(ctx context.Context, base, id, code string, throttled, serverErr *atomic.Int64) bool {
+	body, _ := json.Marshal(map[string]string{"code": code})
+	if _, err := post(ctx, base+"/requests/"+id+"/confirm", body, nil, http.StatusOK, throttled, serverErr); err != nil {
+		fmt.Fprintf(os.Stderr, "load: confirmation of %s: %v\n", id, err)
+		return false
+	}
+	return true
+}
+
+// post sends a JSON body until it gets the status it wants, for up to two minutes, and
+// returns the answer. Under the stage's throttle 32 clients compete for 50 requests a
+// second; a fixed number of attempts let an unlucky client give up while the others
+// were served. It retries what the gateway throttles (429) or cannot answer (5xx),
+// backing off with jitter, and gives up on any other answer: a refusal, which
+// retrying will not change.
+func post(ctx context.Context, url string, body []byte, header map[string]string, want int, throttled, serverErr *atomic.Int64) ([]byte, error) {
+	start := time.Now()
 	last := "no answer"
 	for attempt := 1; time.Since(start) < 2*time.Minute && ctx.Err() == nil; attempt++ {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/requests", bytes.NewReader(body))
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Idempotency-Key", key)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			last = err.Error()
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
-		var receipt struct{ ID string }
-		_ = json.NewDecoder(resp.Body).Decode(&receipt)
+		answer, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		last = resp.Status
 		switch {
-		case resp.StatusCode == http.StatusCreated:
-			return receipt.ID, time.Since(start)
+		case resp.StatusCode == want:
+			return answer, nil
 		case resp.StatusCode == http.StatusTooManyRequests && !problem(resp):
 			// The gateway's throttle; a problem document would be the API's refusal
 			// (too many unconfirmed requests for one address), which retrying cannot fix.
@@ -283,48 +310,13 @@ func submit(ctx context.Context, base, runID string, i int, throttled, serverErr
 		case resp.StatusCode >= 500:
 			serverErr.Add(1)
 		default:
-			fmt.Fprintf(os.Stderr, "load: submission %d refused: %s\n", i, resp.Status)
-			return "", time.Since(start) // a refusal: the body is wrong, retrying will not help
+			return nil, fmt.Errorf("refused: %s", resp.Status)
 		}
 		// Back off, at most half a second, with jitter so throttled clients spread out.
 		pause := min(time.Duration(attempt)*20*time.Millisecond, 500*time.Millisecond)
 		time.Sleep(pause/2 + time.Duration(mrand.Int64N(int64(pause/2)+1)))
 	}
-	fmt.Fprintf(os.Stderr, "load: submission %d not stored after %s: last answer %s\n", i, time.Since(start).Round(time.Second), last)
-	return "", time.Since(start)
-}
-
-// confirm opens request id's confirmation link: the same code until it is confirmed,
-// for up to two minutes, retrying what the gateway throttles or cannot answer.
-func confirm(ctx context.Context, base, id, code string, throttled, serverErr *atomic.Int64) bool {
-	body, _ := json.Marshal(map[string]string{"code": code})
-	start := time.Now()
-	for attempt := 1; time.Since(start) < 2*time.Minute && ctx.Err() == nil; attempt++ {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/requests/"+id+"/confirm", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			time.Sleep(100 * time.Millisecond)
-			continue
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		switch {
-		case resp.StatusCode == http.StatusOK:
-			return true
-		case resp.StatusCode == http.StatusTooManyRequests && !problem(resp):
-			throttled.Add(1)
-		case resp.StatusCode >= 500:
-			serverErr.Add(1)
-		default:
-			fmt.Fprintf(os.Stderr, "load: confirmation of %s refused: %s\n", id, resp.Status)
-			return false
-		}
-		pause := min(time.Duration(attempt)*20*time.Millisecond, 500*time.Millisecond)
-		time.Sleep(pause/2 + time.Duration(mrand.Int64N(int64(pause/2)+1)))
-	}
-	fmt.Fprintf(os.Stderr, "load: %s not confirmed after %s\n", id, time.Since(start).Round(time.Second))
-	return false
+	return nil, fmt.Errorf("no %d after %s: last answer %s", want, time.Since(start).Round(time.Second), last)
 }
 
 // problem reports whether an answer is the API's problem document rather than the
