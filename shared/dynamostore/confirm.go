@@ -79,7 +79,7 @@ func (s *Store) CreateProvisional(ctx context.Context, r *sponsorship.Request, e
 				":exp":    &types.AttributeValueMemberN{Value: fmt.Sprint(p.CountExpiresAt.Unix())},
 			},
 		}})
-	return s.writeNewRequest(ctx, r.ID, items, idem != nil, len(items)-1)
+	return s.writeNewRequest(ctx, r.ID, items, idemIndex(idem), len(items)-1)
 }
 
 // confirmationItems are the extra writes of a confirmation: the events the request

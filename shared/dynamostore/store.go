@@ -63,7 +63,15 @@ func (s *Store) CreateRequest(ctx context.Context, r *sponsorship.Request, ev sp
 	if err != nil {
 		return err
 	}
-	return s.writeNewRequest(ctx, r.ID, items, idem != nil, -1)
+	return s.writeNewRequest(ctx, r.ID, items, idemIndex(idem), -1)
+}
+
+// idemIndex is where newRequestItems puts the idempotency record: -1 for none.
+func idemIndex(idem *sponsorship.IdempotencyRecord) int {
+	if idem == nil {
+		return -1
+	}
+	return 2
 }
 
 // newRequestItems are the writes of a new request: the request, its first event and,
@@ -97,9 +105,9 @@ func (s *Store) newRequestItems(r *sponsorship.Request, ev sponsorship.AuditEven
 }
 
 // writeNewRequest runs the transaction of a new request. A failed condition means a
-// duplicate (the idempotency key, improbably the id), unless it is the one of the
-// address's daily count at countAt (-1 for none) alone.
-func (s *Store) writeNewRequest(ctx context.Context, id string, items []types.TransactWriteItem, keyed bool, countAt int) error {
+// duplicate (the idempotency key at idemAt, improbably the id), unless it is the one of
+// the address's daily count at countAt (-1 for none) and not the key's.
+func (s *Store) writeNewRequest(ctx context.Context, id string, items []types.TransactWriteItem, idemAt, countAt int) error {
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return nil
@@ -110,7 +118,7 @@ func (s *Store) writeNewRequest(ctx context.Context, id string, items []types.Tr
 			r := cancelled.CancellationReasons
 			return i >= 0 && i < len(r) && aws.ToString(r[i].Code) == "ConditionalCheckFailed"
 		}
-		if countAt >= 0 && failed(countAt) && !(keyed && failed(2)) {
+		if failed(countAt) && !failed(idemAt) {
 			return fmt.Errorf("create %s: %w", id, sponsorship.ErrTooManyUnconfirmed)
 		}
 		return fmt.Errorf("create %s: %w", id, sponsorship.ErrDuplicate)

@@ -115,7 +115,7 @@ func (s *Service) Submit(ctx context.Context, in RequestInput, idempotencyKey st
 		Paid:        money.Money{Currency: content.Amount.Currency},
 		SubmittedAt: now,
 		UpdatedAt:   now,
-		ExpiresAt:   now.Add(s.cfg.ConfirmWithin),
+		ExpiresAt:   now.Add(s.cfg.ConfirmWithin).Truncate(time.Second), // as the TTL attribute holds it
 	}
 	code := newToken()
 	req.ConfirmHash = HashSecret(code)
