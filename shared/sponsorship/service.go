@@ -175,7 +175,7 @@ func (s *Service) replay(rec *IdempotencyRecord, key, fingerprint string) (Recei
 	case "":
 		r.Status = StatusSubmitted
 	case StatusUnconfirmed:
-		r.ExpiresAt = rec.SubmittedAt.Add(s.cfg.ConfirmWithin)
+		r.ExpiresAt = rec.SubmittedAt.Add(s.cfg.ConfirmWithin).Truncate(time.Second)
 	}
 	return r, nil
 }
