@@ -48,7 +48,7 @@ help:
 	@echo "make lint   gofmt, go vet, no-Scan check, cfn-lint, checkov"
 	@echo "make build  sam build (arm64 bootstraps in .aws-sam/build)"
 	@echo "make fuzz   fuzz each target for FUZZTIME (default $(FUZZTIME))"
-	@echo "make load   1000 submissions at concurrency 32 through a local stack, counted"
+	@echo "make load   1000 submissions at concurrency 32 through a local stack, each confirmed from its mail, counted"
 	@echo "make schemathesis   a longer schemathesis run (SCHEMATHESIS_EXAMPLES, default $(SCHEMATHESIS_EXAMPLES))"
 	@echo "make bench  sizes, cold starts, per-request cost, DynamoDB work, scaling; writes BENCHMARKS.md"
 	@echo "make report-previews   each finance report rendered by LibreOffice to PNG under $(PREVIEW_DIR)"
@@ -96,8 +96,9 @@ test: lint test-go fuzz build load
 test-go: tools browser
 	$(LOCAL) exec -- $(GO) test -count=1 -race ./...
 
-# A thousand submissions at concurrency 32 through the gateway of a stack of its own;
-# fails unless exactly 1000 requests, 1000 audit events and every e-mail exist.
+# A thousand submissions at concurrency 32 through the gateway of a stack of its own,
+# each confirmed with the link of its confirmation mail; fails unless exactly 1000
+# requests, 1000 audit events, 1000 confirmations and every e-mail exist.
 LOAD_N ?= 1000
 LOAD_C ?= 32
 load: tools

@@ -102,6 +102,11 @@ func TestSampleEventsThroughTheLambdaEntryPoint(t *testing.T) {
 	if resp := invoke("dynamodb-stream-mixed.json"); len(resp.BatchItemFailures) != 0 || sentFrom(t, sender) != 6 {
 		t.Errorf("mixed batch: %+v, %d messages", resp, sentFrom(t, sender))
 	}
+	// A request waiting for its address to be confirmed: one message, to that address,
+	// with the link; no reviewer hears of it.
+	if resp := invoke("dynamodb-stream-received.json"); len(resp.BatchItemFailures) != 0 || sentFrom(t, sender) != 7 {
+		t.Errorf("received: %+v, %d messages, want 7", resp, sentFrom(t, sender))
+	}
 }
 
 func TestMissingConfigurationStopsStartUp(t *testing.T) {

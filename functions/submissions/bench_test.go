@@ -14,12 +14,15 @@ import (
 // answers only 404 and 405; shared/platform's BenchmarkRouter measures it.
 func BenchmarkRoutes(b *testing.B) {
 	eventtest.Bench(b, eventtest.Function{LogicalID: "SubmissionsFunction", Folder: "submissions", NewHandler: newHandler},
-		// A fresh submission every iteration: each gets an Idempotency-Key of its own, so
-		// each stores a new request (one transaction: request, audit event and
-		// idempotency record) after looking the key up, as a browser's first try does.
+		// A fresh submission every iteration: each gets an Idempotency-Key and an
+		// applicant address of its own (an address may have three unconfirmed requests a
+		// day), so each stores a new request (one transaction: request, audit event,
+		// idempotency record, confirmation code and the address's count) after looking
+		// the key up, as a browser's first try does.
 		eventtest.Route{Event: "post-requests-idempotent.json", Want: http.StatusCreated,
-			Fresh: func(_ testing.TB, _ *eventtest.Setup, ev *events.APIGatewayV2HTTPRequest) {
+			Fresh: func(tb testing.TB, _ *eventtest.Setup, ev *events.APIGatewayV2HTTPRequest) {
 				eventtest.NewIdempotencyKey(ev)
+				eventtest.NewApplicantEmail(tb, ev)
 			}},
 		// A retried submission: the sample is sent once before timing, so every
 		// iteration sends the same key and body again and gets the first receipt back
@@ -46,6 +49,15 @@ func BenchmarkRoutes(b *testing.B) {
 				id, token := s.Copy(tb, "01KC0000000000000000000003")
 				eventtest.Retarget(ev, id, token)
 			}},
+		// A confirmation makes a request submitted, once: every iteration confirms an
+		// unconfirmed request of its own with its code.
+		eventtest.Route{Event: "post-confirm.json", Want: http.StatusOK,
+			Fresh: func(tb testing.TB, s *eventtest.Setup, ev *events.APIGatewayV2HTTPRequest) {
+				id, code := s.Unconfirmed(tb, "01KC0000000000000000000005")
+				eventtest.Retarget(ev, id, "")
+				ev.Body = `{"code":"` + code + `"}`
+			}},
+		eventtest.Route{Event: "get-confirm-page.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-openapi.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-form-page.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-status-page.json", Want: http.StatusOK},

@@ -345,8 +345,12 @@ func TestBrowserSubmitsEachKind(t *testing.T) {
 				w, _ := json.MarshalIndent(want, "", " ")
 				t.Errorf("stored request differs from what was typed:\n got %s\nwant %s", g, w)
 			}
-			if !strings.Contains(eval[string](b, "document.getElementById('submitted').textContent"), "Keep this private link") {
+			panel := eval[string](b, "document.getElementById('submitted').textContent")
+			if !strings.Contains(panel, "Keep this private link") {
 				t.Error("the receipt does not tell the applicant to keep the link")
+			}
+			if !strings.Contains(panel, "We sent a link to "+email+". Your request reaches the committee once you open it.") {
+				t.Errorf("the receipt does not explain the confirmation: %q", panel)
 			}
 			noLogHolds(t, token)
 		})
@@ -430,6 +434,7 @@ func TestBrowserStatusPageFollowsTheRequest(t *testing.T) {
 	b.fill(in)
 	ref, link := b.submitFromThePage()
 	id, token := linkParts(t, link)
+	confirmNow(t, id) // TestBrowserConfirmsTheAddressFromItsMail opens the mail's link
 
 	b.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("status-view")))
 	if got := b.text("#s-title"); got != in.Title {
@@ -641,4 +646,92 @@ func clone(t *testing.T, in sponsorship.RequestInput) sponsorship.RequestInput {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestBrowserConfirmsTheAddressFromItsMail follows a request as its applicant does,
+// from the form through the confirmation mail to the committee: the pages say what is
+// waiting for what, and the mail carries nothing of what was typed.
+func TestBrowserConfirmsTheAddressFromItsMail(t *testing.T) {
+	email := "browser-confirm@example.org"
+	in := browserRequests(email)["project"]
+	in.Title = `<a href="https://evil.example/reset">RESET-YOUR-PASSWORD</a>`
+	in.Applicant.Name = "Mallory PAY-NOW"
+	in.Applicant.Organization = "WIN-A-PRIZE Ltd"
+	b := openTab(t)
+	b.do(chromedp.Navigate(dev.URL() + "/"))
+	b.fill(in)
+	ref, link := b.submitFromThePage()
+	id, _ := linkParts(t, link)
+	panel := b.text("#submitted")
+	for _, want := range []string{"Check your e-mail", "We sent a link to " + email + ".", "Your request reaches the committee once you open it."} {
+		if !strings.Contains(panel, want) {
+			t.Errorf("after submitting, the page does not say %q: %q", want, panel)
+		}
+	}
+	b.screenshot("submitted.png")
+
+	// The status page says what the request waits for.
+	b.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("status-view")))
+	if got := b.text("#s-status"); got != "Waiting for e-mail confirmation" {
+		t.Errorf("status %q", got)
+	}
+	if !b.shown("#s-unconfirmed") || !strings.Contains(b.text("#s-unconfirmed"), "We sent a link to "+email+". Your request reaches the committee once you open it.") {
+		t.Errorf("the status page does not explain the confirmation: shown %v, %q", b.shown("#s-unconfirmed"), b.text("#s-unconfirmed"))
+	}
+	b.screenshot("status-unconfirmed.png")
+
+	// The mail: the reference and a link, nothing the applicant typed.
+	m, mailID, code := confirmationMail(t, ref)
+	if m.To() != email || mailID != id {
+		t.Fatalf("confirmation mail to %s for %s, want %s for %s", m.To(), mailID, email, id)
+	}
+	for _, bad := range append(hostileText, in.Summary, "libexample") {
+		if strings.Contains(m.Subject, bad) || strings.Contains(m.Body, bad) {
+			t.Errorf("the confirmation mail carries %q, which the applicant typed", bad)
+		}
+	}
+
+	// Opening the link (on this stack rather than PublicBaseUrl's host) asks first, then
+	// confirms with one press and names nothing but the reference.
+	b.do(chromedp.Navigate(dev.URL()+"/confirm#id="+url.QueryEscape(mailID)+"&code="+url.QueryEscape(code)),
+		chromedp.WaitVisible(chromedp.ID("confirm-ask")))
+	if stored, err := dev.Store().GetRequest(context.Background(), id); err != nil || stored.Status != sponsorship.StatusUnconfirmed {
+		t.Fatalf("opening the page alone changed the request: %v %v", stored, err)
+	}
+	b.screenshot("confirm.png")
+	b.do(chromedp.Click(chromedp.ID("confirm-address")), chromedp.WaitVisible(chromedp.ID("confirm-done")))
+	if got := b.text("#confirm-reference"); got != ref {
+		t.Errorf("the page confirms %q, want %s", got, ref)
+	}
+	for _, bad := range hostileText {
+		if strings.Contains(b.text("main"), bad) {
+			t.Errorf("the confirmation page shows %q", bad)
+		}
+	}
+	b.screenshot("confirmed.png")
+	if stored, err := dev.Store().GetRequest(context.Background(), id); err != nil || stored.Status != sponsorship.StatusSubmitted {
+		t.Errorf("after confirming: %v %v", stored, err)
+	}
+
+	// The applicant's own link now shows the request in review.
+	b.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("status-view")))
+	b.waitFor(`document.getElementById("s-status").textContent === "In review"`)
+	if b.shown("#s-unconfirmed") {
+		t.Error("the status page still waits for the confirmation")
+	}
+
+	// Opening the link again is fine, and says so.
+	b.do(chromedp.Navigate(dev.URL()+"/confirm#id="+url.QueryEscape(mailID)+"&code="+url.QueryEscape(code)),
+		chromedp.WaitVisible(chromedp.ID("confirm-ask")))
+	b.do(chromedp.Click(chromedp.ID("confirm-address")), chromedp.WaitVisible(chromedp.ID("confirm-done")))
+	if got := b.text("#confirm-done-title"); got != "Your address was confirmed already" {
+		t.Errorf("the link opened again says %q", got)
+	}
+
+	// A link cut short does not work, and says so.
+	b.do(chromedp.Navigate("about:blank"))
+	b.do(chromedp.Navigate(dev.URL()+"/confirm#id="+url.QueryEscape(mailID)+"&code="+url.QueryEscape(code[:10])),
+		chromedp.WaitVisible(chromedp.ID("confirm-ask")))
+	b.do(chromedp.Click(chromedp.ID("confirm-address")), chromedp.WaitVisible(chromedp.ID("confirm-failed")))
+	b.screenshot("confirm-failed.png")
 }

@@ -24,7 +24,7 @@ func parallel(n int, f func(i int)) {
 
 func TestEveryReviewerVotingAtOnce(t *testing.T) {
 	c := committee(t, "parallel")
-	id, _, _ := submit(t, xyloProject("3000.00"))
+	id, _, _ := submitConfirmed(t, xyloProject("3000.00"))
 	names := []string{"a1", "a2", "b", "c", "d"} // x is Xylo's, and recused
 	statuses := make([]int, len(names))
 	parallel(len(names), func(i int) {

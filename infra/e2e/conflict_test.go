@@ -28,7 +28,7 @@ func TestConflictsThroughTheGateway(t *testing.T) {
 		n++
 		body := application("travel", strings.Replace(email, "@", fmt.Sprintf("+%d@", n), 1))
 		body["applicant"].(map[string]any)["organization"] = org
-		id, _, _ := submit(t, body)
+		id, _, _ := submitConfirmed(t, body)
 		return id
 	}
 
@@ -126,7 +126,7 @@ func approveWith(t *testing.T, currency string, before func(id string)) string {
 	body["applicant"].(map[string]any)["organization"] = "Northwind Ltd"
 	body["amount"] = map[string]any{"currency": currency, "value": "100.00"}
 	body["conference"].(map[string]any)["startDate"], body["conference"].(map[string]any)["endDate"] = "2032-03-01", "2032-03-02"
-	id, _, _ := submit(t, body)
+	id, _, _ := submitConfirmed(t, body)
 	before(id)
 	for _, who := range []string{"rita.reviewer@example.org", "bruno.reviewer@example.org", "gita.reviewer@example.org"} {
 		tok, err := dev.Token(context.Background(), who)

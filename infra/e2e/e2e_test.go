@@ -91,7 +91,8 @@ func (r reply) json(t *testing.T) map[string]any {
 // do sends one request. Like any well-behaved client it waits and tries again when the
 // gateway's throttle answers 429 (each route has its own limit, 5 to 10 a second for
 // the anonymous ones, and some tests send faster); the function never sees a throttled
-// request.
+// request. A 429 problem document is the API's own refusal (too many unconfirmed
+// requests for an address), which a moment's wait does not change: it is returned.
 func (c client) do(method, path string, body any, header ...string) reply {
 	c.t.Helper()
 	var payload []byte
@@ -121,7 +122,8 @@ func (c client) do(method, path string, body any, header ...string) reply {
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode == http.StatusTooManyRequests && attempt < 20 {
+		if resp.StatusCode == http.StatusTooManyRequests && attempt < 20 &&
+			!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") {
 			time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
 			continue
 		}

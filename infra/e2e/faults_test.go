@@ -118,7 +118,7 @@ func TestCancelledApprovalChangesNothing(t *testing.T) {
 	body["applicant"].(map[string]any)["organization"] = "Northwind Ltd"
 	body["amount"] = map[string]any{"currency": "NZD", "value": "1200.00"}
 	body["conference"].(map[string]any)["startDate"], body["conference"].(map[string]any)["endDate"] = "2032-03-01", "2032-03-02"
-	id, _, _ := submit(t, body)
+	id, _, _ := submitConfirmed(t, body)
 	for _, who := range []string{"rita.reviewer@example.org", "bruno.reviewer@example.org"} {
 		if r := as(t, mustToken(t, who)).do("POST", "/review/requests/"+id+"/votes", map[string]any{"choice": "approve"}); r.status != 200 {
 			t.Fatalf("vote: %d %s", r.status, r.body)

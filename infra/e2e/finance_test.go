@@ -23,7 +23,7 @@ func approveThroughTheGateway(t *testing.T, currency, value, title string) strin
 	body["applicant"].(map[string]any)["organization"] = "Northwind Ltd"
 	body["amount"] = map[string]any{"currency": currency, "value": value}
 	body["conference"].(map[string]any)["startDate"], body["conference"].(map[string]any)["endDate"] = "2032-03-01", "2032-03-02"
-	id, _, _ := submit(t, body)
+	id, _, _ := submitConfirmed(t, body)
 	for _, who := range []string{"rita.reviewer@example.org", "bruno.reviewer@example.org", "gita.reviewer@example.org"} {
 		tok, err := dev.Token(context.Background(), who)
 		if err != nil {

@@ -41,8 +41,9 @@ const (
 
 var callers = []string{byAnonymous, byOwnToken, byOtherToken, byReviewer, byRecused, byFinance, byAdmin, byExpired, byForeign}
 
-// matrixRequest is the subject of one cell: a request and its applicant's token.
-type matrixRequest struct{ id, token string }
+// matrixRequest is the subject of one cell: a request, its applicant's token and
+// address and, for an unconfirmed one, the code of its confirmation link.
+type matrixRequest struct{ id, token, email, code string }
 
 // The byRecused byReviewer is Bruno, of Beta Systems GmbH: requests in the matrix come from
 // his company, so he stands aside on every one of them and Rita does not.
@@ -57,10 +58,24 @@ func matrixSubmission() map[string]any {
 	return body
 }
 
+// newMatrixRequest is a request the committee may see: its address confirmed.
 func newMatrixRequest(t *testing.T) matrixRequest {
 	t.Helper()
+	body := matrixSubmission()
+	id, _, token := submitConfirmed(t, body)
+	return matrixRequest{id: id, token: token, email: body["applicant"].(map[string]any)["email"].(string)}
+}
+
+// unconfirmedMatrixRequest is a request waiting for its address to be confirmed, with
+// the code of its link.
+func unconfirmedMatrixRequest(t *testing.T) matrixRequest {
+	t.Helper()
 	id, _, token := submit(t, matrixSubmission())
-	return matrixRequest{id, token}
+	code, err := dev.Store().ConfirmationCode(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return matrixRequest{id: id, token: token, code: code}
 }
 
 // Cells that do not succeed must change nothing, so most routes share one request; a
@@ -156,11 +171,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 	nearRita := func(t *testing.T) matrixRequest {
 		body := matrixSubmission()
 		body["applicant"].(map[string]any)["organization"] = "Acme Toolchains Europe"
-		id, _, token := submit(t, body)
-		return matrixRequest{id, token}
+		id, _, token := submitConfirmed(t, body)
+		return matrixRequest{id: id, token: token, email: body["applicant"].(map[string]any)["email"].(string)}
 	}
-	edit := matrixSubmission()
-	edit["summary"] = "Edited after the committee asked for the receipts, which are now attached."
+	// An edit keeps the request's confirmed address.
+	edit := func(c client, r matrixRequest) reply {
+		b := matrixSubmission()
+		b["summary"] = "Edited after the committee asked for the receipts, which are now attached."
+		b["applicant"].(map[string]any)["email"] = r.email
+		return c.do("PUT", "/requests/"+r.id, b)
+	}
 
 	routes := []matrixRoute{
 		{key: "GET /", call: get(fixed("/")), want: everyone(200)},
@@ -178,9 +198,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{key: "POST /requests", call: func(c client, _ matrixRequest) reply { return c.do("POST", "/requests", matrixSubmission()) },
 			want: everyone(201)},
 		{key: "GET /requests/{id}", call: get(under("/requests/%s")), want: applicantOnly(200)},
-		{key: "PUT /requests/{id}", setup: changesRequested, call: send("PUT", under("/requests/%s"), body(edit)), want: applicantOnly(200)},
+		{key: "PUT /requests/{id}", setup: changesRequested, call: edit, want: applicantOnly(200)},
 		{key: "POST /requests/{id}/withdraw", call: send("POST", under("/requests/%s/withdraw"), body(map[string]any{"reason": "matrix"})),
 			want: applicantOnly(200)},
+		// The code is the credential, whoever holds it; confirming again is a success.
+		{key: "POST /requests/{id}/confirm", setup: unconfirmedMatrixRequest, call: func(c client, r matrixRequest) reply {
+			return c.do("POST", "/requests/"+r.id+"/confirm", map[string]any{"code": r.code})
+		}, want: everyone(200)},
+		{key: "GET /confirm", call: get(fixed("/confirm")), want: everyone(200)},
 
 		{key: "GET /review/requests", call: get(fixed("/review/requests")), want: staffOnly(map[string]int{byReviewer: 200, byRecused: 200})},
 		{key: "GET /review/requests/{id}", call: get(under("/review/requests/%s")), want: staffOnly(map[string]int{byReviewer: 200})},

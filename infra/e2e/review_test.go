@@ -72,6 +72,7 @@ func TestCommitteeDecidesThroughTheGateway(t *testing.T) {
 	admin := staff(t, "admin")
 	sub := anonymous(t).do("POST", "/requests", xyloProject("20000.00")).json(t)
 	id := sub["id"].(string)
+	confirmNow(t, id)
 	view := as(t, sub["applicantToken"].(string)).do("GET", "/requests/"+id, nil).json(t)
 	year := int(view["fiscalYear"].(float64))
 	if r := admin.do("PUT", fmt.Sprintf("/admin/budgets/%d/project/EUR", year), map[string]any{"allocated": "100000.00"}); r.status != 200 {
@@ -119,7 +120,7 @@ func TestCommitteeDecidesThroughTheGateway(t *testing.T) {
 		}
 		steps = append(steps, ev["type"].(string))
 	}
-	if got := strings.Join(steps, ","); got != "submitted,recused,vote_cast,vote_cast,vote_cast,vote_cast,approved" {
+	if got := strings.Join(steps, ","); got != "received,submitted,recused,vote_cast,vote_cast,vote_cast,vote_cast,approved" {
 		t.Errorf("history: %s", got)
 	}
 }
@@ -138,6 +139,7 @@ func TestConcurrentApprovalsNeverOvercommit(t *testing.T) {
 		body["applicant"].(map[string]any)["organization"] = "Xylo Corp."
 		sub := anonymous(t).do("POST", "/requests", body).json(t)
 		ids = append(ids, sub["id"].(string))
+		confirmNow(t, sub["id"].(string))
 		if year == 0 {
 			year = int(as(t, sub["applicantToken"].(string)).do("GET", "/requests/"+ids[0], nil).json(t)["fiscalYear"].(float64))
 		}

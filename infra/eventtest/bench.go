@@ -265,21 +265,8 @@ func (s *Setup) Event(tb testing.TB, name string) events.APIGatewayV2HTTPRequest
 // is approved, its amount committed to the budget. It returns the id and the token.
 func (s *Setup) Copy(tb testing.TB, seedID string) (id, token string) {
 	tb.Helper()
-	var d *seed.Request
-	for i := range s.seed.Requests {
-		if s.seed.Requests[i].ID == seedID {
-			d = &s.seed.Requests[i]
-		}
-	}
-	if d == nil {
-		tb.Fatalf("seed.json has no request %s", seedID)
-	}
+	d, content, now := s.demo(tb, seedID)
 	ctx := context.Background()
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	content, err := sponsorship.Validate(d.Input, sponsorship.DefaultRules, now.Format("2006-01-02"))
-	if err != nil {
-		tb.Fatal(err)
-	}
 	id, token = sponsorship.NewID(now), randomToken()
 	cal := sponsorship.FiscalCalendar{StartMonth: time.January} // as seededTable's
 	req := &sponsorship.Request{
@@ -315,6 +302,23 @@ func (s *Setup) Copy(tb testing.TB, seedID string) (id, token string) {
 	return id, token
 }
 
+// demo finds the demo request seedID in seed.json and validates its content as of now.
+func (s *Setup) demo(tb testing.TB, seedID string) (*seed.Request, sponsorship.Content, time.Time) {
+	tb.Helper()
+	for i := range s.seed.Requests {
+		if d := &s.seed.Requests[i]; d.ID == seedID {
+			now := time.Now().UTC().Truncate(time.Microsecond)
+			content, err := sponsorship.Validate(d.Input, sponsorship.DefaultRules, now.Format("2006-01-02"))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return d, content, now
+		}
+	}
+	tb.Fatalf("seed.json has no request %s", seedID)
+	return nil, sponsorship.Content{}, time.Time{}
+}
+
 // Retarget points ev at request id instead of the one in its path and, when token is
 // not empty, presents token as the applicant's bearer token.
 func Retarget(ev *events.APIGatewayV2HTTPRequest, id, token string) {
@@ -332,6 +336,47 @@ func NewIdempotencyKey(ev *events.APIGatewayV2HTTPRequest) {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	ev.Headers["idempotency-key"] = "bench-" + hex.EncodeToString(b)
+}
+
+// NewApplicantEmail gives the submission in ev an applicant address of its own: an
+// address may have only a few unconfirmed requests a day.
+func NewApplicantEmail(tb testing.TB, ev *events.APIGatewayV2HTTPRequest) {
+	tb.Helper()
+	var body map[string]any
+	if err := json.Unmarshal([]byte(ev.Body), &body); err != nil {
+		tb.Fatalf("submission body: %v", err)
+	}
+	applicant, ok := body["applicant"].(map[string]any)
+	if !ok {
+		tb.Fatal("the submission has no applicant")
+	}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	applicant["email"] = "bench-" + hex.EncodeToString(b) + "@example.org"
+	raw, _ := json.Marshal(body)
+	ev.Body = string(raw)
+}
+
+// Unconfirmed stores a new request like the demo request seedID, waiting for its
+// address to be confirmed, and returns its id and confirmation code.
+func (s *Setup) Unconfirmed(tb testing.TB, seedID string) (id, code string) {
+	tb.Helper()
+	_, content, now := s.demo(tb, seedID)
+	id, code = sponsorship.NewID(now), randomToken()
+	req := &sponsorship.Request{
+		ID: id, Reference: sponsorship.ReferenceFor(id), Status: sponsorship.StatusUnconfirmed, Version: 1, Round: 1,
+		FiscalYear: now.Year(), Content: content, TokenHash: sponsorship.HashSecret(randomToken()),
+		SubmittedAt: now, UpdatedAt: now, Paid: money.Money{Currency: content.Amount.Currency},
+		ExpiresAt: now.Add(sponsorship.DefaultConfirmWithin), ConfirmHash: sponsorship.HashSecret(code),
+	}
+	ev := sponsorship.AuditEvent{RequestID: id, Version: 1, Type: sponsorship.EventReceived, At: now,
+		ToStatus: sponsorship.StatusUnconfirmed, Actor: sponsorship.Actor{Role: sponsorship.RoleApplicant, Name: content.Applicant.Name}}
+	// Each with an address of its own, as NewApplicantEmail: the daily count stays low.
+	if err := s.Store.CreateProvisional(context.Background(), req, ev, nil,
+		sponsorship.PendingFor(code, "bench-"+id+"@example.org", now, sponsorship.DefaultUnconfirmedPerDay)); err != nil {
+		tb.Fatalf("unconfirmed request: %v", err)
+	}
+	return id, code
 }
 
 func randomToken() string {

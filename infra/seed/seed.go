@@ -60,12 +60,15 @@ type User struct {
 }
 
 // Request is a demo request: fixed id and token, its content, and the transitions to
-// apply after submission.
+// apply after submission. Demo requests are confirmed (submitted), except one with a
+// ConfirmCode: it waits for its address to be confirmed with that code, so that the
+// confirmation has a sample to try.
 type Request struct {
-	ID    string                   `json:"id"`
-	Token string                   `json:"token"`
-	Input sponsorship.RequestInput `json:"input"`
-	Then  []Step                   `json:"then"`
+	ID          string                   `json:"id"`
+	Token       string                   `json:"token"`
+	ConfirmCode string                   `json:"confirmCode,omitempty"`
+	Input       sponsorship.RequestInput `json:"input"`
+	Then        []Step                   `json:"then"`
 }
 
 // Step is one lifecycle move applied to a demo request.
@@ -122,7 +125,13 @@ func apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config,
 	}
 	ev := sponsorship.AuditEvent{RequestID: d.ID, Version: 1, Type: sponsorship.EventSubmitted, At: now,
 		ToStatus: sponsorship.StatusSubmitted, Actor: sponsorship.Actor{Role: sponsorship.RoleApplicant, Name: content.Applicant.Name}}
-	err = store.CreateRequest(ctx, req, ev, nil)
+	if d.ConfirmCode != "" {
+		req.Status, req.ExpiresAt, req.ConfirmHash = sponsorship.StatusUnconfirmed, now.Add(sponsorship.DefaultConfirmWithin), sponsorship.HashSecret(d.ConfirmCode)
+		ev.Type, ev.ToStatus = sponsorship.EventReceived, sponsorship.StatusUnconfirmed
+		err = store.CreateProvisional(ctx, req, ev, nil, sponsorship.PendingFor(d.ConfirmCode, content.Applicant.Email, now, sponsorship.DefaultUnconfirmedPerDay))
+	} else {
+		err = store.CreateRequest(ctx, req, ev, nil)
+	}
 	if errors.Is(err, sponsorship.ErrDuplicate) {
 		return nil
 	}

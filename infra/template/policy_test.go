@@ -28,9 +28,11 @@ import (
 // dynamodb:ConditionCheckItem.
 var wantGrants = map[string][]string{
 	"SubmissionsFunction": {
-		"dynamodb:GetItem ${Table.Arn}", // a request, an idempotency key
-		"dynamodb:PutItem ${Table.Arn}", // submit, resubmit, withdraw: transactions of puts
-		"dynamodb:Query ${Table.Arn}",   // a request with its history
+		"dynamodb:DeleteItem ${Table.Arn}", // confirmation deletes the plain confirmation code
+		"dynamodb:GetItem ${Table.Arn}",    // a request, an idempotency key
+		"dynamodb:PutItem ${Table.Arn}",    // submit, resubmit, withdraw: transactions of puts
+		"dynamodb:Query ${Table.Arn}",      // a request with its history
+		"dynamodb:UpdateItem ${Table.Arn}", // an address's daily count of unconfirmed requests; events kept on confirmation
 		"managed:AWSLambdaBasicExecutionRole",
 	},
 	"ReviewsFunction": {

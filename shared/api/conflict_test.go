@@ -15,7 +15,8 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
 )
 
-// submitFrom submits a project request of the given organization and e-mail address.
+// submitFrom submits a project request of the given organization and e-mail address,
+// and confirms the address so that it reaches the committee.
 func (s *staffAPI) submitFrom(organization, email string) (response, string) {
 	s.t.Helper()
 	body := project()
@@ -25,7 +26,9 @@ func (s *staffAPI) submitFrom(organization, email string) (response, string) {
 	if r.status != 201 {
 		return r, ""
 	}
-	return r, r.json(s.t)["id"].(string)
+	id := r.json(s.t)["id"].(string)
+	s.confirm(id)
+	return r, id
 }
 
 // TestNoSpellingOfACompanyEvadesItsConflict: however the applicant writes the company

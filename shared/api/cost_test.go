@@ -183,6 +183,7 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 	nearBody := project() // from a near match of Acme's name: a possible conflict for a1 and a2
 	nearBody["applicant"].(map[string]any)["organization"] = "Acme Compilers Europe"
 	near := s.must(s.call(s.applic, nobody, "POST", "/requests", nearBody), 201)["id"].(string)
+	s.confirm(near)
 
 	review := func(who, method, path string, body any) func() response {
 		return func() response { return s.call(s.reviews, reviewerP(who), method, path, body) }
@@ -196,6 +197,8 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 	const idemKey = "5d0c6c1e-7f7e-4b8e-9d3f-2a1b0c9d8e7f"
 	const payKey = "k-cost-payment-0000000001"
 	var paymentID string
+	var unconfirmed string
+	var confirmation map[string]any
 	edited := project()
 	edited["amount"] = map[string]any{"currency": "EUR", "value": "250.00"}
 	edited["project"].(map[string]any)["milestones"] = []any{map[string]any{"title": "All", "dueDate": "2027-06-30",
@@ -206,17 +209,18 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 		{
 			operation: "submit", route: "POST /requests", status: 201,
 			run:      func() response { return s.call(s.applic, nobody, "POST", "/requests", conference()) },
-			measured: "TransactWriteItems 1 | read 0 | written 2",
-			minimum:  "TransactWriteItems 1 | read 0 | written 2",
-			reason:   "one transaction: the request and its audit event, each conditional on being new",
+			measured: "TransactWriteItems 1 | read 0 | written 4",
+			minimum:  "TransactWriteItems 1 | read 0 | written 4",
+			reason: "one transaction: the request, its audit event and the plain confirmation code, each conditional on being new, " +
+				"and the address's count of unconfirmed requests of the day, conditional on being under the limit",
 		},
 		{
 			operation: "submit with an Idempotency-Key", route: "POST /requests", status: 201,
 			run: func() response {
 				return s.callHeader(s.applic, nobody, "POST", "/requests", travel(), "idempotency-key", idemKey)
 			},
-			measured: "GetItem 1, TransactWriteItems 1 | read 0 | written 3",
-			minimum:  "TransactWriteItems 1 | read 0 | written 3",
+			measured: "GetItem 1, TransactWriteItems 1 | read 0 | written 5",
+			minimum:  "TransactWriteItems 1 | read 0 | written 5",
 			reason: "the transaction also writes the key's record; the GetItem first looks for an earlier use of the key, " +
 				"which a first submission could skip by reading only after the transaction is cancelled (a replay would then pay for a failed transaction)",
 		},
@@ -232,15 +236,15 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 		{
 			operation: "get own request (just submitted)", route: "GET /requests/{id}", status: 200,
 			run:      func() response { return s.callApplicant("GET", "/requests/"+fresh, freshToken) },
-			measured: "Query 1 | read 2 | written 0",
-			minimum:  "Query 1 | read 2 | written 0",
-			reason:   "one Query of the request's partition: the request and its history",
+			measured: "Query 1 | read 3 | written 0",
+			minimum:  "Query 1 | read 3 | written 0",
+			reason:   "one Query of the request's partition: the request and its history (received, submitted)",
 		},
 		{
 			operation: "get own request (in review: votes, a comment, a recusal)", route: "GET /requests/{id}", status: 200,
 			run:      func() response { return s.callApplicant("GET", "/requests/"+busy, busyToken) },
-			measured: "Query 1 | read 7 | written 0",
-			minimum:  "Query 1 | read 2 | written 0",
+			measured: "Query 1 | read 8 | written 0",
+			minimum:  "Query 1 | read 3 | written 0",
 			reason: "the applicant sees the request, its public events and payments (2 items here); the Query's key range (EVENT# to REQUEST) " +
 				"leaves the committee's votes and comments out, but internal events and recusals sort inside it and are read and dropped",
 		},
@@ -275,7 +279,7 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			run:      review("a1", "GET", "/review/requests", nil),
 			measured: "Query 2 | read 22 | written 0",
 			minimum:  "GetItem 1, Query 1 | read 10 | written 0",
-			reason: "one Query of the status index for the page (up to limit+1 items, to know whether there is a next page; 9 submitted here) " +
+			reason: "one Query of the status index for the page (up to limit+1 items, to know whether there is a next page; 9 submitted here; the unconfirmed ones are not in the index) " +
 				"and the roster with the companies, to mark each request the caller's company is or may be (13 items)",
 		},
 		{
@@ -435,7 +439,8 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			measured: "Query 12 | read 45 | written 0",
 			minimum:  "Query 12 | read 45 | written 0",
 			reason: "audit events are partitioned by month in the period index: one Query per month of the year (empty months too), and one per 500 events; " +
-				"a period is at most 366 days (13 months) and a call reads at most 50 000 events (113 Queries), its ceiling",
+				"a period is at most 366 days (13 months) and a call reads at most 50 000 events (113 Queries), its ceiling; " +
+				"the events of requests still unconfirmed are not in it",
 		},
 		{
 			operation: "report: requests over its ceiling (refused, 422)", route: "GET /finance/reports/{report}", status: 422,
@@ -534,6 +539,13 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			reason:   "a static page",
 		},
 		{
+			operation: "confirmation page", route: "GET /confirm", status: 200,
+			run:      func() response { return s.call(s.applic, nobody, "GET", "/confirm", nil) },
+			measured: "none | read 0 | written 0",
+			minimum:  "none | read 0 | written 0",
+			reason:   "a static page; it sends the code to POST /requests/{id}/confirm",
+		},
+		{
 			operation: "status page", route: "GET /status", status: 200,
 			run:      func() response { return s.call(s.applic, nobody, "GET", "/status", nil) },
 			measured: "none | read 0 | written 0",
@@ -553,6 +565,31 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			measured: "none | read 0 | written 0",
 			minimum:  "none | read 0 | written 0",
 			reason:   "answered by the router",
+		},
+		// Last, so that the request it confirms is in no other row's figures.
+		{
+			operation: "confirm the e-mail address", route: "POST /requests/{id}/confirm", status: 200,
+			setup: func() {
+				unconfirmed, _ = s.submitUnconfirmed("60.00")
+				code, _ := s.store.ConfirmationCode(context.Background(), unconfirmed)
+				confirmation = map[string]any{"code": code}
+			},
+			run: func() response {
+				return s.call(s.applic, nobody, "POST", "/requests/"+unconfirmed+"/confirm", confirmation)
+			},
+			measured: "GetItem 1, TransactWriteItems 1 | read 1 | written 5",
+			minimum:  "GetItem 1, TransactWriteItems 1 | read 1 | written 5",
+			reason: "read the request (code, status, version), then one transaction conditional on the version: the request and its " +
+				"new event, the first event kept for good (its expiry removed), the plain code deleted, the address's count given back",
+		},
+		{
+			operation: "confirm again (the link opened twice)", route: "POST /requests/{id}/confirm", status: 200,
+			run: func() response {
+				return s.call(s.applic, nobody, "POST", "/requests/"+unconfirmed+"/confirm", confirmation)
+			},
+			measured: "GetItem 1 | read 1 | written 0",
+			minimum:  "GetItem 1 | read 1 | written 0",
+			reason:   "the request says it is confirmed; nothing is written",
 		},
 	}
 	checkEveryRouteHasACost(t, rows)

@@ -58,6 +58,7 @@ func (s *staffAPI) approved(amount, currency string) (string, string) {
 		"amount": map[string]any{"currency": currency, "value": amount}}}
 	m := s.must(s.call(s.applic, nobody, "POST", "/requests", body), 201)
 	id := m["id"].(string)
+	s.confirm(id)
 	for _, who := range []string{"a1", "b", "c"} {
 		s.must(s.vote(who, id, approve()), 200)
 	}
@@ -132,6 +133,7 @@ func TestPaymentsNeverExceedTheApprovedAmount(t *testing.T) {
 	}
 	// Nothing is paid on a request that is not approved.
 	sub := s.must(s.call(s.applic, nobody, "POST", "/requests", conference()), 201)["id"].(string)
+	s.confirm(sub)
 	if r := s.payWithKey(fin, sub, "k-not-approved-0000000001", pay("1.00", "EUR")); r.status != 409 {
 		t.Errorf("payment on a submitted request: %d %s", r.status, r.body)
 	}
@@ -142,6 +144,7 @@ func TestFinanceRoutesCheckWhoIsCalling(t *testing.T) {
 	s.committee()
 	fin := s.financeAPI(0)
 	id := s.must(s.call(s.applic, nobody, "POST", "/requests", conference()), 201)["id"].(string)
+	s.confirm(id)
 	routes := []struct {
 		method, path string
 		body         any

@@ -11,7 +11,7 @@ import (
 func TestPagesLoadOnlyTheirOwnAssetsUnderAStrictPolicy(t *testing.T) {
 	a := newTestAPI(t)
 	refs := regexp.MustCompile(`(?:src|href)="([^"#]*)"`)
-	for _, path := range []string{"/", "/status"} {
+	for _, path := range []string{"/", "/status", "/confirm"} {
 		r := a.do("GET", path, nil)
 		if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
 			t.Fatalf("GET %s: %d %s", path, r.status, r.header.Get("Content-Type"))

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
@@ -62,14 +65,15 @@ var errInternal = newHTTPError(http.StatusInternalServerError, "internal", "Inte
 // the server.
 func classify(err error) *httpError {
 	var (
-		he         *httpError
-		validation *sponsorship.ValidationError
-		conflict   *sponsorship.ConflictError
-		transition *sponsorship.TransitionError
-		forbidden  *sponsorship.ForbiddenError
-		exceeded   *sponsorship.BudgetExceededError
-		allocation *sponsorship.AllocationError
-		possible   *sponsorship.PossibleConflictError
+		he          *httpError
+		validation  *sponsorship.ValidationError
+		conflict    *sponsorship.ConflictError
+		transition  *sponsorship.TransitionError
+		forbidden   *sponsorship.ForbiddenError
+		exceeded    *sponsorship.BudgetExceededError
+		allocation  *sponsorship.AllocationError
+		possible    *sponsorship.PossibleConflictError
+		unconfirmed *sponsorship.TooManyUnconfirmedError
 	)
 	switch {
 	case errors.As(err, &he):
@@ -125,6 +129,12 @@ func classify(err error) *httpError {
 	case errors.Is(err, sponsorship.ErrIdempotencyKeyReused):
 		return newHTTPError(http.StatusUnprocessableEntity, "idempotency-key-reused", "Idempotency-Key reused",
 			"This Idempotency-Key was already used with a different request body. Use a new key for a new request.")
+	case errors.As(err, &unconfirmed):
+		e := newHTTPError(http.StatusTooManyRequests, "too-many-unconfirmed", "Too many unconfirmed requests",
+			fmt.Sprintf("This e-mail address already has %d requests waiting for confirmation today. Open the link we sent "+
+				"to confirm one of them, or try again after midnight UTC.", unconfirmed.Limit))
+		e.header = http.Header{"Retry-After": {strconv.Itoa(int(math.Ceil(unconfirmed.RetryAfter.Seconds())))}}
+		return e
 	case errors.Is(err, sponsorship.ErrUnavailable):
 		e := newHTTPError(http.StatusServiceUnavailable, "unavailable", "Temporarily unavailable",
 			"The service is busy. Nothing was changed; retry after the time in Retry-After.")

@@ -60,7 +60,7 @@ func TestCommitteeDecidesByTheRule(t *testing.T) {
 			t.Errorf("event without a time: %v", ev)
 		}
 	}
-	want := []string{"submitted by <nil>", "recused by x", "vote_cast by a1", "vote_cast by a2", "vote_cast by b", "vote_cast by c", "approved by c"}
+	want := []string{"received by <nil>", "submitted by <nil>", "recused by x", "vote_cast by a1", "vote_cast by a2", "vote_cast by b", "vote_cast by c", "approved by c"}
 	if diff := cmp.Diff(want, steps); diff != "" {
 		t.Errorf("history (-want +got):\n%s", diff)
 	}
@@ -141,7 +141,7 @@ func TestConcurrentVotesAreAllRecorded(t *testing.T) {
 	if n := len(dossier["votes"].([]any)); n != len(voters) {
 		t.Errorf("%d of %d concurrent votes recorded", n, len(voters))
 	}
-	if v := dossier["request"].(map[string]any)["version"]; v != float64(1+len(voters)) {
+	if v := dossier["request"].(map[string]any)["version"]; v != float64(2+len(voters)) { // received, submitted, the votes
 		t.Errorf("version %v, want one per event", v)
 	}
 }
@@ -199,6 +199,7 @@ func TestQueue(t *testing.T) {
 		ids = append(ids, id)
 	}
 	conf := s.must(s.call(s.applic, nobody, "POST", "/requests", conference()), 201)["id"].(string)
+	s.confirm(conf)
 	s.must(s.vote("a1", ids[1], approve()), 200)
 
 	page := func(who, query string) (got []string, next string) {

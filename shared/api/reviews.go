@@ -74,6 +74,10 @@ func (h *reviews) queue(w http.ResponseWriter, r *http.Request) error {
 		if !query.Status.Valid() {
 			fields = append(fields, sponsorship.FieldError{Field: "status", Code: sponsorship.CodeUnknownValue, Message: "Use a status such as submitted or approved."})
 		}
+		if query.Status == sponsorship.StatusUnconfirmed {
+			// Not the committee's business until its applicant confirms the address.
+			fields = append(fields, sponsorship.FieldError{Field: "status", Code: sponsorship.CodeNotAllowed, Message: "Requests waiting for e-mail confirmation are not in the queue."})
+		}
 	}
 	if k := q.Get("kind"); k != "" {
 		query.Kind = sponsorship.Kind(k)

@@ -27,9 +27,11 @@ func submissionRoutes(rt *router, s *submissions) {
 	rt.handle("GET /requests/{id}", s.get)
 	rt.handle("PUT /requests/{id}", s.edit)
 	rt.handle("POST /requests/{id}/withdraw", s.withdraw)
+	rt.handle("POST /requests/{id}/confirm", s.confirm)
 	rt.handle("GET /openapi.yaml", serveOpenAPI)
 	rt.handle("GET /{$}", servePage("index"))
 	rt.handle("GET /status", servePage("status"))
+	rt.handle("GET /confirm", servePage("confirm"))
 	rt.handle("GET /assets/{file}", serveAsset)
 }
 
@@ -56,6 +58,8 @@ type receiptView struct {
 	SubmittedAt    time.Time          `json:"submittedAt"`
 	ApplicantToken string             `json:"applicantToken"`
 	Links          map[string]string  `json:"links"`
+	// ExpiresAt: an unconfirmed request counts as absent from then on.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
 func (s *submissions) submit(w http.ResponseWriter, r *http.Request) error {
@@ -79,7 +83,7 @@ func (s *submissions) submit(w http.ResponseWriter, r *http.Request) error {
 	loggerFrom(r.Context()).Info("request submitted", "id", receipt.ID, "replayed", receipt.Replayed)
 	writeJSON(w, http.StatusCreated, receiptView{
 		ID: receipt.ID, Reference: receipt.Reference, Status: receipt.Status, SubmittedAt: receipt.SubmittedAt,
-		ApplicantToken: receipt.Token, Links: map[string]string{"self": self},
+		ApplicantToken: receipt.Token, Links: map[string]string{"self": self}, ExpiresAt: timeOrNil(receipt.ExpiresAt),
 	})
 	return nil
 }
@@ -180,6 +184,8 @@ type requestView struct {
 	Payments    []paidView         `json:"payments,omitempty"`
 	sponsorship.RequestInput
 	History []eventView `json:"history,omitempty"`
+	// ExpiresAt is set while the request waits for its e-mail address to be confirmed.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
 // paidView is a payment as the applicant sees it: when, and how much.
@@ -209,6 +215,7 @@ func applicantRequestView(req *sponsorship.Request, history []sponsorship.AuditE
 	if !req.DecidedAt.IsZero() {
 		v.DecidedAt = &req.DecidedAt
 	}
+	v.ExpiresAt = timeOrNil(req.ExpiresAt)
 	if req.Approved != nil {
 		a, p := req.Approved.Amount(), req.Paid.Amount()
 		v.Approved, v.Paid = &a, &p

@@ -111,7 +111,7 @@ func (a *testAPI) do(method, path string, body any, header ...string) response {
 
 func bearer(token string) []string { return []string{"Authorization", "Bearer " + token} }
 
-// submit posts a valid request and returns its id and token.
+// submit posts a valid request and returns its id and token; it stays unconfirmed.
 func (a *testAPI) submit(body map[string]any, header ...string) (string, string) {
 	a.t.Helper()
 	r := a.do("POST", "/requests", body, header...)
@@ -120,6 +120,33 @@ func (a *testAPI) submit(body map[string]any, header ...string) (string, string)
 	}
 	m := r.json(a.t)
 	return m["id"].(string), m["applicantToken"].(string)
+}
+
+// confirmWith posts a confirmation code for a request.
+func (a *testAPI) confirmWith(id, code string) response {
+	a.t.Helper()
+	return a.do("POST", "/requests/"+id+"/confirm", map[string]any{"code": code})
+}
+
+// confirm opens a request's confirmation link, as its applicant would from the mail:
+// with the code the notification function reads for that mail.
+func (a *testAPI) confirm(id string) {
+	a.t.Helper()
+	code, err := a.store.ConfirmationCode(context.Background(), id)
+	if err != nil {
+		a.t.Fatalf("confirmation code of %s: %v", id, err)
+	}
+	if r := a.confirmWith(id, code); r.status != http.StatusOK {
+		a.t.Fatalf("confirm %s: %d %s", id, r.status, r.body)
+	}
+}
+
+// submitConfirmed submits a request and confirms it: it is submitted to the committee.
+func (a *testAPI) submitConfirmed(body map[string]any, header ...string) (string, string) {
+	a.t.Helper()
+	id, token := a.submit(body, header...)
+	a.confirm(id)
+	return id, token
 }
 
 func conference() map[string]any {
@@ -173,7 +200,7 @@ func TestSubmitEachKindAndReadItBack(t *testing.T) {
 			}
 			receipt := r.json(t)
 			id, token := receipt["id"].(string), receipt["applicantToken"].(string)
-			if r.header.Get("Location") != "/requests/"+id || receipt["status"] != "submitted" {
+			if r.header.Get("Location") != "/requests/"+id || receipt["status"] != "unconfirmed" || receipt["expiresAt"] != "2026-12-02T10:00:00Z" {
 				t.Errorf("receipt %v, Location %q", receipt, r.header.Get("Location"))
 			}
 			if len(token) < 22 { // 22 base64url characters carry 128 bits
@@ -196,11 +223,11 @@ func TestSubmitEachKindAndReadItBack(t *testing.T) {
 					t.Errorf("%s differs (-sent +read):\n%s", k, diff)
 				}
 			}
-			if view["status"] != "submitted" || view["version"] != 1.0 {
-				t.Errorf("status %v version %v", view["status"], view["version"])
+			if view["status"] != "unconfirmed" || view["version"] != 1.0 || view["expiresAt"] != "2026-12-02T10:00:00Z" {
+				t.Errorf("status %v version %v expiresAt %v", view["status"], view["version"], view["expiresAt"])
 			}
 			history := view["history"].([]any)
-			if len(history) != 1 || history[0].(map[string]any)["type"] != "submitted" {
+			if len(history) != 1 || history[0].(map[string]any)["type"] != "received" {
 				t.Errorf("history = %v", history)
 			}
 		})
@@ -254,7 +281,7 @@ func TestApplicantTokenOpensOnlyItsRequest(t *testing.T) {
 		})
 	}
 	// The refused withdrawal changed nothing.
-	if v := a.do("GET", "/requests/"+id, nil, bearer(token)...).json(t); v["status"] != "submitted" {
+	if v := a.do("GET", "/requests/"+id, nil, bearer(token)...).json(t); v["status"] != "unconfirmed" {
 		t.Errorf("status after refused calls = %v", v["status"])
 	}
 }
@@ -446,8 +473,19 @@ func TestEditAndResubmit(t *testing.T) {
 	a := newTestAPI(t)
 	id, token := a.submit(travel())
 
-	// Editing is refused until the reviewers ask for changes.
+	// An edit never submits an unconfirmed request: only its confirmation does, or the
+	// submitter's token would be a way round the address's owner.
 	r := a.do("PUT", "/requests/"+id, travel(), bearer(token)...)
+	if r.status != 409 || r.json(t)["currentStatus"] != "unconfirmed" {
+		t.Fatalf("edit while unconfirmed: %d %s", r.status, r.body)
+	}
+	if v := a.do("GET", "/requests/"+id, nil, bearer(token)...).json(t); v["status"] != "unconfirmed" || v["version"] != 1.0 {
+		t.Fatalf("the refused edit changed the request: %v", v)
+	}
+	a.confirm(id)
+
+	// Editing is refused until the reviewers ask for changes.
+	r = a.do("PUT", "/requests/"+id, travel(), bearer(token)...)
 	if r.status != 409 || r.json(t)["currentStatus"] != "submitted" {
 		t.Fatalf("edit while submitted: %d %s", r.status, r.body)
 	}
@@ -467,6 +505,13 @@ func TestEditAndResubmit(t *testing.T) {
 	if r := a.do("PUT", "/requests/"+id, conference(), bearer(token)...); r.status != 422 || !strings.Contains(strings.Join(r.fieldCodes(t), " "), "kind=not_allowed") {
 		t.Errorf("changing kind: %d %s", r.status, r.body)
 	}
+	// Nor can the confirmed address: the committee's messages would go to an address
+	// nobody confirmed.
+	moved := travel()
+	moved["applicant"].(map[string]any)["email"] = "someone-else@example.org"
+	if r := a.do("PUT", "/requests/"+id, moved, bearer(token)...); r.status != 422 || fmt.Sprint(r.fieldCodes(t)) != "[applicant.email=not_allowed]" {
+		t.Errorf("changing the address: %d %s", r.status, r.body)
+	}
 
 	edited := travel()
 	edited["title"] = "Travel to FOSDEM: airfare and lodging"
@@ -474,7 +519,7 @@ func TestEditAndResubmit(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("resubmit: %d %s", r.status, r.body)
 	}
-	if v := r.json(t); v["status"] != "submitted" || v["version"] != 3.0 || v["title"] != edited["title"] {
+	if v := r.json(t); v["status"] != "submitted" || v["version"] != 4.0 || v["title"] != edited["title"] {
 		t.Errorf("after resubmit: %v", v)
 	}
 	view = a.do("GET", "/requests/"+id, nil, bearer(token)...).json(t)
@@ -483,10 +528,10 @@ func TestEditAndResubmit(t *testing.T) {
 	for _, h := range history {
 		types = append(types, h.(map[string]any)["type"].(string))
 	}
-	if diff := cmp.Diff([]string{"submitted", "changes_requested", "resubmitted"}, types); diff != "" {
+	if diff := cmp.Diff([]string{"received", "submitted", "changes_requested", "resubmitted"}, types); diff != "" {
 		t.Errorf("history:\n%s", diff)
 	}
-	if changed := history[2].(map[string]any)["changed"]; fmt.Sprint(changed) != "[title]" {
+	if changed := history[3].(map[string]any)["changed"]; fmt.Sprint(changed) != "[title]" {
 		t.Errorf("resubmission records changed fields %v, want [title]", changed)
 	}
 }

@@ -7,16 +7,18 @@
 // global secondary indexes serve the access patterns the design names; no code path
 // scans the table.
 //
-//	item             PK                  SK               GSI1PK / GSI1SK (queue)
-//	request          REQ#<id>            REQUEST          STATUS#<status> / <submitted>#<id>
-//	audit event      REQ#<id>            EVENT#<version>  -
-//	idempotency key  IDEM#<sha256(key)>  IDEM             -
-//	vote             REQ#<id>            VOTE#<reviewer>  -
-//	recusal          REQ#<id>            RECUSAL#<reviewer>
-//	declaration      REQ#<id>            SETTLED#<reviewer> (of no conflict)
-//	roster entry     ROSTER              REVIEWER#<sub>
-//	company          ROSTER              COMPANY#<id>
-//	company's claim  COMPANYKEY#<key> or COMPANYDOMAIN#<domain> / CLAIM
+//	item               PK                    SK               GSI1PK / GSI1SK (queue)
+//	request            REQ#<id>              REQUEST          STATUS#<status> / <submitted>#<id>
+//	audit event        REQ#<id>              EVENT#<version>  -
+//	confirmation code  REQ#<id>              CONFIRM          -
+//	unconfirmed count  QUOTA#<sha256(addr)>  DAY#<yyyy-mm-dd> -
+//	idempotency key    IDEM#<sha256(key)>    IDEM             -
+//	vote               REQ#<id>              VOTE#<reviewer>  -
+//	recusal            REQ#<id>              RECUSAL#<reviewer>
+//	declaration        REQ#<id>              SETTLED#<reviewer> (of no conflict)
+//	roster entry       ROSTER                REVIEWER#<sub>
+//	company            ROSTER                COMPANY#<id>
+//	company's claim    COMPANYKEY#<key> or COMPANYDOMAIN#<domain> / CLAIM
 //
 //	item             GSI2PK / GSI2SK (period)             GSI3PK / GSI3SK (applicant)
 //	request          FY#<year> / <submitted>#<id>         EMAIL#<email> / <submitted>#<id>
@@ -31,6 +33,19 @@
 // company, conditional on being free or already its own. Idempotency items carry
 // expiresAt, the table's TTL attribute, and count as absent once past it, even before
 // DynamoDB deletes them.
+//
+// A request waiting for its applicant's e-mail address to be confirmed is provisional:
+// its request item has no GSI1 or GSI2 keys (the indexes are sparse, so it is in
+// neither the queue nor the reports), nor have the events it writes, and every item
+// of its partition — the request, its events and the plain confirmation code that the
+// notification function reads to build the link — carries expiresAt a week on. The
+// domain treats it as absent from then on (moto never expires items, and DynamoDB may
+// take days). The confirming transaction puts the request with its index keys, removes
+// expiresAt from the events written so far (which stay out of the audit report: the
+// report starts at the confirmation), and deletes the code. Each address's count of
+// unconfirmed requests per UTC day is an item of its own, keyed by the address's
+// SHA-256, added to in the creating transaction on condition that it is under the
+// limit, given back by a confirmation that day, and expiring a day after its day.
 //
 // Times in keys are UTC with fixed width (2006-01-02T15:04:05.000000Z) so they sort as
 // strings. The table's stream (new and old images) carries each new audit event to the

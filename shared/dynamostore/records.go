@@ -71,9 +71,12 @@ func parseStamp(s string) time.Time {
 
 // requestRecord is the stored shape of a request.
 type requestRecord struct {
-	PK, SK         string
-	GSI1PK, GSI1SK string
-	GSI2PK, GSI2SK string
+	PK, SK string
+	// A provisional request has no queue or period keys: it is in neither index.
+	GSI1PK         string `json:",omitempty"`
+	GSI1SK         string `json:",omitempty"`
+	GSI2PK         string `json:",omitempty"`
+	GSI2SK         string `json:",omitempty"`
 	GSI3PK, GSI3SK string
 	Entity         string `json:"entity"`
 
@@ -111,6 +114,10 @@ type requestRecord struct {
 
 	PaidMinor int64  `json:"paidMinor"`
 	PaidOn    string `json:"paidOn,omitempty"`
+
+	// ExpiresAt (epoch seconds, the table's TTL) is set while the request is provisional.
+	ExpiresAt   int64  `json:"expiresAt,omitempty"`
+	ConfirmHash string `json:"confirmHash,omitempty"`
 }
 
 // lineRecord is a budget item or milestone: amounts are in the request's currency.
@@ -162,6 +169,11 @@ func toRequestRecord(r *sponsorship.Request) requestRecord {
 		v := r.Approved.Minor
 		rec.ApprovedMinor = &v
 	}
+	rec.ConfirmHash = r.ConfirmHash
+	if r.Provisional() {
+		rec.GSI1PK, rec.GSI1SK, rec.GSI2PK, rec.GSI2SK = "", "", "", ""
+		rec.ExpiresAt = r.ExpiresAt.Unix()
+	}
 	return rec
 }
 
@@ -192,6 +204,10 @@ func (rec requestRecord) request() *sponsorship.Request {
 		a := m(*rec.ApprovedMinor)
 		r.Approved = &a
 	}
+	r.ConfirmHash = rec.ConfirmHash
+	if rec.ExpiresAt != 0 {
+		r.ExpiresAt = time.Unix(rec.ExpiresAt, 0).UTC()
+	}
 	return r
 }
 
@@ -209,9 +225,11 @@ func domainAndParents(d string) []string {
 // eventRecord is the stored shape of an audit event. Items whose SK begins with EVENT#
 // are what the notification function's stream filter selects.
 type eventRecord struct {
-	PK, SK         string
-	GSI2PK, GSI2SK string
-	Entity         string `json:"entity"`
+	PK, SK string
+	// An event of a provisional request is not in the period index (audit reports).
+	GSI2PK string `json:",omitempty"`
+	GSI2SK string `json:",omitempty"`
+	Entity string `json:"entity"`
 
 	RequestID  string            `json:"requestId,omitempty"`
 	Subject    string            `json:"subject,omitempty"`
@@ -225,6 +243,8 @@ type eventRecord struct {
 	Changed    []string          `json:"changed,omitempty"`
 	Data       map[string]string `json:"data,omitempty"`
 	Internal   bool              `json:"internal,omitempty"`
+	// ExpiresAt (epoch seconds) is set on the events of a provisional request.
+	ExpiresAt int64 `json:"expiresAt,omitempty"`
 }
 
 // toEventRecord places a request's event in the request's partition, numbered by
@@ -265,13 +285,14 @@ type idempotencyRecord struct {
 	SubmittedAt string `json:"submittedAt"`
 	Salt        []byte `json:"salt"`
 	ExpiresAt   int64  `json:"expiresAt"`
+	Status      string `json:"status,omitempty"`
 }
 
 func toIdempotencyRecord(r *sponsorship.IdempotencyRecord) idempotencyRecord {
 	return idempotencyRecord{
 		PK: idempotencyPK(r.KeyHash), SK: skIdempotency, Entity: "idempotency",
 		Fingerprint: r.Fingerprint, RequestID: r.RequestID, Reference: r.Reference,
-		SubmittedAt: stamp(r.SubmittedAt), Salt: r.Salt, ExpiresAt: r.ExpiresAt.Unix(),
+		SubmittedAt: stamp(r.SubmittedAt), Salt: r.Salt, ExpiresAt: r.ExpiresAt.Unix(), Status: string(r.Status),
 	}
 }
 
@@ -279,5 +300,6 @@ func (rec idempotencyRecord) record(keyHash string) *sponsorship.IdempotencyReco
 	return &sponsorship.IdempotencyRecord{
 		KeyHash: keyHash, Fingerprint: rec.Fingerprint, RequestID: rec.RequestID, Reference: rec.Reference,
 		SubmittedAt: parseStamp(rec.SubmittedAt), Salt: rec.Salt, ExpiresAt: time.Unix(rec.ExpiresAt, 0).UTC(),
+		Status: sponsorship.Status(rec.Status),
 	}
 }

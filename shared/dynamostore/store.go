@@ -59,13 +59,31 @@ func key(pk, sk string) map[string]types.AttributeValue {
 // transaction, each conditional on not existing yet (an expired idempotency record may
 // be overwritten).
 func (s *Store) CreateRequest(ctx context.Context, r *sponsorship.Request, ev sponsorship.AuditEvent, idem *sponsorship.IdempotencyRecord) error {
+	items, err := s.newRequestItems(r, ev, idem)
+	if err != nil {
+		return err
+	}
+	return s.writeNewRequest(ctx, r.ID, items, idemIndex(idem), -1)
+}
+
+// idemIndex is where newRequestItems puts the idempotency record: -1 for none.
+func idemIndex(idem *sponsorship.IdempotencyRecord) int {
+	if idem == nil {
+		return -1
+	}
+	return 2
+}
+
+// newRequestItems are the writes of a new request: the request, its first event and,
+// with a key, the idempotency record (last).
+func (s *Store) newRequestItems(r *sponsorship.Request, ev sponsorship.AuditEvent, idem *sponsorship.IdempotencyRecord) ([]types.TransactWriteItem, error) {
 	reqItem, err := marshal(toRequestRecord(r))
 	if err != nil {
-		return fmt.Errorf("create %s: marshal request: %w", r.ID, err)
+		return nil, fmt.Errorf("create %s: marshal request: %w", r.ID, err)
 	}
-	evItem, err := marshal(toEventRecord(ev))
+	evItem, err := marshal(eventRecordOf(ev, r))
 	if err != nil {
-		return fmt.Errorf("create %s: marshal event: %w", r.ID, err)
+		return nil, fmt.Errorf("create %s: marshal event: %w", r.ID, err)
 	}
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table, Item: reqItem, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
@@ -74,7 +92,7 @@ func (s *Store) CreateRequest(ctx context.Context, r *sponsorship.Request, ev sp
 	if idem != nil {
 		idemItem, err := marshal(toIdempotencyRecord(idem))
 		if err != nil {
-			return fmt.Errorf("create %s: marshal idempotency record: %w", r.ID, err)
+			return nil, fmt.Errorf("create %s: marshal idempotency record: %w", r.ID, err)
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{
 			TableName: &s.table, Item: idemItem,
@@ -83,15 +101,29 @@ func (s *Store) CreateRequest(ctx context.Context, r *sponsorship.Request, ev sp
 			ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: fmt.Sprint(r.SubmittedAt.Unix())}},
 		}})
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	return items, nil
+}
+
+// writeNewRequest runs the transaction of a new request. A failed condition means a
+// duplicate (the idempotency key at idemAt, improbably the id), unless it is the one of
+// the address's daily count at countAt (-1 for none) and not the key's.
+func (s *Store) writeNewRequest(ctx context.Context, id string, items []types.TransactWriteItem, idemAt, countAt int) error {
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return nil
 	}
 	var cancelled *types.TransactionCanceledException
 	if errors.As(err, &cancelled) && anyReason(cancelled, "ConditionalCheckFailed") {
-		return fmt.Errorf("create %s: %w", r.ID, sponsorship.ErrDuplicate)
+		failed := func(i int) bool {
+			r := cancelled.CancellationReasons
+			return i >= 0 && i < len(r) && aws.ToString(r[i].Code) == "ConditionalCheckFailed"
+		}
+		if failed(countAt) && !failed(idemAt) {
+			return fmt.Errorf("create %s: %w", id, sponsorship.ErrTooManyUnconfirmed)
+		}
+		return fmt.Errorf("create %s: %w", id, sponsorship.ErrDuplicate)
 	}
-	return fmt.Errorf("create %s: %w", r.ID, translate(err))
+	return fmt.Errorf("create %s: %w", id, translate(err))
 }
 
 // GetRequest reads a request with a strongly consistent read.
@@ -131,7 +163,7 @@ func (s *Store) Apply(ctx context.Context, c sponsorship.Change) error {
 	}}}
 	puts := []any{}
 	for _, ev := range c.Events {
-		puts = append(puts, toEventRecord(ev))
+		puts = append(puts, eventRecordOf(ev, r))
 	}
 	if c.PutVote != nil {
 		puts = append(puts, toVoteRecord(*c.PutVote))
@@ -159,6 +191,9 @@ func (s *Store) Apply(ctx context.Context, c sponsorship.Change) error {
 		case voteRecord, recusalRecord, declarationRecord:
 			items[len(items)-1].Put.ConditionExpression = nil // they replace earlier ones
 		}
+	}
+	if c.Confirmed != nil {
+		items = append(items, s.confirmationItems(r, prev, *c.Confirmed)...)
 	}
 	if c.DeleteVote != "" {
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(requestPK(r.ID), votePrefix+c.DeleteVote)}})

@@ -42,6 +42,9 @@ type Reader interface {
 	Directory(ctx context.Context) (sponsorship.Directory, error)
 	// WaitingSince lists the submitted requests submitted before a time.
 	WaitingSince(ctx context.Context, before time.Time) ([]*sponsorship.Request, error)
+	// ConfirmationCode reads the code of an unconfirmed request's confirmation link;
+	// sponsorship.ErrNotFound once the address is confirmed.
+	ConfirmationCode(ctx context.Context, id string) (string, error)
 }
 
 // Config is the notifier's configuration.
@@ -75,7 +78,7 @@ func New(reader Reader, outbox Outbox, senders map[string]Sender, cfg Config, lo
 
 // notifying are the event types someone hears about; others cost no reads.
 var notifying = []sponsorship.EventType{
-	sponsorship.EventSubmitted, sponsorship.EventResubmitted, sponsorship.EventChangesRequested,
+	sponsorship.EventReceived, sponsorship.EventSubmitted, sponsorship.EventResubmitted, sponsorship.EventChangesRequested,
 	sponsorship.EventApproved, sponsorship.EventRejected, sponsorship.EventApprovalRefused,
 }
 
@@ -93,6 +96,9 @@ func (n *Notifier) Handle(ctx context.Context, ev sponsorship.AuditEvent) error 
 	}
 	if err != nil {
 		return fmt.Errorf("read request %s: %w", ev.RequestID, err)
+	}
+	if ev.Type == sponsorship.EventReceived {
+		return n.askToConfirm(ctx, ev, req)
 	}
 	dir, err := n.reader.Directory(ctx)
 	if err != nil {

@@ -51,6 +51,8 @@ func TestRouteWhoHearsWhat(t *testing.T) {
 		want  []string
 	}{
 		// Reviewers minus the inactive, the explicitly recused and the applicant's colleague.
+		// An unconfirmed request: only its address hears, and only of the link.
+		{sponsorship.EventReceived, []string{"email:grace@xylo.example:confirm"}},
 		{sponsorship.EventSubmitted, []string{"chat:", "email:ann@acme.example:new_request", "email:bob@beta.example:new_request", "email:grace@xylo.example:receipt"}},
 		{sponsorship.EventResubmitted, []string{"chat:", "email:ann@acme.example:resubmitted", "email:bob@beta.example:resubmitted", "email:grace@xylo.example:receipt"}},
 		{sponsorship.EventChangesRequested, []string{"email:grace@xylo.example:changes_asked"}},
@@ -169,7 +171,10 @@ func (s *recordingSender) Send(_ context.Context, to string, m Message) (string,
 	return fmt.Sprint(len(s.sent)), nil
 }
 
-type fixedReader struct{ req *sponsorship.Request }
+type fixedReader struct {
+	req  *sponsorship.Request
+	code string // the confirmation code; empty once confirmed
+}
 
 func (r fixedReader) GetRequest(context.Context, string) (*sponsorship.Request, error) {
 	return r.req, nil
@@ -178,11 +183,17 @@ func (r fixedReader) Directory(context.Context) (sponsorship.Directory, error) {
 func (r fixedReader) WaitingSince(context.Context, time.Time) ([]*sponsorship.Request, error) {
 	return []*sponsorship.Request{r.req}, nil
 }
+func (r fixedReader) ConfirmationCode(context.Context, string) (string, error) {
+	if r.code == "" {
+		return "", sponsorship.ErrNotFound
+	}
+	return r.code, nil
+}
 
 func TestHandleSendsOnceAndRetriesOnlyWhatFailed(t *testing.T) {
 	out := &memOutbox{state: map[string]string{}}
 	mail := &recordingSender{fail: "grace@xylo.example"}
-	n := New(fixedReader{request()}, out, map[string]Sender{Email: mail}, Config{BaseURL: "https://t.example"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	n := New(fixedReader{req: request()}, out, map[string]Sender{Email: mail}, Config{BaseURL: "https://t.example"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ev := sponsorship.AuditEvent{RequestID: "01KC0000000000000000000001", Version: 1, Type: sponsorship.EventSubmitted}
 	if err := n.Handle(context.Background(), ev); err == nil {
 		t.Fatal("a failed send did not fail the event")

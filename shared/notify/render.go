@@ -35,6 +35,9 @@ type View struct {
 	Requested string
 	Remaining string // for a refused approval
 	Waiting   []Waiting
+	// ConfirmURL and ConfirmBy are the confirmation message's link and deadline.
+	ConfirmURL string
+	ConfirmBy  string
 }
 
 // Waiting is one line of a reviewer's digest.

@@ -28,6 +28,7 @@ const (
 	KindBudgetRefused   = "budget_refused"   // to admins: an approval the budget could not take
 	KindChat            = "chat"             // to the committee's chat
 	KindDigest          = "digest"           // to a reviewer: requests waiting on their vote
+	KindConfirm         = "confirm"          // to the applicant's address: the confirmation link, nothing else
 )
 
 // Rules are the addresses and switches routing needs from configuration.
@@ -78,6 +79,10 @@ func Route(ev sponsorship.AuditEvent, req *sponsorship.Request, dir sponsorship.
 		}
 	}
 	switch ev.Type {
+	case sponsorship.EventReceived:
+		// Only the address hears of an unconfirmed request: the committee and the chat
+		// hear of it once it is confirmed (and submitted).
+		applicant(KindConfirm)
 	case sponsorship.EventSubmitted:
 		reviewers(KindNewRequest)
 		applicant(KindReceipt)

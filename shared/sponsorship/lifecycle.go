@@ -7,11 +7,18 @@ type Status string
 
 // The statuses of the lifecycle in the design:
 //
+//	unconfirmed ──► submitted (the applicant opened the link mailed to them)
+//	    └──► withdrawn
 //	submitted ──► changes_requested ──► submitted (resubmitted) ...
 //	    ├──► approved ──► partially_paid ──► paid
 //	    ├──► rejected
 //	    └──► withdrawn (by the applicant, before a decision)
+//
+// A new request is unconfirmed until someone opens the link sent to its applicant's
+// address: until then it is outside the committee's indexes, no reviewer or chat hears
+// of it, and it expires (see Request.ExpiresAt).
 const (
+	StatusUnconfirmed      Status = "unconfirmed"
 	StatusSubmitted        Status = "submitted"
 	StatusChangesRequested Status = "changes_requested"
 	StatusApproved         Status = "approved"
@@ -22,7 +29,7 @@ const (
 )
 
 // Statuses lists every status in lifecycle order.
-var Statuses = []Status{StatusSubmitted, StatusChangesRequested, StatusApproved, StatusRejected,
+var Statuses = []Status{StatusUnconfirmed, StatusSubmitted, StatusChangesRequested, StatusApproved, StatusRejected,
 	StatusWithdrawn, StatusPartiallyPaid, StatusPaid}
 
 // Valid reports whether s is one of Statuses.
@@ -38,7 +45,7 @@ func (s Status) Valid() bool {
 // Decided reports whether the committee has decided the request (or the applicant has
 // withdrawn it): no vote, edit or withdrawal can change it any more.
 func (s Status) Decided() bool {
-	return s != StatusSubmitted && s != StatusChangesRequested
+	return s != StatusSubmitted && s != StatusChangesRequested && s != StatusUnconfirmed
 }
 
 // Role is the capacity in which someone acts on a request.
@@ -66,7 +73,10 @@ type Transition struct {
 // payment may move an approved request straight to paid; a partial payment after a
 // partial payment leaves it partially paid; a reversing entry moves it back.
 var Transitions = []Transition{
-	{From: "", To: StatusSubmitted, By: RoleApplicant, Event: EventSubmitted},
+	{From: "", To: StatusUnconfirmed, By: RoleApplicant, Event: EventReceived},
+	// Confirming the e-mail address is what submits a request to the committee.
+	{From: StatusUnconfirmed, To: StatusSubmitted, By: RoleApplicant, Event: EventSubmitted},
+	{From: StatusUnconfirmed, To: StatusWithdrawn, By: RoleApplicant, Event: EventWithdrawn},
 	{From: StatusSubmitted, To: StatusChangesRequested, By: RoleReviewer, Event: EventChangesRequested},
 	{From: StatusChangesRequested, To: StatusSubmitted, By: RoleApplicant, Event: EventResubmitted},
 	{From: StatusSubmitted, To: StatusApproved, By: RoleReviewer, Event: EventApproved},

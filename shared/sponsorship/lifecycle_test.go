@@ -11,7 +11,9 @@ import (
 // TransitionError naming the current status.
 func TestLifecycleAllowsExactlyTheDesignedMoves(t *testing.T) {
 	allowed := map[[3]string]bool{
-		{"", "submitted", "applicant"}:                  true,
+		{"", "unconfirmed", "applicant"}:                true,
+		{"unconfirmed", "submitted", "applicant"}:       true,
+		{"unconfirmed", "withdrawn", "applicant"}:       true,
 		{"submitted", "changes_requested", "reviewer"}:  true,
 		{"changes_requested", "submitted", "applicant"}: true,
 		{"submitted", "approved", "reviewer"}:           true,
@@ -47,7 +49,7 @@ func TestLifecycleAllowsExactlyTheDesignedMoves(t *testing.T) {
 
 func TestDecided(t *testing.T) {
 	for _, s := range Statuses {
-		want := s != StatusSubmitted && s != StatusChangesRequested
+		want := s != StatusSubmitted && s != StatusChangesRequested && s != StatusUnconfirmed
 		if s.Decided() != want {
 			t.Errorf("%s.Decided() = %v", s, !want)
 		}

@@ -75,7 +75,7 @@ func NewFinanceService(store FinanceStore, now func() time.Time) *FinanceService
 	if now == nil {
 		now = time.Now
 	}
-	return &FinanceService{store: store, now: now, ttl: 24 * time.Hour}
+	return &FinanceService{store: financeStore{store}, now: now, ttl: 24 * time.Hour}
 }
 
 // Recorded is the answer to a payment: the payment and where the request stands.

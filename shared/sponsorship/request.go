@@ -29,6 +29,14 @@ type Request struct {
 	// themselves, so the queue can answer "waiting on my vote" from the request alone.
 	Voters  []string
 	Recused []string
+	// ExpiresAt is set while the request is provisional: created but its applicant's
+	// e-mail address not confirmed (or withdrawn before that). A provisional request is
+	// kept out of the committee's sight and counts as absent from ExpiresAt on; the
+	// table's TTL deletes it soon after. Confirmation clears it.
+	ExpiresAt time.Time
+	// ConfirmHash is the SHA-256 of the code the confirmation link carries, hex; kept
+	// after confirmation so that opening the link again is answered as a success.
+	ConfirmHash string
 }
 
 // EventType names what an audit event records.
@@ -36,6 +44,7 @@ type EventType string
 
 // Audit event types.
 const (
+	EventReceived         EventType = "received" // created, waiting for the e-mail address to be confirmed
 	EventSubmitted        EventType = "submitted"
 	EventChangesRequested EventType = "changes_requested"
 	EventResubmitted      EventType = "resubmitted"
@@ -93,4 +102,7 @@ type IdempotencyRecord struct {
 	SubmittedAt time.Time
 	Salt        []byte // with the key, derives the applicant token again on replay
 	ExpiresAt   time.Time
+	// Status is the status the first response gave; empty for a payment's key, and
+	// for submissions remembered before requests began unconfirmed (then submitted).
+	Status Status
 }

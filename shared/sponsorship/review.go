@@ -102,7 +102,7 @@ func NewReviewService(store ReviewStore, now func() time.Time) *ReviewService {
 	if now == nil {
 		now = time.Now
 	}
-	return &ReviewService{store: store, now: now}
+	return &ReviewService{store: committeeStore{store}, now: now}
 }
 
 func (s *ReviewService) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }

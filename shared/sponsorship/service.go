@@ -21,6 +21,12 @@ type Config struct {
 	Calendar FiscalCalendar
 	// IdempotencyTTL is how long a submission's Idempotency-Key is remembered.
 	IdempotencyTTL time.Duration
+	// ConfirmWithin is how long a new request waits for its applicant's e-mail address
+	// to be confirmed before it counts as absent (DefaultConfirmWithin when zero).
+	ConfirmWithin time.Duration
+	// UnconfirmedPerDay bounds the requests one address may have waiting for
+	// confirmation per UTC day (DefaultUnconfirmedPerDay when zero).
+	UnconfirmedPerDay int
 	// Now returns the current time; tests set it, production leaves it nil.
 	Now func() time.Time
 }
@@ -45,6 +51,12 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.Calendar.StartMonth == 0 {
 		cfg.Calendar.StartMonth = time.January
 	}
+	if cfg.ConfirmWithin <= 0 {
+		cfg.ConfirmWithin = DefaultConfirmWithin
+	}
+	if cfg.UnconfirmedPerDay <= 0 {
+		cfg.UnconfirmedPerDay = DefaultUnconfirmedPerDay
+	}
 	return &Service{store: store, cfg: cfg}
 }
 
@@ -64,6 +76,9 @@ type Receipt struct {
 	SubmittedAt time.Time
 	Token       string
 	Replayed    bool
+	// ExpiresAt is when an unconfirmed request counts as absent unless its applicant's
+	// e-mail address is confirmed first.
+	ExpiresAt time.Time
 }
 
 // maxUpdateAttempts bounds the retries of an applicant's change that lost a race with
@@ -73,9 +88,13 @@ const maxUpdateAttempts = 3
 // maxMessage bounds free-text reasons and messages.
 const maxMessage = 2000
 
-// Submit validates an applicant's input and stores a new request in status submitted,
-// with its audit event. With an idempotencyKey, a repeat of the same body returns the
-// first receipt and stores nothing; a different body under the same key gets
+// Submit validates an applicant's input and stores a new request in status
+// unconfirmed, with its audit event and a confirmation code that the notification
+// function mails to the applicant's address: the request reaches the committee only
+// when someone opens that link (Confirm). An address may have UnconfirmedPerDay
+// requests waiting per UTC day; beyond that Submit gives a *TooManyUnconfirmedError.
+// With an idempotencyKey, a repeat of the same body returns the first receipt and
+// stores (and counts) nothing; a different body under the same key gets
 // ErrIdempotencyKeyReused.
 func (s *Service) Submit(ctx context.Context, in RequestInput, idempotencyKey string) (Receipt, error) {
 	now := s.now()
@@ -87,7 +106,7 @@ func (s *Service) Submit(ctx context.Context, in RequestInput, idempotencyKey st
 	req := &Request{
 		ID:          id,
 		Reference:   ReferenceFor(id),
-		Status:      StatusSubmitted,
+		Status:      StatusUnconfirmed,
 		Version:     1,
 		Round:       1,
 		FiscalYear:  s.cfg.Calendar.YearOf(content, now),
@@ -95,7 +114,10 @@ func (s *Service) Submit(ctx context.Context, in RequestInput, idempotencyKey st
 		Paid:        money.Money{Currency: content.Amount.Currency},
 		SubmittedAt: now,
 		UpdatedAt:   now,
+		ExpiresAt:   now.Add(s.cfg.ConfirmWithin).Truncate(time.Second), // as the TTL attribute holds it
 	}
+	code := newToken()
+	req.ConfirmHash = HashSecret(code)
 	var idem *IdempotencyRecord
 	token := newToken()
 	if idempotencyKey != "" {
@@ -103,7 +125,7 @@ func (s *Service) Submit(ctx context.Context, in RequestInput, idempotencyKey st
 		rec, err := s.store.GetIdempotency(ctx, keyHash)
 		switch {
 		case err == nil && rec.ExpiresAt.After(now):
-			return replay(rec, idempotencyKey, fingerprint)
+			return s.replay(rec, idempotencyKey, fingerprint)
 		case err != nil && !errors.Is(err, ErrNotFound):
 			return Receipt{}, fmt.Errorf("submit: read idempotency record: %w", err)
 		}
@@ -112,37 +134,49 @@ func (s *Service) Submit(ctx context.Context, in RequestInput, idempotencyKey st
 		token = deriveToken(idempotencyKey, salt)
 		idem = &IdempotencyRecord{
 			KeyHash: keyHash, Fingerprint: fingerprint, RequestID: id, Reference: req.Reference,
-			SubmittedAt: now, Salt: salt, ExpiresAt: now.Add(s.cfg.IdempotencyTTL),
+			SubmittedAt: now, Salt: salt, ExpiresAt: now.Add(s.cfg.IdempotencyTTL), Status: req.Status,
 		}
 	}
 	req.TokenHash = HashSecret(token)
+	t, _ := CheckTransition("", req.Status, RoleApplicant)
 	ev := AuditEvent{
-		RequestID: id, Version: 1, Type: EventSubmitted, At: now, ToStatus: StatusSubmitted,
+		RequestID: id, Version: 1, Type: t.Event, At: now, ToStatus: req.Status,
 		Actor: Actor{Role: RoleApplicant, Name: content.Applicant.Name},
 	}
-	err = s.store.CreateRequest(ctx, req, ev, idem)
+	err = s.store.CreateProvisional(ctx, req, ev, idem, PendingFor(code, content.Applicant.Email, now, s.cfg.UnconfirmedPerDay))
 	if errors.Is(err, ErrDuplicate) && idem != nil {
 		// A concurrent retry with the same key won the race: answer as it was answered.
 		rec, rerr := s.store.GetIdempotency(ctx, idem.KeyHash)
 		if rerr != nil {
 			return Receipt{}, fmt.Errorf("submit: read idempotency record after race: %w", rerr)
 		}
-		return replay(rec, idempotencyKey, idem.Fingerprint)
+		return s.replay(rec, idempotencyKey, idem.Fingerprint)
+	}
+	if errors.Is(err, ErrTooManyUnconfirmed) {
+		return Receipt{}, &TooManyUnconfirmedError{Limit: s.cfg.UnconfirmedPerDay, RetryAfter: nextDay(now).Sub(now)}
 	}
 	if err != nil {
 		return Receipt{}, fmt.Errorf("submit %s: %w", id, err)
 	}
-	return Receipt{ID: id, Reference: req.Reference, Status: req.Status, SubmittedAt: now, Token: token}, nil
+	return Receipt{ID: id, Reference: req.Reference, Status: req.Status, SubmittedAt: now, Token: token, ExpiresAt: req.ExpiresAt}, nil
 }
 
-func replay(rec *IdempotencyRecord, key, fingerprint string) (Receipt, error) {
+// replay answers a retried submission with its first receipt.
+func (s *Service) replay(rec *IdempotencyRecord, key, fingerprint string) (Receipt, error) {
 	if rec.Fingerprint != fingerprint {
 		return Receipt{}, ErrIdempotencyKeyReused
 	}
-	return Receipt{
-		ID: rec.RequestID, Reference: rec.Reference, Status: StatusSubmitted,
+	r := Receipt{
+		ID: rec.RequestID, Reference: rec.Reference, Status: rec.Status,
 		SubmittedAt: rec.SubmittedAt, Token: deriveToken(key, rec.Salt), Replayed: true,
-	}, nil
+	}
+	switch r.Status {
+	case "":
+		r.Status = StatusSubmitted
+	case StatusUnconfirmed:
+		r.ExpiresAt = rec.SubmittedAt.Add(s.cfg.ConfirmWithin).Truncate(time.Second)
+	}
+	return r, nil
 }
 
 // fingerprintOf hashes the canonical form of validated content, so that a retry that
@@ -174,7 +208,7 @@ func (s *Service) authorize(ctx context.Context, id, token string) (*Request, er
 	if err != nil {
 		return nil, fmt.Errorf("load request %s: %w", id, err)
 	}
-	if !tokenMatches(token, req.TokenHash) {
+	if !tokenMatches(token, req.TokenHash) || req.Expired(s.now()) {
 		return nil, ErrNotFound
 	}
 	return req, nil
@@ -193,7 +227,7 @@ func (s *Service) ForApplicant(ctx context.Context, id, token string) (Applicant
 	if err != nil {
 		return ApplicantView{}, fmt.Errorf("load request %s: %w", id, err)
 	}
-	if !tokenMatches(token, d.Request.TokenHash) {
+	if !tokenMatches(token, d.Request.TokenHash) || d.Request.Expired(s.now()) {
 		return ApplicantView{}, ErrNotFound
 	}
 	var visible []AuditEvent
@@ -206,9 +240,14 @@ func (s *Service) ForApplicant(ctx context.Context, id, token string) (Applicant
 }
 
 // Resubmit replaces the content of a request the reviewers sent back for changes and
-// returns it to the queue. The kind cannot change.
+// returns it to the queue. The kind cannot change, nor the e-mail address, which was
+// confirmed: the committee's messages go to the address its owner vouched for.
 func (s *Service) Resubmit(ctx context.Context, id, token string, in RequestInput) (*Request, error) {
 	return s.applicantChange(ctx, id, token, StatusSubmitted, func(req *Request, now time.Time, ev *AuditEvent) error {
+		if req.Status != StatusChangesRequested {
+			// Only confirming the address, never an edit, submits an unconfirmed request.
+			return &TransitionError{From: req.Status, To: StatusSubmitted, By: RoleApplicant}
+		}
 		content, err := Validate(in, s.cfg.Rules, now.Format(dateLayout))
 		if in.Kind != req.Kind && in.Kind.Valid() {
 			fe := FieldError{Field: "kind", Code: CodeNotAllowed, Message: fmt.Sprintf("The kind of a request cannot change; this one is a %s request.", req.Kind)}
@@ -219,6 +258,7 @@ func (s *Service) Resubmit(ctx context.Context, id, token string, in RequestInpu
 				err = &ValidationError{Errors: []FieldError{fe}}
 			}
 		}
+		err = keepConfirmedAddress(err, req.Applicant.Email, content.Applicant.Email)
 		if err != nil {
 			return err
 		}

@@ -31,6 +31,12 @@ type Store interface {
 	Apply(ctx context.Context, c Change) error
 	// GetIdempotency returns the record for a key hash, or ErrNotFound.
 	GetIdempotency(ctx context.Context, keyHash string) (*IdempotencyRecord, error)
+	// CreateProvisional is CreateRequest for a request waiting for its applicant's
+	// e-mail address to be confirmed: in the same transaction it keeps the plain
+	// confirmation code for the notification function and counts the request against
+	// its address's day, and it gives ErrTooManyUnconfirmed, writing nothing, when that
+	// count is at its limit.
+	CreateProvisional(ctx context.Context, r *Request, ev AuditEvent, idem *IdempotencyRecord, p Pending) error
 }
 
 // ErrDuplicate is returned by a Store when an item that must be new already exists.
@@ -55,6 +61,8 @@ type Change struct {
 	Settle *Commitment
 	// Idempotency remembers the key of a keyed write, new or expired only.
 	Idempotency *IdempotencyRecord
+	// Confirmed marks the change that confirms a provisional request (see Confirmation).
+	Confirmed *Confirmation
 }
 
 // Commitment is approved money taken from the budget of a fiscal year and category.

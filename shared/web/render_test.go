@@ -39,8 +39,9 @@ func renderPages(t *testing.T) map[string][]byte {
 	}
 	pages := map[string][]byte{}
 	for name, v := range map[string]pageView{
-		"index":  {Title: "Ask for funding", Script: "index.js", Submit: "Send the request"},
-		"status": {Title: "Your request", Script: "status.js", Submit: "Resubmit the request"},
+		"index":   {Title: "Ask for funding", Script: "index.js", Submit: "Send the request"},
+		"status":  {Title: "Your request", Script: "status.js", Submit: "Resubmit the request"},
+		"confirm": {Title: "Confirm your e-mail address", Script: "confirm.js"},
 	} {
 		tmpl, err := template.New("layout").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/form.html", "templates/"+name+".html")
 		if err != nil {

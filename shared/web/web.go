@@ -28,7 +28,8 @@ var assetFiles embed.FS
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
 	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
-// Page returns a rendered page: "index" (the form) or "status".
+// Page returns a rendered page: "index" (the form), "status" or "confirm" (the e-mail
+// confirmation).
 func Page(name string) ([]byte, error) {
 	if strings.ContainsAny(name, "/.") {
 		return nil, fmt.Errorf("no page %q", name)

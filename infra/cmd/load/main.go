@@ -1,6 +1,8 @@
-// Command load sends a bounded burst of submissions through the local stack's gateway
-// and then checks that nothing was lost or doubled: exactly one stored request, one
-// "submitted" audit event and the expected e-mails per submission. It prints the
+// Command load sends a bounded burst of submissions through the local stack's gateway,
+// each from an address of its own, reads every confirmation mail from moto's SES and
+// confirms each request with its link, as its applicant would, and then checks that
+// nothing was lost or doubled: exactly one stored request, one "submitted" audit event,
+// one confirmation mail and the expected e-mails per submission. It prints the
 // throughput and latency, and exits 1 when a count is off.
 //
 //	go run ./infra/cmd/load [-n 1000] [-c 32] [-json report.json]
@@ -26,6 +28,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/signal"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -53,6 +56,15 @@ type Report struct {
 	Throttled   int64   `json:"throttled"`   // 429s retried
 	ServerError int64   `json:"serverError"` // 5xx retried
 	Failed      int     `json:"failed"`      // submissions that never got a 201
+
+	// Confirmed counts the requests confirmed through the links of their mail, and
+	// ConfirmSeconds the time their confirmations took; ConfirmationMails counts the
+	// confirmation mails found, ConfirmationDrainSeconds the wait for them.
+	Confirmed                int     `json:"confirmed"`
+	ConfirmationMails        int     `json:"confirmationMails"`
+	ConfirmationDrainSeconds float64 `json:"confirmationDrainSeconds"`
+	ConfirmSeconds           float64 `json:"confirmSeconds"`
+	ConfirmPerSecond         float64 `json:"confirmPerSecond"`
 
 	Stored          int     `json:"stored"`
 	SubmittedEvents int     `json:"submittedEvents"`
@@ -158,10 +170,47 @@ func run(ctx context.Context, n, concurrency int, logs io.Writer) (*Report, erro
 		}
 	}
 
-	// Let the stream deliver every notification, then count.
+	// Each applicant gets a mail with a link; they open it. Read the links from moto's
+	// SES once every confirmation mail is out, then confirm at the same concurrency.
 	drainStart := time.Now()
 	drainCtx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
+	if err := dev.DrainStreams(drainCtx); err != nil {
+		return rep, err
+	}
+	rep.ConfirmationDrainSeconds = time.Since(drainStart).Seconds()
+	codes, err := confirmationCodes(ctx, dev, runID, rep)
+	if err != nil {
+		return rep, err
+	}
+	confirmStart := time.Now()
+	confirmed := make([]bool, n)
+	jobs = make(chan int)
+	for range concurrency {
+		wg.Go(func() {
+			for i := range jobs {
+				confirmed[i] = confirm(ctx, dev.URL(), ids[i], codes[ids[i]], &throttled, &serverErr)
+			}
+		})
+	}
+	for i := range n {
+		if ids[i] != "" && codes[ids[i]] != "" {
+			jobs <- i
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	rep.ConfirmSeconds = time.Since(confirmStart).Seconds()
+	for _, ok := range confirmed {
+		if ok {
+			rep.Confirmed++
+		}
+	}
+	rep.ConfirmPerSecond = float64(rep.Confirmed) / rep.ConfirmSeconds
+	rep.Throttled, rep.ServerError = throttled.Load(), serverErr.Load()
+
+	// Let the stream deliver every notification, then count.
+	drainStart = time.Now()
 	if err := dev.DrainStreams(drainCtx); err != nil {
 		return rep, err
 	}
@@ -186,6 +235,9 @@ func run(ctx context.Context, n, concurrency int, logs io.Writer) (*Report, erro
 	if rep.Failed > 0 {
 		problems = append(problems, fmt.Sprintf("%d submissions never got a 201", rep.Failed))
 	}
+	if rep.ConfirmationMails != n || rep.Confirmed != n {
+		problems = append(problems, fmt.Sprintf("%d confirmation mails and %d confirmations for %d submissions", rep.ConfirmationMails, rep.Confirmed, n))
+	}
 	if rep.Stored != n || rep.SubmittedEvents != n {
 		problems = append(problems, fmt.Sprintf("stored %d requests and %d submitted events for %d submissions", rep.Stored, rep.SubmittedEvents, n))
 	}
@@ -199,46 +251,106 @@ func run(ctx context.Context, n, concurrency int, logs io.Writer) (*Report, erro
 }
 
 // submit sends submission i until it is stored: the same Idempotency-Key every time,
-// for up to two minutes, as a client with a deadline would. Under the route's throttle
-// (template.yaml: POST /requests, 10 a second after a burst of 20) 32 clients compete
-// for 10 submissions a second; a fixed number of attempts let an unlucky client give up
-// while the others were served.
+// as a client with a deadline would (see post).
 func submit(ctx context.Context, base, runID string, i int, throttled, serverErr *atomic.Int64) (string, time.Duration) {
 	body, _ := json.Marshal(application(runID, i))
 	key := fmt.Sprintf("load-%s-%06d", runID, i)
 	start := time.Now()
+	answer, err := post(ctx, base+"/requests", body, map[string]string{"Idempotency-Key": key}, http.StatusCreated, throttled, serverErr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "load: submission %d: %v\n", i, err)
+		return "", time.Since(start)
+	}
+	var receipt struct{ ID string }
+	_ = json.Unmarshal(answer, &receipt)
+	return receipt.ID, time.Since(start)
+}
+
+// confirm opens request id's confirmation link, as its applicant does (see post).
+func confirm(ctx context.Context, base, id, code string, throttled, serverErr *atomic.Int64) bool {
+	body, _ := json.Marshal(map[string]string{"code": code})
+	if _, err := post(ctx, base+"/requests/"+id+"/confirm", body, nil, http.StatusOK, throttled, serverErr); err != nil {
+		fmt.Fprintf(os.Stderr, "load: confirmation of %s: %v\n", id, err)
+		return false
+	}
+	return true
+}
+
+// post sends a JSON body until it gets the status it wants, for up to two minutes, and
+// returns the answer. Under the stage's throttle 32 clients compete for 50 requests a
+// second; a fixed number of attempts let an unlucky client give up while the others
+// were served. It retries what the gateway throttles (429) or cannot answer (5xx),
+// backing off with jitter, and gives up on any other answer: a refusal, which
+// retrying will not change.
+func post(ctx context.Context, url string, body []byte, header map[string]string, want int, throttled, serverErr *atomic.Int64) ([]byte, error) {
+	start := time.Now()
 	last := "no answer"
 	for attempt := 1; time.Since(start) < 2*time.Minute && ctx.Err() == nil; attempt++ {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/requests", bytes.NewReader(body))
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Idempotency-Key", key)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			last = err.Error()
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
-		var receipt struct{ ID string }
-		_ = json.NewDecoder(resp.Body).Decode(&receipt)
+		answer, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		last = resp.Status
 		switch {
-		case resp.StatusCode == http.StatusCreated:
-			return receipt.ID, time.Since(start)
-		case resp.StatusCode == http.StatusTooManyRequests:
+		case resp.StatusCode == want:
+			return answer, nil
+		case resp.StatusCode == http.StatusTooManyRequests && !problem(resp):
+			// The gateway's throttle; a problem document would be the API's refusal
+			// (too many unconfirmed requests for one address), which retrying cannot fix.
 			throttled.Add(1)
 		case resp.StatusCode >= 500:
 			serverErr.Add(1)
 		default:
-			fmt.Fprintf(os.Stderr, "load: submission %d refused: %s\n", i, resp.Status)
-			return "", time.Since(start) // a refusal: the body is wrong, retrying will not help
+			return nil, fmt.Errorf("refused: %s", resp.Status)
 		}
 		// Back off, at most half a second, with jitter so throttled clients spread out.
 		pause := min(time.Duration(attempt)*20*time.Millisecond, 500*time.Millisecond)
 		time.Sleep(pause/2 + time.Duration(mrand.Int64N(int64(pause/2)+1)))
 	}
-	fmt.Fprintf(os.Stderr, "load: submission %d not stored after %s: last answer %s\n", i, time.Since(start).Round(time.Second), last)
-	return "", time.Since(start)
+	return nil, fmt.Errorf("no %d after %s: last answer %s", want, time.Since(start).Round(time.Second), last)
+}
+
+// problem reports whether an answer is the API's problem document rather than the
+// gateway's own.
+func problem(resp *http.Response) bool {
+	return strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json")
+}
+
+// confirmLink is the link of a confirmation mail, as its HTML holds it.
+var confirmLink = regexp.MustCompile(`/confirm#id=([0-9A-Z]+)&amp;code=([A-Za-z0-9_-]+)`)
+
+// confirmationCodes reads the run's confirmation mails from moto's SES: one per
+// request, to its applicant, carrying the link's id and code and nothing of the
+// application. It returns the codes by request id.
+func confirmationCodes(ctx context.Context, dev *localdev.Dev, runID string, rep *Report) (map[string]string, error) {
+	mails, err := localdev.SentMail(ctx, dev.Endpoint())
+	if err != nil {
+		return nil, err
+	}
+	codes := map[string]string{}
+	prefix := "load-" + runID + "-"
+	for _, m := range mails {
+		if !strings.HasPrefix(m.To(), prefix) || !strings.Contains(m.Subject, "Confirm your e-mail address") {
+			continue
+		}
+		rep.ConfirmationMails++
+		if strings.Contains(m.Body, "Load test travel grant") || strings.Contains(m.Body, "Load Tester") {
+			return nil, fmt.Errorf("the confirmation mail to %s carries the application's text", m.To())
+		}
+		if link := confirmLink.FindStringSubmatch(m.Body); link != nil {
+			codes[link[1]] = link[2]
+		}
+	}
+	return codes, nil
 }
 
 func email(runID string, i int) string { return fmt.Sprintf("load-%s-%06d@example.org", runID, i) }
@@ -298,7 +410,7 @@ func count(ctx context.Context, dev *localdev.Dev, runID string, ids []string, r
 			reviewers[strings.ToLower(m.Email)] = true
 		}
 	}
-	rep.MailsWanted = len(ids) * (len(reviewers) + 1) // each reviewer, and the applicant's receipt
+	rep.MailsWanted = len(ids) * (len(reviewers) + 2) // each reviewer, and the applicant's confirmation link and receipt
 	mails, err := localdev.SentMail(ctx, dev.Endpoint())
 	if err != nil {
 		return err
@@ -327,8 +439,10 @@ func printReport(r *Report) {
 		fmt.Sprintf("submissions      %d at concurrency %d in %.1f s: %.1f per second", r.Submissions, r.Concurrency, r.Seconds, r.PerSecond),
 		fmt.Sprintf("latency          p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms (first send to 201, retries included)", r.P50ms, r.P90ms, r.P99ms, r.MaxMs),
 		fmt.Sprintf("retried          %d throttled (429), %d server errors (5xx); %d never stored", r.Throttled, r.ServerError, r.Failed),
+		fmt.Sprintf("confirmation     %d links mailed (the stream delivered them in %.1f s), %d confirmed in %.1f s: %.1f per second",
+			r.ConfirmationMails, r.ConfirmationDrainSeconds, r.Confirmed, r.ConfirmSeconds, r.ConfirmPerSecond),
 		fmt.Sprintf("stored           %d requests, %d submitted events", r.Stored, r.SubmittedEvents),
-		fmt.Sprintf("notifications    %d e-mails of %d expected, %d chat messages; stream drained %.1f s after the last 201", r.Mails, r.MailsWanted, r.Chats, r.DrainSeconds),
+		fmt.Sprintf("notifications    %d e-mails of %d expected, %d chat messages; stream drained %.1f s after the last confirmation", r.Mails, r.MailsWanted, r.Chats, r.DrainSeconds),
 		fmt.Sprintf("stream mappings  %v", r.Mappings),
 		fmt.Sprintf("dynamodb calls   %d (%.1f per submission, notifications included)", r.DynamoDBCalls, float64(r.DynamoDBCalls)/float64(max(r.Submissions, 1))),
 	}

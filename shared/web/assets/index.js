@@ -17,6 +17,10 @@ mount(form, async (body) => {
     // The token travels in the fragment, which browsers never send to a server.
     const link = `${location.origin}/status#id=${encodeURIComponent(receipt.id)}&token=${encodeURIComponent(receipt.applicantToken)}`;
     document.getElementById("receipt-reference").textContent = receipt.reference;
+    // The address as the applicant typed it, shown to them as text: where the link went.
+    document.getElementById("receipt-email").textContent = body.applicant.email;
+    document.getElementById("receipt-expires").textContent = receipt.expiresAt
+      ? new Date(receipt.expiresAt).toLocaleString(undefined, { dateStyle: "long", timeStyle: "short" }) : "a week from now";
     const a = document.getElementById("receipt-link");
     a.href = link;
     a.textContent = link;

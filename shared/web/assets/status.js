@@ -9,11 +9,11 @@ const auth = { Authorization: "Bearer " + token };
 const $ = (x) => document.getElementById(x);
 
 const statusLabels = {
-  submitted: "In review", changes_requested: "Changes requested", approved: "Approved", rejected: "Not funded",
+  unconfirmed: "Waiting for e-mail confirmation", submitted: "In review", changes_requested: "Changes requested", approved: "Approved", rejected: "Not funded",
   withdrawn: "Withdrawn", partially_paid: "Partly paid", paid: "Paid",
 };
 const eventLabels = {
-  submitted: "Submitted", changes_requested: "The committee asked for changes", resubmitted: "Resubmitted",
+  received: "Received; waiting for e-mail confirmation", submitted: "Submitted to the committee", changes_requested: "The committee asked for changes", resubmitted: "Resubmitted",
   approved: "Approved", rejected: "Not funded", withdrawn: "Withdrawn", payment_recorded: "Payment sent", payment_reversed: "Payment corrected",
 };
 const money = (a) => (a ? `${a.value} ${a.currency}` : "—");
@@ -70,6 +70,9 @@ function render(r) {
     if (ev.type === "changes_requested") askedFor = ev.message || "";
     history.append(li);
   }
+  $("s-unconfirmed").hidden = r.status !== "unconfirmed";
+  $("s-unconfirmed-email").textContent = r.applicant.email;
+  $("s-unconfirmed-expires").textContent = r.expiresAt ? when(r.expiresAt) : "";
   $("s-changes").hidden = r.status !== "changes_requested";
   $("s-changes-message").textContent = askedFor;
   const payments = $("s-payments");
@@ -84,7 +87,7 @@ function render(r) {
     payments.append(tr);
   }
   $("s-payments-section").hidden = !(r.payments && r.payments.length);
-  $("withdraw").hidden = !(r.status === "submitted" || r.status === "changes_requested");
+  $("withdraw").hidden = !["unconfirmed", "submitted", "changes_requested"].includes(r.status);
 }
 
 const form = document.getElementById("request-form");

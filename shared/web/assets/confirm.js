@@ -1,0 +1,53 @@
+// The confirmation page: opened from the link mailed to an applicant, it sends the
+// link's code when the person presses the button, and shows the outcome. It shows
+// nothing the applicant typed, only the reference: whoever reads the mailbox may not
+// be whoever submitted. The code waits for a press, not for the page to load, so that
+// a mail scanner that opens links does not confirm on a person's behalf.
+const params = new URLSearchParams(location.hash.slice(1));
+const id = params.get("id") || "";
+const code = params.get("code") || "";
+const $ = (x) => document.getElementById(x);
+
+function show(panel) {
+  for (const p of ["confirm-ask", "confirm-done", "confirm-failed"]) $(p).hidden = p !== panel;
+  if (panel !== "confirm-ask") $(panel).focus();
+}
+
+function failed(reason) {
+  if (reason) $("confirm-failed-reason").textContent = reason;
+  show("confirm-failed");
+}
+
+$("confirm-address").addEventListener("click", async (e) => {
+  const button = e.currentTarget;
+  button.disabled = true;
+  $("confirm-busy").textContent = "Confirming…";
+  try {
+    const resp = await fetch(`/requests/${encodeURIComponent(id)}/confirm`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code }),
+    });
+    if (resp.ok) {
+      const answer = await resp.json();
+      $("confirm-reference").textContent = answer.reference;
+      if (answer.alreadyConfirmed) {
+        $("confirm-done-title").textContent = "Your address was confirmed already";
+        $("confirm-next").textContent = "There is nothing more to do here.";
+      }
+      show("confirm-done");
+    } else if (resp.status === 409) {
+      failed("The request was withdrawn before its address was confirmed; nothing more will happen to it.");
+    } else if (resp.status === 404 || resp.status === 400 || resp.status === 422) {
+      failed("");
+    } else {
+      failed(`Something went wrong on our side (${resp.status}); nothing was changed. Try the link again in a moment.`);
+    }
+  } catch {
+    failed("The network failed; nothing was changed. Try the link again.");
+  } finally {
+    button.disabled = false;
+    $("confirm-busy").textContent = "";
+  }
+});
+
+if (id && code) show("confirm-ask");
+else failed("");
