@@ -94,7 +94,7 @@ func SeededTable(t testing.TB) (*dynamostore.Store, string) {
 	if err := seed.ApplyStaff(ctx, store, f.FixtureIDs(), time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := seed.Apply(ctx, store, sponsorship.Config{Calendar: sponsorship.FiscalCalendar{StartMonth: time.January}}); err != nil {
+	if err := seed.Apply(ctx, store, sponsorship.Config{Calendar: sponsorship.FiscalCalendar{StartMonth: time.January}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return store, table

@@ -129,7 +129,7 @@ func (d *Dev) load(ctx context.Context) error {
 	}
 	month, _ := strconv.Atoi(d.Parameter("FiscalYearStartMonth"))
 	cfg := sponsorship.Config{Calendar: sponsorship.FiscalCalendar{StartMonth: time.Month(max(month, 1))}}
-	return seed.Apply(ctx, d.Store(), cfg)
+	return seed.Apply(ctx, d.Store(), cfg, time.Now())
 }
 
 // Store is the project's store on the stack's table.

@@ -92,17 +92,21 @@ func Load() (*File, error) {
 	return &f.File, nil
 }
 
-// Apply writes every demo request into store as of the file's AsOf; requests already
-// there are left alone, so Apply can run on every start. Budgets come first
-// (ApplyStaff): an approved demo request commits its amount.
-func Apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config) error {
+// Apply writes every demo request into store as of the file's AsOf, but for those still
+// waiting for their address to be confirmed: they arrive now, or their link would have
+// expired. Requests already there are left alone, so Apply can run on every start.
+// Budgets come first (ApplyStaff): an approved demo request commits its amount.
+func Apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config, now time.Time) error {
 	f, err := Load()
 	if err != nil {
 		return err
 	}
-	now := f.AsOf.UTC()
 	for _, d := range f.Requests {
-		if err := apply(ctx, store, cfg, now, d); err != nil {
+		at := f.AsOf.UTC()
+		if d.ConfirmCode != "" {
+			at = now.UTC()
+		}
+		if err := apply(ctx, store, cfg, at, d); err != nil {
 			return fmt.Errorf("seed %s: %w", d.ID, err)
 		}
 	}

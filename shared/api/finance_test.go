@@ -192,7 +192,7 @@ func TestReportsMatchThePaymentsAndStayInert(t *testing.T) {
 	s.must(s.payWithKey(fin, jpy, "k-jpy-payment-0000000001", pay("200000", "JPY")), 201)
 	hostile := project()
 	hostile["title"] = `=HYPERLINK("https://evil.example","Click me")`
-	s.must(s.call(s.applic, nobody, "POST", "/requests", hostile), 201)
+	s.confirm(s.must(s.call(s.applic, nobody, "POST", "/requests", hostile), 201)["id"].(string))
 
 	// CSV: per-currency totals of the requests report match the payments made.
 	r := s.report(fin, "requests?fiscalYear=2026&format=csv")
