@@ -617,6 +617,12 @@ func TestFormChecksMirrorTheServer(t *testing.T) {
 		"milestone without amount": {"project", func(in *sponsorship.RequestInput) { in.Project.Milestones[0].Amount.Value = "" }},
 		"no licence":               {"project", func(in *sponsorship.RequestInput) { in.Project.Licence = "" }},
 		"no repository":            {"project", func(in *sponsorship.RequestInput) { in.Project.RepositoryURL = "" }},
+		"right-to-left override":   {"travel", func(in *sponsorship.RequestInput) { in.Title = "Travel to \u202Eexe.cod\u202C the summit" }},
+		"zero-width space in a name": {"travel", func(in *sponsorship.RequestInput) {
+			in.Applicant.Organization, in.Travel.Traveller = "Acme Wid\u200Bgets", "Ada Love\u00ADlace"
+		}},
+		"invisible in an address":  {"travel", func(in *sponsorship.RequestInput) { in.Applicant.Email = "ada\u2060@example.org" }},
+		"joiner in an emoji title": {"travel", func(in *sponsorship.RequestInput) { in.Title = "Trip of the 👩\u200D💻 speakers" }},
 	}
 	today := time.Now().UTC().Format(time.DateOnly)
 	for name, c := range cases {

@@ -85,16 +85,25 @@ export function collect(form) {
   return body;
 }
 
+// The explicit embedding, override and isolate controls, and the invisible (format and
+// default-ignorable) characters, as the server refuses them.
+const bidiControl = /[\u202A-\u202E\u2066-\u2069]/u;
+const invisible = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
+
 // check mirrors the server's rules and returns every problem at once, as the server
 // would: [{field, message}].
 export function check(body) {
   const errs = [];
   const add = (field, message) => errs.push({ field, message });
-  const text = (field, s, min, max) => {
+  // name marks a person's or organization's name, where invisible characters are refused
+  // too (they can make one name look like another).
+  const text = (field, s, min, max, name) => {
     s = (s || "").trim();
     if (!s) add(field, "This field is required.");
     else if ([...s].length < min) add(field, `Use at least ${min} characters.`);
     else if ([...s].length > max) add(field, `Use at most ${max} characters.`);
+    else if (bidiControl.test(s)) add(field, "Remove the invisible text-direction controls (such as U+202E); they make text read differently from what is stored.");
+    else if (name && invisible.test(s)) add(field, "Remove invisible characters (such as zero-width spaces or soft hyphens) from the name.");
   };
   const date = (field, s, required) => {
     if (!s) { if (required) add(field, "This field is required."); return ""; }
@@ -123,10 +132,11 @@ export function check(body) {
   if (!body.kind) add("kind", "Choose the kind of request: conference, travel or project.");
   text("title", body.title, 5, 150);
   text("summary", body.summary, 20, 5000);
-  text("applicant.name", body.applicant.name, 1, 200);
+  text("applicant.name", body.applicant.name, 1, 200, true);
   if (!body.applicant.email) add("applicant.email", "This field is required.");
+  else if (invisible.test(body.applicant.email) || bidiControl.test(body.applicant.email)) add("applicant.email", "Remove invisible characters from the e-mail address.");
   else if (!emailPattern.test(body.applicant.email)) add("applicant.email", "Enter an e-mail address such as ada@example.org.");
-  text("applicant.organization", body.applicant.organization, 1, 200);
+  text("applicant.organization", body.applicant.organization, 1, 200, true);
   const total = money("amount.value", body.amount.value);
   const sums = (field, what, parts) => {
     if (total === null || parts.some((p) => p === null)) return;
@@ -161,7 +171,7 @@ export function check(body) {
   }
   if (body.travel) {
     const t = body.travel;
-    text("travel.traveller", t.traveller, 1, 200);
+    text("travel.traveller", t.traveller, 1, 200, true);
     const [s, e] = event("travel", t);
     text("travel.talkTitle", t.talkTitle, 1, 200);
     link("travel.talkUrl", t.talkUrl, false);
