@@ -88,6 +88,9 @@ func decodeJSON(r *http.Request, dst any, optional bool) error {
 // reader and another to this API (RFC 8259 §4: names SHOULD be unique). jsontext
 // refuses duplicates by default and says where.
 func duplicateName(body []byte) error {
+	if !json.Valid(body) {
+		return nil // not JSON at all: the decoding that follows says so
+	}
 	_, err := jsontext.NewDecoder(bytes.NewReader(body)).ReadValue()
 	var syntax *jsontext.SyntacticError
 	if !errors.As(err, &syntax) || !errors.Is(syntax.Err, jsontext.ErrDuplicateName) {
@@ -116,7 +119,11 @@ func fieldFromPointer(v any, p jsontext.Pointer) string {
 			}
 			continue
 		}
-		path = join(path, token)
+		name := token
+		if name == "" {
+			name = `""` // a member may be named by the empty string
+		}
+		path = join(path, name)
 		if obj, ok := v.(map[string]any); ok {
 			v = obj[token]
 		}
