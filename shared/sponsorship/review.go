@@ -197,7 +197,6 @@ type Review struct {
 	Tally     Tally
 	Conflicts []CompanyConflict
 	Standing  Standing
-	Directory Directory
 }
 
 // Review returns a request's dossier for a reviewer. A reviewer recused from the request,
@@ -222,7 +221,7 @@ func (s *ReviewService) Review(ctx context.Context, who Staff, id string) (Revie
 	if st.Recusal != nil {
 		return Review{}, &ForbiddenError{Reason: "you are recused from this request: " + st.Recusal.Reason}
 	}
-	return Review{Dossier: *d, Tally: decide(d, dir, gov), Conflicts: conflicts(dir, d), Standing: st, Directory: dir}, nil
+	return Review{Dossier: *d, Tally: decide(d, dir, gov), Conflicts: conflicts(dir, d), Standing: st}, nil
 }
 
 // conflicts lists the companies of the roster that are or may be the applicant's, with
