@@ -15,6 +15,8 @@ func BenchmarkRoutes(b *testing.B) {
 	eventtest.Bench(b, eventtest.Function{LogicalID: "AdminFunction", Folder: "admin", NewHandler: newHandler},
 		eventtest.Route{Event: "get-reviewers.json", Want: http.StatusOK},
 		eventtest.Route{Event: "put-reviewer.json", Want: http.StatusOK},
+		eventtest.Route{Event: "get-companies.json", Want: http.StatusOK},
+		eventtest.Route{Event: "put-company.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-budgets.json", Want: http.StatusOK},
 		eventtest.Route{Event: "put-budget.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-settings.json", Want: http.StatusOK},

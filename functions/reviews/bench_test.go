@@ -24,6 +24,9 @@ func BenchmarkRoutes(b *testing.B) {
 		// A recused reviewer cannot recuse again: every iteration recuses from a copy of
 		// its own of the submitted demo project request.
 		eventtest.Route{Event: "post-recusal.json", Want: http.StatusOK, Fresh: ownCopy("01KC0000000000000000000003")},
+		// A declaration settles one possible conflict, once: every iteration declares on a
+		// copy of its own of the demo request from a near match of Rita's company.
+		eventtest.Route{Event: "post-no-conflict.json", Want: http.StatusOK, Fresh: ownCopy("01KC0000000000000000000006")},
 		// Asking for changes moves a submitted request to changes_requested, once: every
 		// iteration asks it of a copy of its own of the submitted demo conference request.
 		eventtest.Route{Event: "post-changes.json", Want: http.StatusOK, Fresh: ownCopy("01KC0000000000000000000001")},
