@@ -102,7 +102,7 @@ func hasConflict(dossier map[string]any, company, level string) bool {
 // its reviewers and in the dossier; each must declare "no conflict" (with a reason, on
 // the record) or recuse before voting, and their vote counts only then.
 func TestPossibleConflictsAreSettledBeforeVoting(t *testing.T) {
-	for _, org := range []string{"Acme Compilers (Europe)", "The Acme Compilers Company", "Acme Compilers Group"} {
+	for _, org := range []string{"Acme Compilers (Europe)", "The Acme Compilers Company", "Acme Compilers Group", "Compilers Acme", "Акме Компилерс"} {
 		t.Run(org, func(t *testing.T) {
 			s := newStaffAPI(t)
 			s.committee()

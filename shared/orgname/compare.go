@@ -3,6 +3,8 @@ package orgname
 import (
 	"strings"
 
+	"github.com/gosimple/unidecode"
+
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/orgname/internal/fold"
 )
 
@@ -44,18 +46,55 @@ const (
 // applicant's organization). It is symmetric; the package documentation lists when two
 // names are a Possible match.
 func Compare(organization, name string) Match {
-	a, b := parse(organization), parse(name)
+	wa, wb := fold.Words(organization, confusable), fold.Words(name, confusable)
+	a, b := stripForms(wa), stripForms(wb)
 	ka, kb := join(a), join(b)
 	if ka == "" || kb == "" {
 		return None
 	}
-	if ka == kb {
+	// Equal keys; or one name, with nothing stripped, is the other's key: a legal-form
+	// abbreviation found at an end was in fact part of the name ("A.C.M.E. Compilers",
+	// whose "A.C." is also Mexico's asociación civil).
+	if ka == kb || ka == join(wb) || join(wa) == kb {
 		return Exact
 	}
-	if near(a, b, ka, kb) {
+	if near(a, b, ka, kb) || sameWords(a, b) || transliterated(organization, name) {
 		return Possible
 	}
 	return None
+}
+
+// sameWords reports two names of the same words in another order ("Compilers Acme").
+func sameWords(a, b []fold.Word) bool {
+	if len(a) < 2 || len(a) != len(b) {
+		return false
+	}
+	count := map[string]int{}
+	for i := range a {
+		count[a[i].Skeleton]++
+		count[b[i].Skeleton]--
+	}
+	for _, n := range count {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// transliterated compares two names written in different scripts by their Latin
+// transliterations ("АКМЕ Компилерс" is "AKME Kompilers", "华为" is "Hua Wei"):
+// equal or near keys are a Possible match, never an Exact one, since a
+// transliteration loses letters. The transliteration is Text::Unidecode's table, as
+// github.com/gosimple/unidecode ships it; it is decoded on first use (about 4 ms, once
+// per process), so names in ASCII never pay for it.
+func transliterated(organization, name string) bool {
+	if fold.IsASCII(organization) && fold.IsASCII(name) {
+		return false
+	}
+	a, b := parse(unidecode.Unidecode(organization)), parse(unidecode.Unidecode(name))
+	ka, kb := join(a), join(b)
+	return ka != "" && kb != "" && (ka == kb || near(a, b, ka, kb))
 }
 
 func near(a, b []fold.Word, ka, kb string) bool {

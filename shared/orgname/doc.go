@@ -79,7 +79,16 @@
 //     neighbours) and the shorter has at least 5 letters ("Acme Widget", "Acme Wigdets");
 //   - the names have the same number of words, at least 10 letters, and differ by one
 //     edit in each of two words. Two edits within one word make another word ("Gadgets"
-//     and "Widgets"), so they are not a near match.
+//     and "Widgets"), so they are not a near match;
+//   - the names have the same words in another order ("Widgets Acme");
+//   - written in different scripts, their Latin transliterations (Text::Unidecode's
+//     table, from github.com/gosimple/unidecode) have equal or near keys by the rules
+//     above ("АКМЕ Компилерс" for "Acme Compilers", "华为" for "Huawei"). A
+//     transliteration loses letters, so it never makes an Exact match.
+//
+// Compare also reports Exact when one name, with nothing stripped, has the other's key:
+// a legal-form abbreviation found at an end that was part of the name ("A.C.M.E.
+// Compilers", whose "A.C." is also an asociación civil).
 //
 // Letters are counted before the skeleton ("m" counts once), so "Meta" and "Metabase"
 // do not match: short names need whole-word agreement.

@@ -114,6 +114,13 @@ func TestNearMatchesArePossible(t *testing.T) {
 		{"HP Inc.", "HP Enterprise"},
 		{"Acme Widgets Fund II", "Acme Widgets Fund III"},
 		{"Plan A", "Plan B"}, // five letters, one edit apart
+		{acme, "Widgets Acme"},   // the same words in another order
+		{"Acme Compilers Inc.", "Compilers, Acme"},
+		// Another script, compared by transliteration: near, never exact.
+		{"Acme Compilers Inc.", "АКМЕ Компилерс"},
+		{"Huawei Technologies Co., Ltd.", "华为"},
+		{"Toyota Motor Corporation", "トヨタ"},
+		{"Initech", "Инитех"},
 	}
 	for _, tt := range tests {
 		if got := Compare(tt.a, tt.b); got != Possible {
@@ -200,6 +207,9 @@ func TestSpacelessLegalForms(t *testing.T) {
 		{"阿里巴巴集团控股有限公司", "阿里巴巴集团控股"},
 		{"삼성전자 주식회사", "삼성전자"},
 		{"삼성전자주식회사", "주식회사 삼성전자"},
+		// A legal form found at an end that was part of the name: the name with nothing
+		// stripped is the other's key.
+		{"A.C.M.E. Compilers", "Acme Compilers Inc."},
 	} {
 		if got := Compare(tt.a, tt.b); got != Exact {
 			t.Errorf("Compare(%q, %q) = %v (keys %q and %q), want exact", tt.a, tt.b, got, Key(tt.a), Key(tt.b))
