@@ -113,8 +113,8 @@ func TestNearMatchesArePossible(t *testing.T) {
 		{"Meta", "Meta Platforms, Inc."},
 		{"HP Inc.", "HP Enterprise"},
 		{"Acme Widgets Fund II", "Acme Widgets Fund III"},
-		{"Plan A", "Plan B"}, // five letters, one edit apart
-		{acme, "Widgets Acme"},   // the same words in another order
+		{"Plan A", "Plan B"},   // five letters, one edit apart
+		{acme, "Widgets Acme"}, // the same words in another order
 		{"Acme Compilers Inc.", "Compilers, Acme"},
 		// Another script, compared by transliteration: near, never exact.
 		{"Acme Compilers Inc.", "АКМЕ Компилерс"},
