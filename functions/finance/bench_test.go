@@ -43,6 +43,7 @@ func BenchmarkRoutes(b *testing.B) {
 					tb.Fatalf("first payment: %d %s", resp.StatusCode, resp.Body)
 				}
 			}},
+		eventtest.Route{Event: "get-requests.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-payments.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-budgets.json", Want: http.StatusOK},
 		// The report route's representative is the requests report as CSV, inline.

@@ -18,6 +18,7 @@ func TestSampleEvents(t *testing.T) {
 		Expected: map[string]int{
 			"post-payment.json":                     201,
 			"post-payment-as-reviewer.json":         403,
+			"get-requests.json":                     200,
 			"get-payments.json":                     200,
 			"get-budgets.json":                      200,
 			"get-report-requests-csv.json":          200,

@@ -239,6 +239,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{key: "POST /finance/requests/{id}/payments", setup: approved, call: send("POST", under("/finance/requests/%s/payments"),
 			body(map[string]any{"amount": map[string]any{"currency": "CAD", "value": "10.00"}, "date": today(), "method": "bank_transfer"})),
 			want: staffOnly(map[string]int{byFinance: 201})},
+		{key: "GET /finance/requests", call: get(fixed("/finance/requests?status=approved")), want: staffOnly(map[string]int{byFinance: 200, byAdmin: 200})},
 		{key: "GET /finance/requests/{id}/payments", call: get(under("/finance/requests/%s/payments")), want: staffOnly(map[string]int{byFinance: 200, byAdmin: 200})},
 		{key: "GET /finance/budgets", call: get(fixed("/finance/budgets?fiscalYear=2030")), want: staffOnly(map[string]int{byFinance: 200, byAdmin: 200})},
 		{key: "GET /finance/reports/{report}", call: get(fixed("/finance/reports/summary?fiscalYear=2030")), want: staffOnly(map[string]int{byFinance: 200, byAdmin: 200})},

@@ -56,6 +56,7 @@ var wantGrants = map[string][]string{
 		"dynamodb:GetItem ${Table.Arn}",               // idempotency keys, a request after a lost race
 		"dynamodb:PutItem ${Table.Arn}",               // payments, events, idempotency keys
 		"dynamodb:Query ${Table.Arn}",                 // a request's ledger and votes, the roster, budgets
+		"dynamodb:Query ${Table.Arn}/index/GSI1",      // approved requests still to pay, by status
 		"dynamodb:Query ${Table.Arn}/index/GSI2",      // reports by fiscal year and month
 		"dynamodb:UpdateItem ${Table.Arn}",            // a payment settles its budget
 		"s3:GetObject ${ReportsBucket.Arn}/reports/*", // what the presigned link downloads

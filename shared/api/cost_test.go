@@ -397,6 +397,13 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			reason:   "as a payment: the reversing entry, the request, its event, the budget and the key's record in one transaction",
 		},
 		{
+			operation: "requests to pay", route: "GET /finance/requests", status: 200,
+			run:      financeCall(financeP, "GET", "/finance/requests?status=approved"),
+			measured: "Query 1 | read 1 | written 0",
+			minimum:  "Query 1 | read 1 | written 0",
+			reason:   "one Query of the status index for the page (up to limit+1 items); finance is not on the committee, so no roster is read",
+		},
+		{
 			operation: "payments of a request (ledger)", route: "GET /finance/requests/{id}/payments", status: 200,
 			run:      financeCall(financeP, "GET", "/finance/requests/"+decide+"/payments"),
 			measured: "Query 1 | read 4 | written 0",

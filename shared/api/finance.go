@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
@@ -46,6 +47,7 @@ func NewFinance(d FinanceDeps, log *slog.Logger) http.Handler {
 }
 
 func financeRoutes(rt *router, h *financeAPI) {
+	rt.handle("GET /finance/requests", h.toPay)
 	rt.handle("POST /finance/requests/{id}/payments", h.pay)
 	rt.handle("GET /finance/requests/{id}/payments", h.payments)
 	rt.handle("GET /finance/budgets", h.budgets)
@@ -77,22 +79,73 @@ func toPaymentView(p sponsorship.Payment) paymentView {
 
 // ledgerView is a request's payments and where its money stands.
 type ledgerView struct {
-	RequestID   string             `json:"requestId"`
-	Status      sponsorship.Status `json:"status"`
-	Approved    *money.Amount      `json:"approved,omitempty"`
-	Paid        money.Amount       `json:"paid"`
-	Outstanding money.Amount       `json:"outstanding"`
-	Payment     *paymentView       `json:"payment,omitempty"`
-	Payments    []paymentView      `json:"payments,omitempty"`
+	RequestID    string             `json:"requestId"`
+	Reference    string             `json:"reference"`
+	Kind         sponsorship.Kind   `json:"kind"`
+	Title        string             `json:"title"`
+	Applicant    string             `json:"applicant"`
+	Organization string             `json:"organization"`
+	FiscalYear   int                `json:"fiscalYear"`
+	DecidedAt    *time.Time         `json:"decidedAt,omitempty"`
+	Status       sponsorship.Status `json:"status"`
+	Approved     *money.Amount      `json:"approved,omitempty"`
+	Paid         money.Amount       `json:"paid"`
+	Outstanding  money.Amount       `json:"outstanding"`
+	Payment      *paymentView       `json:"payment,omitempty"`
+	Payments     []paymentView      `json:"payments,omitempty"`
 }
 
 func ledgerOf(req *sponsorship.Request) ledgerView {
-	v := ledgerView{RequestID: req.ID, Status: req.Status, Paid: req.Paid.Amount(), Outstanding: req.Outstanding().Amount()}
+	v := ledgerView{RequestID: req.ID, Reference: req.Reference, Kind: req.Kind, Title: req.Title, Applicant: req.Applicant.Name,
+		Organization: req.Applicant.Organization, FiscalYear: req.FiscalYear, Status: req.Status, Paid: req.Paid.Amount(),
+		Outstanding: req.Outstanding().Amount()}
+	if !req.DecidedAt.IsZero() {
+		v.DecidedAt = &req.DecidedAt
+	}
 	if req.Approved != nil {
 		a := req.Approved.Amount()
 		v.Approved = &a
 	}
 	return v
+}
+
+// toPayPage is a page of the requests of one payable status, each with what it owes.
+type toPayPage struct {
+	Items      []ledgerView `json:"items"`
+	NextCursor string       `json:"nextCursor,omitempty"`
+}
+
+func (h *financeAPI) toPay(w http.ResponseWriter, r *http.Request) error {
+	who, err := staffIn(r, sponsorship.GroupFinance, sponsorship.GroupAdmins)
+	if err != nil {
+		return err
+	}
+	q, err := strictQuery(r, "status", "limit", "cursor")
+	if err != nil {
+		return err
+	}
+	status := sponsorship.StatusApproved
+	var fields []sponsorship.FieldError
+	if s := q.Get("status"); s != "" {
+		status = sponsorship.Status(s)
+		if !slices.Contains(sponsorship.PayableStatuses, status) {
+			fields = append(fields, sponsorship.FieldError{Field: "status", Code: sponsorship.CodeUnknownValue, Message: "Use approved, partially_paid or paid."})
+		}
+	}
+	limit := pageLimit(q, &fields)
+	if err := invalidQuery(fields); err != nil {
+		return err
+	}
+	page, err := h.d.Payments.ToPay(r.Context(), who, status, limit, q.Get("cursor"))
+	if err != nil {
+		return err
+	}
+	out := toPayPage{Items: []ledgerView{}, NextCursor: page.Next}
+	for _, req := range page.Items {
+		out.Items = append(out.Items, ledgerOf(req))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 func (h *financeAPI) pay(w http.ResponseWriter, r *http.Request) error {

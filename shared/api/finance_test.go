@@ -380,3 +380,40 @@ func TestLargeReportComesBackAsADownloadLink(t *testing.T) {
 		t.Errorf("download: %d %.100s", resp.StatusCode, body)
 	}
 }
+
+// TestFinanceListsWhatIsOwed: finance sees the approved requests by status, each with
+// what it still owes, and a request moves from approved to partially_paid as it is paid.
+func TestFinanceListsWhatIsOwed(t *testing.T) {
+	s := newStaffAPI(t)
+	s.committee()
+	s.budget(2026, "project", "EUR", "50000.00")
+	fin := s.financeAPI(0)
+	paid, _ := s.approved("300.00", "EUR")
+	waiting, _ := s.approved("200.00", "EUR")
+	s.must(s.call(fin, financeP, "POST", "/finance/requests/"+paid+"/payments", pay("100.00", "EUR")), 201)
+	list := func(status string) map[string]map[string]any {
+		out := map[string]map[string]any{}
+		page := s.must(s.call(fin, financeP, "GET", "/finance/requests?status="+status, nil), 200)
+		for _, it := range page["items"].([]any) {
+			it := it.(map[string]any)
+			out[it["requestId"].(string)] = it
+		}
+		return out
+	}
+	approved, partly := list("approved"), list("partially_paid")
+	if _, ok := approved[waiting]; !ok || len(approved) != 1 {
+		t.Errorf("approved: %v", approved)
+	}
+	if got := partly[paid]; got == nil || fmt.Sprint(got["outstanding"]) != "map[currency:EUR value:200.00]" || got["reference"] == "" || got["title"] == "" {
+		t.Errorf("partially paid: %v", partly)
+	}
+	if r := s.call(fin, financeP, "GET", "/finance/requests?status=submitted", nil); r.status != 422 {
+		t.Errorf("unpayable status: %d", r.status)
+	}
+	if r := s.call(fin, reviewerP("a1"), "GET", "/finance/requests", nil); r.status != 403 {
+		t.Errorf("a reviewer lists what is owed: %d", r.status)
+	}
+	if r := s.call(fin, adminUser, "GET", "/finance/requests", nil); r.status != 200 {
+		t.Errorf("an admin reads what is owed: %d", r.status)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
@@ -36,6 +37,20 @@ func strictQuery(r *http.Request, known ...string) (url.Values, error) {
 		return nil, e
 	}
 	return q, nil
+}
+
+// pageLimit reads the page size of a list (1 to MaxQueueLimit), DefaultQueueLimit when
+// the query has none, recording a field error for anything else.
+func pageLimit(q url.Values, fields *[]sponsorship.FieldError) int {
+	l := q.Get("limit")
+	if l == "" {
+		return sponsorship.DefaultQueueLimit
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > sponsorship.MaxQueueLimit {
+		*fields = append(*fields, sponsorship.FieldError{Field: "limit", Code: sponsorship.CodeInvalidFormat, Message: "Use a page size from 1 to 100."})
+	}
+	return n
 }
 
 // invalidQuery is a 422 for query parameters with well-formed but unusable values.

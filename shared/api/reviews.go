@@ -3,7 +3,6 @@ package api
 import (
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
@@ -99,13 +98,7 @@ func (h *reviews) queue(w http.ResponseWriter, r *http.Request) error {
 	default:
 		fields = append(fields, sponsorship.FieldError{Field: "order", Code: sponsorship.CodeUnknownValue, Message: "Use oldest or newest."})
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > sponsorship.MaxQueueLimit {
-			fields = append(fields, sponsorship.FieldError{Field: "limit", Code: sponsorship.CodeInvalidFormat, Message: "Use a page size from 1 to 100."})
-		}
-		query.Limit = n
-	}
+	query.Limit = pageLimit(q, &fields)
 	if err := invalidQuery(fields); err != nil {
 		return err
 	}

@@ -57,6 +57,8 @@ type FinanceStore interface {
 	PaymentBasis(ctx context.Context, id string) (*Dossier, error)
 	// Directory reads the roster with the companies, in one read.
 	Directory(ctx context.Context) (Directory, error)
+	// Queue lists requests by status, a page at a time.
+	Queue(ctx context.Context, q QueueQuery) (QueuePage, error)
 	GetIdempotency(ctx context.Context, keyHash string) (*IdempotencyRecord, error)
 	Apply(ctx context.Context, c Change) error
 }
@@ -291,6 +293,19 @@ func (s *FinanceService) replayPayment(ctx context.Context, rec *IdempotencyReco
 		}
 	}
 	return Recorded{}, fmt.Errorf("replay payment %s: %w", rec.Reference, ErrNotFound)
+}
+
+// PayableStatuses are the statuses whose requests finance lists: approved and not yet
+// paid in full, and paid (for the record).
+var PayableStatuses = []Status{StatusApproved, StatusPartiallyPaid, StatusPaid}
+
+// ToPay lists the requests of one payable status, oldest first, a page at a time, for
+// finance (and admins, who may read): what is approved and what remains owed.
+func (s *FinanceService) ToPay(ctx context.Context, who Staff, status Status, limit int, cursor string) (QueuePage, error) {
+	if !who.In(GroupFinance) && !who.In(GroupAdmins) {
+		return QueuePage{}, &ForbiddenError{Reason: "only finance and admins see the requests to pay"}
+	}
+	return s.store.Queue(ctx, QueueQuery{Status: status, Limit: limit, Cursor: cursor})
 }
 
 // PaymentsOf lists a request's payments for finance (and admins, who may read).
