@@ -38,6 +38,15 @@ func renderPages(t *testing.T) map[string][]byte {
 		"licences":   func() []string { return sponsorship.Licences },
 	}
 	pages := map[string][]byte{}
+	console, err := template.New("layout").ParseFS(templateFiles, "templates/console.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := console.ExecuteTemplate(&b, "layout", nil); err != nil {
+		t.Fatal(err)
+	}
+	pages["console"] = b.Bytes()
 	for name, v := range map[string]pageView{
 		"index":   {Title: "Ask for funding", Script: "index.js", Submit: "Send the request"},
 		"status":  {Title: "Your request", Script: "status.js", Submit: "Resubmit the request"},

@@ -1,0 +1,83 @@
+// The admins' screens: staff (onboarding in one step), companies, settings. Budgets
+// are finance's screen, where admins may change allocations.
+import { api, field, form, h, reload, say, table, words } from "./console.js";
+
+const roleBoxes = (chosen) => h("fieldset", { class: "field", "data-field": "roles" }, h("legend", { text: "Roles" }),
+  [["reviewer", "Reviewer (sits on the committee)"], ["finance", "Finance"], ["admin", "Admin"]].map(([r, label]) =>
+    h("label", { class: "choice" }, h("input", { type: "checkbox", name: "role-" + r, value: r, checked: chosen.includes(r) }), " " + label)),
+  h("p", { class: "error", hidden: true }));
+
+const rolesOf = (f) => [...f.querySelectorAll("input[type=checkbox]:checked")].map((c) => c.value);
+
+const companyOptions = (companies) => [["", "No company (a seat alone)"], ...companies.map((c) => [c.id, c.name])];
+
+// staff: two calls, the staff and the companies.
+export async function staff() {
+  const [people, companies] = await Promise.all([api("GET", "/admin/staff"), api("GET", "/admin/companies")]);
+  const opts = companyOptions(companies.items);
+  const post = (path, done) => async (e) => {
+    e.currentTarget.disabled = true;
+    try { await api("POST", path); say(done, "good"); reload(); } catch (err) { say(err.problem?.detail || err.message, "bad"); e.currentTarget.disabled = false; }
+  };
+  const rows = people.items.map((p) => {
+    const edit = form(`Change ${p.name}`, [field({ name: "name", label: "Name", value: p.name, required: true }), roleBoxes(p.roles),
+      field({ name: "companyId", label: "Company", value: p.companyId || "", options: opts })], "Save", async (v, f) => {
+      await api("PUT", "/admin/staff/" + encodeURIComponent(p.id), { name: v.name, roles: rolesOf(f), companyId: v.companyId });
+      say(`${v.name} is saved.`, "good");
+      reload();
+    });
+    return [p.name, p.email, p.roles.map(words).join(", "), p.company || "", words(p.signIn) + (p.active ? "" : " (inactive)"),
+      h("details", {}, h("summary", { text: "Change" }), edit),
+      h("div", { class: "actions" },
+        p.active ? h("button", { type: "button", onclick: post(`/admin/staff/${encodeURIComponent(p.id)}/deactivate`, `${p.name} can no longer sign in.`), text: "Deactivate" })
+          : h("button", { type: "button", onclick: post(`/admin/staff/${encodeURIComponent(p.id)}/reactivate`, `${p.name} may sign in again.`), text: "Reactivate" }),
+        p.signIn === "invited" ? h("button", { type: "button", onclick: post(`/admin/staff/${encodeURIComponent(p.id)}/invitation`, `The invitation went to ${p.email} again.`), text: "Send the invitation again" }) : null)];
+  });
+  const invite = form("Invite a member of staff", [field({ name: "name", label: "Name", required: true, autocomplete: "off" }),
+    field({ name: "email", label: "E-mail address", type: "email", required: true }), roleBoxes(["reviewer"]),
+    field({ name: "companyId", label: "Company", options: opts, hint: "Reviewers of one company form one seat; add a company under Companies first." })],
+  "Send the invitation", async (v, f) => {
+    const p = await api("POST", "/admin/staff", { name: v.name, email: v.email, roles: rolesOf(f), companyId: v.companyId || undefined });
+    say(`${p.name} is invited: Cognito sends them a temporary password.`, "good");
+    reload();
+  });
+  return [h("h1", { tabindex: "-1", text: "Staff" }),
+    table("Staff and their sign-in", ["Name", "E-mail", "Roles", "Company", "Sign-in", "", ""], rows),
+    h("h2", { text: "Invite a member of staff" }), invite];
+}
+
+const lines = (s) => (s || "").split("\n").map((x) => x.trim()).filter(Boolean);
+
+// companies: one call.
+export async function companies() {
+  const list = await api("GET", "/admin/companies");
+  const editor = (c) => form(c ? `Change ${c.name}` : "Add a company", [
+    c ? null : field({ name: "id", label: "Id", hint: "Lower-case letters, digits and hyphens, such as acme-widgets.", required: true }),
+    field({ name: "name", label: "Name", value: c?.name, required: true }),
+    field({ name: "aliases", label: "Other names, one a line", type: "textarea", value: (c?.aliases || []).join("\n"), hint: "Such as Facebook for Meta." }),
+    field({ name: "domains", label: "E-mail domains, one a line", type: "textarea", value: (c?.domains || []).join("\n"), hint: "Such as meta.com; subdomains are included." }),
+  ], c ? "Save" : "Add the company", async (v) => {
+    const id = c ? c.id : v.id;
+    await api("PUT", "/admin/companies/" + encodeURIComponent(id), { name: v.name, aliases: lines(v.aliases), domains: lines(v.domains) });
+    say(`${v.name} is saved.`, "good");
+    reload();
+  });
+  const rows = list.items.map((c) => [c.name, c.aliases.join(", "), c.domains.join(", "), String(c.members.length),
+    h("details", {}, h("summary", { text: "Change" }), editor(c))]);
+  return [h("h1", { tabindex: "-1", text: "Companies" }),
+    h("p", { text: "Reviewers of one company form one seat, and are recused from its requests: by name, other names and e-mail domains, however they are spelled." }),
+    rows.length ? table("Companies on the committee", ["Name", "Other names", "Domains", "Members", ""], rows) : h("p", { text: "No company yet." }),
+    h("h2", { text: "Add a company" }), editor(null)];
+}
+
+// settings: one call.
+export async function settings() {
+  const g = await api("GET", "/admin/settings");
+  return [h("h1", { tabindex: "-1", text: "Settings" }), form("Governance", field({ name: "quorumPercent", label: "Quorum (percent of seats)",
+    value: g.quorumPercent, inputmode: "numeric", hint: "Quorum is reached when more than this share of the seats has voted; 50 is more than half." }),
+  "Save", async (v) => {
+    await api("PUT", "/admin/settings", { quorumPercent: Number(v.quorumPercent) });
+    say("Settings saved.", "good");
+    reload();
+  })];
+}

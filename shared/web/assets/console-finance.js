@@ -1,0 +1,95 @@
+// Finance's screens: what is owed, a request's ledger with payments and reversals,
+// budgets, and reports.
+import { api, day, download, field, form, groups, h, link, money, newKey, reload, say, table, words } from "./console.js";
+
+const owedRow = (r) => [link("#/pay/" + r.requestId, r.reference), r.title, r.applicant, words(r.kind), r.fiscalYear,
+  money(r.approved), money(r.paid), money(r.outstanding), day(r.decidedAt)];
+const owedHeads = ["Reference", "Title", "Payee", "Kind", "Fiscal year", "Approved", "Paid", "Outstanding", "Approved on"];
+
+// toPay: two calls, approved and partly paid requests.
+export async function toPay() {
+  const [approved, partly] = await Promise.all([api("GET", "/finance/requests?status=approved&limit=100"),
+    api("GET", "/finance/requests?status=partially_paid&limit=100")]);
+  const section = (title, page) => page.items.length ? table(title, owedHeads, page.items.map(owedRow)) : h("p", { text: `${title}: none.` });
+  return [h("h1", { tabindex: "-1", text: "Requests to pay" }), section("Approved, nothing paid yet", approved),
+    section("Partly paid", partly), approved.nextCursor || partly.nextCursor ? h("p", { text: "More than 100: the oldest are shown." }) : null];
+}
+
+const methods = ["bank_transfer", "card", "paypal", "cheque", "cash", "other"];
+const today = () => new Date().toISOString().slice(0, 10);
+
+// ledger: one call; the payment form carries one Idempotency-Key for as long as it is on
+// screen, so a double click or a retry after a lost answer records one payment.
+export async function ledger(id) {
+  const l = await api("GET", `/finance/requests/${id}/payments`);
+  const reversed = new Set(l.payments.filter((p) => p.reverses).map((p) => p.reverses));
+  const mayPay = groups().includes("finance");
+  const key = newKey();
+  const reverse = (p) => h("button", { type: "button", onclick: async (e) => {
+    if (!confirm(`Reverse the payment of ${money(p.amount)} of ${p.date}?`)) return;
+    e.currentTarget.disabled = true;
+    try {
+      await api("POST", `/finance/requests/${id}/payments`, { reverses: p.id, date: today(), method: p.method, note: "Reversal" }, { "Idempotency-Key": "reverse-" + p.id });
+      say(`The payment of ${money(p.amount)} is reversed.`, "good");
+      reload();
+    } catch (err) { say(err.problem?.detail || err.message, "bad"); e.currentTarget.disabled = false; }
+  }, text: "Reverse" });
+  const rows = l.payments.map((p) => [p.date, money(p.amount), words(p.method), p.externalReference || "", p.note || "",
+    p.recordedBy.name || p.recordedBy.id || "", p.reverses ? "reversal" : reversed.has(p.id) ? "reversed" : mayPay ? reverse(p) : ""]);
+  const pay = mayPay && l.outstanding.value !== "0" && !/^0(\.0+)?$/.test(l.outstanding.value) ? [h("h2", { text: "Record a payment" }),
+    form("Record a payment", [
+      field({ name: "value", label: `Amount (${l.outstanding.currency})`, hint: `At most ${money(l.outstanding)}, what remains.`, value: l.outstanding.value, inputmode: "decimal", required: true }),
+      field({ name: "date", label: "Paid on", type: "date", value: today(), required: true }),
+      field({ name: "method", label: "Method", value: "bank_transfer", options: methods.map((m) => [m, words(m)]) }),
+      field({ name: "externalReference", label: "Bank or provider reference (optional)" }),
+      field({ name: "note", label: "Note (optional)", type: "textarea" }),
+    ], "Record the payment", async (v) => {
+      const out = await api("POST", `/finance/requests/${id}/payments`, { amount: { currency: l.outstanding.currency, value: v.value },
+        date: v.date, method: v.method, externalReference: v.externalReference || undefined, note: v.note || undefined }, { "Idempotency-Key": key });
+      say(`Payment recorded; ${money(out.outstanding)} still owed.`, "good");
+      reload();
+    })] : [];
+  return [h("p", {}, link("#/pay", "Back to the requests to pay")), h("h1", { tabindex: "-1", text: `${l.reference}: ${l.title}` }),
+    h("dl", { class: "facts" }, [["Payee", `${l.applicant}, ${l.organization}`], ["Status", words(l.status)], ["Approved", money(l.approved)],
+      ["Paid", money(l.paid)], ["Outstanding", money(l.outstanding)], ["Fiscal year", l.fiscalYear]].map(([t, d]) => [h("dt", { text: t }), h("dd", { text: String(d) })])),
+    rows.length ? table("Payments", ["Date", "Amount", "Method", "Reference", "Note", "Recorded by", ""], rows) : h("p", { text: "No payments yet." }),
+    ...pay];
+}
+
+// budgets: one call; admins change allocations here too.
+export async function budgets() {
+  const isAdmin = groups().includes("admins");
+  const list = await api("GET", isAdmin ? "/admin/budgets" : "/finance/budgets");
+  const rows = list.items.map((b) => [b.fiscalYear, words(b.category), b.currency, b.allocated, b.committed, b.paid, b.remaining]);
+  const edit = isAdmin ? [h("h2", { text: "Set an allocation" }), form("Set an allocation", h("div", { class: "cols" },
+    field({ name: "fiscalYear", label: "Fiscal year", value: new Date().getFullYear(), inputmode: "numeric", required: true }),
+    field({ name: "category", label: "Category", options: [["conference", "Conference"], ["travel", "Travel"], ["project", "Project"]] }),
+    field({ name: "currency", label: "Currency", value: "EUR", required: true }),
+    field({ name: "allocated", label: "Allocated", inputmode: "decimal", required: true })), "Save the allocation", async (v) => {
+    await api("PUT", `/admin/budgets/${encodeURIComponent(v.fiscalYear)}/${v.category}/${encodeURIComponent(v.currency.toUpperCase())}`, { allocated: v.allocated });
+    say("Allocation saved.", "good");
+    reload();
+  })] : [];
+  return [h("h1", { tabindex: "-1", text: "Budgets" }),
+    rows.length ? table("Budgets by fiscal year, category and currency", ["Fiscal year", "Category", "Currency", "Allocated", "Committed", "Paid", "Remaining"], rows)
+      : h("p", { text: "No budget is allocated yet." }), ...edit];
+}
+
+// reports: no call until a report is asked for; the download shows its progress.
+export function reports() {
+  const progress = h("p", { role: "status", "aria-live": "polite" });
+  const year = String(new Date().getFullYear());
+  return [h("h1", { tabindex: "-1", text: "Reports" }), form("Download a report", [h("div", { class: "cols" },
+    field({ name: "report", label: "Report", options: [["requests", "Requests"], ["payments", "Payments"], ["summary", "Summary"], ["audit", "Audit trail"]] }),
+    field({ name: "format", label: "Format", options: [["xlsx", "Spreadsheet (XLSX)"], ["csv", "CSV"], ["json", "JSON"]] }),
+    field({ name: "fiscalYear", label: "Fiscal year", value: year, inputmode: "numeric" })), h("div", { class: "cols" },
+    field({ name: "from", label: "From (optional)", type: "date" }), field({ name: "to", label: "To (optional)", type: "date" }),
+    field({ name: "status", label: "Status", options: [["", "Any"], ...["submitted", "approved", "partially_paid", "paid", "rejected", "withdrawn", "changes_requested"].map((s) => [s, words(s)])] }),
+    field({ name: "kind", label: "Kind", options: [["", "Any"], ["conference", "Conference"], ["travel", "Travel"], ["project", "Project"]] }),
+    field({ name: "currency", label: "Currency (optional)" }))], "Download", async (v) => {
+    const q = new URLSearchParams();
+    for (const [k, val] of Object.entries(v)) if (val && k !== "report") q.set(k, k === "currency" ? val.toUpperCase() : val);
+    const name = `${v.report}${v.fiscalYear ? "-FY" + v.fiscalYear : ""}.${v.format}`;
+    await download(`/finance/reports/${v.report}?${q}`, name, (m) => { progress.textContent = m; });
+  }, progress)];
+}
