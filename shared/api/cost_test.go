@@ -22,6 +22,7 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api/openapitest"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/identity"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -107,11 +108,13 @@ func newCountedAPI(t *testing.T) (*staffAPI, *ddbcount.Counter) {
 	store := dynamostore.New(dynamodb.NewFromConfig(localaws.Config(testenv.Endpoint(t)), ddbcount.Into(counter)), table)
 	log := slog.New(slog.NewJSONHandler(&testenv.LogBuffer{}, nil))
 	clock := func() time.Time { return now }
+	pool := testenv.NewUserPool(t)
 	return &staffAPI{
 		t: t, store: store, checker: openapitest.New(t),
 		applic:  api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{Now: clock}), log),
 		reviews: api.NewReviews(sponsorship.NewReviewService(store, clock), log),
-		admin:   api.NewAdmin(sponsorship.NewAdminService(store, clock), log),
+		admin:   api.NewAdmin(sponsorship.NewAdminService(store, clock), sponsorship.NewStaffService(store, identity.New(pool.Client, pool.ID), clock), log),
+		pool:    pool,
 	}, counter
 }
 

@@ -158,15 +158,7 @@ func (s *AdminService) PutReviewer(ctx context.Context, who Staff, id string, in
 		Roles: []Role{RoleReviewer},
 	}
 	if in.Roles != nil {
-		r.Roles = nil
-		for i, role := range in.Roles {
-			switch {
-			case role != RoleReviewer && role != RoleFinance && role != RoleAdmin:
-				v.add(fmt.Sprintf("roles[%d]", i), CodeUnknownValue, "Use reviewer, finance or admin.")
-			case !slices.Contains(r.Roles, role):
-				r.Roles = append(r.Roles, role)
-			}
-		}
+		r.Roles = v.roles(in.Roles)
 	}
 	if err := v.err(); err != nil {
 		return Reviewer{}, Directory{}, err
