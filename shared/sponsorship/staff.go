@@ -83,10 +83,12 @@ var (
 	ErrSignedIn = errors.New("the user has already signed in")
 )
 
-// StaffStore is what onboarding needs from storage: the roster, written with its audit
-// events, and events on their own for what changed only in the sign-in service.
+// StaffStore is what onboarding needs from storage: the roster (migrated as an admin's
+// read migrates it), written with its audit events, and events on their own for what
+// changed only in the sign-in service.
 type StaffStore interface {
 	Directory(ctx context.Context) (Directory, error)
+	MigrateCompany(ctx context.Context, c Company, reviewers []Reviewer, ev AuditEvent) error
 	Member(ctx context.Context, id string) (Reviewer, error)
 	PutReviewer(ctx context.Context, r Reviewer, ev AuditEvent) error
 	// RecordEvent writes an admin audit event (no request) on its own.
@@ -196,7 +198,7 @@ func (s *StaffService) begin(ctx context.Context, who Staff) (Directory, error) 
 	if err := requireAdmin(who); err != nil {
 		return Directory{}, err
 	}
-	dir, err := s.store.Directory(ctx)
+	dir, err := migratedDirectory(ctx, s.store, s.clock, who)
 	if err != nil {
 		return Directory{}, fmt.Errorf("read roster: %w", err)
 	}
@@ -343,32 +345,34 @@ func (a audit) failed(ctx context.Context, p *progress, err error) error {
 // wanted; changed false leaves it as it is.
 type rosterChange func(stored Reviewer, exists bool) (r Reviewer, changed bool, err error)
 
-// putRoster applies change to the stored roster entry and writes it, with the call's
-// audit event listing every step so far, reading the entry again if another write
-// came first.
-func (s *StaffService) putRoster(ctx context.Context, a audit, p *progress, step string, change rosterChange) error {
+// putRoster applies change to the roster entry, as the call's directory holds it, and
+// writes it with the call's audit event listing every step so far; when another write
+// came first it reads the entry again and tries again. It returns the entry as it now
+// stands.
+func (s *StaffService) putRoster(ctx context.Context, a audit, dir Directory, p *progress, step string, change rosterChange) (Reviewer, error) {
+	old, exists := dir.Member(a.id)
 	for attempt := 1; ; attempt++ {
-		old, err := s.store.Member(ctx, a.id)
-		exists := err == nil
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("read roster entry: %w", err)
-		}
 		r, changed, err := change(old, exists)
 		if err != nil || !changed {
-			return err
+			return old, err
 		}
 		r.ID, r.Version, r.UpdatedAt = a.id, old.Version+1, s.clock()
 		err = s.store.PutReviewer(ctx, r, a.event(append(slices.Clone(p.unrecorded()), step), "complete"))
 		var conflict *ConflictError
-		if errors.As(err, &conflict) && attempt < 3 {
+		switch {
+		case errors.As(err, &conflict) && attempt < 3:
+			old, err = s.store.Member(ctx, a.id)
+			exists = err == nil
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return Reviewer{}, fmt.Errorf("read roster entry: %w", err)
+			}
 			continue
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", step, err)
+		case err != nil:
+			return Reviewer{}, fmt.Errorf("%s: %w", step, err)
 		}
 		p.did(step)
 		p.recorded = len(p.done)
-		return nil
+		return r, nil
 	}
 }
 
@@ -484,7 +488,7 @@ func (s *StaffService) Onboard(ctx context.Context, who Staff, in StaffInput) (S
 	if err := s.groups(ctx, p, id.Subject, roles); err != nil {
 		return StaffMember{}, Directory{}, a.failed(ctx, p, err)
 	}
-	err = s.putRoster(ctx, a, p, "put on the roster", func(old Reviewer, exists bool) (Reviewer, bool, error) {
+	r, err := s.putRoster(ctx, a, dir, p, "put on the roster", func(old Reviewer, exists bool) (Reviewer, bool, error) {
 		if exists && !sameEntry(old, want) {
 			return old, false, &StaffStateError{ID: id.Subject, Code: StaffOnRoster,
 				Reason: "this person was put on the staff meanwhile, with other details; change them with PUT /admin/staff/" + id.Subject}
@@ -497,20 +501,10 @@ func (s *StaffService) Onboard(ctx context.Context, who Staff, in StaffInput) (S
 	if err != nil {
 		return StaffMember{}, Directory{}, a.failed(ctx, p, err)
 	}
-	return s.member(ctx, dir, id.Subject, signInOf(&id))
+	return StaffMember{Reviewer: r, SignIn: id.SignIn()}, dir, nil
 }
 
 var errOwnAdminRole = &ForbiddenError{Reason: "you cannot take away your own admin role; another admin can"}
-
-// member reads the roster entry back, as stored, with its standing in the sign-in
-// service.
-func (s *StaffService) member(ctx context.Context, dir Directory, id string, signIn SignIn) (StaffMember, Directory, error) {
-	r, err := s.store.Member(ctx, id)
-	if err != nil {
-		return StaffMember{}, Directory{}, fmt.Errorf("read roster entry %s: %w", id, err)
-	}
-	return StaffMember{Reviewer: r, SignIn: signIn}, dir, nil
-}
 
 // entry finds a roster entry and its user: ErrNotFound when the roster has no such
 // entry, a nil identity when the sign-in service has no such user.
@@ -577,9 +571,9 @@ func (s *StaffService) Change(ctx context.Context, who Staff, id string, in Staf
 			return StaffMember{}, Directory{}, a.failed(ctx, p, err)
 		}
 	}
-	err = s.putRoster(ctx, a, p, "updated the roster", func(r Reviewer, exists bool) (Reviewer, bool, error) {
-		changed := r.Name != name || r.CompanyID != companyID || !sameRoles(r.Roles, roles) || r.LegacyCompany != ""
-		r.Name, r.Roles, r.CompanyID, r.LegacyCompany = name, roles, companyID, ""
+	r, err := s.putRoster(ctx, a, dir, p, "updated the roster", func(r Reviewer, exists bool) (Reviewer, bool, error) {
+		changed := r.Name != name || r.CompanyID != companyID || !sameRoles(r.Roles, roles)
+		r.Name, r.Roles, r.CompanyID = name, roles, companyID
 		return r, changed, stored(id, exists)
 	})
 	if err == nil {
@@ -588,7 +582,7 @@ func (s *StaffService) Change(ctx context.Context, who Staff, id string, in Staf
 	if err != nil {
 		return StaffMember{}, Directory{}, a.failed(ctx, p, err)
 	}
-	return s.member(ctx, dir, id, signInOf(u))
+	return StaffMember{Reviewer: r, SignIn: signInOf(u)}, dir, nil
 }
 
 // Deactivate takes a member of staff off duty: their roster entry inactive first, then
@@ -610,7 +604,7 @@ func (s *StaffService) Deactivate(ctx context.Context, who Staff, id string) (St
 	}
 	a := audit{s: s, dir: dir, who: who, typ: EventStaffDeactivated, id: id}
 	p := &progress{}
-	err = s.putRoster(ctx, a, p, "marked inactive on the roster", func(r Reviewer, exists bool) (Reviewer, bool, error) {
+	r, err := s.putRoster(ctx, a, dir, p, "marked inactive on the roster", func(r Reviewer, exists bool) (Reviewer, bool, error) {
 		changed := r.Active
 		r.Active = false
 		return r, changed, stored(id, exists)
@@ -638,7 +632,7 @@ func (s *StaffService) Deactivate(ctx context.Context, who Staff, id string) (St
 	if err != nil {
 		return StaffMember{}, Directory{}, a.failed(ctx, p, err)
 	}
-	return s.member(ctx, dir, id, signIn)
+	return StaffMember{Reviewer: r, SignIn: signIn}, dir, nil
 }
 
 // Reactivate puts a deactivated member of staff back: their sign-in enabled and their
@@ -666,7 +660,7 @@ func (s *StaffService) Reactivate(ctx context.Context, who Staff, id string) (St
 		}
 		u.Enabled = true
 	}
-	err = s.putRoster(ctx, a, p, "marked active on the roster", func(r Reviewer, exists bool) (Reviewer, bool, error) {
+	r, err := s.putRoster(ctx, a, dir, p, "marked active on the roster", func(r Reviewer, exists bool) (Reviewer, bool, error) {
 		changed := !r.Active
 		r.Active = true
 		return r, changed, stored(id, exists)
@@ -677,7 +671,7 @@ func (s *StaffService) Reactivate(ctx context.Context, who Staff, id string) (St
 	if err != nil {
 		return StaffMember{}, Directory{}, a.failed(ctx, p, err)
 	}
-	return s.member(ctx, dir, id, u.SignIn())
+	return StaffMember{Reviewer: r, SignIn: u.SignIn()}, dir, nil
 }
 
 // Reinvite mails an invited member of staff a new temporary password, for one who lost
