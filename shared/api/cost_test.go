@@ -565,7 +565,9 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 		},
 		{
 			operation: "admin: send the invitation again", route: "POST /admin/staff/{id}/invitation", status: 200,
-			run:      func() response { return s.call(s.admin, adminUser, "POST", "/admin/staff/"+newcomer+"/invitation", nil) },
+			run: func() response {
+				return s.call(s.admin, adminUser, "POST", "/admin/staff/"+newcomer+"/invitation", nil)
+			},
 			measured: "PutItem 1, Query 1 | read 16 | written 1",
 			minimum:  "GetItem 1, PutItem 1 | read 1 | written 1",
 			reason: "the roster (is the entry there and active? the admin's name for the record), Cognito's resend, then the audit event on its own; " +
@@ -573,7 +575,9 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 		},
 		{
 			operation: "admin: deactivate a member of staff", route: "POST /admin/staff/{id}/deactivate", status: 200,
-			run:      func() response { return s.call(s.admin, adminUser, "POST", "/admin/staff/"+newcomer+"/deactivate", nil) },
+			run: func() response {
+				return s.call(s.admin, adminUser, "POST", "/admin/staff/"+newcomer+"/deactivate", nil)
+			},
 			measured: "PutItem 1, Query 1, TransactWriteItems 1 | read 16 | written 3",
 			minimum:  "PutItem 1, Query 1, TransactWriteItems 1 | read 16 | written 3",
 			reason: "the roster, the entry made inactive with its event in one transaction (first: it takes effect at once), then Cognito's sign-out and " +
@@ -581,7 +585,9 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 		},
 		{
 			operation: "admin: reactivate a member of staff", route: "POST /admin/staff/{id}/reactivate", status: 200,
-			run:      func() response { return s.call(s.admin, adminUser, "POST", "/admin/staff/"+newcomer+"/reactivate", nil) },
+			run: func() response {
+				return s.call(s.admin, adminUser, "POST", "/admin/staff/"+newcomer+"/reactivate", nil)
+			},
 			measured: "Query 1, TransactWriteItems 1 | read 16 | written 2",
 			minimum:  "Query 1, TransactWriteItems 1 | read 16 | written 2",
 			reason:   "the roster, then, after Cognito (groups, enabling), the entry made active with its event (every step listed) in one transaction",
