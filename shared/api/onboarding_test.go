@@ -647,6 +647,11 @@ func TestOnboardingReportsEveryFieldError(t *testing.T) {
 	if diff := cmp.Diff([]string{"companyId=unknown_value", "email=invalid_email", "name=required", "roles[1]=unknown_value"}, r.fieldCodes(t)); r.status != 422 || diff != "" {
 		t.Errorf("invalid onboarding: %d (-want +got):\n%s", r.status, diff)
 	}
+	long := strings.Repeat("a", 120) + "@example.org" // a valid address, past Cognito's longest username
+	r = s.call(s.admin, adminUser, "POST", "/admin/staff", map[string]any{"name": "Long", "email": long, "roles": []string{"reviewer"}})
+	if diff := cmp.Diff([]string{"email=too_long"}, r.fieldCodes(t)); r.status != 422 || diff != "" {
+		t.Errorf("a 132-character address: %d (-want +got):\n%s", r.status, diff)
+	}
 	r = s.call(s.admin, adminUser, "POST", "/admin/staff", map[string]any{"name": "No Roles", "email": uniqueEmail("nr"), "roles": []string{}})
 	if diff := cmp.Diff([]string{"roles=required"}, r.fieldCodes(t)); r.status != 422 || diff != "" {
 		t.Errorf("no roles: %d (-want +got):\n%s", r.status, diff)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Identity is a user of the sign-in service (the staff user pool) as onboarding sees
@@ -166,6 +167,10 @@ func RoleGroup(r Role) string {
 	}
 	return ""
 }
+
+// maxUsername is the longest username Cognito takes (AdminCreateUser's Username: 1 to
+// 128 characters); a staff member's e-mail address is theirs.
+const maxUsername = 128
 
 // staffGroups are the groups onboarding manages; a user's other groups are left alone.
 var staffGroups = []string{GroupReviewers, GroupFinance, GroupAdmins}
@@ -448,6 +453,9 @@ func (s *StaffService) Onboard(ctx context.Context, who Staff, in StaffInput) (S
 	}
 	var v validator
 	email := strings.ToLower(v.email("email", in.Email))
+	if utf8.RuneCountInString(email) > maxUsername && !v.has("email") {
+		v.add("email", CodeTooLong, "Use at most %d characters: the address is the sign-in name, and the sign-in service takes no longer one.", maxUsername)
+	}
 	name, roles, companyID := v.staffFields(dir, in.Name, in.Roles, in.CompanyID)
 	if err := v.err(); err != nil {
 		return StaffMember{}, Directory{}, err
