@@ -505,6 +505,16 @@ func TestDeactivationEndsSignInAndSessions(t *testing.T) {
 	me := s.must(s.call(s.admin, adminUser, "POST", "/admin/staff", map[string]any{
 		"name": "Adam Admin", "email": uniqueEmail("adam"), "roles": []string{"admin"}}), 201)["id"].(string)
 	self := person{sub: me, groups: "[admins]"}
+	// An admin added by hand, not yet on the roster, does not onboard themselves out of
+	// the admins group either.
+	zoeEmail := strings.ToLower(uniqueEmail("zoe"))
+	zoe := person{sub: s.pool.AddUser(zoeEmail, "Zoe Admin", newPassword, "admins"), groups: "[admins]"}
+	if r := s.call(s.admin, zoe, "POST", "/admin/staff", map[string]any{"name": "Zoe Admin", "email": zoeEmail, "roles": []string{"finance"}}); r.status != 403 {
+		t.Errorf("onboarding oneself without the admin role: %d %s", r.status, r.body)
+	}
+	if u, _ := s.user(zoeEmail); !slices.Equal(u.groups, []string{"admins"}) {
+		t.Errorf("the refused self-onboarding changed the groups: %v", u.groups)
+	}
 	if r := s.call(s.admin, self, "POST", "/admin/staff/"+me+"/deactivate", nil); r.status != 403 {
 		t.Errorf("self-deactivation: %d %s", r.status, r.body)
 	}

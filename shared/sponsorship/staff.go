@@ -278,19 +278,19 @@ func (p *progress) did(step string) { p.done = append(p.done, step) }
 
 func (p *progress) unrecorded() []string { return p.done[p.recorded:] }
 
-// fail wraps err with what was done. A refusal before anything changed (a validation
-// error, a state that does not allow the change) is returned as it is.
-func (p *progress) fail(err error) error {
-	var v *ValidationError
-	var st *StaffStateError
+// fail wraps err with what was done (see incomplete).
+func (p *progress) fail(err error) error { return incomplete(p.done, err) }
+
+// incomplete is the error of a call that stopped after the steps done: an
+// *IncompleteError, to say what they were, once anything was done or when the sign-in
+// service or storage was unavailable (the same call again may go through). A refusal or
+// a failure before anything changed is returned as it is.
+func incomplete(done []string, err error) error {
 	var inc *IncompleteError
-	switch {
-	case errors.As(err, &inc):
-		return err
-	case len(p.done) == 0 && (errors.As(err, &v) || errors.As(err, &st) || errors.Is(err, ErrNotFound)):
+	if errors.As(err, &inc) || (len(done) == 0 && !errors.Is(err, ErrUnavailable)) {
 		return err
 	}
-	return &IncompleteError{Done: slices.Clone(p.done), Err: err}
+	return &IncompleteError{Done: slices.Clone(done), Err: err}
 }
 
 // step runs one change in the sign-in service and records it when it succeeds.
@@ -526,7 +526,7 @@ func (s *StaffService) entry(ctx context.Context, dir Directory, id string) (Rev
 	case errors.Is(err, ErrNotFound):
 		return r, nil, nil
 	case err != nil:
-		return Reviewer{}, nil, &IncompleteError{Err: fmt.Errorf("sign-in of %s: %w", id, err)}
+		return Reviewer{}, nil, incomplete(nil, fmt.Errorf("sign-in of %s: %w", id, err))
 	}
 	return r, &u, nil
 }
