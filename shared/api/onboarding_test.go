@@ -232,6 +232,25 @@ func (s *staffAPI) adminWith(client identity.Client, store sponsorship.StaffStor
 	return api.NewAdmin(sponsorship.NewAdminService(s.store, clock), sponsorship.NewStaffService(store, identity.New(client, s.pool.ID), clock), log)
 }
 
+// onboardReviewer onboards a reviewer of Gamma with an address of their own; it returns
+// the address and their subject.
+func (s *staffAPI) onboardReviewer(local string) (email, sub string) {
+	s.t.Helper()
+	email = strings.ToLower(uniqueEmail(local))
+	return email, s.must(s.call(s.admin, adminUser, "POST", "/admin/staff", reviewerBody(email)), 201)["id"].(string)
+}
+
+// firstSignIn signs an invited member in with their invitation's password, choosing
+// newPassword, and returns their tokens.
+func (s *staffAPI) firstSignIn(email string) *ciptypes.AuthenticationResultType {
+	s.t.Helper()
+	tokens, err := s.pool.SignIn(context.Background(), email, s.pool.TemporaryPassword(email), newPassword)
+	if err != nil {
+		s.t.Fatalf("first sign-in: %v", err)
+	}
+	return tokens
+}
+
 func reviewerBody(email string) map[string]any {
 	return map[string]any{"name": "Nadia Nowak", "email": email, "roles": []string{"reviewer"}, "companyId": "gamma"}
 }
@@ -414,8 +433,7 @@ func TestOnboardingFailuresNeverLeaveTheRosterPointingNowhere(t *testing.T) {
 func TestChangingRolesMovesGroups(t *testing.T) {
 	s := newStaffAPI(t)
 	s.committee()
-	email := strings.ToLower(uniqueEmail("rosa"))
-	sub := s.must(s.call(s.admin, adminUser, "POST", "/admin/staff", reviewerBody(email)), 201)["id"].(string)
+	_, sub := s.onboardReviewer("rosa")
 
 	out := s.must(s.call(s.admin, adminUser, "PUT", "/admin/staff/"+sub, map[string]any{
 		"name": "Rosa Nowak", "roles": []string{"finance", "admin"}}), 200)
@@ -451,12 +469,8 @@ func TestDeactivationEndsSignInAndSessions(t *testing.T) {
 	s := newStaffAPI(t)
 	s.committee()
 	ctx := context.Background()
-	email := strings.ToLower(uniqueEmail("vera"))
-	sub := s.must(s.call(s.admin, adminUser, "POST", "/admin/staff", reviewerBody(email)), 201)["id"].(string)
-	tokens, err := s.pool.SignIn(ctx, email, s.pool.TemporaryPassword(email), newPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
+	email, sub := s.onboardReviewer("vera")
+	tokens := s.firstSignIn(email)
 	id, _ := s.submitProject("10.00")
 
 	out := s.must(s.call(s.admin, adminUser, "POST", "/admin/staff/"+sub+"/deactivate", nil), 200)
@@ -540,12 +554,8 @@ func TestDeactivationStoppedHalfWay(t *testing.T) {
 	s := newStaffAPI(t)
 	s.committee()
 	ctx := context.Background()
-	email := strings.ToLower(uniqueEmail("ugo"))
-	sub := s.must(s.call(s.admin, adminUser, "POST", "/admin/staff", reviewerBody(email)), 201)["id"].(string)
-	tokens, err := s.pool.SignIn(ctx, email, s.pool.TemporaryPassword(email), newPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
+	email, sub := s.onboardReviewer("ugo")
+	tokens := s.firstSignIn(email)
 	flaky := &failingCognito{Client: s.pool.Client, op: "AdminDisableUser"}
 	h := s.adminWith(flaky, s.store)
 
@@ -575,8 +585,7 @@ func TestInvitationIsSentAgainUntilUsed(t *testing.T) {
 	s := newStaffAPI(t)
 	s.committee()
 	ctx := context.Background()
-	email := strings.ToLower(uniqueEmail("ida"))
-	sub := s.must(s.call(s.admin, adminUser, "POST", "/admin/staff", reviewerBody(email)), 201)["id"].(string)
+	email, sub := s.onboardReviewer("ida")
 	first := s.pool.TemporaryPassword(email)
 
 	out := s.must(s.call(s.admin, adminUser, "POST", "/admin/staff/"+sub+"/invitation", nil), 200)
@@ -610,13 +619,13 @@ func TestInvitationIsSentAgainUntilUsed(t *testing.T) {
 func TestStaffListShowsEachSignIn(t *testing.T) {
 	s := newStaffAPI(t)
 	s.committee() // its entries have no users: missing
-	invited := s.must(s.call(s.admin, adminUser, "POST", "/admin/staff", reviewerBody(uniqueEmail("ivo"))), 201)["id"].(string)
+	_, invited := s.onboardReviewer("ivo")
 	activeEmail := uniqueEmail("ana")
 	activeSub := s.pool.AddUser(strings.ToLower(activeEmail), "Ana Active", newPassword)
 	if got := s.must(s.call(s.admin, adminUser, "POST", "/admin/staff", reviewerBody(activeEmail)), 201); got["id"] != activeSub {
 		t.Errorf("a user added by hand was not reused: %v", got)
 	}
-	disabled := s.must(s.call(s.admin, adminUser, "POST", "/admin/staff", reviewerBody(uniqueEmail("dora"))), 201)["id"].(string)
+	_, disabled := s.onboardReviewer("dora")
 	s.must(s.call(s.admin, adminUser, "POST", "/admin/staff/"+disabled+"/deactivate", nil), 200)
 
 	got := map[string]string{}
@@ -689,7 +698,7 @@ func TestOnboardingReportsEveryFieldError(t *testing.T) {
 func TestOnlyAdminsOnboard(t *testing.T) {
 	s := newStaffAPI(t)
 	s.committee()
-	sub := s.must(s.call(s.admin, adminUser, "POST", "/admin/staff", reviewerBody(uniqueEmail("olga"))), 201)["id"].(string)
+	_, sub := s.onboardReviewer("olga")
 	email := uniqueEmail("eve")
 	routes := []struct {
 		method, path string
