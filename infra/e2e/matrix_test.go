@@ -174,6 +174,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 		id, _, token := submitConfirmed(t, body)
 		return matrixRequest{id: id, token: token, email: body["applicant"].(map[string]any)["email"].(string)}
 	}
+	// A member of staff of the matrix's own, in finance (so no seat on the committee
+	// changes): what the staff routes act on.
+	matrixStaff := func(t *testing.T) matrixRequest {
+		r := as(t, tokens[byAdmin]).do("POST", "/admin/staff", map[string]any{"name": "Matrix Staff",
+			"email": fmt.Sprintf("matrix-staff-%d-%d@foundation.example", time.Now().UnixNano(), matrixSeq.Add(1)), "roles": []string{"finance"}})
+		if r.status != 201 {
+			t.Fatalf("onboard: %d %s", r.status, r.body)
+		}
+		return matrixRequest{id: r.json(t)["id"].(string)}
+	}
 	// An edit keeps the request's confirmed address.
 	edit := func(c client, r matrixRequest) reply {
 		b := matrixSubmission()
@@ -221,6 +231,18 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{key: "POST /review/requests/{id}/comments", call: send("POST", under("/review/requests/%s/comments"), body(map[string]any{"text": "matrix"})),
 			want: staffOnly(map[string]int{byReviewer: 201})},
 
+		{key: "GET /admin/staff", call: get(fixed("/admin/staff")), want: staffOnly(map[string]int{byAdmin: 200})},
+		{key: "POST /admin/staff", call: send("POST", fixed("/admin/staff"), body(map[string]any{"name": "Matrix Onboarded",
+			"email": fmt.Sprintf("matrix-onboarded-%d@foundation.example", time.Now().UnixNano()), "roles": []string{"finance"}})),
+			want: staffOnly(map[string]int{byAdmin: 201})},
+		{key: "PUT /admin/staff/{id}", setup: matrixStaff, call: send("PUT", under("/admin/staff/%s"),
+			body(map[string]any{"name": "Matrix Staff", "roles": []string{"finance", "admin"}})), want: staffOnly(map[string]int{byAdmin: 200})},
+		{key: "POST /admin/staff/{id}/invitation", setup: matrixStaff, call: send("POST", under("/admin/staff/%s/invitation"), body(nil)),
+			want: staffOnly(map[string]int{byAdmin: 200})},
+		{key: "POST /admin/staff/{id}/deactivate", setup: matrixStaff, call: send("POST", under("/admin/staff/%s/deactivate"), body(nil)),
+			want: staffOnly(map[string]int{byAdmin: 200})},
+		{key: "POST /admin/staff/{id}/reactivate", setup: matrixStaff, call: send("POST", under("/admin/staff/%s/reactivate"), body(nil)),
+			want: staffOnly(map[string]int{byAdmin: 200})},
 		{key: "GET /admin/reviewers", call: get(fixed("/admin/reviewers")), want: staffOnly(map[string]int{byAdmin: 200})},
 		{key: "PUT /admin/reviewers/{id}", call: send("PUT", fixed("/admin/reviewers/matrix-inactive-reviewer"),
 			body(map[string]any{"name": "Matrix", "email": "matrix@committee.example", "companyId": "gamma-labs", "active": false})),

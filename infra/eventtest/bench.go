@@ -98,19 +98,12 @@ func Bench(b *testing.B, fn Function, routes ...Route) {
 		}
 		names[name], keys[ev.RouteKey] = true, true
 		b.Run("route="+name, func(b *testing.B) {
-			store, table := SeededTable(b)
-			env := map[string]string{"TABLE_NAME": table, "LOG_LEVEL": "ERROR"}
-			for k, v := range fn.Env {
-				env[k] = v
-			}
-			h, err := fn.NewHandler(context.Background(), func(k string) string { return env[k] })
-			if err != nil {
-				b.Fatal(err)
-			}
-			s := &Setup{Store: store, Table: table, Handler: h, folder: fn.Folder, seed: f}
+			e := prepare(b, fn)
+			s := &Setup{Store: e.store, Table: e.table, Handler: e.handler, folder: fn.Folder, seed: f}
 			if rt.Prepare != nil {
 				rt.Prepare(b, s)
 			}
+			raw := e.rewrite(raw)
 			b.Run("via=adapter", func(b *testing.B) { benchAdapter(b, s, rt, raw) })
 			b.Run("via=nethttp", func(b *testing.B) { benchNetHTTP(b, s, rt, raw) })
 		})

@@ -36,6 +36,12 @@ type Function struct {
 	Expected map[string]int
 	// Env adds to the function's environment.
 	Env map[string]string
+	// UserPool gives the function a Cognito user pool of its own for each event
+	// (USER_POOL_ID) holding the demo staff, as the local stack's does. The roster then
+	// holds them under their Cognito subjects, and the fixture subjects in the sample
+	// events stand for those: each is replaced by its user's subject before the event
+	// is sent.
+	UserPool bool
 }
 
 // Run invokes every sample event of the function.
@@ -58,7 +64,8 @@ func Run(t *testing.T, fn Function) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			invoke := seeded(t, fn)
+			invoke, rewrite := seeded(t, fn)
+			payload = rewrite(payload)
 			resp := invoke(payload)
 			if resp.StatusCode != want {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, want, resp.Body)
@@ -84,14 +91,21 @@ func Run(t *testing.T, fn Function) {
 // under the fixture subjects the sample events carry, and budgets.
 func SeededTable(t testing.TB) (*dynamostore.Store, string) {
 	t.Helper()
-	db, table := testenv.Table(t)
-	ctx := context.Background()
-	store := dynamostore.New(db, table)
 	f, err := seed.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := seed.ApplyStaff(ctx, store, f.FixtureIDs(), time.Now()); err != nil {
+	return seededTable(t, f.FixtureIDs())
+}
+
+// seededTable is SeededTable with the staff on the roster under the subjects ids gives
+// for their e-mail addresses.
+func seededTable(t testing.TB, ids map[string]string) (*dynamostore.Store, string) {
+	t.Helper()
+	db, table := testenv.Table(t)
+	ctx := context.Background()
+	store := dynamostore.New(db, table)
+	if err := seed.ApplyStaff(ctx, store, ids, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if err := seed.Apply(ctx, store, sponsorship.Config{Calendar: sponsorship.FiscalCalendar{StartMonth: time.January}}, time.Now()); err != nil {
@@ -100,20 +114,57 @@ func SeededTable(t testing.TB) (*dynamostore.Store, string) {
 	return store, table
 }
 
-// seeded builds the function on a fresh seeded table and returns its invoker.
-func seeded(t *testing.T, fn Function) func([]byte) events.APIGatewayV2HTTPResponse {
-	t.Helper()
-	ctx := context.Background()
-	_, table := SeededTable(t)
-	env := map[string]string{"TABLE_NAME": table, "LOG_LEVEL": "ERROR"}
+// environment is what a function under test runs with: a fresh table holding the demo
+// data, its environment, its handler, and how a sample event becomes one for this
+// table and user pool.
+type environment struct {
+	store   *dynamostore.Store
+	table   string
+	handler http.Handler
+	rewrite func([]byte) []byte
+}
+
+// prepare builds the function's environment. With fn.UserPool the demo staff are made
+// users of a pool of the function's own, with the seed's password.
+func prepare(tb testing.TB, fn Function) environment {
+	tb.Helper()
+	f, err := seed.Load()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	env := map[string]string{"LOG_LEVEL": "ERROR"}
+	ids, rewrite := f.FixtureIDs(), func(b []byte) []byte { return b }
+	if fn.UserPool {
+		pool := testenv.NewUserPool(tb)
+		env["USER_POOL_ID"] = pool.ID
+		ids = map[string]string{}
+		var pairs []string
+		for _, u := range f.Users {
+			ids[u.Email] = pool.AddUser(u.Email, u.Name, f.Password, u.Groups...)
+			pairs = append(pairs, u.FixtureID, ids[u.Email])
+		}
+		replacer := strings.NewReplacer(pairs...)
+		rewrite = func(b []byte) []byte { return []byte(replacer.Replace(string(b))) }
+	}
+	store, table := seededTable(tb, ids)
+	env["TABLE_NAME"] = table
 	for k, v := range fn.Env {
 		env[k] = v
 	}
-	h, err := fn.NewHandler(ctx, func(k string) string { return env[k] })
+	h, err := fn.NewHandler(context.Background(), func(k string) string { return env[k] })
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	handler := platform.LambdaHandler(h)
+	return environment{store: store, table: table, handler: h, rewrite: rewrite}
+}
+
+// seeded builds the function on a fresh seeded table and returns its invoker, and how
+// a sample event becomes one for it.
+func seeded(t *testing.T, fn Function) (func([]byte) events.APIGatewayV2HTTPResponse, func([]byte) []byte) {
+	t.Helper()
+	ctx := context.Background()
+	e := prepare(t, fn)
+	handler := platform.LambdaHandler(e.handler)
 	return func(payload []byte) events.APIGatewayV2HTTPResponse {
 		t.Helper()
 		out, err := handler.Invoke(ctx, payload)
@@ -128,7 +179,7 @@ func seeded(t *testing.T, fn Function) func([]byte) events.APIGatewayV2HTTPRespo
 			t.Errorf("response without a request id: %v", resp.Headers)
 		}
 		return resp
-	}
+	}, e.rewrite
 }
 
 func requestOf(t *testing.T, payload []byte) *http.Request {

@@ -26,17 +26,41 @@ A Query on an index did the same sort of the whole table and compared every item
 through DynamoType (190 ms for a queue page over 5 000 items); here it is handed the
 items whose index hash key is exactly the string asked for, unsorted (moto sorts what it
 keeps by the index's keys), and moto's own checks run on those.
+
+Cognito invitations. moto 5.2 sends none: a user that AdminCreateUser makes without a
+TemporaryPassword has no password at all, so nobody can ever sign in as them, and
+MessageAction RESEND creates a second user with the same e-mail address instead of
+mailing the first one again. Here, as Cognito does, such a user gets a generated
+temporary password that meets the pool's password policy and, unless MessageAction is
+SUPPRESS, the invitation is sent: kept as a message of moto's SES, from Cognito's
+default sender, with the other sent mail at /moto-api/data.json, its text the pool's
+invitation template (Cognito's default: "Your username is {username} and temporary
+password is {####}."). RESEND refuses a user who has set a password
+(UnsupportedUserStateException, as Cognito does) and otherwise gives the user a new
+temporary password and sends the invitation again.
+
+Cognito sign-out. moto 5.2 revokes a user's tokens on AdminUserGlobalSignOut only when
+the request names the user exactly as the sign-in that issued them did (the e-mail
+address, say, and not the subject), and still refreshes tokens for a disabled user.
+Cognito does neither: here a global sign-out revokes every token of the user, however
+either call named them, and refreshing a disabled user's tokens is refused.
 """
 
 import copy
 import inspect
+import secrets
+import string
 import sys
 
 import moto.dynamodb.models as dynamodb_models
+from moto.cognitoidp.exceptions import NotAuthorizedError
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, UserStatus
+from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.server import main
+from moto.ses.models import Message, ses_backends
 
 
 class _KeepTables:
@@ -144,6 +168,86 @@ def query(self, hash_key, *args, **kwargs):
         del self.all_items
 
 
+# Cognito's default sender, and the symbols a generated password draws from (all of
+# them count as symbols for Cognito's password policy).
+COGNITO_SENDER = "no-reply@verificationemail.com"
+_SYMBOLS = "!@#%&*+=-_~^$?"  # no full stop or space: the message ends "{####}."
+
+
+class UnsupportedUserStateException(JsonRESTError):
+    def __init__(self, message):
+        super().__init__(error_type="UnsupportedUserStateException", message=message)
+
+
+def _temporary_password(pool):
+    """A password the pool's policy accepts: at least 12 characters (or its minimum),
+    with a capital, a small letter, a digit and a symbol."""
+    policy = pool.extended_config.get("Policies", {}).get("PasswordPolicy", {})
+    length = max(12, int(policy.get("MinimumLength", 8)))
+    chars = [secrets.choice(string.ascii_uppercase), secrets.choice(string.ascii_lowercase),
+             secrets.choice(string.digits), secrets.choice(_SYMBOLS)]
+    chars += [secrets.choice(string.ascii_letters + string.digits) for _ in range(length - len(chars))]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+def _invite(backend, pool, user, username):
+    """Sends the invitation as moto's SES keeps sent mail."""
+    template = pool.extended_config.get("AdminCreateUserConfig", {}).get("InviteMessageTemplate", {})
+    subject = template.get("EmailSubject") or "Your temporary password"
+    body = template.get("EmailMessage") or "Your username is {username} and temporary password is {####}."
+    body = body.replace("{username}", username).replace("{####}", user.password)
+    email = user.attribute_lookup.get("email", username)
+    ses = ses_backends[backend.account_id][backend.region_name]
+    message = Message(secrets.token_hex(16), COGNITO_SENDER, subject, body, {"ToAddresses": [email]})
+    ses.sent_messages.append(message)
+    ses.sent_message_count += 1
+
+
+_admin_create_user = CognitoIdpBackend.admin_create_user
+
+
+def admin_create_user(self, user_pool_id, username, message_action, temporary_password, attributes):
+    pool = self.describe_user_pool(user_pool_id)
+    if message_action == "RESEND":
+        user = self.admin_get_user(user_pool_id, username)
+        if user.status != UserStatus.FORCE_CHANGE_PASSWORD:
+            status = getattr(user.status, "value", user.status)
+            raise UnsupportedUserStateException(f"Resend not possible. {username} status is {status}.")
+        user.password = temporary_password or _temporary_password(pool)
+        _invite(self, pool, user, username)
+        return user
+    user = _admin_create_user(self, user_pool_id, username, message_action,
+                              temporary_password or _temporary_password(pool), attributes)
+    if message_action != "SUPPRESS":
+        _invite(self, pool, user, username)
+    return user
+
+
+_sign_out = CognitoIdpUserPool.sign_out
+_refresh = CognitoIdpUserPool.create_tokens_from_refresh_token
+
+
+def sign_out(self, username):
+    user = self._get_user(username)
+    if user is None:
+        return _sign_out(self, username)
+    for token, entry in list(self.refresh_tokens.items()):
+        if entry is not None and self._get_user(entry[1]) is user:
+            self.refresh_tokens[token] = None
+    for token, (_, name) in list(self.access_tokens.items()):
+        if self._get_user(name) is user:
+            self.access_tokens.pop(token)
+
+
+def create_tokens_from_refresh_token(self, refresh_token):
+    entry = self.refresh_tokens.get(refresh_token)
+    user = self._get_user(entry[1]) if entry and entry[1] else None
+    if user is not None and not user.enabled:
+        raise NotAuthorizedError("User is disabled.")
+    return _refresh(self, refresh_token)
+
+
 # Only the moto this was written against (the pinned one) is changed; another keeps its
 # own, slower, transactions.
 if "original_table_state" in inspect.getsource(_transact_write_items):
@@ -155,6 +259,16 @@ if "self.all_items()" in inspect.getsource(_query) and {"index_name", "hash_key_
     Table.query = query
 else:
     print("motoserver.py: unfamiliar moto; its DynamoDB queries are left as they are", file=sys.stderr)
+
+if 'message_action == "RESEND"' in inspect.getsource(_admin_create_user):
+    CognitoIdpBackend.admin_create_user = admin_create_user
+else:
+    print("motoserver.py: unfamiliar moto; Cognito sends no invitations", file=sys.stderr)
+if "refresh_tokens[token] = None" in inspect.getsource(_sign_out) and "self.refresh_tokens[refresh_token]" in inspect.getsource(_refresh):
+    CognitoIdpUserPool.sign_out = sign_out
+    CognitoIdpUserPool.create_tokens_from_refresh_token = create_tokens_from_refresh_token
+else:
+    print("motoserver.py: unfamiliar moto; its Cognito sign-out is left as it is", file=sys.stderr)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

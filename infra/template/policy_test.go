@@ -50,6 +50,17 @@ var wantGrants = map[string][]string{
 		"dynamodb:PutItem ${Table.Arn}",    // roster entries, companies and claims, settings, new budgets, events
 		"dynamodb:Query ${Table.Arn}",      // roster and companies, budgets
 		"dynamodb:UpdateItem ${Table.Arn}", // a budget's new allocation
+		// Onboarding (shared/identity), on this stack's user pool only:
+		"cognito-idp:AdminGetUser ${UserPool.Arn}",              // a user by e-mail (a retry reuses them) or subject
+		"cognito-idp:ListUsers ${UserPool.Arn}",                 // every user's standing, for the staff list
+		"cognito-idp:AdminCreateUser ${UserPool.Arn}",           // the invitation, and sending it again (RESEND)
+		"cognito-idp:AdminUpdateUserAttributes ${UserPool.Arn}", // the name, kept the roster's
+		"cognito-idp:AdminListGroupsForUser ${UserPool.Arn}",    // which groups to add or remove
+		"cognito-idp:AdminAddUserToGroup ${UserPool.Arn}",       // the groups of a member's roles
+		"cognito-idp:AdminRemoveUserFromGroup ${UserPool.Arn}",  // a role taken away
+		"cognito-idp:AdminDisableUser ${UserPool.Arn}",          // deactivation
+		"cognito-idp:AdminEnableUser ${UserPool.Arn}",           // reactivation
+		"cognito-idp:AdminUserGlobalSignOut ${UserPool.Arn}",    // deactivation ends every session
 		"managed:AWSLambdaBasicExecutionRole",
 	},
 	"FinanceFunction": {
@@ -143,6 +154,9 @@ func TestPolicyCheckCatchesWidening(t *testing.T) {
 		{"managed policy", "      Policies:\n        - Version", "      Policies:\n        - AmazonDynamoDBFullAccess\n        - Version", true},
 		{"another stack's dead-letter queue", "TargetArn: !GetAtt NotifyDeadLetters.Arn", "TargetArn: arn:aws:sqs:us-east-1:123456789012:other", true},
 		{"an unconditioned send", "              Condition:\n                StringEquals:\n                  ses:FromAddress: !Ref SenderEmail\n", "", true},
+		{"any user pool", "Resource: !GetAtt UserPool.Arn",
+			`Resource: !Sub "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*"`, true},
+		{"a user pool action more", "- cognito-idp:AdminGetUser\n", "- cognito-idp:AdminGetUser\n                - cognito-idp:AdminDeleteUser\n", false},
 		{"one more action", "- dynamodb:GetItem\n", "- dynamodb:GetItem\n                - dynamodb:Scan\n", false},
 		{"every index", "${Table.Arn}/index/GSI1", "${Table.Arn}/index/*", false},
 		{"the whole bucket", "${ReportsBucket.Arn}/reports/*", "${ReportsBucket.Arn}/*", false},

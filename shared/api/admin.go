@@ -10,12 +10,13 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
-// NewAdmin returns the admins' API: the reviewer roster with affiliations, budgets per
-// fiscal year, category and currency, and the governance settings. Every route needs a
-// staff JWT in the admins group (finance may also read budgets).
-func NewAdmin(svc *sponsorship.AdminService, log *slog.Logger) http.Handler {
+// NewAdmin returns the admins' API: staff onboarding (sign-in and roster in one step),
+// the roster with affiliations, budgets per fiscal year, category and currency, and the
+// governance settings. Every route needs a staff JWT in the admins group (finance may
+// also read budgets).
+func NewAdmin(svc *sponsorship.AdminService, staff *sponsorship.StaffService, log *slog.Logger) http.Handler {
 	rt := newRouter()
-	adminRoutes(rt, &admin{svc: svc})
+	adminRoutes(rt, &admin{svc: svc, staff: staff})
 	return withBasics(log, rt)
 }
 
@@ -28,10 +29,12 @@ func adminRoutes(rt *router, h *admin) {
 	rt.handle("PUT /admin/budgets/{fiscalYear}/{category}/{currency}", h.putBudget)
 	rt.handle("GET /admin/settings", h.settings)
 	rt.handle("PUT /admin/settings", h.putSettings)
+	staffRoutes(rt, h)
 }
 
 type admin struct {
-	svc *sponsorship.AdminService
+	svc   *sponsorship.AdminService
+	staff *sponsorship.StaffService
 }
 
 type reviewerView struct {

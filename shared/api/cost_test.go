@@ -22,6 +22,7 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api/openapitest"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/identity"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -107,11 +108,13 @@ func newCountedAPI(t *testing.T) (*staffAPI, *ddbcount.Counter) {
 	store := dynamostore.New(dynamodb.NewFromConfig(localaws.Config(testenv.Endpoint(t)), ddbcount.Into(counter)), table)
 	log := slog.New(slog.NewJSONHandler(&testenv.LogBuffer{}, nil))
 	clock := func() time.Time { return now }
+	pool := testenv.NewUserPool(t)
 	return &staffAPI{
 		t: t, store: store, checker: openapitest.New(t),
 		applic:  api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{Now: clock}), log),
 		reviews: api.NewReviews(sponsorship.NewReviewService(store, clock), log),
-		admin:   api.NewAdmin(sponsorship.NewAdminService(store, clock), log),
+		admin:   api.NewAdmin(sponsorship.NewAdminService(store, clock), sponsorship.NewStaffService(store, identity.New(pool.Client, pool.ID), clock), log),
+		pool:    pool,
 	}, counter
 }
 
@@ -196,7 +199,8 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 	}
 	const idemKey = "5d0c6c1e-7f7e-4b8e-9d3f-2a1b0c9d8e7f"
 	const payKey = "k-cost-payment-0000000001"
-	var paymentID string
+	var paymentID, newcomer string
+	newcomerBody := map[string]any{"name": "Nora Newcomer", "email": uniqueEmail("nora"), "roles": []string{"reviewer"}, "companyId": "delta"}
 	var unconfirmed string
 	var confirmation map[string]any
 	edited := project()
@@ -528,6 +532,72 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			measured: "GetItem 2, TransactWriteItems 1 | read 1 | written 2",
 			minimum:  "GetItem 2, TransactWriteItems 1 | read 1 | written 2",
 			reason:   "the admin's roster entry (their name on the record) and the current settings (version, previous value for the audit event), then the settings and the event in one conditional transaction",
+		},
+		{
+			operation: "admin: staff with their sign-in", route: "GET /admin/staff", status: 200,
+			run:      adminCall("GET", "/admin/staff", nil),
+			measured: "Query 1 | read 15 | written 0",
+			minimum:  "Query 1 | read 15 | written 0",
+			reason:   "one Query of the ROSTER partition (9 staff, 6 companies); Cognito's view of every user comes from ListUsers (one call per 60 users), not from DynamoDB",
+		},
+		{
+			operation: "admin: onboard a colleague", route: "POST /admin/staff", status: 201,
+			run: func() response {
+				r := s.call(s.admin, adminUser, "POST", "/admin/staff", newcomerBody)
+				if r.status == 201 {
+					newcomer, _ = r.json(t)["id"].(string)
+				}
+				return r
+			},
+			measured: "Query 1, TransactWriteItems 1 | read 15 | written 2",
+			minimum:  "Query 1, TransactWriteItems 1 | read 15 | written 2",
+			reason: "the roster with the companies (does the company exist? is the person on the staff already, and are they active?), then, after Cognito " +
+				"(AdminGetUser, AdminCreateUser, AdminListGroupsForUser, AdminAddUserToGroup), the entry and its audit event in one transaction, on condition that the entry is new",
+		},
+		{
+			operation: "admin: onboard again (a retry that finds it all done)", route: "POST /admin/staff", status: 201,
+			run:      adminCall("POST", "/admin/staff", newcomerBody),
+			measured: "Query 1 | read 16 | written 0",
+			minimum:  "Query 1 | read 16 | written 0",
+			reason:   "the roster shows the entry as asked, Cognito the user in their groups: nothing is written, nothing is recorded",
+		},
+		{
+			operation: "admin: change a member of staff's roles", route: "PUT /admin/staff/{id}", status: 200,
+			run: func() response {
+				return s.call(s.admin, adminUser, "PUT", "/admin/staff/"+newcomer, map[string]any{"name": "Nora Newcomer", "roles": []string{"reviewer", "finance"}, "companyId": "delta"})
+			},
+			measured: "Query 1, TransactWriteItems 1 | read 16 | written 2",
+			minimum:  "Query 1, TransactWriteItems 1 | read 16 | written 2",
+			reason:   "the roster with the companies (the company, the entry's version), then, after Cognito's groups, the entry and its event in one transaction conditional on the version",
+		},
+		{
+			operation: "admin: send the invitation again", route: "POST /admin/staff/{id}/invitation", status: 200,
+			run: func() response {
+				return s.call(s.admin, adminUser, "POST", "/admin/staff/"+newcomer+"/invitation", nil)
+			},
+			measured: "PutItem 1, Query 1 | read 16 | written 1",
+			minimum:  "GetItem 1, PutItem 1 | read 1 | written 1",
+			reason: "the roster (is the entry there and active? the admin's name for the record), Cognito's resend, then the audit event on its own; " +
+				"the ROSTER partition is read whole where the entry and the admin's would do",
+		},
+		{
+			operation: "admin: deactivate a member of staff", route: "POST /admin/staff/{id}/deactivate", status: 200,
+			run: func() response {
+				return s.call(s.admin, adminUser, "POST", "/admin/staff/"+newcomer+"/deactivate", nil)
+			},
+			measured: "PutItem 1, Query 1, TransactWriteItems 1 | read 16 | written 3",
+			minimum:  "PutItem 1, Query 1, TransactWriteItems 1 | read 16 | written 3",
+			reason: "the roster, the entry made inactive with its event in one transaction (first: it takes effect at once), then Cognito's sign-out and " +
+				"disabling, recorded by an event of their own: the roster's event cannot wait for them",
+		},
+		{
+			operation: "admin: reactivate a member of staff", route: "POST /admin/staff/{id}/reactivate", status: 200,
+			run: func() response {
+				return s.call(s.admin, adminUser, "POST", "/admin/staff/"+newcomer+"/reactivate", nil)
+			},
+			measured: "Query 1, TransactWriteItems 1 | read 16 | written 2",
+			minimum:  "Query 1, TransactWriteItems 1 | read 16 | written 2",
+			reason:   "the roster, then, after Cognito (groups, enabling), the entry made active with its event (every step listed) in one transaction",
 		},
 
 		// --- documents and pages ---

@@ -30,6 +30,9 @@ type Problem struct {
 	CurrentVersion int                      `json:"currentVersion,omitempty"`
 	Code           string                   `json:"code,omitempty"`
 	Remaining      *money.Amount            `json:"remaining,omitempty"`
+	// Done lists, in order, what a change of several steps did before it stopped
+	// (empty: nothing); the same call again completes it.
+	Done []string `json:"done,omitzero"`
 }
 
 // problemTypeBase prefixes each problem's type; the OpenAPI document lists them all.
@@ -48,6 +51,7 @@ type httpError struct {
 	version int
 	code    string
 	remain  *money.Amount
+	done    []string
 }
 
 func (e *httpError) Error() string { return e.title + ": " + e.detail }
@@ -74,10 +78,28 @@ func classify(err error) *httpError {
 		allocation  *sponsorship.AllocationError
 		possible    *sponsorship.PossibleConflictError
 		unconfirmed *sponsorship.TooManyUnconfirmedError
+		state       *sponsorship.StaffStateError
+		incomplete  *sponsorship.IncompleteError
 	)
 	switch {
 	case errors.As(err, &he):
 		return he
+	case errors.As(err, &state):
+		e := newHTTPError(http.StatusConflict, "staff-state", "Not possible for this member of staff", sentence(state.Reason))
+		e.code = state.Code
+		if errors.As(err, &incomplete) {
+			e.done = nonNil(incomplete.Done)
+		}
+		return e
+	case errors.As(err, &incomplete):
+		detail := "The change stopped part way; done lists what was done. Send the same request again to complete it."
+		if len(incomplete.Done) == 0 {
+			detail = "Nothing was changed. Send the same request again after the time in Retry-After."
+		}
+		e := newHTTPError(http.StatusServiceUnavailable, "incomplete", "Stopped part way", detail)
+		e.header = http.Header{"Retry-After": {"1"}}
+		e.done = nonNil(incomplete.Done)
+		return e
 	case errors.As(err, &validation):
 		e := newHTTPError(http.StatusUnprocessableEntity, "validation", "Invalid request",
 			"Some fields need attention; each is listed in errors.")
@@ -146,6 +168,14 @@ func classify(err error) *httpError {
 	return errInternal
 }
 
+// nonNil keeps an empty list a list: "done": [] says that nothing was done.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
 // sentence capitalises a reason and ends it with a full stop.
 func sentence(s string) string {
 	if s == "" {
@@ -171,7 +201,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	p := Problem{
 		Type: problemTypeBase + e.kind, Title: e.title, Status: e.status, Detail: e.detail,
 		Instance: r.URL.Path, RequestID: requestIDFrom(r.Context()), Errors: e.fields,
-		CurrentStatus: e.current, CurrentVersion: e.version, Code: e.code, Remaining: e.remain,
+		CurrentStatus: e.current, CurrentVersion: e.version, Code: e.code, Remaining: e.remain, Done: e.done,
 	}
 	for k, v := range e.header {
 		w.Header()[k] = v

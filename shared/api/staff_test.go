@@ -18,6 +18,7 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api/openapitest"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/identity"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/platform"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
@@ -32,6 +33,7 @@ type staffAPI struct {
 	reviews http.Handler
 	admin   http.Handler
 	checker *openapitest.Checker
+	pool    *testenv.UserPool // the staff user pool, for onboarding
 }
 
 func newStaffAPI(t *testing.T) *staffAPI {
@@ -40,11 +42,13 @@ func newStaffAPI(t *testing.T) *staffAPI {
 	store := dynamostore.New(db, table)
 	log := slog.New(slog.NewJSONHandler(&testenv.LogBuffer{}, nil))
 	clock := func() time.Time { return now }
+	pool := testenv.NewUserPool(t)
 	return &staffAPI{
 		t: t, store: store, checker: openapitest.New(t),
 		applic:  api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{Now: clock}), log),
 		reviews: api.NewReviews(sponsorship.NewReviewService(store, clock), log),
-		admin:   api.NewAdmin(sponsorship.NewAdminService(store, clock), log),
+		admin:   api.NewAdmin(sponsorship.NewAdminService(store, clock), sponsorship.NewStaffService(store, identity.New(pool.Client, pool.ID), clock), log),
+		pool:    pool,
 	}
 }
 

@@ -349,6 +349,25 @@ func (s *Store) PutReviewer(ctx context.Context, r sponsorship.Reviewer, ev spon
 	return s.putVersioned(ctx, toReviewerRecord(r), r.Version, ev, "reviewer "+r.ID)
 }
 
+// RecordEvent writes an admin audit event on its own: what an admin changed outside the
+// table, in the sign-in service. Its key is new (a time and a ULID), and the write is
+// conditional on that, so a retry cannot overwrite an event.
+func (s *Store) RecordEvent(ctx context.Context, ev sponsorship.AuditEvent) error {
+	if ev.RequestID != "" {
+		return fmt.Errorf("record event %s: a request's events go with the change to the request", ev.Type)
+	}
+	item, err := marshal(toEventRecord(ev))
+	if err != nil {
+		return fmt.Errorf("record event %s: marshal: %w", ev.Type, err)
+	}
+	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}); err != nil {
+		return fmt.Errorf("record event %s: %w", ev.Type, translate(err))
+	}
+	return nil
+}
+
 // Governance reads the settings, or the defaults when none were saved.
 func (s *Store) Governance(ctx context.Context) (sponsorship.Governance, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(pkSettings, skGovernance), ConsistentRead: aws.Bool(true)})
@@ -468,7 +487,10 @@ func (s *Store) SetAllocation(ctx context.Context, b sponsorship.Budget, previou
 	return nil
 }
 
-var _ sponsorship.FinanceStore = (*Store)(nil)
+var (
+	_ sponsorship.FinanceStore = (*Store)(nil)
+	_ sponsorship.StaffStore   = (*Store)(nil)
+)
 
 // Payments reads a request with its payments in one Query: PAYMENT#... and REQUEST are
 // a key range of the request's partition (recusals between them are skipped).

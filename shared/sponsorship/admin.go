@@ -80,14 +80,26 @@ func (s *AdminService) Directory(ctx context.Context, who Staff) (Directory, err
 	if err := requireAdmin(who); err != nil {
 		return Directory{}, err
 	}
-	dir, err := s.store.Directory(ctx)
+	return migratedDirectory(ctx, s.store, s.clock, who)
+}
+
+// directoryStore reads the directory and stores what migrating it resolves.
+type directoryStore interface {
+	Directory(ctx context.Context) (Directory, error)
+	MigrateCompany(ctx context.Context, c Company, reviewers []Reviewer, ev AuditEvent) error
+}
+
+// migratedDirectory reads the directory; when roster entries still carry a company name
+// instead of a company, it stores what NewDirectory resolved in memory and reads again.
+func migratedDirectory(ctx context.Context, store directoryStore, clock func() time.Time, who Staff) (Directory, error) {
+	dir, err := store.Directory(ctx)
 	if err != nil || !dir.Legacy() {
 		return dir, err
 	}
-	if err := s.migrate(ctx, who, dir); err != nil {
+	if err := migrate(ctx, store, clock, who, dir); err != nil {
 		return Directory{}, err
 	}
-	return s.store.Directory(ctx)
+	return store.Directory(ctx)
 }
 
 // migrate stores what NewDirectory resolved in memory: each company made up for roster
@@ -95,13 +107,13 @@ func (s *AdminService) Directory(ctx context.Context, who Staff) (Directory, err
 // company, one company at a time. Decisions do not change: the made-up companies have
 // the ids the stored ones get. A race with another admin is harmless: the next read
 // resolves to whatever won.
-func (s *AdminService) migrate(ctx context.Context, who Staff, dir Directory) error {
+func migrate(ctx context.Context, store directoryStore, clock func() time.Time, who Staff, dir Directory) error {
 	for _, c := range dir.Companies {
 		var members []Reviewer
 		var ids []string
 		for _, r := range dir.Reviewers {
 			if r.LegacyCompany != "" && r.CompanyID == c.ID {
-				r.Version, r.UpdatedAt = r.Version+1, s.clock()
+				r.Version, r.UpdatedAt = r.Version+1, clock()
 				members = append(members, r)
 				ids = append(ids, r.ID)
 			}
@@ -109,14 +121,14 @@ func (s *AdminService) migrate(ctx context.Context, who Staff, dir Directory) er
 		if c.Version > 0 && len(members) == 0 {
 			continue
 		}
-		now := s.clock()
+		now := clock()
 		ev := adminEvent(actorOf(dir, who, RoleAdmin), EventCompanyChanged, "company:"+c.ID, now, map[string]string{
 			"migrated": "true", "name": c.Name, "reviewers": strings.Join(ids, ","),
 		})
 		if c.Version == 0 {
 			c.UpdatedAt = now
 		}
-		err := s.store.MigrateCompany(ctx, c, members, ev)
+		err := store.MigrateCompany(ctx, c, members, ev)
 		var conflict *ConflictError
 		if err != nil && !errors.As(err, &conflict) {
 			return fmt.Errorf("migrate company %s: %w", c.ID, err)
@@ -158,15 +170,7 @@ func (s *AdminService) PutReviewer(ctx context.Context, who Staff, id string, in
 		Roles: []Role{RoleReviewer},
 	}
 	if in.Roles != nil {
-		r.Roles = nil
-		for i, role := range in.Roles {
-			switch {
-			case role != RoleReviewer && role != RoleFinance && role != RoleAdmin:
-				v.add(fmt.Sprintf("roles[%d]", i), CodeUnknownValue, "Use reviewer, finance or admin.")
-			case !slices.Contains(r.Roles, role):
-				r.Roles = append(r.Roles, role)
-			}
-		}
+		r.Roles = v.roles(in.Roles)
 	}
 	if err := v.err(); err != nil {
 		return Reviewer{}, Directory{}, err

@@ -62,6 +62,12 @@ const (
 	EventReviewerChanged  EventType = "reviewer_changed"
 	EventBudgetChanged    EventType = "budget_changed"
 	EventSettingsChanged  EventType = "settings_changed"
+	// Onboarding: what an admin did to a member of staff's sign-in and roster entry.
+	EventStaffInvited     EventType = "staff_invited"
+	EventStaffChanged     EventType = "staff_changed"
+	EventStaffDeactivated EventType = "staff_deactivated"
+	EventStaffReactivated EventType = "staff_reactivated"
+	EventInvitationResent EventType = "invitation_resent"
 )
 
 // Actor is who made a change: their role, and an id and name where they have one. An
