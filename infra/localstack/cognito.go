@@ -12,8 +12,10 @@ import (
 
 // User is someone to create in a template's user pool.
 type User struct {
-	Email    string
-	Name     string
+	Email string
+	Name  string
+	// Password is the user's password (CreateUser), or the temporary one of an
+	// invitation (InviteUser).
 	Password string
 	Groups   []string
 }
@@ -25,15 +27,29 @@ type Tokens struct {
 	ID     string
 }
 
-// UserPool returns the logical ids of the template's (single) user pool and client.
+// UserPool returns the logical ids of the template's (single) user pool and of the
+// client that scripts sign in with: the first without OAuth flows, else the first.
 func (s *Stack) UserPool() (pool, client string, err error) {
-	for id, r := range s.model.Resources {
-		switch r.Type {
+	var oauth string
+	for _, id := range sortedKeys(s.model.Resources) {
+		switch r := s.model.Resources[id]; r.Type {
 		case "AWS::Cognito::UserPool":
-			pool = id
+			if pool == "" {
+				pool = id
+			}
 		case "AWS::Cognito::UserPoolClient":
-			client = id
+			flag, _ := s.resolver.Resolve(r.Properties["AllowedOAuthFlowsUserPoolClient"])
+			if oauthClient(map[string]any{"AllowedOAuthFlowsUserPoolClient": flag}) {
+				if oauth == "" {
+					oauth = id
+				}
+			} else if client == "" {
+				client = id
+			}
 		}
+	}
+	if client == "" {
+		client = oauth
 	}
 	if pool == "" || client == "" {
 		return "", "", errors.New("the template has no Cognito user pool and client")
@@ -68,12 +84,8 @@ func (s *Stack) CreateUser(ctx context.Context, u User) (string, error) {
 	}); err != nil {
 		return "", fmt.Errorf("set password of %s: %w", u.Email, err)
 	}
-	for _, g := range u.Groups {
-		if _, err := s.aws.cognito.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{
-			UserPoolId: &poolID, Username: &u.Email, GroupName: aws.String(g),
-		}); err != nil {
-			return "", fmt.Errorf("add %s to %s: %w", u.Email, g, err)
-		}
+	if err := s.addToGroups(ctx, poolID, u); err != nil {
+		return "", err
 	}
 	out, err := s.aws.cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &poolID, Username: &u.Email})
 	if err != nil {
@@ -105,4 +117,16 @@ func (s *Stack) SignIn(ctx context.Context, email, password string) (Tokens, err
 		return Tokens{}, fmt.Errorf("sign in %s: challenge %s", email, out.ChallengeName)
 	}
 	return Tokens{Access: aws.ToString(out.AuthenticationResult.AccessToken), ID: aws.ToString(out.AuthenticationResult.IdToken)}, nil
+}
+
+// addToGroups adds a user to their groups.
+func (s *Stack) addToGroups(ctx context.Context, poolID string, u User) error {
+	for _, g := range u.Groups {
+		if _, err := s.aws.cognito.AdminAddUserToGroup(ctx, &cip.AdminAddUserToGroupInput{
+			UserPoolId: &poolID, Username: &u.Email, GroupName: aws.String(g),
+		}); err != nil {
+			return fmt.Errorf("add %s to %s: %w", u.Email, g, err)
+		}
+	}
+	return nil
 }

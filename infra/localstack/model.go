@@ -26,6 +26,8 @@ type Resource struct {
 	Type       string
 	Properties map[string]any
 	Metadata   map[string]any
+	// Condition names the condition the resource exists under; "" when it always does.
+	Condition string
 }
 
 // Function is a Lambda function the stack builds and runs.
