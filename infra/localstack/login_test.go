@@ -224,9 +224,13 @@ func TestManagedLoginInvitedUser(t *testing.T) {
 	if _, err := in.Do(ctx); err == nil || !strings.Contains(err.Error(), "must choose a new password") {
 		t.Fatalf("without a new password: %v", err)
 	}
-	in.NewPassword = "short"
-	if _, err := in.Do(ctx); err == nil || !strings.Contains(err.Error(), "This password is too weak. Use at least 12 characters, with a lower-case letter, an upper-case letter and a digit.") {
-		t.Fatalf("a weak password: %v", err)
+	page, err := weakPasswordPage(ctx, email, "Temporary-Pass-1", "short")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page.Body, "Use at least 12 characters, with a lower-case letter, an upper-case letter and a digit.") ||
+		!slices.Equal(page.Errors, []string{"This password is too weak: it needs what the hint under “New password” says."}) {
+		t.Fatalf("a weak password: %d %v", page.Status, page.Errors)
 	}
 	in.NewPassword = "Chosen-Password-9"
 	res, err := in.Do(ctx)
@@ -246,6 +250,20 @@ func TestManagedLoginInvitedUser(t *testing.T) {
 	if _, err := webSignIn(email, "Chosen-Password-9").Do(ctx); err != nil {
 		t.Error(err)
 	}
+}
+
+// weakPasswordPage is the page a new password the pool's policy refuses gets.
+func weakPasswordPage(ctx context.Context, email, temporary, weak string) (*managedlogin.Page, error) {
+	b := managedlogin.NewBrowser()
+	u, _ := authorizeURL(nil)
+	page, err := b.Open(ctx, u)
+	if err == nil {
+		page, err = b.Submit(ctx, page, map[string]string{"email": email, "password": temporary})
+	}
+	if err == nil {
+		page, err = b.Submit(ctx, page, map[string]string{"new_password": weak, "confirm_password": weak})
+	}
+	return page, err
 }
 
 // TestManagedLoginRefusesAuthorizations: an authorization naming an unknown client or an

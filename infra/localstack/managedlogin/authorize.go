@@ -200,7 +200,7 @@ func (s *Server) newPassword(w http.ResponseWriter, r *http.Request) {
 	var weak *ciptypes.InvalidPasswordException
 	switch {
 	case errors.As(err, &weak):
-		s.render(w, r, a, http.StatusBadRequest, []fieldError{{"new_password", "This password is too weak. " + s.passwordHint()}})
+		s.render(w, r, a, http.StatusBadRequest, []fieldError{{"new_password", "This password is too weak: it needs what the hint under “New password” says."}})
 	case err != nil || out.AuthenticationResult == nil:
 		s.refuse(r, "new password refused", "error", errorName(err))
 		s.errorPage(w, r, http.StatusBadRequest, "Your new password was not saved",

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"image/png"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 )
@@ -95,6 +97,10 @@ func (s *Server) verify(sub, code string) bool {
 // subOf finds a user's subject by e-mail address (or username).
 func (s *Server) subOf(ctx context.Context, username string) (string, error) {
 	out, err := s.cfg.Cognito.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: &s.cfg.PoolID, Username: &username})
+	var missing *ciptypes.UserNotFoundException
+	if errors.As(err, &missing) {
+		return "", fmt.Errorf("no user %s in the user pool", username)
+	}
 	if err != nil {
 		return "", fmt.Errorf("find user %s: %w", username, err)
 	}
