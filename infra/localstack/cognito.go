@@ -130,3 +130,18 @@ func (s *Stack) addToGroups(ctx context.Context, poolID string, u User) error {
 	}
 	return nil
 }
+
+// DisableUser disables a user of the template's user pool, as an admin's deactivation
+// does: their next sign-in and their refresh tokens are refused.
+func (s *Stack) DisableUser(ctx context.Context, email string) error {
+	pool, _, err := s.UserPool()
+	if err != nil {
+		return err
+	}
+	if _, err := s.aws.cognito.AdminDisableUser(ctx, &cip.AdminDisableUserInput{
+		UserPoolId: aws.String(s.resolver.Physical[pool]), Username: &email,
+	}); err != nil {
+		return fmt.Errorf("disable %s: %w", email, err)
+	}
+	return nil
+}
