@@ -7,22 +7,13 @@ import (
 	"net/http"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localstack/managedlogin"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
 )
 
-// ConsoleConfig is what GET /console/config.json answers: where, and as which client,
-// the staff console signs staff in.
-type ConsoleConfig struct {
-	Authority   string `json:"authority"`
-	ClientID    string `json:"clientId"`
-	RedirectURI string `json:"redirectUri"`
-	LogoutURI   string `json:"logoutUri"`
-	Scopes      string `json:"scopes"`
-}
-
-// ConsoleConfig reads the console's sign-in configuration from the running API, as the
-// console does.
-func (d *Dev) ConsoleConfig(ctx context.Context) (ConsoleConfig, error) {
-	var c ConsoleConfig
+// ConsoleConfig reads the console's sign-in configuration (GET /console/config.json)
+// from the running API, as the console does.
+func (d *Dev) ConsoleConfig(ctx context.Context) (api.ConsoleConfig, error) {
+	var c api.ConsoleConfig
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.URL()+"/console/config.json", nil)
 	if err != nil {
 		return c, err

@@ -57,6 +57,18 @@ func (s *Stack) UserPool() (pool, client string, err error) {
 	return pool, client, nil
 }
 
+// attributes are a user's attributes in the pool: the e-mail address, verified (an
+// admin vouches for it), and the name when there is one.
+func (u User) attributes() []ciptypes.AttributeType {
+	attrs := []ciptypes.AttributeType{
+		{Name: aws.String("email"), Value: &u.Email}, {Name: aws.String("email_verified"), Value: aws.String("true")},
+	}
+	if u.Name != "" {
+		attrs = append(attrs, ciptypes.AttributeType{Name: aws.String("name"), Value: &u.Name})
+	}
+	return attrs
+}
+
 // CreateUser adds a confirmed user with a permanent password to the template's user
 // pool and its groups, and returns the user's subject (the id tokens carry as sub).
 // A user that exists already is updated instead.
@@ -66,14 +78,8 @@ func (s *Stack) CreateUser(ctx context.Context, u User) (string, error) {
 		return "", err
 	}
 	poolID := s.resolver.Physical[pool]
-	attrs := []ciptypes.AttributeType{
-		{Name: aws.String("email"), Value: &u.Email}, {Name: aws.String("email_verified"), Value: aws.String("true")},
-	}
-	if u.Name != "" {
-		attrs = append(attrs, ciptypes.AttributeType{Name: aws.String("name"), Value: &u.Name})
-	}
 	_, err = s.aws.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId: &poolID, Username: &u.Email, UserAttributes: attrs, MessageAction: ciptypes.MessageActionTypeSuppress,
+		UserPoolId: &poolID, Username: &u.Email, UserAttributes: u.attributes(), MessageAction: ciptypes.MessageActionTypeSuppress,
 	})
 	var exists *ciptypes.UsernameExistsException
 	if err != nil && !errors.As(err, &exists) {
@@ -97,6 +103,33 @@ func (s *Stack) CreateUser(ctx context.Context, u User) (string, error) {
 		}
 	}
 	return aws.ToString(out.Username), nil
+}
+
+// InviteUser adds a user to the template's user pool and its groups as an admin's
+// invitation does: with a temporary password (User.Password) to replace at the first
+// sign-in. moto sends no mail. It returns the user's subject.
+func (s *Stack) InviteUser(ctx context.Context, u User) (string, error) {
+	pool, _, err := s.UserPool()
+	if err != nil {
+		return "", err
+	}
+	poolID := s.resolver.Physical[pool]
+	out, err := s.aws.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
+		UserPoolId: &poolID, Username: &u.Email, UserAttributes: u.attributes(), TemporaryPassword: &u.Password,
+		MessageAction: ciptypes.MessageActionTypeSuppress,
+	})
+	if err != nil {
+		return "", fmt.Errorf("invite %s: %w", u.Email, err)
+	}
+	if err := s.addToGroups(ctx, poolID, u); err != nil {
+		return "", err
+	}
+	for _, a := range out.User.Attributes {
+		if aws.ToString(a.Name) == "sub" {
+			return aws.ToString(a.Value), nil
+		}
+	}
+	return aws.ToString(out.User.Username), nil
 }
 
 // SignIn signs a user in to the template's user pool client and returns fresh tokens.

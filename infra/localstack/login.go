@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
@@ -243,37 +242,4 @@ func (s *Stack) TOTPCode(ctx context.Context, email string) (string, error) {
 		return "", err
 	}
 	return l.srv.TOTPCode(ctx, email)
-}
-
-// InviteUser adds a user to the template's user pool and its groups as an admin's
-// invitation does: with a temporary password (User.Password) to replace at the first
-// sign-in. moto sends no mail. It returns the user's subject.
-func (s *Stack) InviteUser(ctx context.Context, u User) (string, error) {
-	pool, _, err := s.UserPool()
-	if err != nil {
-		return "", err
-	}
-	poolID := s.resolver.Physical[pool]
-	attrs := []ciptypes.AttributeType{
-		{Name: aws.String("email"), Value: &u.Email}, {Name: aws.String("email_verified"), Value: aws.String("true")},
-	}
-	if u.Name != "" {
-		attrs = append(attrs, ciptypes.AttributeType{Name: aws.String("name"), Value: &u.Name})
-	}
-	out, err := s.aws.cognito.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId: &poolID, Username: &u.Email, UserAttributes: attrs, TemporaryPassword: &u.Password,
-		MessageAction: ciptypes.MessageActionTypeSuppress,
-	})
-	if err != nil {
-		return "", fmt.Errorf("invite %s: %w", u.Email, err)
-	}
-	if err := s.addToGroups(ctx, poolID, u); err != nil {
-		return "", err
-	}
-	for _, a := range out.User.Attributes {
-		if aws.ToString(a.Name) == "sub" {
-			return aws.ToString(a.Value), nil
-		}
-	}
-	return aws.ToString(out.User.Username), nil
 }
