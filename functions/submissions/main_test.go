@@ -16,6 +16,10 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 func TestSampleEvents(t *testing.T) {
 	eventtest.Run(t, eventtest.Function{
 		LogicalID: "SubmissionsFunction", Folder: "submissions", NewHandler: newHandler,
+		Env: map[string]string{
+			"AUTH_BASE_URL": "https://sponsorship-tracker.auth.us-east-1.amazoncognito.com", "CONSOLE_CLIENT_ID": "4example5client6id",
+			"PUBLIC_BASE_URL": "https://sponsorship.example.org",
+		},
 		Expected: map[string]int{
 			"post-requests-conference.json": 201,
 			"post-requests-travel.json":     201,
@@ -34,17 +38,21 @@ func TestSampleEvents(t *testing.T) {
 			"get-status-page.json":          200,
 			"get-asset-script.json":         200,
 			"get-asset-missing.json":        404,
+			"get-console-config.json":       200,
 			"unrouted-wrong-method.json":    405,
 			"unrouted-unknown-path.json":    404,
 		},
 	})
 }
 
-// TestMissingConfigurationStopsStartUp checks that a function without its table name
-// refuses to start with a message, instead of failing on the first request.
+// TestMissingConfigurationStopsStartUp checks that a function without its table name or
+// the console's sign-in settings refuses to start with a message naming each, instead
+// of failing on the first request.
 func TestMissingConfigurationStopsStartUp(t *testing.T) {
 	_, err := newHandler(context.Background(), func(string) string { return "" })
-	if err == nil || !strings.Contains(err.Error(), "TABLE_NAME") {
-		t.Errorf("error = %v, want one naming TABLE_NAME", err)
+	for _, name := range []string{"TABLE_NAME", "AUTH_BASE_URL", "CONSOLE_CLIENT_ID", "PUBLIC_BASE_URL"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("error = %v, want one naming %s", err, name)
+		}
 	}
 }

@@ -43,8 +43,11 @@ func TestMain(m *testing.M) {
 			// which lets one call through at a time, and the stack's latency would depend
 			// on theirs.
 			Endpoint: "",
+			// PublicBaseUrl is the stack's own origin (localdev's default), where the
+			// console and its sign-in callback are; a foundation's site is another
+			// origin allowed to call the API.
 			Parameters: map[string]string{"ChatWebhookUrl": hook.URL + "/hooks/committee", "ReminderAfterDays": "2",
-				"PublicBaseUrl": "https://tracker.example", "ReportInlineLimitBytes": "1000"},
+				"CorsAllowedOrigins": "https://tracker.example", "ReportInlineLimitBytes": "1000"},
 		})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "start the local stack:", err)

@@ -136,9 +136,9 @@ func TestAnonymousRoutesHaveTheirOwnLimits(t *testing.T) {
 }
 
 // TestCORSAllowsOnlyTheStacksOrigins: a page on the stack's own origin (PublicBaseUrl's,
-// and the local gateway's, which the local stack adds to CorsAllowedOrigins) may call a
-// staff route from a browser; a page elsewhere gets no CORS headers, preflight or not,
-// so the browser keeps the answer from it.
+// here the local gateway's) or on an origin of CorsAllowedOrigins may call a staff route
+// from a browser; a page elsewhere gets no CORS headers, preflight or not, so the
+// browser keeps the answer from it.
 func TestCORSAllowsOnlyTheStacksOrigins(t *testing.T) {
 	tok, err := dev.Token(context.Background(), "finance")
 	if err != nil {
@@ -150,6 +150,7 @@ func TestCORSAllowsOnlyTheStacksOrigins(t *testing.T) {
 	}{
 		{dev.Parameter("PublicBaseUrl"), true},
 		{dev.URL(), true},
+		{"https://tracker.example", true},
 		{"https://evil.example", false},
 		{"https://tracker.example.evil.example", false},
 	} {

@@ -197,6 +197,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{key: "GET /status", call: get(fixed("/status")), want: everyone(200)},
 		{key: "GET /assets/{file}", call: get(fixed("/assets/form.js")), want: everyone(200)},
 		{key: "GET /openapi.yaml", call: get(fixed("/openapi.yaml")), want: everyone(200)},
+		// Where staff sign in: public, like the sign-in page itself.
+		{key: "GET /console/config.json", call: get(fixed("/console/config.json")), want: everyone(200)},
 		// What no route matches: a problem document, whoever asks, and no authorizer.
 		{key: "$default", call: func(c client, _ matrixRequest) reply {
 			if r := c.do("GET", "/nowhere", nil); r.status != 404 {

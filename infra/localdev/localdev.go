@@ -47,13 +47,17 @@ type Options struct {
 	StackName       string
 	Endpoint        string // a running moto to use; empty starts one
 	// Parameters override template parameters (a local webhook, local links).
+	// PublicBaseUrl defaults to the local API's own origin, where the console and the
+	// pages are (and the console's sign-in callback).
 	Parameters map[string]string
+	// LoginAddr is where the managed login emulation listens; default a free port.
+	LoginAddr string
 }
 
-// Start starts the stack and loads the demo data. The local API's origin
-// (http://127.0.0.1:PORT) joins the template's CorsAllowedOrigins, so that the stack's
-// own origin is allowed locally as PublicBaseUrl's is on AWS, whatever PublicBaseUrl the
-// caller sets for the links in notifications.
+// Start starts the stack and loads the demo data. PublicBaseUrl is the local API's
+// origin (http://127.0.0.1:PORT) unless the caller sets another for the links in
+// notifications; the local API's origin joins the template's CorsAllowedOrigins either
+// way, so that the stack's own origin is allowed locally as PublicBaseUrl's is on AWS.
 func Start(ctx context.Context, opts Options) (*Dev, error) {
 	if opts.StackName == "" {
 		opts.StackName = StackName
@@ -70,11 +74,14 @@ func Start(ctx context.Context, opts Options) (*Dev, error) {
 	if params == nil {
 		params = map[string]string{}
 	}
+	if params["PublicBaseUrl"] == "" {
+		params["PublicBaseUrl"] = "http://" + ln.Addr().String()
+	}
 	params["CorsAllowedOrigins"] = withOrigin(params["CorsAllowedOrigins"], "http://"+ln.Addr().String(), params["PublicBaseUrl"])
 	s, err := localstack.Start(ctx, localstack.Options{
 		Root: opts.Root, Listener: ln, Log: opts.Log, StackName: opts.StackName, NoPollers: opts.NoPollers,
 		Endpoint: opts.Endpoint, Parameters: params, NoThrottle: opts.NoThrottle,
-		MaxEnvironments: opts.MaxEnvironments,
+		MaxEnvironments: opts.MaxEnvironments, LoginAddr: opts.LoginAddr,
 	})
 	if err != nil {
 		return nil, err
@@ -117,6 +124,13 @@ func (d *Dev) load(ctx context.Context) error {
 			return err
 		}
 		d.Users[u.Email], d.Subs[u.Email] = u, sub
+		// Each demo user has set up an authenticator already, with a secret that stays
+		// the same from one start to the next.
+		if d.LoginURL() != "" {
+			if err := d.SetTOTPSecret(ctx, u.Email, f.TOTPSecret(u.Email)); err != nil {
+				return err
+			}
+		}
 	}
 	// The roster holds the reviewers under their real subjects, so their tokens work; and
 	// under the fixture subjects too, so the sample events work with `local invoke`.
@@ -145,15 +159,9 @@ func (d *Dev) DynamoDB() *dynamodb.Client {
 // Token signs in the demo user with the given role (reviewer, finance, admin) or
 // e-mail and returns a fresh access token.
 func (d *Dev) Token(ctx context.Context, who string) (string, error) {
-	email := ""
-	for _, u := range d.Seed.Users {
-		if strings.EqualFold(u.Role, who) || strings.EqualFold(u.Email, who) {
-			email = u.Email
-			break
-		}
-	}
-	if email == "" {
-		return "", fmt.Errorf("no demo user %q in seed.json (roles: %s)", who, strings.Join(d.Roles(), ", "))
+	email, err := d.DemoEmail(who)
+	if err != nil {
+		return "", err
 	}
 	t, err := d.SignIn(ctx, email, d.Seed.Password)
 	if err != nil {
@@ -173,4 +181,14 @@ func (d *Dev) Roles() []string {
 		}
 	}
 	return out
+}
+
+// DemoEmail finds the demo user with the given role (the first) or e-mail address.
+func (d *Dev) DemoEmail(who string) (string, error) {
+	for _, u := range d.Seed.Users {
+		if strings.EqualFold(u.Role, who) || strings.EqualFold(u.Email, who) {
+			return u.Email, nil
+		}
+	}
+	return "", fmt.Errorf("no demo user %q in seed.json (roles: %s)", who, strings.Join(d.Roles(), ", "))
 }

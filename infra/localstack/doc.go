@@ -5,8 +5,9 @@
 // HttpApi events, the JWT authorizer, event source mappings and schedules mean here what
 // they mean on AWS. From the expanded template the stack:
 //
-//   - creates tables, queues, topics, buckets and Cognito user pools in moto (behind a
-//     proxy that serialises calls);
+//   - creates tables, queues, topics, buckets and Cognito user pools, clients and domains
+//     in moto (behind a proxy that serialises calls), leaving out resources whose
+//     condition does not hold;
 //   - builds each function as sam build does (linux, CGO_ENABLED=0, -tags lambda.norpc)
 //     for the host's architecture, and runs it under the Lambda Runtime Interface
 //     Emulator, a pool of environments per function;
@@ -14,7 +15,9 @@
 //     Cognito's JWKS, CORS, throttling, the 10 MB body limit and timeouts;
 //   - polls DynamoDB streams for the event source mappings (filters, batches, partial
 //     batch responses, bisection, retries, record age, on-failure destinations);
-//   - fires schedules on their rate or cron, or on demand.
+//   - fires schedules on their rate or cron, or on demand;
+//   - serves Cognito managed login, which moto lacks, for each user pool with a domain
+//     or an app client with OAuth flows, on a port of its own (package managedlogin).
 //
 // Nothing in this package knows the project's functions or routes: a function or route
 // added to the template appears without a change here.

@@ -36,12 +36,20 @@ func newJWTAuthorizer(ctx context.Context, s *Stack, az *Authorizer) (*jwtAuthor
 	if h, ok := strings.CutPrefix(az.IdentitySource, "$request.header."); ok {
 		a.header = h
 	}
-	for _, v := range az.Audience {
-		aud, err := s.resolver.String(v)
+	if az.Audience != nil {
+		list, err := s.resolver.Resolve(az.Audience)
 		if err != nil {
 			return nil, fmt.Errorf("authorizer %s audience: %w", az.Name, err)
 		}
-		a.audience = append(a.audience, aud)
+		values, ok := list.([]any)
+		if !ok {
+			return nil, fmt.Errorf("authorizer %s audience: %T, not a list", az.Name, list)
+		}
+		for _, v := range values {
+			if aud := scalarString(v); aud != "" {
+				a.audience = append(a.audience, aud)
+			}
+		}
 	}
 	// Cognito's keys come from moto; any other issuer is asked for its own.
 	jwks := strings.TrimSuffix(issuer, "/") + "/.well-known/jwks.json"

@@ -26,6 +26,8 @@ type Resource struct {
 	Type       string
 	Properties map[string]any
 	Metadata   map[string]any
+	// Condition names the condition the resource exists under; "" when it always does.
+	Condition string
 }
 
 // Function is a Lambda function the stack builds and runs.
@@ -78,7 +80,9 @@ type Authorizer struct {
 	Name           string
 	IdentitySource string
 	Issuer         any
-	Audience       []any
+	// Audience is the audience list, unresolved: a list of values, or an intrinsic (an
+	// Fn::If between two lists) that resolves to one.
+	Audience any
 }
 
 // CORS is an HTTP API's CORS configuration, resolved.
@@ -202,8 +206,7 @@ func (m *Model) addAPI(id string, r Resource) error {
 				return fmt.Errorf("authorizer %s: only JWT authorizers are supported locally", name)
 			}
 			cfg, _ := az["jwtConfiguration"].(map[string]any)
-			aud, _ := cfg["audience"].([]any)
-			api.Authorizers[name] = &Authorizer{Name: name, IdentitySource: str(az["identitySource"]), Issuer: cfg["issuer"], Audience: aud}
+			api.Authorizers[name] = &Authorizer{Name: name, IdentitySource: str(az["identitySource"]), Issuer: cfg["issuer"], Audience: cfg["audience"]}
 		}
 	}
 	api.CORS = body["x-amazon-apigateway-cors"]

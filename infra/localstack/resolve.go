@@ -17,6 +17,10 @@ type Resolver struct {
 	condCache  map[string]bool
 	Physical   map[string]string            // Ref of each resource
 	Attrs      map[string]map[string]string // Fn::GetAtt of each resource
+	// Served maps an AWS URL the stack serves itself (a user pool domain's
+	// https://PREFIX.auth.REGION.amazoncognito.com) to where it serves it: a string that
+	// resolves to one of them, or to a URL under one, is given the local one instead.
+	Served map[string]string
 }
 
 // noValue is what AWS::NoValue resolves to; containers drop it.
@@ -31,7 +35,7 @@ func newResolver(m *Model, stackName string, overrides map[string]string) (*Reso
 			"AWS::StackId": "arn:aws:cloudformation:us-east-1:" + accountID + ":stack/" + stackName + "/local",
 		},
 		conditions: m.Conditions, condCache: map[string]bool{},
-		Physical: map[string]string{}, Attrs: map[string]map[string]string{},
+		Physical: map[string]string{}, Attrs: map[string]map[string]string{}, Served: map[string]string{},
 	}
 	for name, p := range m.Parameters {
 		if v, ok := overrides[name]; ok {
@@ -70,13 +74,23 @@ func (r *Resolver) String(v any) (string, error) {
 	}
 	switch t := out.(type) {
 	case string:
-		return t, nil
+		return r.served(t), nil
 	case float64, bool:
 		return scalarString(t), nil
 	case noValue:
 		return "", nil
 	}
 	return "", fmt.Errorf("expected a string, got %T", out)
+}
+
+// served gives a URL the stack serves itself its local address.
+func (r *Resolver) served(s string) string {
+	for aws, local := range r.Served {
+		if rest, ok := strings.CutPrefix(s, aws); ok && (rest == "" || strings.HasPrefix(rest, "/") || strings.HasPrefix(rest, "?")) {
+			return local + rest
+		}
+	}
+	return s
 }
 
 // Resolve evaluates every intrinsic function inside v.

@@ -65,7 +65,16 @@ func (s *Stack) createResources(ctx context.Context) error {
 			r.Attrs[id]["Arn"] = "arn:aws:lambda:us-east-1:" + accountID + ":function:" + name
 		}
 	}
-	pending := sortedKeys(m.Resources)
+	var pending []string
+	for _, id := range sortedKeys(m.Resources) {
+		exists, err := s.exists(id)
+		if err != nil {
+			return fmt.Errorf("%s: %w", id, err)
+		}
+		if exists {
+			pending = append(pending, id)
+		}
+	}
 	for len(pending) > 0 {
 		var next []string
 		var lastErr error
@@ -87,6 +96,16 @@ func (s *Stack) createResources(ctx context.Context) error {
 	return nil
 }
 
+// exists reports whether a resource is in the stack: it has no condition, or its
+// condition holds for the stack's parameters.
+func (s *Stack) exists(id string) (bool, error) {
+	cond := s.model.Resources[id].Condition
+	if cond == "" {
+		return true, nil
+	}
+	return s.resolver.condition(cond)
+}
+
 // props resolves a resource's properties, or reports errNotYet.
 func (s *Stack) props(res Resource) (map[string]any, error) {
 	v, err := s.resolver.Resolve(res.Properties)
@@ -104,6 +123,7 @@ func (s *Stack) props(res Resource) (map[string]any, error) {
 // resource does; anything referring to them waits for their creation.
 var refAssignedAtCreation = map[string]bool{
 	"AWS::Cognito::UserPool": true, "AWS::Cognito::UserPoolClient": true, "AWS::SQS::Queue": true,
+	"AWS::Cognito::UserPoolDomain": true, "AWS::Cognito::UserPoolIdentityProvider": true,
 }
 
 func (s *Stack) createResource(ctx context.Context, id string, res Resource) error {
@@ -175,8 +195,14 @@ func (s *Stack) createResource(ctx context.Context, id string, res Resource) err
 		r.Attrs[id]["DomainName"] = name + ".s3.amazonaws.com"
 		record(name)
 	case "AWS::Cognito::UserPool":
+		p, err := s.props(res)
+		if err != nil {
+			return err
+		}
+		// moto holds new passwords to the pool's policy, as Cognito does.
 		out, err := s.aws.cognito.CreateUserPool(ctx, &cip.CreateUserPoolInput{
 			PoolName: &name, UsernameAttributes: []ciptypes.UsernameAttributeType{ciptypes.UsernameAttributeTypeEmail},
+			Policies: &ciptypes.UserPoolPolicyType{PasswordPolicy: passwordPolicyOf(p)},
 		})
 		if err != nil {
 			return err
@@ -191,16 +217,57 @@ func (s *Stack) createResource(ctx context.Context, id string, res Resource) err
 		if err != nil {
 			return err
 		}
-		// Locally, demo users sign in with a password through the admin API, so that flow
-		// is added to whatever the template allows.
+		// Locally, demo users and the managed login emulation sign in with a password
+		// through the admin API, so that flow is added to whatever the template allows.
+		// The OAuth settings go to moto as the template has them, so that reading the
+		// client back tells the truth.
 		flows := []ciptypes.ExplicitAuthFlowsType{ciptypes.ExplicitAuthFlowsTypeAllowAdminUserPasswordAuth, ciptypes.ExplicitAuthFlowsTypeAllowRefreshTokenAuth}
-		out, err := s.aws.cognito.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
+		in := &cip.CreateUserPoolClientInput{
 			UserPoolId: aws.String(str(p["UserPoolId"])), ClientName: &name, ExplicitAuthFlows: flows,
-		})
+			CallbackURLs: strs(p["CallbackURLs"]), LogoutURLs: strs(p["LogoutURLs"]),
+			AllowedOAuthScopes: strs(p["AllowedOAuthScopes"]), SupportedIdentityProviders: strs(p["SupportedIdentityProviders"]),
+			AllowedOAuthFlowsUserPoolClient: oauthClient(p),
+		}
+		for _, f := range strs(p["AllowedOAuthFlows"]) {
+			in.AllowedOAuthFlows = append(in.AllowedOAuthFlows, ciptypes.OAuthFlowType(f))
+		}
+		out, err := s.aws.cognito.CreateUserPoolClient(ctx, in)
 		if err != nil {
 			return err
 		}
 		record(aws.ToString(out.UserPoolClient.ClientId))
+	case "AWS::Cognito::UserPoolDomain":
+		p, err := s.props(res)
+		if err != nil {
+			return err
+		}
+		domain := str(p["Domain"])
+		if _, err := s.aws.cognito.CreateUserPoolDomain(ctx, &cip.CreateUserPoolDomainInput{
+			Domain: &domain, UserPoolId: aws.String(str(p["UserPoolId"])),
+		}); err != nil {
+			return err
+		}
+		record(domain)
+	case "AWS::Cognito::UserPoolIdentityProvider":
+		p, err := s.props(res)
+		if err != nil {
+			return err
+		}
+		provider := str(p["ProviderName"])
+		details, mapping := map[string]string{}, map[string]string{}
+		for k, v := range mapOf(p["ProviderDetails"]) {
+			details[k] = scalarString(v)
+		}
+		for k, v := range mapOf(p["AttributeMapping"]) {
+			mapping[k] = scalarString(v)
+		}
+		if _, err := s.aws.cognito.CreateIdentityProvider(ctx, &cip.CreateIdentityProviderInput{
+			UserPoolId: aws.String(str(p["UserPoolId"])), ProviderName: &provider,
+			ProviderType: ciptypes.IdentityProviderTypeType(str(p["ProviderType"])), ProviderDetails: details, AttributeMapping: mapping,
+		}); err != nil {
+			return err
+		}
+		record(provider)
 	case "AWS::Cognito::UserPoolGroup":
 		p, err := s.props(res)
 		if err != nil {

@@ -52,6 +52,12 @@ type Options struct {
 	// NoThrottle turns throttling off (the stage's route limits and the account's), for
 	// runs that measure or exercise the system rather than the limits the template sets.
 	NoThrottle bool
+	// LoginAddr is where the managed login emulation of the user pool listens; default
+	// 127.0.0.1:0 (a free port).
+	LoginAddr string
+	// Clock is the managed login emulation's clock (authorization codes, sessions, TOTP);
+	// default time.Now. Tests move it to expire what they hold.
+	Clock func() time.Time
 }
 
 // Stack is a running local stack.
@@ -74,6 +80,7 @@ type Stack struct {
 	wg       sync.WaitGroup
 	notes    []string
 	pollers  []*poller
+	logins   []*loginServer
 }
 
 // Start builds the functions, starts moto (unless Options.Endpoint names one), creates
@@ -160,6 +167,10 @@ func (s *Stack) start(ctx, runCtx context.Context) error {
 	b := <-built
 	if b.err != nil {
 		return b.err
+	}
+	// Before the functions' environment: it may name the managed login's URL.
+	if err := s.startLogins(); err != nil {
+		return err
 	}
 	for id, fn := range s.model.Functions {
 		env, err := s.functionEnv(fn)

@@ -44,6 +44,7 @@ func TestMain(m *testing.M) {
 			Root: testenv.Root(), Template: filepath.Join(testenv.Root(), "infra", "localstack", "testdata", "template.yaml"),
 			StackName: "lstest-" + hex.EncodeToString(b), Addr: "127.0.0.1:0", Endpoint: os.Getenv("AWS_ENDPOINT_URL"),
 			Log: testLog(), MaxEnvironments: 4, Parameters: map[string]string{"CorsAllowedOrigins": "https://partner.example"},
+			Clock: clock.Now,
 		})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "start stack:", err)

@@ -5,11 +5,15 @@ package seed
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
@@ -26,6 +30,10 @@ type File struct {
 	Users     []User    `json:"users"`
 	Budgets   []Budget  `json:"budgets"`
 	Password  string    `json:"password"` // every demo user's password, local only
+	// TOTPSeed is the key the demo users' authenticator secrets derive from (see
+	// TOTPSecret), local only: the secrets stay the same from one start to the next, so a
+	// developer adds them to an authenticator app once.
+	TOTPSeed string `json:"totpSeed"`
 	// AsOf is when the demo requests were submitted and moved: a fixed time before the
 	// sample events in events/, so that those make sense against the demo data (a
 	// payment cannot be dated before its approval).
@@ -229,4 +237,13 @@ func (f *File) FixtureIDs() map[string]string {
 		ids[u.Email] = u.FixtureID
 	}
 	return ids
+}
+
+// TOTPSecret is a demo user's authenticator secret: the first 160 bits of
+// HMAC-SHA256(TOTPSeed, the lower-case e-mail address), in base32 without padding as
+// authenticator apps take it.
+func (f *File) TOTPSecret(email string) string {
+	mac := hmac.New(sha256.New, []byte(f.TOTPSeed))
+	mac.Write([]byte(strings.ToLower(email)))
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(mac.Sum(nil)[:20])
 }

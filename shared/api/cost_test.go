@@ -637,6 +637,17 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			reason:   "embedded in the binary",
 		},
 		{
+			operation: "console's sign-in configuration", route: "GET /console/config.json", status: 200,
+			run: func() response {
+				console := api.NewConsoleConfig("https://tracker.auth.us-east-1.amazoncognito.com", "console-client", "https://tracker.example")
+				return s.call(api.NewSubmissions(sponsorship.NewService(s.store, sponsorship.Config{}), slog.New(slog.DiscardHandler),
+					api.WithConsole(console)), nobody, "GET", "/console/config.json", nil)
+			},
+			measured: "none | read 0 | written 0",
+			minimum:  "none | read 0 | written 0",
+			reason:   "from the function's environment",
+		},
+		{
 			operation: "no such route", route: "$default", status: 404,
 			run:      func() response { return s.call(s.applic, nobody, "GET", "/nothing/here", nil) },
 			measured: "none | read 0 | written 0",

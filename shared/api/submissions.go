@@ -11,11 +11,16 @@ import (
 )
 
 // NewSubmissions returns the applicant API: submit a request, read it back, edit and
-// resubmit it, withdraw it, and the OpenAPI document. The applicant routes other than
-// submission need the applicant token as a bearer token.
-func NewSubmissions(svc *sponsorship.Service, log *slog.Logger) http.Handler {
+// resubmit it, withdraw it, and the OpenAPI document; with WithConsole, the staff
+// console's sign-in configuration too. The applicant routes other than submission need
+// the applicant token as a bearer token.
+func NewSubmissions(svc *sponsorship.Service, log *slog.Logger, opts ...SubmissionsOption) http.Handler {
 	rt := newRouter()
-	submissionRoutes(rt, &submissions{svc: svc})
+	s := &submissions{svc: svc}
+	for _, o := range opts {
+		o(s)
+	}
+	submissionRoutes(rt, s)
 	// The gateway's $default route sends here what no route of the API matches: answer
 	// 405 (with Allow) for a path the API has under another method, else 404.
 	rt.api = everyRoute()
@@ -33,10 +38,12 @@ func submissionRoutes(rt *router, s *submissions) {
 	rt.handle("GET /status", servePage("status"))
 	rt.handle("GET /confirm", servePage("confirm"))
 	rt.handle("GET /assets/{file}", serveAsset)
+	rt.handle("GET /console/config.json", s.consoleConfig)
 }
 
 type submissions struct {
-	svc *sponsorship.Service
+	svc     *sponsorship.Service
+	console *ConsoleConfig // nil: no console
 }
 
 // IdempotencyKeyHeader names the header that makes a submission safe to retry.

@@ -174,3 +174,36 @@ func LoadReports(getenv func(string) string) (Reports, error) {
 	}
 	return r, errors.Join(errs...)
 }
+
+// Console is where the staff console signs staff in: the submissions function tells the
+// console (GET /console/config.json).
+type Console struct {
+	AuthBaseURL   string // Cognito managed login's origin (the user pool domain), no trailing slash
+	ClientID      string // the console's app client
+	PublicBaseURL string // where the console lives (PUBLIC_BASE_URL/console/), no trailing slash
+}
+
+// Environment variable names of the console's sign-in settings; PUBLIC_BASE_URL is
+// EnvPublicBaseURL.
+const (
+	EnvAuthBaseURL     = "AUTH_BASE_URL"
+	EnvConsoleClientID = "CONSOLE_CLIENT_ID"
+)
+
+// LoadConsole reads the console's sign-in settings, reporting every problem at once.
+func LoadConsole(getenv func(string) string) (Console, error) {
+	c := Console{
+		AuthBaseURL: strings.TrimRight(getenv(EnvAuthBaseURL), "/"), ClientID: getenv(EnvConsoleClientID),
+		PublicBaseURL: strings.TrimRight(getenv(EnvPublicBaseURL), "/"),
+	}
+	var errs []error
+	for _, v := range []struct{ name, value string }{{EnvAuthBaseURL, c.AuthBaseURL}, {EnvPublicBaseURL, c.PublicBaseURL}} {
+		if u, err := url.Parse(v.value); v.value == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s must be an http(s) URL", v.name))
+		}
+	}
+	if c.ClientID == "" {
+		errs = append(errs, fmt.Errorf("%s is required", EnvConsoleClientID))
+	}
+	return c, errors.Join(errs...)
+}

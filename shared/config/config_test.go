@@ -35,3 +35,27 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadConsole: the console's settings are read with trailing slashes trimmed, and a
+// function missing them says which, all at once.
+func TestLoadConsole(t *testing.T) {
+	c, err := LoadConsole(env(map[string]string{
+		EnvAuthBaseURL: "https://staff.auth.eu-west-1.amazoncognito.com/", EnvConsoleClientID: "abc123",
+		EnvPublicBaseURL: "https://grants.example.org/tracker/",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c != (Console{AuthBaseURL: "https://staff.auth.eu-west-1.amazoncognito.com", ClientID: "abc123", PublicBaseURL: "https://grants.example.org/tracker"}) {
+		t.Errorf("console %+v", c)
+	}
+	_, err = LoadConsole(env(map[string]string{EnvAuthBaseURL: "staff.auth.example"}))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	for _, name := range []string{EnvAuthBaseURL, EnvConsoleClientID, EnvPublicBaseURL} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not mention %s: %v", name, err)
+		}
+	}
+}

@@ -17,7 +17,8 @@ import (
 )
 
 // controlHandler serves the running stack's control endpoints on a loopback port of
-// its own, away from the API: mail, invocations, tokens, schedules and figures.
+// its own, away from the API: mail, invocations, tokens, TOTP codes, schedules and
+// figures.
 func controlHandler(d *localdev.Dev, chat *localdev.ChatSink) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /chat", chat)
@@ -54,6 +55,14 @@ func controlHandler(d *localdev.Dev, chat *localdev.ChatSink) http.Handler {
 			return
 		}
 		fmt.Fprintln(w, tok)
+	})
+	mux.HandleFunc("GET /totp/{email}", func(w http.ResponseWriter, r *http.Request) {
+		code, err := d.TOTPCode(r.Context(), r.PathValue("email"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		fmt.Fprintln(w, code)
 	})
 	mux.HandleFunc("POST /schedules/{id}", func(w http.ResponseWriter, r *http.Request) {
 		res, err := d.FireSchedule(r.Context(), r.PathValue("id"))

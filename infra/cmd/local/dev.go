@@ -25,6 +25,7 @@ type state struct {
 	API     string `json:"api"`
 	Control string `json:"control"`
 	Moto    string `json:"moto"`
+	Login   string `json:"login"`
 }
 
 func statePath(root string) string { return filepath.Join(root, ".cache", "local", "dev.json") }
@@ -33,6 +34,7 @@ func statePath(root string) string { return filepath.Join(root, ".cache", "local
 func runDev(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ExitOnError)
 	addr := fs.String("addr", "127.0.0.1:3000", "address of the HTTP API")
+	loginAddr := fs.String("login-addr", "127.0.0.1:3001", "address of the managed login (staff sign-in)")
 	_ = fs.Parse(args)
 	root, err := template.FindRoot()
 	if err != nil {
@@ -47,7 +49,7 @@ func runDev(ctx context.Context, args []string) error {
 	controlURL := "http://" + ln.Addr().String()
 	chat := &localdev.ChatSink{}
 	fmt.Fprintln(os.Stderr, "local: building the functions and starting the stack from template.yaml ...")
-	d, err := localdev.Start(ctx, localdev.Options{Root: root, Addr: *addr, Log: os.Stderr, Parameters: map[string]string{
+	d, err := localdev.Start(ctx, localdev.Options{Root: root, Addr: *addr, LoginAddr: *loginAddr, Log: os.Stderr, Parameters: map[string]string{
 		"PublicBaseUrl": "http://" + *addr, "ChatWebhookUrl": controlURL + "/chat",
 	}})
 	if err != nil {
@@ -61,7 +63,7 @@ func runDev(ctx context.Context, args []string) error {
 	go func() { _ = ctl.Serve(ln) }()
 	defer ctl.Close()
 
-	st := state{PID: os.Getpid(), API: d.URL(), Control: controlURL, Moto: d.Endpoint()}
+	st := state{PID: os.Getpid(), API: d.URL(), Control: controlURL, Moto: d.Endpoint(), Login: d.LoginURL()}
 	b, _ := json.MarshalIndent(st, "", "  ")
 	if err := os.WriteFile(statePath(root), b, 0o600); err != nil {
 		return err
@@ -77,6 +79,10 @@ func runDev(ctx context.Context, args []string) error {
 func printBanner(ctx context.Context, d *localdev.Dev, controlURL string, took time.Duration) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nSponsorship Tracker is running (started in %s).\n\n", took.Round(100*time.Millisecond))
+	if c, err := d.ConsoleConfig(ctx); err == nil {
+		fmt.Fprintf(&b, "  Console      %s   (staff: sign in as one of the demo staff below)\n", c.RedirectURI)
+		fmt.Fprintf(&b, "  Sign-in      %s   (Cognito managed login, emulated: code + PKCE, then TOTP)\n", c.Authority)
+	}
 	fmt.Fprintf(&b, "  Web form     %s/\n", d.URL())
 	fmt.Fprintf(&b, "  API          %s\n", d.URL())
 	fmt.Fprintf(&b, "  OpenAPI      %s/openapi.yaml\n", d.URL())
@@ -93,14 +99,17 @@ func printBanner(ctx context.Context, d *localdev.Dev, controlURL string, took t
 			fmt.Fprintf(&b, "  %s\n", s)
 		}
 	}
-	fmt.Fprintf(&b, "\nTokens (valid one hour; `go run ./infra/cmd/local token ROLE` prints a fresh one):\n")
-	for _, role := range d.Roles() {
-		tok, err := d.Token(ctx, role)
+	fmt.Fprintf(&b, "\nDemo staff, each with the password %s and an authenticator set up:\n", d.Seed.Password)
+	for _, u := range d.Seed.Users {
+		secret, err := d.TOTPSecret(ctx, u.Email)
 		if err != nil {
-			tok = "error: " + err.Error()
+			secret = "error: " + err.Error()
 		}
-		fmt.Fprintf(&b, "  %-9s export %s_TOKEN=%s\n", role, strings.ToUpper(role), tok)
+		fmt.Fprintf(&b, "  %-9s %-28s TOTP secret %s\n", u.Role, u.Email, secret)
 	}
+	fmt.Fprintf(&b, "  After the password, the sign-in asks for a code: `go run ./infra/cmd/local totp EMAIL` prints it,\n")
+	fmt.Fprintf(&b, "  or add the secret to an authenticator app once (it stays the same from one start to the next).\n")
+	fmt.Fprintf(&b, "Scripts: `go run ./infra/cmd/local token ROLE` prints a fresh access token (%s).\n", strings.Join(d.Roles(), ", "))
 	req := d.Seed.Requests[0]
 	fmt.Fprintf(&b, "\nDemo request %s, applicant token %s\n", req.ID, req.Token)
 	fmt.Fprintf(&b, "  curl -s %s/requests/%s -H 'Authorization: Bearer %s'\n", d.URL(), req.ID, req.Token)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localdev"
@@ -83,6 +84,24 @@ func runToken(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w: start it with `make dev` first", err)
 	}
 	_, out, err := st.call(ctx, "GET", "/token/"+args[0], nil)
+	if err != nil {
+		return err
+	}
+	fmt.Print(string(out))
+	return nil
+}
+
+// runTOTP prints the code a staff member's authenticator shows now, for signing in to
+// the running stack's console after the password.
+func runTOTP(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		usage()
+	}
+	st, err := devClient()
+	if err != nil {
+		return fmt.Errorf("%w: start it with `make dev` first", err)
+	}
+	_, out, err := st.call(ctx, "GET", "/totp/"+url.PathEscape(args[0]), nil)
 	if err != nil {
 		return err
 	}

@@ -2,15 +2,17 @@
 // moto for AWS, the real function binaries under the Lambda Runtime Interface Emulator,
 // an HTTP API gateway with the template's JWT authorizer, stream pollers and schedules.
 //
-//	local dev [-addr 127.0.0.1:3000]       start everything, print URLs and tokens, run until Ctrl-C
+//	local dev [-addr 127.0.0.1:3000] [-login-addr 127.0.0.1:3001]
+//	                                       start everything, print URLs and demo staff, run until Ctrl-C
 //	local invoke FUNCTION EVENT.json       invoke a function once, like `sam local invoke -e`
 //	local token ROLE|EMAIL                 print a fresh access token (reviewer, finance, admin)
+//	local totp EMAIL                       print the code a staff member's authenticator shows now
 //	local schedule SCHEDULE                fire a schedule now
 //	local exec -- COMMAND [ARGS...]        run a command with moto started and AWS_ENDPOINT_URL set
 //	local create-table ENDPOINT NAME       create the template's table in a DynamoDB at ENDPOINT
 //	local prebuild                         compile the functions and the emulator as dev will
 //
-// invoke, token and schedule talk to a running `local dev` when there is one; invoke
+// invoke, token, totp and schedule talk to a running `local dev` when there is one; invoke
 // starts a stack of its own otherwise. Everything a command starts stops when it exits.
 package main
 
@@ -47,6 +49,8 @@ func main() {
 		err = runInvoke(ctx, args)
 	case "token":
 		err = runToken(ctx, args)
+	case "totp":
+		err = runTOTP(ctx, args)
 	case "schedule":
 		err = runSchedule(ctx, args)
 	case "create-table":
@@ -64,9 +68,10 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
-  local dev [-addr 127.0.0.1:3000]
+  local dev [-addr 127.0.0.1:3000] [-login-addr 127.0.0.1:3001]
   local invoke FUNCTION EVENT.json
   local token ROLE|EMAIL
+  local totp EMAIL
   local schedule SCHEDULE
   local exec -- COMMAND [ARGS...]
   local create-table ENDPOINT NAME

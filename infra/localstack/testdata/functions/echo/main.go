@@ -27,6 +27,7 @@ func handle(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIG
 	body, _ := json.Marshal(map[string]any{
 		"event": ev, "greeting": os.Getenv("GREETING"), "table": os.Getenv("TABLE_NAME"),
 		"endpoint": os.Getenv("AWS_ENDPOINT_URL"), "awsRequestId": lc.AwsRequestID, "home": os.Getenv("HOME"),
+		"authUrl": os.Getenv("AUTH_URL"), "webClient": os.Getenv("WEB_CLIENT"),
 	})
 	headers := map[string]string{"Content-Type": "application/json", "X-Echo": "yes"}
 	if ev.QueryStringParameters["cors"] == "1" {
