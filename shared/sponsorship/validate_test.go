@@ -372,7 +372,7 @@ func fuzzInput(kind Kind, shape uint8, text, email string, amount money.Amount, 
 // fieldCodes are the codes validation uses.
 var fieldCodes = []string{CodeRequired, CodeTooShort, CodeTooLong, CodeTooMany, CodeInvalidFormat, CodeInvalidURL,
 	CodeInvalidEmail, CodeInvalidDate, CodeDateOrder, CodeInPast, CodeUnknownValue, CodeUnknownCurrency,
-	CodeInvalidAmount, CodeNotPositive, CodeAboveCeiling, CodeCurrencyMismatch, CodeSumMismatch, CodeNotAllowed}
+	CodeInvalidAmount, CodeNotPositive, CodeAboveCeiling, CodeCurrencyMismatch, CodeSumMismatch, CodeNotAllowed, CodeInvisible, CodeBidiControl}
 
 // checkFieldErrors checks a refusal: a *ValidationError listing at least one problem,
 // each on a field of in, with a known code and a message, none twice.
