@@ -199,6 +199,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{key: "GET /openapi.yaml", call: get(fixed("/openapi.yaml")), want: everyone(200)},
 		// Where staff sign in: public, like the sign-in page itself.
 		{key: "GET /console/config.json", call: get(fixed("/console/config.json")), want: everyone(200)},
+		{key: "GET /console", call: get(fixed("/console/")), want: everyone(200)},
 		// What no route matches: a problem document, whoever asks, and no authorizer.
 		{key: "$default", call: func(c client, _ matrixRequest) reply {
 			if r := c.do("GET", "/nowhere", nil); r.status != 404 {

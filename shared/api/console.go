@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 	"strings"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/web"
 )
 
 // ConsoleConfig is what GET /console/config.json tells the staff console: where it signs
@@ -44,5 +46,21 @@ func (s *submissions) consoleConfig(w http.ResponseWriter, r *http.Request) erro
 	}
 	w.Header().Set("Cache-Control", "no-cache")
 	writeJSON(w, http.StatusOK, s.console)
+	return nil
+}
+
+// consolePage serves the staff console. Its Content-Security-Policy is the pages' with
+// one addition: the console may call the managed login's token endpoint (another
+// origin, the user pool's domain) to trade its code and refresh its tokens.
+func (s *submissions) consolePage(w http.ResponseWriter, r *http.Request) error {
+	if s.console == nil {
+		return newHTTPError(http.StatusNotFound, "not-found", "Not found", "This deployment has no staff console.")
+	}
+	return writePage(w, "console", strings.Replace(web.CSP, "connect-src 'self'", "connect-src 'self' "+s.console.Authority, 1))
+}
+
+// consoleHome sends /console to /console/, the address the sign-in returns to.
+func consoleHome(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, "/console/", http.StatusFound)
 	return nil
 }

@@ -39,6 +39,8 @@ func submissionRoutes(rt *router, s *submissions) {
 	rt.handle("GET /confirm", servePage("confirm"))
 	rt.handle("GET /assets/{file}", serveAsset)
 	rt.handle("GET /console/config.json", s.consoleConfig)
+	rt.handle("GET /console/{$}", s.consolePage)
+	rt.handle("GET /console", consoleHome)
 }
 
 type submissions struct {
