@@ -22,19 +22,29 @@ const today = () => new Date().toISOString().slice(0, 10);
 // screen, so a double click or a retry after a lost answer records one payment.
 export async function ledger(id) {
   const l = await api("GET", `/finance/requests/${id}/payments`);
-  const reversed = new Set(l.payments.filter((p) => p.reverses).map((p) => p.reverses));
+  const payments = l.payments || [];
+  const reversed = new Set(payments.filter((p) => p.reverses).map((p) => p.reverses));
   const mayPay = groups().includes("finance");
   const key = newKey();
-  const reverse = (p) => h("button", { type: "button", onclick: async (e) => {
-    if (!confirm(`Reverse the payment of ${money(p.amount)} of ${p.date}?`)) return;
-    e.currentTarget.disabled = true;
-    try {
-      await api("POST", `/finance/requests/${id}/payments`, { reverses: p.id, date: today(), method: p.method, note: "Reversal" }, { "Idempotency-Key": "reverse-" + p.id });
-      say(`The payment of ${money(p.amount)} is reversed.`, "good");
-      reload();
-    } catch (err) { say(err.problem?.detail || err.message, "bad"); e.currentTarget.disabled = false; }
-  }, text: "Reverse" });
-  const rows = l.payments.map((p) => [p.date, money(p.amount), words(p.method), p.externalReference || "", p.note || "",
+  // Reversing asks once more in place (no modal dialog): the question and its two
+  // answers replace the button, and focus moves to them.
+  const reverse = (p) => {
+    const cell = h("span", { class: "ask" });
+    const ask = h("button", { type: "button", text: "Reverse", "aria-label": `Reverse the payment of ${money(p.amount)} of ${p.date}`,
+      onclick: () => { cell.replaceChildren(`Reverse ${money(p.amount)}? `, yes, " ", keep); yes.focus(); } });
+    const keep = h("button", { type: "button", class: "secondary", text: "Keep it", onclick: () => { cell.replaceChildren(ask); ask.focus(); } });
+    const yes = h("button", { type: "button", class: "danger", text: "Yes, reverse", onclick: async () => {
+      yes.disabled = true;
+      try {
+        await api("POST", `/finance/requests/${id}/payments`, { reverses: p.id, date: today(), method: p.method, note: "Reversal" }, { "Idempotency-Key": "reverse-" + p.id });
+        say(`The payment of ${money(p.amount)} is reversed.`, "good");
+        reload();
+      } catch (err) { say(err.problem?.detail || err.message, "bad"); yes.disabled = false; }
+    } });
+    cell.append(ask);
+    return cell;
+  };
+  const rows = payments.map((p) => [p.date, money(p.amount), words(p.method), p.externalReference || "", p.note || "",
     p.recordedBy.name || p.recordedBy.id || "", p.reverses ? "reversal" : reversed.has(p.id) ? "reversed" : mayPay ? reverse(p) : ""]);
   const pay = mayPay && l.outstanding.value !== "0" && !/^0(\.0+)?$/.test(l.outstanding.value) ? [h("h2", { text: "Record a payment" }),
     form("Record a payment", [

@@ -8,7 +8,7 @@
 
 const $ = (id) => document.getElementById(id);
 const store = sessionStorage;
-let config, access = "", claims = {}, refreshTimer;
+let config, access = "", claims = {}, person = {}, refreshTimer;
 
 // --- small DOM helpers -------------------------------------------------------------
 
@@ -21,7 +21,7 @@ export function h(tag, attrs, ...children) {
     else if (k === "text") el.textContent = v;
     else el.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c);
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) el.append(c);
   return el;
 }
 
@@ -72,7 +72,7 @@ export function showProblem(form, err) {
       f.querySelector("input,select,textarea")?.setAttribute("aria-invalid", "true");
     } else loose.push(fe.message);
   }
-  summary.replaceChildren(h("p", { text: p.detail || err.message }), loose.length ? h("ul", {}, loose.map((m) => h("li", { text: m }))) : null);
+  summary.replaceChildren(h("p", { text: p.detail || err.message }), ...(loose.length ? [h("ul", {}, loose.map((m) => h("li", { text: m })))] : []));
   summary.hidden = false;
   summary.focus();
 }
@@ -146,7 +146,10 @@ export async function api(method, path, body, headers) {
 }
 
 // download fetches a report with the token, shows its progress, and saves it.
+// A report too large for a response comes as a short-lived link to the file; the
+// browser's own download then shows its progress.
 export async function download(path, name, progress) {
+  progress(`Preparing ${name}…`);
   const resp = await fetch(path, { headers: { Authorization: "Bearer " + access } });
   if (!resp.ok) {
     const err = new Error("report " + resp.status);
@@ -155,7 +158,8 @@ export async function download(path, name, progress) {
   }
   if (resp.headers.get("Content-Type")?.startsWith("application/json") && !name.endsWith(".json")) {
     const big = await resp.json(); // too large for a response: a link to S3
-    progress(`The report is large (${big.rows} rows); downloading it from its link.`);
+    const until = new Date(big.expiresAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    progress(`${name} is ready (${size(big.bytes)}, ${big.rows} ${big.rows === 1 ? "row" : "rows"}): your browser downloads it from a link that works until ${until}.`);
     location.assign(big.downloadUrl);
     return;
   }
@@ -165,7 +169,7 @@ export async function download(path, name, progress) {
     if (done) break;
     parts.push(value);
     got += value.length;
-    progress(total ? `Downloading… ${Math.round((got * 100) / total)} %` : `Downloading… ${Math.round(got / 1024)} KB`);
+    progress(total ? `Downloading ${name}… ${Math.round((got * 100) / total)} %` : `Downloading ${name}… ${size(got)}`);
   }
   const url = URL.createObjectURL(new Blob(parts, { type: resp.headers.get("Content-Type") || "" }));
   const a = h("a", { href: url, download: name });
@@ -173,8 +177,10 @@ export async function download(path, name, progress) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60000);
-  progress(`Downloaded ${name}.`);
+  progress(`Downloaded ${name} (${size(total || parts.reduce((n, p) => n + p.length, 0))}).`);
 }
+
+const size = (n) => n < 1 << 20 ? `${Math.max(1, Math.round(n / 1024))} KB` : `${(n / (1 << 20)).toFixed(1)} MB`;
 
 // newKey is a fresh Idempotency-Key: one per form, so a retry or double click pays once.
 export const newKey = () => crypto.randomUUID();
@@ -195,6 +201,10 @@ async function signIn() {
   return new Promise(() => {}); // the page goes away
 }
 
+// payload reads a token's claims; names are UTF-8, so the bytes are decoded as such.
+const payload = (jwt) => JSON.parse(new TextDecoder().decode(
+  Uint8Array.from(atob(jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0))));
+
 async function tokenCall(params) {
   const resp = await fetch(`${config.authority}/oauth2/token`, {
     method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -204,7 +214,8 @@ async function tokenCall(params) {
   const t = await resp.json();
   access = t.access_token;
   if (t.refresh_token) store.setItem("refresh", t.refresh_token);
-  claims = JSON.parse(atob(access.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+  claims = payload(access);
+  if (t.id_token) person = payload(t.id_token);
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(refresh, Math.max(5, claims.exp - Date.now() / 1000 - 60) * 1000);
   return true;
@@ -265,8 +276,9 @@ function nav() {
 const modules = {};
 
 // show renders the screen of the current address into main and moves focus to its
-// heading, so keyboard and screen-reader users land on the new content.
-async function show() {
+// heading, so keyboard and screen-reader users land on the new content. A new address
+// clears the last status message; a reload after a change keeps it.
+async function show(keep) {
   const main = $("main");
   let hash = location.hash || "#/";
   const found = screens.find((s) => s[0].test(hash) && allowed(s[1]));
@@ -281,13 +293,13 @@ async function show() {
     return;
   }
   for (const a of document.querySelectorAll("#nav a")) a.toggleAttribute("aria-current", hash.startsWith(a.getAttribute("href")));
-  say("");
+  if (keep !== true) say("");
   const [, , mod, fn] = found;
   modules[mod] ||= await import(`./console-${mod}.js`);
   main.replaceChildren(h("p", { class: "busy", text: "Loading…" }));
   try {
     const view = await modules[mod][fn](...hash.match(found[0]).slice(1));
-    main.replaceChildren(...[view].flat());
+    main.replaceChildren(...[view].flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false));
   } catch (err) {
     main.replaceChildren(h("h1", { tabindex: "-1", text: "This did not work" }), h("p", { text: err.problem?.detail || err.message }));
   }
@@ -295,14 +307,14 @@ async function show() {
 }
 
 // reload shows the current screen again (after a change).
-export const reload = () => show();
+export const reload = () => show(true);
 
 async function start() {
   config = await (await fetch("/console/config.json")).json();
   if (!(await finishSignIn()) && !(await refresh())) return signIn();
-  $("who").textContent = `Signed in (${groups().join(", ") || "no group"})`;
+  $("who").textContent = `${person.name || person.email || "Signed in"} · ${groups().join(", ") || "no group"}`;
   nav();
-  addEventListener("hashchange", show);
+  addEventListener("hashchange", () => show());
   await show();
 }
 
