@@ -49,7 +49,7 @@ func openTab(t *testing.T) *tab {
 		chromedp.Flag("disable-sync", true), chromedp.NoDefaultBrowserCheck,
 		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1100, 900))
 	ctx, cancelTab := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 8*time.Minute)
 	b := &tab{t: t, ctx: ctx}
 	messages := chromedp.Console(ctx)
 	done := make(chan struct{})
@@ -102,10 +102,21 @@ func eval[T any](b *tab, expr string, opts ...chromedp.EvaluateOption) T {
 }
 
 // waitFor waits until a JavaScript condition holds in the page.
+// A page that navigates away (a sign-in redirect) ends a poll; the wait goes on in the
+// next page.
 func (b *tab) waitFor(cond string) {
 	b.t.Helper()
-	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
-		b.t.Fatalf("waiting for %s: %v", cond, err)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		_, err := chromedp.Run(b.ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(time.Until(deadline))))
+		switch {
+		case err == nil:
+			return
+		case (strings.Contains(err.Error(), "navigated or closed") || strings.Contains(err.Error(), "Cannot find context")) && time.Now().Before(deadline):
+			time.Sleep(50 * time.Millisecond)
+		default:
+			b.t.Fatalf("waiting for %s: %v", cond, err)
+		}
 	}
 }
 
