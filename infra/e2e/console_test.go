@@ -166,7 +166,7 @@ func TestConsoleCommitteeWeek(t *testing.T) {
 	shotsTaken = map[string]bool{}
 
 	// Monday: an admin signs in, invites a reviewer for Delta Foundation and gives the
-	// conference budget of 2032 in NZD its allocation.
+	// conference budget of 2034 in SGD its allocation.
 	admin := signInConsole(t, "ada.admin@example.org", password, "")
 	admin.open("#/staff", "console-staff.png")
 	nia := fmt.Sprintf("nia-%d@committee.example", time.Now().UnixNano())
@@ -174,16 +174,16 @@ func TestConsoleCommitteeWeek(t *testing.T) {
 	admin.status("is invited")
 	admin.waitFor(fmt.Sprintf("document.querySelector('main table')?.textContent.includes(%q)", nia))
 	admin.open("#/budgets", "console-budgets.png")
-	admin.submitForm("Set an allocation", map[string]string{"fiscalYear": "2032", "category": "conference", "currency": "NZD", "allocated": "9000.00"})
+	admin.submitForm("Set an allocation", map[string]string{"fiscalYear": "2034", "category": "conference", "currency": "SGD", "allocated": "9000.00"})
 	admin.status("Allocation saved")
 
 	// An applicant from Example Labs asks for a sponsorship: Xena of Example Labs is
 	// recused, and Dan of Delta sits out this week.
 	body := application("conference", fmt.Sprintf("console-%d@examplelabs.example", time.Now().UnixNano()))
-	body["title"] = "Gold tier at Kiwi Compilers Conference 2032"
+	body["title"] = "Gold tier at Lion City Compilers Conference 2034"
 	body["applicant"].(map[string]any)["organization"] = "Example Labs GmbH"
-	body["amount"] = map[string]any{"currency": "NZD", "value": "6000.00"}
-	body["conference"].(map[string]any)["startDate"], body["conference"].(map[string]any)["endDate"] = "2032-02-10", "2032-02-12"
+	body["amount"] = map[string]any{"currency": "SGD", "value": "6000.00"}
+	body["conference"].(map[string]any)["startDate"], body["conference"].(map[string]any)["endDate"] = "2034-02-10", "2034-02-12"
 	id, ref, _ := submitConfirmed(t, body)
 
 	// The invited reviewer chooses a password, sets up an authenticator and votes.
@@ -223,14 +223,14 @@ func TestConsoleCommitteeWeek(t *testing.T) {
 	fin.open("#/pay", "console-to-pay.png")
 	fin.waitFor(fmt.Sprintf("document.querySelector('main')?.textContent.includes(%q)", ref))
 	fin.open("#/pay/"+id, "")
-	fin.submitForm("Record a payment", map[string]string{"value": "2500.00", "externalReference": "NZ-1"})
-	fin.status("Payment recorded; 3,500.00 NZD still owed.")
-	fin.submitForm("Record a payment", map[string]string{"value": "1000.00", "externalReference": "NZ-2"})
-	fin.status("Payment recorded; 2,500.00 NZD still owed.")
+	fin.submitForm("Record a payment", map[string]string{"value": "2500.00", "externalReference": "SG-1"})
+	fin.status("Payment recorded; 3,500.00 SGD still owed.")
+	fin.submitForm("Record a payment", map[string]string{"value": "1000.00", "externalReference": "SG-2"})
+	fin.status("Payment recorded; 2,500.00 SGD still owed.")
 	// Reversing the first payment asks once more, in place, before anything is written.
-	fin.click("main button[aria-label='Reverse the payment of 2,500.00 NZD of " + time.Now().UTC().Format(time.DateOnly) + "']")
+	fin.click("main button[aria-label='Reverse the payment of 2,500.00 SGD of " + time.Now().UTC().Format(time.DateOnly) + "']")
 	fin.click("main button.danger")
-	fin.status("The payment of 2,500.00 NZD is reversed.")
+	fin.status("The payment of 2,500.00 SGD is reversed.")
 	fin.open("#/pay/"+id, "console-ledger.png")
 	ledger := ledgerOf(t, id)
 	if ledger["paid"] != "1000.00" || ledger["payments"] != 3 {
@@ -243,11 +243,11 @@ func TestConsoleCommitteeWeek(t *testing.T) {
 		t.Fatal(err)
 	}
 	fin.open("#/reports", "console-reports.png")
-	fin.submitForm("Download a report", map[string]string{"report": "requests", "format": "xlsx", "fiscalYear": "2032"})
+	fin.submitForm("Download a report", map[string]string{"report": "requests", "format": "xlsx", "fiscalYear": "2034"})
 	// The stack answers reports over 1,000 bytes with a link, so this one comes from S3.
-	fin.until("document.querySelector('main [role=status]').textContent.includes('requests-FY2032.xlsx is ready')", "the report's link")
+	fin.until("document.querySelector('main [role=status]').textContent.includes('requests-FY2034.xlsx is ready')", "the report's link")
 	fin.screenshot("console-report-ready.png")
-	if xlsx := waitForFile(t, filepath.Join(dir, "requests-FY2032.xlsx")); !strings.HasPrefix(string(xlsx), "PK\x03\x04") || !strings.Contains(string(xlsx), "xl/worksheets/") {
+	if xlsx := waitForFile(t, filepath.Join(dir, "requests-FY2034.xlsx")); !strings.HasPrefix(string(xlsx), "PK\x03\x04") || !strings.Contains(string(xlsx), "xl/worksheets/") {
 		t.Errorf("the downloaded report is no spreadsheet: %.40q", xlsx)
 	}
 
