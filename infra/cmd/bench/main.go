@@ -1,5 +1,6 @@
-// Command bench measures what issue 9 asks for and writes the figures as JSON under an
-// output folder (artifacts/bench by default); `bench render` then fills the generated
+// Command bench measures the functions' deployed sizes, their cold starts and the latency
+// through the local stack, and writes the figures as JSON under an output folder
+// (artifacts/bench by default); `bench render` then fills the generated
 // parts of BENCHMARKS.md from that folder and from the go test -bench outputs next to
 // it. `make bench` runs every step.
 //
