@@ -59,8 +59,11 @@ func (s *submissions) consolePage(w http.ResponseWriter, r *http.Request) error 
 	return writePage(w, "console", strings.Replace(web.CSP, "connect-src 'self'", "connect-src 'self' "+s.console.Authority, 1))
 }
 
-// consoleHome sends /console to /console/, the address the sign-in returns to.
+// consoleHome sends /console to /console/, the address the sign-in returns to. The
+// Location is relative, so behind a custom domain whose API mapping adds a base path
+// (PublicBaseUrl https://example.org/tracker) the browser stays under that path.
 func consoleHome(w http.ResponseWriter, r *http.Request) error {
-	http.Redirect(w, r, "/console/", http.StatusFound)
+	w.Header().Set("Location", "console/")
+	w.WriteHeader(http.StatusFound)
 	return nil
 }
