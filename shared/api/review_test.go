@@ -30,6 +30,11 @@ func TestCommitteeDecidesByTheRule(t *testing.T) {
 	if out["status"] != "submitted" || out["tally"].(map[string]any)["voted"] != 1.0 || len(out["tally"].(map[string]any)["seats"].([]any)) != 4 {
 		t.Fatalf("after two approvals from one company: %v", out)
 	}
+	// A seat names its members as people read them, in the order of their ids.
+	acme := out["tally"].(map[string]any)["seats"].([]any)[0].(map[string]any)
+	if fmt.Sprintf("%v %v %v", acme["company"], acme["members"], acme["memberNames"]) != "Acme Compilers Inc. [a1 a2] [Reviewer A1 Reviewer A2]" {
+		t.Fatalf("Acme's seat: %v", acme)
+	}
 	out = s.must(s.vote("b", id, map[string]any{"choice": "approve", "amount": map[string]any{"currency": "EUR", "value": "25000.00"}, "comment": "Scope milestone two down."}), 200)
 	if out["status"] != "submitted" {
 		t.Fatalf("two seats of four decided: %v", out)

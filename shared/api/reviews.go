@@ -170,6 +170,7 @@ type seatView struct {
 	CompanyID string             `json:"companyId,omitempty"`
 	Company   string             `json:"company"`
 	Members   []string           `json:"members"`
+	Names     []string           `json:"memberNames"`
 	Vote      sponsorship.Choice `json:"vote,omitempty"`
 }
 
@@ -272,6 +273,7 @@ func toStandingView(st sponsorship.Standing) standingView {
 
 type reviewView struct {
 	Request   requestView      `json:"request"`
+	Round     int              `json:"round"` // the review round: votes of earlier rounds do not count
 	Tally     tallyView        `json:"tally"`
 	Conflicts []conflictView   `json:"conflicts"`
 	Votes     []voteView       `json:"votes"`
@@ -298,7 +300,7 @@ func toTallyView(t sponsorship.Tally) tallyView {
 	out := tallyView{Seats: []seatView{}, Voted: t.Voted, Approving: t.Approving, Rejecting: t.Rejecting, Abstaining: t.Abstaining,
 		QuorumReached: t.QuorumReached, Outcome: t.Outcome, Recused: []recusalView{}, Unsettled: []string{}}
 	for _, s := range t.Seats {
-		out.Seats = append(out.Seats, seatView{CompanyID: s.CompanyID, Company: s.Company, Members: s.Members, Vote: s.Vote})
+		out.Seats = append(out.Seats, seatView{CompanyID: s.CompanyID, Company: s.Company, Members: s.Members, Names: s.Names, Vote: s.Vote})
 	}
 	for _, u := range t.Unsettled {
 		out.Unsettled = append(out.Unsettled, u.Reviewer.ID)
@@ -322,7 +324,7 @@ func (h *reviews) review(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := reviewView{Request: applicantRequestView(rv.Request, nil), Tally: toTallyView(rv.Tally), Conflicts: []conflictView{},
+	out := reviewView{Request: applicantRequestView(rv.Request, nil), Round: rv.Request.Round, Tally: toTallyView(rv.Tally), Conflicts: []conflictView{},
 		Votes: []voteView{}, Recusals: []recusalView{}, Comments: []commentView{}, History: []staffEventView{},
 		You: toStandingView(rv.Standing)}
 	for _, cc := range rv.Conflicts {

@@ -95,6 +95,7 @@ type Seat struct {
 	CompanyID string
 	Company   string   // the company's name
 	Members   []string // reviewer ids, sorted
+	Names     []string // the members' names, in the order of Members
 	Vote      Choice   // "" when no member has voted; abstain when members disagree
 }
 
@@ -201,6 +202,9 @@ func Decide(in DecisionInput) Tally {
 	for _, key := range sortedSeatKeys(seats) {
 		s := seats[key]
 		sort.Strings(s.Members)
+		for _, id := range s.Members {
+			s.Names = append(s.Names, eligible[id].Name)
+		}
 		for _, id := range s.Members {
 			v, ok := votes[id]
 			switch {

@@ -32,10 +32,10 @@ export async function queue() {
 }
 
 // details lists what the applicant asked for, by kind.
-function details(r) {
+function details(r, round) {
   const k = r.conference || r.travel || r.project || {};
   const facts = [["Applicant", `${r.applicant.name} <${r.applicant.email}>, ${r.applicant.organization}`], ["Amount", money(r.amount)],
-    ["Fiscal year", r.fiscalYear], ["Status", words(r.status)], ["Round", r.round ?? ""]];
+    ["Fiscal year", r.fiscalYear], ["Status", words(r.status)], ["Review round", round]];
   for (const [key, label] of [["eventName", "Event"], ["eventUrl", "Event site"], ["startDate", "From"], ["endDate", "To"], ["location", "Where"],
     ["tier", "Tier"], ["traveller", "Traveller"], ["talkTitle", "Talk"], ["origin", "Travelling from"], ["name", "Project"],
     ["repositoryUrl", "Repository"], ["licence", "Licence"]]) if (k[key]) facts.push([label, k[key]]);
@@ -92,12 +92,12 @@ export async function dossier(id) {
       field({ name: "reason", label: "Reason (on the record)", type: "textarea", required: true }), "Recuse me",
       act("recusal", () => "You are recused; your vote no longer counts.")));
   }
-  const seats = t.seats.map((s) => [s.company || "(no company)", s.members.join(", "), s.vote ? words(s.vote) : "not voted"]);
+  const seats = t.seats.map((s) => [s.company || "(no company)", s.memberNames.join(", "), s.vote ? words(s.vote) : "not voted"]);
   return [
     h("p", {}, link("#/queue", "Back to the queue")),
     h("h1", { tabindex: "-1", text: `${r.reference}: ${r.title}` }),
     blocked ? h("p", { class: "notice", role: "note", text: blocked }) : null,
-    ...details(r),
+    ...details(r, d.round),
     h("h2", { text: "Where it stands" }),
     h("p", { text: `${t.voted} of ${t.seats.length} seats voted (${t.approving} approve, ${t.rejecting} reject, ${t.abstaining} abstain); quorum ${t.quorumReached ? "reached" : "not reached"}; ${t.outcome === "submitted" ? "still open" : words(t.outcome)}${t.amount ? " for " + money(t.amount) : ""}.` }),
     table("Seats, one per company", ["Company", "Members", "Seat's vote"], seats),
