@@ -132,13 +132,12 @@ func (d *Dev) load(ctx context.Context) error {
 			}
 		}
 	}
-	// The roster holds the reviewers under their real subjects, so their tokens work; and
+	// The roster holds the staff under their real subjects, so their tokens work; and
 	// under the fixture subjects too, so the sample events work with `local invoke`.
-	// A reviewer and their fixture share a company, so they share a seat.
 	if err := seed.ApplyStaff(ctx, d.Store(), d.Subs, time.Now()); err != nil {
 		return err
 	}
-	if err := seed.ApplyStaff(ctx, d.Store(), f.FixtureIDs(), time.Now()); err != nil {
+	if err := seed.ApplySampleEventStaff(ctx, d.Store(), time.Now()); err != nil {
 		return err
 	}
 	month, _ := strconv.Atoi(d.Parameter("FiscalYearStartMonth"))

@@ -180,6 +180,23 @@ func apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config,
 // the demo budgets, through the admin service as an admin would. Existing entries are
 // left alone.
 func ApplyStaff(ctx context.Context, store sponsorship.AdminStore, ids map[string]string, now time.Time) error {
+	return applyStaff(ctx, store, ids, "", now)
+}
+
+// ApplySampleEventStaff puts the demo staff on the roster a second time, under the
+// fixture subjects the sample events carry, so that `local invoke` with those events
+// finds its caller on a stack where the staff also sign in as themselves. Each second
+// entry's name says what it is, so that a reviewer does not appear twice under one name
+// in the console (in a recusal list, say); it shares its company, so its seat.
+func ApplySampleEventStaff(ctx context.Context, store sponsorship.AdminStore, now time.Time) error {
+	f, err := Load()
+	if err != nil {
+		return err
+	}
+	return applyStaff(ctx, store, f.FixtureIDs(), " (sample events)", now)
+}
+
+func applyStaff(ctx context.Context, store sponsorship.AdminStore, ids map[string]string, nameSuffix string, now time.Time) error {
 	f, err := Load()
 	if err != nil {
 		return err
@@ -203,7 +220,7 @@ func ApplyStaff(ctx context.Context, store sponsorship.AdminStore, ids map[strin
 		if _, ok := dir.Member(id); id == "" || ok {
 			continue
 		}
-		in := sponsorship.ReviewerInput{Name: u.Name, Email: u.Email, CompanyID: u.CompanyID, Roles: []sponsorship.Role{}}
+		in := sponsorship.ReviewerInput{Name: u.Name + nameSuffix, Email: u.Email, CompanyID: u.CompanyID, Roles: []sponsorship.Role{}}
 		for _, g := range u.Groups {
 			in.Roles = append(in.Roles, map[string]sponsorship.Role{sponsorship.GroupReviewers: sponsorship.RoleReviewer,
 				sponsorship.GroupFinance: sponsorship.RoleFinance, sponsorship.GroupAdmins: sponsorship.RoleAdmin}[g])
