@@ -84,8 +84,15 @@ func (b *tab) screenshotOnce(name string) {
 // open goes to a console screen and waits for its heading.
 func (p *person) open(hash, shot string) {
 	p.t.Helper()
-	p.do(chromedp.Navigate(dev.URL() + "/console/" + hash))
-	p.waitFor("!!document.querySelector('main h1') && !document.querySelector('main .busy')")
+	// A new address within the page changes only its hash; the same address again is a
+	// reload, so the screen is always read afresh.
+	target := dev.URL() + "/console/" + hash
+	if eval[string](p.tab, "location.href") == target {
+		p.do(chromedp.Reload())
+	} else {
+		p.do(chromedp.Navigate(target))
+	}
+	p.waitFor("document.querySelector('main').dataset.shown === location.hash")
 	p.everyControlLabelled()
 	p.noScriptValues()
 	if shot != "" {
@@ -206,7 +213,6 @@ func TestConsoleCommitteeWeek(t *testing.T) {
 	xena.do(chromedp.Navigate(dev.URL() + "/console/#/review/" + id))
 	xena.waitFor("document.querySelector('main').textContent.includes('conflict of interest')")
 	xena.screenshot("console-recused.png")
-
 	// Rita and Gita approve: three companies, a decision.
 	for _, who := range []string{"rita.reviewer@example.org", "gita.reviewer@example.org"} {
 		r := signInConsole(t, who, password, "")
@@ -216,6 +222,19 @@ func TestConsoleCommitteeWeek(t *testing.T) {
 	}
 	if got := statusOf(t, id); got != "approved" {
 		t.Fatalf("after three companies approved: %s", got)
+	}
+	// The decided dossier: seats name their members as people, and each roster entry
+	// is recused once, under its own name.
+	niaTab.open("#/review/"+id, "console-decided.png")
+	cells := func(caption string) string {
+		return fmt.Sprintf("[...document.querySelectorAll('main table')].filter((t) => t.caption?.textContent.startsWith(%q)).flatMap((t) => [...t.querySelectorAll('td')].map((c) => c.textContent))", caption)
+	}
+	seats, recused := eval[[]string](niaTab.tab, cells("Seats")), eval[[]string](niaTab.tab, cells("Recused"))
+	if !slices.ContainsFunc(seats, func(c string) bool { return strings.Contains(c, "Nia Nu") }) {
+		t.Errorf("the seats do not name Nia: %q", seats)
+	}
+	if n := slices.Index(recused, "Xena Example"); n < 0 || slices.Contains(recused[n+1:], "Xena Example") {
+		t.Errorf("Xena is not recused exactly once under her name: %q", recused)
 	}
 
 	// Finance pays it in two parts, reverses one, and downloads the requests report.

@@ -21,9 +21,13 @@ export function h(tag, attrs, ...children) {
     else if (k === "text") el.textContent = v;
     else el.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) el.append(c);
+  el.append(...parts(children));
   return el;
 }
+
+// parts flattens a view's pieces, however nested, and drops the empty ones (null,
+// undefined, false), so screens can write `cond ? node : null`.
+const parts = (view) => [view].flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false);
 
 let fieldSeq = 0;
 
@@ -295,15 +299,18 @@ async function show(keep) {
   for (const a of document.querySelectorAll("#nav a")) a.toggleAttribute("aria-current", hash.startsWith(a.getAttribute("href")));
   if (keep !== true) say("");
   const [, , mod, fn] = found;
+  delete main.dataset.shown;
   modules[mod] ||= await import(`./console-${mod}.js`);
   main.replaceChildren(h("p", { class: "busy", text: "Loading…" }));
   try {
     const view = await modules[mod][fn](...hash.match(found[0]).slice(1));
-    main.replaceChildren(...[view].flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false));
+    main.replaceChildren(...parts(view));
   } catch (err) {
-    main.replaceChildren(h("h1", { tabindex: "-1", text: "This did not work" }), h("p", { text: err.problem?.detail || err.message }));
+    const heading = err.status === 403 ? "Not open to you" : err.status === 404 ? "Not found" : "This did not work";
+    main.replaceChildren(h("h1", { tabindex: "-1", text: heading }), h("p", { text: err.problem?.detail || err.message }));
   }
   main.querySelector("h1")?.focus();
+  main.dataset.shown = hash; // the screen of this address is there (tests and benchmarks wait for it)
 }
 
 // reload shows the current screen again (after a change).
