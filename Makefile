@@ -40,7 +40,7 @@ FUZZ_TARGETS := \
 	./shared/report:FuzzCellWriter \
 	./shared/orgname:FuzzKey
 
-.PHONY: help tools checkov-tools browser warm dev test test-go fuzz lint build load schemathesis bench report-previews clean
+.PHONY: help tools checkov-tools browser warm dev test test-go bench-smoke fuzz lint build load schemathesis bench report-previews clean
 
 help:
 	@echo "make dev    start the stack locally (API on http://127.0.0.1:3000)"
@@ -88,13 +88,20 @@ warm:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(LOCAL_BIN) ./infra/cmd/local
 	$(LOCAL_BIN) prebuild
 
-test: lint test-go fuzz build load
+test: lint test-go bench-smoke fuzz build load
 	@echo "make test: all passed"
 
 # Unit, storage, API, entry-point, end-to-end and browser tests, against one moto for
 # the whole run.
 test-go: tools browser
 	$(LOCAL) exec -- $(GO) test -count=1 -race ./...
+
+# Every function's route benchmarks once each, so a benchmark that no longer builds its
+# handler, or a route without one, fails here rather than at the next make bench.
+bench-smoke: tools
+	@mkdir -p artifacts
+	$(LOCAL) exec -- $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./functions/... > artifacts/bench-smoke.txt \
+		|| { grep -v '^Benchmark' artifacts/bench-smoke.txt; exit 1; }
 
 # A thousand submissions at concurrency 32 through the gateway of a stack of its own,
 # each confirmed with the link of its confirmation mail; fails unless exactly 1000
@@ -117,7 +124,7 @@ schemathesis: tools
 BENCH_DIR   := artifacts/bench
 BENCH_COUNT ?= 6
 BENCH       := $(GO) run ./infra/cmd/bench -out $(BENCH_DIR)
-bench: tools
+bench: tools browser
 	@mkdir -p $(BENCH_DIR)
 	$(BENCH) sizes
 	$(BENCH) -rounds 31 coldstart
@@ -132,6 +139,7 @@ bench: tools
 	$(GO) test -run '^$$' -bench BenchmarkReport -count $(BENCH_COUNT) ./shared/report > $(BENCH_DIR)/reports.txt
 	$(GO) tool benchstat -col /rows $(BENCH_DIR)/reports.txt > $(BENCH_DIR)/reports-benchstat.txt
 	$(BENCH) stack
+	$(BENCH) -rounds 15 console
 	$(BENCH) render
 
 # Finance's reports as LibreOffice shows them, for a person to look at (about 15 s;

@@ -13,7 +13,7 @@ import (
 // Lambda adapter and through plain net/http (see eventtest.Bench). The $default route
 // answers only 404 and 405; shared/platform's BenchmarkRouter measures it.
 func BenchmarkRoutes(b *testing.B) {
-	eventtest.Bench(b, eventtest.Function{LogicalID: "SubmissionsFunction", Folder: "submissions", NewHandler: newHandler},
+	eventtest.Bench(b, eventtest.Function{LogicalID: "SubmissionsFunction", Folder: "submissions", NewHandler: newHandler, Env: consoleEnv},
 		// A fresh submission every iteration: each gets an Idempotency-Key and an
 		// applicant address of its own (an address may have three unconfirmed requests a
 		// day), so each stores a new request (one transaction: request, audit event,
@@ -62,5 +62,9 @@ func BenchmarkRoutes(b *testing.B) {
 		eventtest.Route{Event: "get-form-page.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-status-page.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-asset-script.json", Want: http.StatusOK},
+		// The staff console's page and its sign-in settings: static, with the page's
+		// policy naming the sign-in origin.
+		eventtest.Route{Event: "get-console-page.json", Want: http.StatusOK},
+		eventtest.Route{Event: "get-console-config.json", Want: http.StatusOK},
 	)
 }

@@ -12,14 +12,18 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
+// consoleEnv is what the template gives the function for the console's sign-in, with
+// example values: the function refuses to start without it.
+var consoleEnv = map[string]string{
+	"AUTH_BASE_URL": "https://sponsorship-tracker.auth.us-east-1.amazoncognito.com", "CONSOLE_CLIENT_ID": "4example5client6id",
+	"PUBLIC_BASE_URL": "https://sponsorship.example.org",
+}
+
 // TestSampleEvents invokes the Lambda entry point with every event in events/submissions.
 func TestSampleEvents(t *testing.T) {
 	eventtest.Run(t, eventtest.Function{
 		LogicalID: "SubmissionsFunction", Folder: "submissions", NewHandler: newHandler,
-		Env: map[string]string{
-			"AUTH_BASE_URL": "https://sponsorship-tracker.auth.us-east-1.amazoncognito.com", "CONSOLE_CLIENT_ID": "4example5client6id",
-			"PUBLIC_BASE_URL": "https://sponsorship.example.org",
-		},
+		Env: consoleEnv,
 		Expected: map[string]int{
 			"post-requests-conference.json":  201,
 			"post-requests-travel.json":      201,
