@@ -7,6 +7,7 @@
 //	go run ./infra/cmd/bench sizes               bootstrap and zip sizes, as deployed (linux/arm64)
 //	go run ./infra/cmd/bench coldstart [-rounds] spawn to first response under the emulator, vs hello-world
 //	go run ./infra/cmd/bench stack               submit/read/queue/vote through the local gateway at c=1,8,32
+//	go run ./infra/cmd/bench [-rounds] console   the staff console in Chromium: API calls per screen, bytes, sign-in to queue
 //	go run ./infra/cmd/bench render              BENCHMARKS.md from the figures
 //
 // Each step starts what it needs itself (a local stack with its own moto), so it runs
@@ -30,10 +31,10 @@ import (
 
 func main() {
 	out := flag.String("out", "artifacts/bench", "folder for the figures")
-	rounds := flag.Int("rounds", 21, "coldstart: cold starts per function (the median is reported)")
+	rounds := flag.Int("rounds", 21, "coldstart: cold starts per function; console: sign-ins (the median is reported)")
 	perLevel := flag.Int("requests", 200, "stack: requests per operation at concurrency 8 (half at 1, twice at 32)")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: bench [flags] sizes|coldstart|stack|render")
+		fmt.Fprintln(os.Stderr, "usage: bench [flags] sizes|coldstart|stack|console|render")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -62,6 +63,8 @@ func main() {
 		err = coldStarts(ctx, root, dir, *rounds)
 	case "stack":
 		err = throughStack(ctx, root, dir, *perLevel)
+	case "console":
+		err = consoleStep(ctx, root, dir, *rounds)
 	case "render":
 		err = render(root, dir)
 	default:

@@ -55,6 +55,7 @@ func render(root, dir string) error {
 		"reports":   func() (string, error) { return benchstatBlock(dir, "reports") },
 		"stack":     func() (string, error) { return stackTable(dir) },
 		"cost":      func() (string, error) { return costTable(dir) },
+		"console":   func() (string, error) { return consoleTable(dir) },
 	}
 	for name, gen := range parts {
 		body, err := gen()
@@ -384,6 +385,23 @@ func summary(dir string) (string, error) {
 	}
 	rows = append(rows, [3]string{"report memory flat from 10 000 to 100 000 rows",
 		fmt.Sprintf("peak live heap at 100 000 rows at most %.2f× that at 10 000", growth), verdict(flat && growth > 0)})
+
+	var con ConsoleRun
+	if err := readJSON(dir, "console.json", &con); err != nil {
+		return "", err
+	}
+	most := 0
+	for _, s := range con.Screens {
+		most = max(most, len(s.APICalls))
+	}
+	rows = append(rows, [3]string{"each console screen needs at most two API calls",
+		fmt.Sprintf("at most %d over %d screens of three roles", most, len(con.Screens)), verdict(most <= 2 && len(con.Screens) > 0)})
+	rows = append(rows, [3]string{"the console's scripts and styles stay under 60 KB uncompressed",
+		fmt.Sprintf("%.1f KB (%d bytes, %d files)", float64(con.AssetsBytes)/1000, con.AssetsBytes, len(con.Assets)), verdict(con.AssetsBytes > 0 && con.AssetsBytes < 60_000)})
+	if len(con.SignInMs) > 0 {
+		rows = append(rows, [3]string{"time from the end of sign-in to an interactive queue (local stack; reported, no target)",
+			fmt.Sprintf("median %.0f ms over %d sign-ins", median(con.SignInMs), len(con.SignInMs)), "reported"})
+	}
 
 	var b strings.Builder
 	b.WriteString("| target | measured | met |\n|---|---|---|\n")
