@@ -103,8 +103,9 @@ type world struct {
 	codes      map[string]string // the confirmation code mailed for each request confirmed
 	// others are the same services for someone else, writing straight to the store.
 	others struct {
-		review *sponsorship.ReviewService
-		admin  *sponsorship.AdminService
+		review  *sponsorship.ReviewService
+		admin   *sponsorship.AdminService
+		finance *sponsorship.FinanceService
 	}
 }
 
@@ -117,6 +118,7 @@ func newWorld(t *testing.T) *world {
 	w.finance = sponsorship.NewFinanceService(w.race, w.clock.Now)
 	w.others.review = sponsorship.NewReviewService(store, w.clock.Now)
 	w.others.admin = sponsorship.NewAdminService(store, w.clock.Now)
+	w.others.finance = sponsorship.NewFinanceService(store, w.clock.Now)
 	return w
 }
 
