@@ -198,7 +198,7 @@ func TestApplicantRules(t *testing.T) {
 			return confirmed(w)
 		}, func(w *world, a *applicant) error {
 			w.racedBy(1, func() {
-				_, err := w.others.review.AddComment(ctx, reviewer("c"), a.id, "Is the venue booked?")
+				_, err := w.other().review.AddComment(ctx, reviewer("c"), a.id, "Is the venue booked?")
 				w.must(err)
 			})
 			return withdrawing(w, a)

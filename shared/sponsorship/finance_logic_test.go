@@ -151,7 +151,7 @@ func TestFinanceRules(t *testing.T) {
 			"key reused", "partially_paid, paid 2000.00", "committed 3000.00, paid 2000.00, left 5000.00", nil},
 		{"a payment that lost a race is checked against the one that won", approvedAfter(), func(w *world, id string) error {
 			w.racedBy(1, func() {
-				_, err := w.others.finance.RecordPayment(ctx, financier("fay"), id, "", payment("3000.00"))
+				_, err := w.other().finance.RecordPayment(ctx, financier("fay"), id, "", payment("3000.00"))
 				w.must(err)
 			})
 			return pay("3000.00")(w, id)

@@ -88,8 +88,8 @@ func (r *racing) SetAllocation(ctx context.Context, b sponsorship.Budget, previo
 	return r.Store.SetAllocation(ctx, b, previous, ev)
 }
 
-// world is a foundation in memory: its store, its clock and its services. The services
-// write through race; others' writes (the rivals of a race) go through the plain store.
+// world is a foundation in memory: its store, its clock and its services, which write
+// through race.
 type world struct {
 	t          *testing.T
 	store      *memstore.Store
@@ -101,12 +101,6 @@ type world struct {
 	finance    *sponsorship.FinanceService
 	tokens     map[string]string // the applicant token of each request submitted
 	codes      map[string]string // the confirmation code mailed for each request confirmed
-	// others are the same services for someone else, writing straight to the store.
-	others struct {
-		review  *sponsorship.ReviewService
-		admin   *sponsorship.AdminService
-		finance *sponsorship.FinanceService
-	}
 }
 
 func newWorld(t *testing.T) *world {
@@ -116,10 +110,18 @@ func newWorld(t *testing.T) *world {
 	w.review = sponsorship.NewReviewService(w.race, w.clock.Now)
 	w.admin = sponsorship.NewAdminService(w.race, w.clock.Now)
 	w.finance = sponsorship.NewFinanceService(w.race, w.clock.Now)
-	w.others.review = sponsorship.NewReviewService(store, w.clock.Now)
-	w.others.admin = sponsorship.NewAdminService(store, w.clock.Now)
-	w.others.finance = sponsorship.NewFinanceService(store, w.clock.Now)
 	return w
+}
+
+// other is the world as someone else acts in it at the same moment: their writes go
+// straight to the store, never into a race.
+func (w *world) other() *world {
+	o := *w
+	o.applicants = sponsorship.NewService(w.store, sponsorship.Config{Now: w.clock.Now})
+	o.review = sponsorship.NewReviewService(w.store, w.clock.Now)
+	o.admin = sponsorship.NewAdminService(w.store, w.clock.Now)
+	o.finance = sponsorship.NewFinanceService(w.store, w.clock.Now)
+	return &o
 }
 
 // racedBy makes the next n writes of the services each lose a race to rival.

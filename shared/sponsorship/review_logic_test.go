@@ -234,7 +234,7 @@ func TestReviewRules(t *testing.T) {
 			[]sponsorship.EventType{"vote_cast"}},
 		{"a vote that lost a race to another reviewer's counts with it", readyAfter("a1:approve"), func(w *world, id string) (sponsorship.Outcome, error) {
 			w.racedBy(1, func() {
-				_, err := w.others.review.Vote(ctx, reviewer("b"), id, sponsorship.VoteInput{Choice: approve})
+				_, err := w.other().review.Vote(ctx, reviewer("b"), id, sponsorship.VoteInput{Choice: approve})
 				w.must(err)
 			})
 			return w.vote("c", id, approve, "")
