@@ -340,6 +340,8 @@ func kindOf(err error) string {
 		conflict   *sponsorship.ConflictError
 		allocation *sponsorship.AllocationError
 		tooMany    *sponsorship.TooManyUnconfirmedError
+		staffState *sponsorship.StaffStateError
+		incomplete *sponsorship.IncompleteError
 	)
 	switch {
 	case err == nil:
@@ -367,6 +369,10 @@ func kindOf(err error) string {
 		return "allocation"
 	case errors.As(err, &tooMany):
 		return "too many unconfirmed"
+	case errors.As(err, &staffState):
+		return "staff " + staffState.Code
+	case errors.As(err, &incomplete):
+		return "incomplete"
 	}
 	for _, known := range []struct {
 		err  error
