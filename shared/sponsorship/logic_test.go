@@ -3,7 +3,6 @@ package sponsorship_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -321,11 +320,6 @@ func (w *world) budget() string {
 		}
 	}
 	return "no budget"
-}
-
-// seats describes a tally as "voted V of S seats".
-func seats(t sponsorship.Tally) string {
-	return fmt.Sprintf("voted %d of %d seats", t.Voted, len(t.Seats))
 }
 
 // kindOf names the kind of an error as the API tells it to people: "ok" for none, and
