@@ -165,6 +165,11 @@ func (s *FinanceService) RecordPayment(ctx context.Context, who Staff, id, idemp
 				"paymentId": p.ID, "amount": p.Amount.Decimal(), "currency": p.Amount.Currency, "date": p.Date,
 				"method": p.Method, "paidTotal": next.Paid.Decimal(), "reverses": p.Reverses,
 			}}
+		if p.Reverses != "" {
+			// Partially paid to partially paid is one move of the lifecycle, made by a
+			// payment or by a reversal: the entry, not the move, says which it was.
+			ev.Type = EventPaymentReversed
+		}
 		c := Change{Request: &next, Events: []AuditEvent{ev}, PutPayment: &p,
 			Settle: &Commitment{FiscalYear: req.FiscalYear, Category: req.Kind, Amount: p.Amount}}
 		if keyHash != "" {

@@ -1,0 +1,53 @@
+package memstore
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// The store keeps and hands out copies that share no slice, map or pointer with what
+// callers hold. The types not copied here (recusals, declarations, comments, payments,
+// budgets, settings) hold only values.
+
+func cloneRequest(r *sponsorship.Request) *sponsorship.Request {
+	c := *r
+	c.Voters, c.Recused = slices.Clone(r.Voters), slices.Clone(r.Recused)
+	c.BudgetItems = slices.Clone(r.BudgetItems)
+	c.Approved, c.Conference, c.Travel = clonePtr(r.Approved), clonePtr(r.Conference), clonePtr(r.Travel)
+	if r.Project != nil {
+		p := *r.Project
+		p.Milestones = slices.Clone(p.Milestones)
+		c.Project = &p
+	}
+	return &c
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+func cloneEvent(ev sponsorship.AuditEvent) sponsorship.AuditEvent {
+	ev.Changed, ev.Data = slices.Clone(ev.Changed), maps.Clone(ev.Data)
+	return ev
+}
+
+func cloneVote(v sponsorship.Vote) sponsorship.Vote {
+	v.Amount = clonePtr(v.Amount)
+	return v
+}
+
+func cloneReviewer(r sponsorship.Reviewer) sponsorship.Reviewer {
+	r.Roles = slices.Clone(r.Roles)
+	return r
+}
+
+func cloneCompany(c sponsorship.Company) sponsorship.Company {
+	c.Aliases, c.Domains = slices.Clone(c.Aliases), slices.Clone(c.Domains)
+	return c
+}
