@@ -14,6 +14,8 @@ VENV    := .venv
 CHECKOV_VENV := .venv-checkov
 LOCAL   := $(GO) run ./infra/cmd/local
 LOCAL_BIN := .cache/bin/local
+# The local AWS emulator: a module of its own, which the product uses through a replace.
+EMULATOR := infra/motostack
 
 # Tools from .venv come first; SAM CLI sends no telemetry from here.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
@@ -91,10 +93,11 @@ warm:
 test: lint test-go bench-smoke fuzz build load
 	@echo "make test: all passed"
 
-# Unit, storage, API, entry-point, end-to-end and browser tests, against one moto for
-# the whole run.
+# Unit, storage, API, entry-point, end-to-end and browser tests, and the local AWS
+# emulator's own tests (a Go module of its own), against one moto for the whole run.
 test-go: tools browser
 	$(LOCAL) exec -- $(GO) test -count=1 -race ./...
+	$(LOCAL) exec -- $(GO) -C $(EMULATOR) test -count=1 -race ./...
 
 # Every function's route benchmarks once each, so a benchmark that no longer builds its
 # handler, or a route without one, fails here rather than at the next make bench.
@@ -115,7 +118,7 @@ load: tools
 # make test runs schemathesis with 12 examples per operation; this runs it longer.
 SCHEMATHESIS_EXAMPLES ?= 150
 schemathesis: tools
-	SCHEMATHESIS_EXAMPLES=$(SCHEMATHESIS_EXAMPLES) $(GO) test -count=1 -v -run TestSchemathesis -timeout 60m ./infra/apitest
+	SCHEMATHESIS_EXAMPLES=$(SCHEMATHESIS_EXAMPLES) $(GO) test -count=1 -v -run TestSchemathesis -timeout 60m ./infra/suites/apitest
 
 # Every figure in BENCHMARKS.md, measured on this machine (about 10 minutes; not part of
 # make test). The raw outputs stay in artifacts/bench; benchstat (pinned in go.mod as a
@@ -128,7 +131,7 @@ bench: tools browser
 	@mkdir -p $(BENCH_DIR)
 	$(BENCH) sizes
 	$(BENCH) -rounds 31 coldstart
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 0.3s -count $(BENCH_COUNT) ./shared/platform > $(BENCH_DIR)/handlers.txt
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 0.3s -count $(BENCH_COUNT) ./shared/lambdahttp > $(BENCH_DIR)/handlers.txt
 	$(LOCAL) exec -- $(GO) test -run '^$$' -bench . -benchmem -benchtime 30x -count 3 -timeout 30m \
 		./functions/submissions ./functions/reviews ./functions/finance ./functions/admin >> $(BENCH_DIR)/handlers.txt
 	$(GO) tool benchstat -col /via $(BENCH_DIR)/handlers.txt > $(BENCH_DIR)/handlers-benchstat.txt
@@ -183,6 +186,10 @@ lint: tools checkov-tools
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.venv/*')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted" >&2; exit 1; fi
 	$(GO) vet ./...
+	$(GO) -C $(EMULATOR) vet ./...
+	@# The product, the emulator and their tests compile for macOS and Windows too:
+	@# Linux-only process controls live behind build tags (infra/motostack/proc).
+	for os in darwin windows; do GOOS=$$os GOARCH=arm64 $(GO) vet ./... && GOOS=$$os GOARCH=arm64 $(GO) -C $(EMULATOR) vet ./...; done
 	@if grep -rn --include='*.go' -E '\.Scan\(|ScanInput|NewScanPaginator' shared functions; then \
 		echo "the table is never scanned: use a key or an index" >&2; exit 1; fi
 	cfn-lint template.yaml

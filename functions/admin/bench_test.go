@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/eventtest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring/adminfn"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/eventtest"
 )
 
 // BenchmarkRoutes measures each route of the admin API per request, through the
@@ -15,7 +17,7 @@ import (
 // (the roster and Cognito read, nothing written), except the invitation, refused each
 // time to a member who has signed in. Their Cognito calls go to moto.
 func BenchmarkRoutes(b *testing.B) {
-	eventtest.Bench(b, eventtest.Function{LogicalID: "AdminFunction", Folder: "admin", NewHandler: newHandler, UserPool: true},
+	eventtest.Bench(b, eventtest.Function{LogicalID: "AdminFunction", Folder: "admin", NewHandler: adminfn.New, UserPool: true},
 		eventtest.Route{Event: "get-staff.json", Want: http.StatusOK},
 		eventtest.Route{Event: "post-staff.json", Want: http.StatusCreated},
 		eventtest.Route{Event: "put-staff.json", Want: http.StatusOK},

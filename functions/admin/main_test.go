@@ -4,8 +4,10 @@ import (
 	"os"
 	"testing"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/eventtest"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring/adminfn"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/eventtest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
@@ -13,7 +15,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 // TestSampleEvents invokes the Lambda entry point with every event in events/admin.
 func TestSampleEvents(t *testing.T) {
 	eventtest.Run(t, eventtest.Function{
-		LogicalID: "AdminFunction", Folder: "admin", NewHandler: newHandler, UserPool: true,
+		LogicalID: "AdminFunction", Folder: "admin", NewHandler: adminfn.New, UserPool: true,
 		Expected: map[string]int{
 			"get-staff.json":                       200,
 			"post-staff.json":                      201,

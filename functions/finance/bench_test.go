@@ -5,16 +5,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring/financefn"
+
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/eventtest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/eventtest"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
 // BenchmarkRoutes measures each route of the finance API per request, through the
 // Lambda adapter and through plain net/http (see eventtest.Bench).
 func BenchmarkRoutes(b *testing.B) {
-	eventtest.Bench(b, eventtest.Function{LogicalID: "FinanceFunction", Folder: "finance", NewHandler: newHandler,
+	eventtest.Bench(b, eventtest.Function{LogicalID: "FinanceFunction", Folder: "finance", NewHandler: financefn.New,
 		Env: map[string]string{"REPORTS_BUCKET": "reports-not-needed-inline"}},
 		// A first payment every iteration, with a key of its own, on a copy of its own of
 		// the approved demo request: paying the same request again and again would make

@@ -4,8 +4,10 @@ import (
 	"os"
 	"testing"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/eventtest"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring/financefn"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/eventtest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
@@ -13,7 +15,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 // TestSampleEvents invokes the Lambda entry point with every event in events/finance.
 func TestSampleEvents(t *testing.T) {
 	eventtest.Run(t, eventtest.Function{
-		LogicalID: "FinanceFunction", Folder: "finance", NewHandler: newHandler,
+		LogicalID: "FinanceFunction", Folder: "finance", NewHandler: financefn.New,
 		Env: map[string]string{"REPORTS_BUCKET": "reports-not-needed-inline"},
 		Expected: map[string]int{
 			"post-payment.json":                     201,

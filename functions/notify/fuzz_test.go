@@ -19,6 +19,7 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/notify"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring/notifyfn"
 )
 
 // FuzzStreamBatch invokes the stream handler as Lambda does, with the function's own
@@ -48,7 +49,7 @@ func FuzzStreamBatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, payload []byte, down bool) {
 		mail := &mailbox{down: down}
 		n := notify.New(oneApplicant{}, openOutbox{}, map[string]notify.Sender{notify.Email: mail}, notify.Config{}, log)
-		out, err := lambda.NewHandler(notify.StreamHandler(n, dynamostore.EventFromStream, log)).Invoke(context.Background(), payload)
+		out, err := lambda.NewHandler(notifyfn.NewStreamHandler(n, log)).Invoke(context.Background(), payload)
 		var batch events.DynamoDBEvent
 		if json.NewDecoder(bytes.NewReader(payload)).Decode(&batch) != nil {
 			if err == nil {

@@ -4,31 +4,8 @@
 package main
 
 import (
-	"context"
-	"os"
-
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/channels"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/notify"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/platform"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring/notifyfn"
 )
 
-func main() {
-	h, err := newHandler(context.Background(), os.Getenv)
-	if err != nil {
-		platform.Exit("notify function cannot start", err)
-	}
-	lambda.Start(h)
-}
-
-// newHandler wires configuration, the store, SES and the webhook into the handler.
-func newHandler(ctx context.Context, getenv func(string) string) (func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error), error) {
-	n, b, _, err := channels.Notifier(ctx, getenv)
-	if err != nil {
-		return nil, err
-	}
-	return notify.StreamHandler(n, dynamostore.EventFromStream, b.Log), nil
-}
+func main() { wiring.Serve("notify", notifyfn.New) }

@@ -11,14 +11,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring/notifyfn"
+
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/eventtest"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/eventtest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
@@ -59,13 +60,13 @@ func TestSampleEventsThroughTheLambdaEntryPoint(t *testing.T) {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	sender := "noreply+" + hex.EncodeToString(b) + "@sponsorship.example.org"
-	ses := sesv2.NewFromConfig(localaws.Config(testenv.Endpoint(t)))
+	ses := sesv2.NewFromConfig(testenv.AWSConfig(t))
 	if _, err := ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(sender)}); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{"TABLE_NAME": table, "LOG_LEVEL": "ERROR", "SENDER_EMAIL": sender,
 		"PUBLIC_BASE_URL": "https://tracker.example", "FINANCE_EMAIL": "finance@example.org", "ADMINS_EMAIL": "admins@example.org"}
-	h, err := newHandler(ctx, func(k string) string { return env[k] })
+	h, err := notifyfn.New(ctx, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func TestSampleEventsThroughTheLambdaEntryPoint(t *testing.T) {
 }
 
 func TestMissingConfigurationStopsStartUp(t *testing.T) {
-	_, err := newHandler(context.Background(), func(string) string { return "" })
+	_, err := notifyfn.New(context.Background(), func(string) string { return "" })
 	if err == nil {
 		t.Fatal("started without configuration")
 	}

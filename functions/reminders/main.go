@@ -3,30 +3,8 @@
 package main
 
 import (
-	"context"
-	"os"
-
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
-
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/channels"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/notify"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/platform"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring/remindersfn"
 )
 
-func main() {
-	h, err := newHandler(context.Background(), os.Getenv)
-	if err != nil {
-		platform.Exit("reminders function cannot start", err)
-	}
-	lambda.Start(h)
-}
-
-// newHandler wires configuration, the store and SES into the handler.
-func newHandler(ctx context.Context, getenv func(string) string) (func(context.Context, events.EventBridgeEvent) error, error) {
-	n, b, cfg, err := channels.Notifier(ctx, getenv)
-	if err != nil {
-		return nil, err
-	}
-	return notify.ScheduleHandler(n, cfg.RemindAfter, b.Log), nil
-}
+func main() { wiring.Serve("reminders", remindersfn.New) }

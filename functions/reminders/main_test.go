@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring/remindersfn"
+
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/eventtest"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localdev"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/eventtest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -29,13 +29,13 @@ func TestScheduledEventThroughTheLambdaEntryPoint(t *testing.T) {
 	ctx := context.Background()
 	_, table := eventtest.SeededTable(t)
 	sender := fmt.Sprintf("reminders-%d@example.org", time.Now().UnixNano())
-	ses := sesv2.NewFromConfig(localaws.Config(testenv.Endpoint(t)))
+	ses := sesv2.NewFromConfig(testenv.AWSConfig(t))
 	if _, err := ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: &sender}); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{"TABLE_NAME": table, "LOG_LEVEL": "ERROR", "SENDER_EMAIL": sender,
 		"PUBLIC_BASE_URL": "https://tracker.example", "REMINDER_AFTER_DAYS": "3"}
-	h, err := newHandler(ctx, func(k string) string { return env[k] })
+	h, err := remindersfn.New(ctx, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestScheduledEventThroughTheLambdaEntryPoint(t *testing.T) {
 	if _, err := lambda.NewHandler(h).Invoke(ctx, payload); err != nil {
 		t.Fatalf("scheduled run: %v", err)
 	}
-	mails, err := localdev.SentMail(ctx, testenv.Endpoint(t))
+	mails, err := testenv.SentMail(ctx, t)
 	if err != nil {
 		t.Fatal(err)
 	}

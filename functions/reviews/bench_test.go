@@ -4,15 +4,17 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring/reviewsfn"
+
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/eventtest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/eventtest"
 )
 
 // BenchmarkRoutes measures each route of the reviewers' API per request, through the
 // Lambda adapter and through plain net/http (see eventtest.Bench).
 func BenchmarkRoutes(b *testing.B) {
-	eventtest.Bench(b, eventtest.Function{LogicalID: "ReviewsFunction", Folder: "reviews", NewHandler: newHandler},
+	eventtest.Bench(b, eventtest.Function{LogicalID: "ReviewsFunction", Folder: "reviews", NewHandler: reviewsfn.New},
 		eventtest.Route{Event: "get-queue.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-review.json", Want: http.StatusOK},
 		// A first vote every iteration, on a copy of its own of the submitted demo

@@ -4,28 +4,8 @@
 package main
 
 import (
-	"context"
-	"net/http"
-	"os"
-
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/platform"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring/reviewsfn"
 )
 
-func main() {
-	h, err := newHandler(context.Background(), os.Getenv)
-	if err != nil {
-		platform.Exit("reviews function cannot start", err)
-	}
-	platform.StartHTTP(h)
-}
-
-// newHandler wires configuration, the store and the review service into the handler.
-func newHandler(ctx context.Context, getenv func(string) string) (http.Handler, error) {
-	b, err := platform.Setup(ctx, getenv)
-	if err != nil {
-		return nil, err
-	}
-	return api.NewReviews(sponsorship.NewReviewService(b.Store, nil), b.Log), nil
-}
+func main() { wiring.ServeHTTP("reviews", reviewsfn.New) }

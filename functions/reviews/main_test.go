@@ -4,8 +4,10 @@ import (
 	"os"
 	"testing"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/eventtest"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring/reviewsfn"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/eventtest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
@@ -13,7 +15,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 // TestSampleEvents invokes the Lambda entry point with every event in events/reviews.
 func TestSampleEvents(t *testing.T) {
 	eventtest.Run(t, eventtest.Function{
-		LogicalID: "ReviewsFunction", Folder: "reviews", NewHandler: newHandler,
+		LogicalID: "ReviewsFunction", Folder: "reviews", NewHandler: reviewsfn.New,
 		Expected: map[string]int{
 			"get-queue.json":                           200,
 			"get-queue-as-finance.json":                403,

@@ -4,16 +4,18 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring/submissionsfn"
+
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/eventtest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/eventtest"
 )
 
 // BenchmarkRoutes measures each route of the applicant API per request, through the
 // Lambda adapter and through plain net/http (see eventtest.Bench). The $default route
-// answers only 404 and 405; shared/platform's BenchmarkRouter measures it.
+// answers only 404 and 405; shared/lambdahttp's BenchmarkRouter measures it.
 func BenchmarkRoutes(b *testing.B) {
-	eventtest.Bench(b, eventtest.Function{LogicalID: "SubmissionsFunction", Folder: "submissions", NewHandler: newHandler, Env: consoleEnv},
+	eventtest.Bench(b, eventtest.Function{LogicalID: "SubmissionsFunction", Folder: "submissions", NewHandler: submissionsfn.New, Env: consoleEnv},
 		// A fresh submission every iteration: each gets an Idempotency-Key and an
 		// applicant address of its own (an address may have three unconfirmed requests a
 		// day), so each stores a new request (one transaction: request, audit event,

@@ -6,8 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/eventtest"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring/submissionsfn"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/eventtest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
@@ -22,7 +24,7 @@ var consoleEnv = map[string]string{
 // TestSampleEvents invokes the Lambda entry point with every event in events/submissions.
 func TestSampleEvents(t *testing.T) {
 	eventtest.Run(t, eventtest.Function{
-		LogicalID: "SubmissionsFunction", Folder: "submissions", NewHandler: newHandler,
+		LogicalID: "SubmissionsFunction", Folder: "submissions", NewHandler: submissionsfn.New,
 		Env: consoleEnv,
 		Expected: map[string]int{
 			"post-requests-conference.json":  201,
@@ -55,7 +57,7 @@ func TestSampleEvents(t *testing.T) {
 // the console's sign-in settings refuses to start with a message naming each, instead
 // of failing on the first request.
 func TestMissingConfigurationStopsStartUp(t *testing.T) {
-	_, err := newHandler(context.Background(), func(string) string { return "" })
+	_, err := submissionsfn.New(context.Background(), func(string) string { return "" })
 	for _, name := range []string{"TABLE_NAME", "AUTH_BASE_URL", "CONSOLE_CLIENT_ID", "PUBLIC_BASE_URL"} {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("error = %v, want one naming %s", err, name)

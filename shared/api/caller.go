@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/platform"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/lambdahttp"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -13,7 +13,7 @@ import (
 // passed in the request context. Staff routes sit behind that authorizer; a request
 // that reaches them without claims was not authenticated, so it gets 401.
 func staffFrom(r *http.Request) (sponsorship.Staff, error) {
-	gw, ok := platform.Gateway(r.Context())
+	gw, ok := lambdahttp.Gateway(r.Context())
 	if !ok || gw.Authorizer == nil || gw.Authorizer.JWT == nil || gw.Authorizer.JWT.Claims["sub"] == "" {
 		return sponsorship.Staff{}, errNoClaims
 	}

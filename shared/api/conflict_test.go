@@ -11,8 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 )
 
 // submitFrom submits a project request of the given organization and e-mail address,
@@ -296,7 +295,7 @@ func TestNamesOnTheRecordComeFromTheRoster(t *testing.T) {
 // decisions are the same before and after.
 func TestRosterStoredWithCompanyNamesMigrates(t *testing.T) {
 	s := newStaffAPI(t)
-	db := dynamodb.NewFromConfig(localaws.Config(testenv.Endpoint(t)))
+	db := dynamodb.NewFromConfig(testenv.AWSConfig(t))
 	legacy := map[string]string{"a1": "Acme Compilers Inc.", "a2": "ACME COMPILERS", "b": "Beta GmbH", "c": "Gamma Ltd"}
 	for id, company := range legacy {
 		_, err := db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(s.store.Table()), Item: map[string]types.AttributeValue{

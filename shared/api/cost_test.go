@@ -16,9 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/ddbcount"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api/openapitest"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
@@ -84,7 +82,7 @@ func parseCost(t *testing.T, s string) dbCost {
 	return c
 }
 
-func costOf(s ddbcount.Snapshot) dbCost {
+func costOf(s testenv.Snapshot) dbCost {
 	c := dbCost{calls: map[string]int{}}
 	for op, n := range s.ByOperation {
 		if n.Calls > 0 {
@@ -97,15 +95,15 @@ func costOf(s ddbcount.Snapshot) dbCost {
 }
 
 // newCountedAPI is newStaffAPI on a store whose DynamoDB client counts every call.
-func newCountedAPI(t *testing.T) (*staffAPI, *ddbcount.Counter) {
+func newCountedAPI(t *testing.T) (*staffAPI, *testenv.Counter) {
 	t.Helper()
 	plain, table := testenv.Table(t)
 	desc, err := plain.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(table)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	counter := ddbcount.New().Describe(desc.Table)
-	store := dynamostore.New(dynamodb.NewFromConfig(localaws.Config(testenv.Endpoint(t)), ddbcount.Into(counter)), table)
+	counter := testenv.NewCounter().Describe(desc.Table)
+	store := dynamostore.New(testenv.CountingDynamoDB(t, counter), table)
 	log := slog.New(slog.NewJSONHandler(&testenv.LogBuffer{}, nil))
 	clock := func() time.Time { return now }
 	pool := testenv.NewUserPool(t)
@@ -138,21 +136,21 @@ type routeCost struct {
 // and writes twice where the item's index key changed). rcu covers the items
 // evaluated, filtered ones included.
 type costRecord struct {
-	Operation    string                     `json:"operation"`
-	Route        string                     `json:"route"`
-	Status       int                        `json:"status"`
-	Calls        int                        `json:"calls"`
-	ItemsRead    int                        `json:"itemsRead"`
-	ItemsScanned int                        `json:"itemsScanned"`
-	ItemsWritten int                        `json:"itemsWritten"`
-	RCU          float64                    `json:"rcu"`
-	WCU          float64                    `json:"wcu"`
-	WCUTable     float64                    `json:"wcuTable"`
-	WCUIndexes   float64                    `json:"wcuIndexes"`
-	Measured     string                     `json:"measured"`
-	Minimum      string                     `json:"minimum"`
-	Reason       string                     `json:"reason"`
-	ByOperation  map[string]ddbcount.Counts `json:"byOperation"`
+	Operation    string                    `json:"operation"`
+	Route        string                    `json:"route"`
+	Status       int                       `json:"status"`
+	Calls        int                       `json:"calls"`
+	ItemsRead    int                       `json:"itemsRead"`
+	ItemsScanned int                       `json:"itemsScanned"`
+	ItemsWritten int                       `json:"itemsWritten"`
+	RCU          float64                   `json:"rcu"`
+	WCU          float64                   `json:"wcu"`
+	WCUTable     float64                   `json:"wcuTable"`
+	WCUIndexes   float64                   `json:"wcuIndexes"`
+	Measured     string                    `json:"measured"`
+	Minimum      string                    `json:"minimum"`
+	Reason       string                    `json:"reason"`
+	ByOperation  map[string]testenv.Counts `json:"byOperation"`
 }
 
 // TestDynamoDBCostPerRoute runs every API operation of every function once, through

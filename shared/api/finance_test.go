@@ -17,8 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/xuri/excelize/v2"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/exports"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/finance"
@@ -35,7 +34,7 @@ func (s *staffAPI) financeAPI(inline int64) http.Handler {
 // financeAPIWith is financeAPI with the reports' ceilings lowered.
 func (s *staffAPI) financeAPIWith(inline int64, ceilings map[string]int) http.Handler {
 	s.t.Helper()
-	client := s3.NewFromConfig(localaws.Config(testenv.Endpoint(s.t)), func(o *s3.Options) { o.UsePathStyle = true })
+	client := s3.NewFromConfig(testenv.AWSConfig(s.t), func(o *s3.Options) { o.UsePathStyle = true })
 	bucket := fmt.Sprintf("reports-%d", time.Now().UnixNano())
 	if _, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		s.t.Fatal(err)

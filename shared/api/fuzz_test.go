@@ -23,7 +23,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/platform"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/lambdahttp"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -257,7 +257,7 @@ func FuzzStaffFromGateway(f *testing.F) {
 			staff, staffErr = staffFrom(r)
 			w.WriteHeader(http.StatusNoContent)
 		})
-		out, err := platform.LambdaHandler(h).Invoke(context.Background(), payload)
+		out, err := lambdahttp.Handler(h).Invoke(context.Background(), payload)
 		var resp events.APIGatewayV2HTTPResponse
 		if err != nil || json.Unmarshal(out, &resp) != nil || resp.StatusCode != http.StatusNoContent {
 			t.Fatalf("invoke: %s, %v", out, err)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/platform"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/lambdahttp"
 )
 
 type ctxKey int
@@ -36,7 +36,7 @@ func loggerFrom(ctx context.Context) *slog.Logger {
 // requestID is API Gateway's id for the request when there is one (it is also in the
 // gateway's own logs), else the Lambda invocation's, else a fresh random one.
 func requestID(r *http.Request) string {
-	if gw, ok := platform.Gateway(r.Context()); ok && gw.RequestID != "" {
+	if gw, ok := lambdahttp.Gateway(r.Context()); ok && gw.RequestID != "" {
 		return gw.RequestID
 	}
 	if lc, ok := lambdacontext.FromContext(r.Context()); ok && lc.AwsRequestID != "" {

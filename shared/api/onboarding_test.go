@@ -24,8 +24,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/identity"
@@ -377,7 +376,7 @@ func sameRoles(got []sponsorship.Role, want ...string) bool {
 // invitations are the temporary passwords mailed to an address.
 func invitations(t *testing.T, email string) []string {
 	t.Helper()
-	all, err := localaws.Invitations(context.Background(), testenv.Endpoint(t), email)
+	all, err := testenv.Invitations(context.Background(), t, email)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,12 +14,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api/openapitest"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/identity"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/platform"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/lambdahttp"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -109,7 +109,7 @@ func (s *staffAPI) callHeader(h http.Handler, who person, method, path string, b
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	raw2, err := platform.LambdaHandler(h).Invoke(context.Background(), payload)
+	raw2, err := lambdahttp.Handler(h).Invoke(context.Background(), payload)
 	if err != nil {
 		s.t.Fatalf("%s %s: %v", method, path, err)
 	}

@@ -7,8 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/ddbcount"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -17,7 +16,7 @@ type pageWork struct {
 	Calls, ItemsRead, ItemsScanned int
 }
 
-func workOf(c ddbcount.Counts) pageWork {
+func workOf(c testenv.Counts) pageWork {
 	return pageWork{Calls: c.Calls, ItemsRead: c.ItemsRead, ItemsScanned: c.ItemsScanned}
 }
 

@@ -9,7 +9,7 @@ package dynamostore
 // BatchWriteItem (25 items a call, several goroutines), with the very items the store
 // writes (toRequestRecord, marshal): submitting 100 000 requests through the store
 // would take far longer and measure nothing more. Besides ns/op, every benchmark
-// reports the DynamoDB work of a page, from a counting client (infra/ddbcount):
+// reports the DynamoDB work of a page, from a counting client (testenv.CountingDynamoDB):
 // calls/page, items-read/page, items-scanned/page and rcu/page, which must not change
 // from one size to the other. ns/op does change: moto answers a Query on an index by
 // sorting every item of the table, which DynamoDB does not.
@@ -36,9 +36,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/ddbcount"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testenv"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
@@ -238,10 +236,10 @@ func batchWrite(ctx context.Context, db *dynamodb.Client, table string, batch []
 
 // pageCost reads pages and adds up their DynamoDB work.
 type pageCost struct {
-	counter *ddbcount.Counter
+	counter *testenv.Counter
 	pages   int
-	total   ddbcount.Counts
-	first   ddbcount.Counts
+	total   testenv.Counts
+	first   testenv.Counts
 	varies  bool
 }
 
@@ -277,9 +275,9 @@ func (p *pageCost) report(b *testing.B) {
 }
 
 // countingStore is a Store on the table whose client counts every call.
-func countingStore(tb testing.TB, table string) (*Store, *ddbcount.Counter) {
-	counter := ddbcount.New()
-	db := dynamodb.NewFromConfig(localaws.Config(testenv.Endpoint(tb)), ddbcount.Into(counter))
+func countingStore(tb testing.TB, table string) (*Store, *testenv.Counter) {
+	counter := testenv.NewCounter()
+	db := testenv.CountingDynamoDB(tb, counter)
 	return New(db, table), counter
 }
 
@@ -391,7 +389,7 @@ func scaleTableOf(b *testing.B, n int) *scaleTable {
 	ctx := context.Background()
 	db := testenv.DynamoDB(b)
 	name := fmt.Sprintf("bench-%d-%d", n, time.Now().UnixNano())
-	if err := localaws.CreateTable(ctx, db, testenv.Template(b), "Table", name); err != nil {
+	if err := testenv.CreateTable(ctx, b, db, name); err != nil {
 		b.Fatal(err)
 	}
 	st, err := seedScaleTable(ctx, db, name, n)

@@ -12,8 +12,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localdev"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localstack"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/devstack"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack"
 )
 
 // coldCase is one function started cold and sent one event.
@@ -90,14 +90,14 @@ func coldStarts(ctx context.Context, root, dir string, rounds int) error {
 	// The baseline is built exactly as the stack builds the functions it runs: for this
 	// machine's architecture with the deployment flags.
 	hello := filepath.Join(work, "bootstrap")
-	if err := localstack.BuildLambda(ctx, root, "linux", runtime.GOARCH, hello, "./infra/bench/hello"); err != nil {
+	if err := motostack.BuildLambda(ctx, root, "linux", runtime.GOARCH, hello, "./infra/cmd/bench/hello"); err != nil {
 		return err
 	}
 	helloCase := coldCase{Function: "hello-world", Variant: "first answer", Event: "submissions/get-openapi.json", Status: 200,
 		payload: cases[0].payload, hello: true}
 
 	fmt.Fprintln(os.Stderr, "coldstart: starting a local stack ...")
-	dev, err := localdev.Start(ctx, localdev.Options{Root: root, Addr: "127.0.0.1:0", Log: io.Discard,
+	dev, err := devstack.Start(ctx, devstack.Options{Root: root, Addr: "127.0.0.1:0", Log: io.Discard,
 		StackName: "bench-cold", NoPollers: true})
 	if err != nil {
 		return err
@@ -140,7 +140,7 @@ func coldStarts(ctx context.Context, root, dir string, rounds int) error {
 		slices.Sort(cold)
 		at := func(p float64) float64 { return ms(cold[int(p*float64(len(cold)-1))]) }
 		return ColdResult{coldCase: c, MedianMs: at(0.5), P10Ms: at(0.1), P90Ms: at(0.9),
-			WarmMs: ms(localstack.Median(warm)), StartMs: ms(localstack.Median(start))}
+			WarmMs: ms(motostack.Median(warm)), StartMs: ms(motostack.Median(start))}
 	}
 	out.Hello = summarise(all[0], colds[0], warms[0])
 	out.Hello.VsHello, out.Hello.StartVsHello = 1, 1
@@ -159,7 +159,7 @@ func coldStarts(ctx context.Context, root, dir string, rounds int) error {
 
 // checkAnswer fails a cold start that did not answer as the case expects: a benchmark
 // of a function that errors measures nothing.
-func checkAnswer(c coldCase, res *localstack.InvokeResult) error {
+func checkAnswer(c coldCase, res *motostack.InvokeResult) error {
 	if res.FunctionError != "" || res.TimedOut {
 		return fmt.Errorf("%s %s: function error: %s", c.Function, c.Event, res.Payload)
 	}

@@ -17,7 +17,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localdev"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/devstack"
 )
 
 // ConsoleRun is the console step's output: what the staff console costs a person in a
@@ -64,7 +64,7 @@ func consoleStep(ctx context.Context, root, dir string, rounds int) error {
 		return fmt.Errorf("chromium is missing (make bench installs it with apt): %w", err)
 	}
 	fmt.Fprintln(os.Stderr, "console: starting a local stack ...")
-	dev, err := localdev.Start(ctx, localdev.Options{Root: root, Addr: "127.0.0.1:0", Log: io.Discard, StackName: "bench-console", NoPollers: true})
+	dev, err := devstack.Start(ctx, devstack.Options{Root: root, Addr: "127.0.0.1:0", Log: io.Discard, StackName: "bench-console", NoPollers: true})
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func consoleStep(ctx context.Context, root, dir string, rounds int) error {
 // signInTab opens the console in a fresh tab and signs in through the local managed
 // login: e-mail and password, then the authenticator's code. It returns the time from
 // submitting the code to an interactive queue.
-func signInTab(ctx, tab context.Context, dev *localdev.Dev, email string) (time.Duration, error) {
+func signInTab(ctx, tab context.Context, dev *devstack.Dev, email string) (time.Duration, error) {
 	// The tab opens with its first action, bound to the context of that action: open it
 	// with the tab's own context. Then chromedp waits for an element as long as its
 	// context lives; a sign-in that shows something else fails after a minute instead
@@ -259,7 +259,7 @@ func loadedAssets(tab context.Context, into map[string]int) error {
 }
 
 // submitConfirmed submits one application through the API and confirms it.
-func submitConfirmed(ctx context.Context, dev *localdev.Dev) error {
+func submitConfirmed(ctx context.Context, dev *devstack.Dev) error {
 	body, _ := json.Marshal(benchApplication(time.Now().UnixNano() % 1_000_000))
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dev.URL()+"/requests", bytes.NewReader(body))
 	if err != nil {

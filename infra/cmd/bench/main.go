@@ -26,7 +26,9 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/template"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/proc"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/samtemplate"
 )
 
 func main() {
@@ -42,10 +44,10 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0)
+	proc.DieWithParent()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	root, err := template.FindRoot()
+	root, err := samtemplate.FindRoot()
 	if err != nil {
 		fail(err)
 	}

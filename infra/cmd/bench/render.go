@@ -171,7 +171,7 @@ func sizesTable(dir string) (string, error) {
 	for _, f := range append(s.Functions, s.Hello) {
 		name := f.Function
 		if name == "hello" {
-			name = "hello-world (`infra/bench/hello`)"
+			name = "hello-world (`infra/cmd/bench/hello`)"
 		}
 		fmt.Fprintf(&b, "| %s | %.2f MB | %.2f MB | %.2f× |\n", name, mb(f.Bootstrap), mb(f.Zip), f.VsHello)
 	}

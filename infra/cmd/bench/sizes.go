@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localstack"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack"
 )
 
 // Size is one function's deployment artifact: the bootstrap binary and the zip that
@@ -57,7 +57,7 @@ func sizes(ctx context.Context, root, dir string) error {
 		Command: "CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -tags lambda.norpc -trimpath -ldflags=-s; zip (deflate) of bootstrap"}
 	measure := func(name, pkg string) (Size, error) {
 		bin := filepath.Join(work, name, "bootstrap")
-		if err := localstack.BuildLambda(ctx, root, res.GOOS, res.GOARCH, bin, pkg); err != nil {
+		if err := motostack.BuildLambda(ctx, root, res.GOOS, res.GOARCH, bin, pkg); err != nil {
 			return Size{}, err
 		}
 		st, err := os.Stat(bin)
@@ -70,7 +70,7 @@ func sizes(ctx context.Context, root, dir string) error {
 		}
 		return Size{Function: name, Bootstrap: st.Size(), Zip: z}, nil
 	}
-	if res.Hello, err = measure("hello", "./infra/bench/hello"); err != nil {
+	if res.Hello, err = measure("hello", "./infra/cmd/bench/hello"); err != nil {
 		return err
 	}
 	res.Hello.VsHello = 1

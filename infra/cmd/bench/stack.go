@@ -15,8 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localdev"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/devstack"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/localaws"
 )
 
 // Phase is one operation at one concurrency through the local gateway, with where the
@@ -94,7 +94,7 @@ func (r *receipts) add(b []byte) {
 // confirmAll confirms every submitted request through the API, with the code the
 // confirmation mail would carry (read from the table: the stack's stream pollers, and
 // so its mail, are off).
-func (r *receipts) confirmAll(ctx context.Context, client *http.Client, dev *localdev.Dev) error {
+func (r *receipts) confirmAll(ctx context.Context, client *http.Client, dev *devstack.Dev) error {
 	r.mu.Lock()
 	list := slices.Clone(r.list)
 	r.mu.Unlock()
@@ -142,7 +142,7 @@ func (r *receipts) any(i int) receipt {
 func throughStack(ctx context.Context, root, dir string, perLevel int) error {
 	logs := &logLines{seen: map[string]int{}, expected: map[string]int{}}
 	fmt.Fprintln(os.Stderr, "stack: starting a local stack (no throttling, no stream pollers) ...")
-	dev, err := localdev.Start(ctx, localdev.Options{Root: root, Addr: "127.0.0.1:0", Log: logs,
+	dev, err := devstack.Start(ctx, devstack.Options{Root: root, Addr: "127.0.0.1:0", Log: logs,
 		StackName: "bench-stack", NoPollers: true, NoThrottle: true, MaxEnvironments: 32})
 	if err != nil {
 		return err
@@ -287,7 +287,7 @@ func one(ctx context.Context, client *http.Client, base string, op operation, la
 	return nil
 }
 
-func measure(ctx context.Context, client *http.Client, dev *localdev.Dev, logs *logLines, op operation, c, n int) (Phase, error) {
+func measure(ctx context.Context, client *http.Client, dev *devstack.Dev, logs *logLines, op operation, c, n int) (Phase, error) {
 	ph := Phase{Operation: op.name, Route: op.route, Function: op.function, Concurrency: c, Requests: n,
 		MemoryMB: dev.Function(op.function).MemoryMB}
 	motoBefore, err := localaws.ReadStats(ctx, dev.Endpoint())

@@ -36,10 +36,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localdev"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localstack"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/template"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/proc"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/devstack"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/localaws"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/samtemplate"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -76,7 +78,7 @@ type Report struct {
 	// MotoCalls is the run's calls to moto by operation, with moto's time for them.
 	MotoCalls map[string]localaws.CallStats `json:"motoCalls"`
 	// Mappings are the stream pollers' figures: records, invocations, failures.
-	Mappings map[string]localstack.MappingStats `json:"mappings"`
+	Mappings map[string]motostack.MappingStats `json:"mappings"`
 }
 
 func main() {
@@ -85,7 +87,7 @@ func main() {
 	out := flag.String("json", "", "also write the report to this file")
 	logFile := flag.String("log", "", "write the stack's logs to this file")
 	flag.Parse()
-	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0)
+	proc.DieWithParent()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logs := io.Discard
@@ -115,18 +117,18 @@ func main() {
 }
 
 func run(ctx context.Context, n, concurrency int, logs io.Writer) (*Report, error) {
-	root, err := template.FindRoot()
+	root, err := samtemplate.FindRoot()
 	if err != nil {
 		return nil, err
 	}
-	chat := &localdev.ChatSink{}
+	chat := &devstack.ChatSink{}
 	hook := httptest.NewServer(http.StripPrefix("/hooks/committee", chat))
 	defer hook.Close()
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
 	runID := hex.EncodeToString(b)
 	fmt.Fprintf(os.Stderr, "load: starting a local stack ...\n")
-	dev, err := localdev.Start(ctx, localdev.Options{Root: root, Addr: "127.0.0.1:0", Log: logs, StackName: "load-" + runID,
+	dev, err := devstack.Start(ctx, devstack.Options{Root: root, Addr: "127.0.0.1:0", Log: logs, StackName: "load-" + runID,
 		Parameters: map[string]string{"ChatWebhookUrl": hook.URL + "/hooks/committee"}})
 	if err != nil {
 		return nil, err
@@ -331,8 +333,8 @@ var confirmLink = regexp.MustCompile(`/confirm#id=([0-9A-Z]+)&amp;code=([A-Za-z0
 // confirmationCodes reads the run's confirmation mails from moto's SES: one per
 // request, to its applicant, carrying the link's id and code and nothing of the
 // application. It returns the codes by request id.
-func confirmationCodes(ctx context.Context, dev *localdev.Dev, runID string, rep *Report) (map[string]string, error) {
-	mails, err := localdev.SentMail(ctx, dev.Endpoint())
+func confirmationCodes(ctx context.Context, dev *devstack.Dev, runID string, rep *Report) (map[string]string, error) {
+	mails, err := localaws.SentMail(ctx, dev.Endpoint())
 	if err != nil {
 		return nil, err
 	}
@@ -370,7 +372,7 @@ func application(runID string, i int) map[string]any {
 
 // count reads back what the run stored: the requests through the period index, the
 // audit events through their monthly partitions, and the e-mails moto's SES holds.
-func count(ctx context.Context, dev *localdev.Dev, runID string, ids []string, rep *Report) error {
+func count(ctx context.Context, dev *devstack.Dev, runID string, ids []string, rep *Report) error {
 	store := dev.Store()
 	first, err := store.GetRequest(ctx, ids[slices.IndexFunc(ids, func(s string) bool { return s != "" })])
 	if err != nil {
@@ -411,7 +413,7 @@ func count(ctx context.Context, dev *localdev.Dev, runID string, ids []string, r
 		}
 	}
 	rep.MailsWanted = len(ids) * (len(reviewers) + 2) // each reviewer, and the applicant's confirmation link and receipt
-	mails, err := localdev.SentMail(ctx, dev.Endpoint())
+	mails, err := localaws.SentMail(ctx, dev.Endpoint())
 	if err != nil {
 		return err
 	}
@@ -424,7 +426,7 @@ func count(ctx context.Context, dev *localdev.Dev, runID string, ids []string, r
 	return nil
 }
 
-func countChats(chat *localdev.ChatSink, runID string) int {
+func countChats(chat *devstack.ChatSink, runID string) int {
 	n := 0
 	for _, m := range chat.Messages() {
 		if strings.Contains(m, "Load test travel grant") {

@@ -12,14 +12,15 @@ import (
 	"os"
 	"time"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localdev"
-	roottemplate "github.com/sponsorship-tracker/sponsorship-tracker/infra/template"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/devstack"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/localaws"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/samtemplate"
 )
 
 // controlHandler serves the running stack's control endpoints on a loopback port of
 // its own, away from the API: mail, invocations, tokens, TOTP codes, schedules and
 // figures.
-func controlHandler(d *localdev.Dev, chat *localdev.ChatSink) http.Handler {
+func controlHandler(d *devstack.Dev, chat *devstack.ChatSink) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /chat", chat)
 	mux.HandleFunc("GET /chat", func(w http.ResponseWriter, r *http.Request) {
@@ -27,7 +28,7 @@ func controlHandler(d *localdev.Dev, chat *localdev.ChatSink) http.Handler {
 		_ = chatPage.Execute(w, chat.Messages())
 	})
 	mux.HandleFunc("GET /mail", func(w http.ResponseWriter, r *http.Request) {
-		msgs, err := localdev.SentMail(r.Context(), d.Endpoint())
+		msgs, err := localaws.SentMail(r.Context(), d.Endpoint())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
@@ -96,7 +97,7 @@ var mailPage = template.Must(template.New("mail").Parse(`<!doctype html>
 
 // devClient reaches a running `local dev`, if there is one.
 func devClient() (*state, error) {
-	root, err := roottemplate.FindRoot()
+	root, err := samtemplate.FindRoot()
 	if err != nil {
 		return nil, err
 	}

@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localdev"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localstack"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/template"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/devstack"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/samtemplate"
 )
 
 // state is what a running `local dev` leaves in .cache/local/dev.json for the other
@@ -36,7 +36,7 @@ func runDev(ctx context.Context, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:3000", "address of the HTTP API")
 	loginAddr := fs.String("login-addr", "127.0.0.1:3001", "address of the managed login (staff sign-in)")
 	_ = fs.Parse(args)
-	root, err := template.FindRoot()
+	root, err := samtemplate.FindRoot()
 	if err != nil {
 		return err
 	}
@@ -47,9 +47,9 @@ func runDev(ctx context.Context, args []string) error {
 		return err
 	}
 	controlURL := "http://" + ln.Addr().String()
-	chat := &localdev.ChatSink{}
+	chat := &devstack.ChatSink{}
 	fmt.Fprintln(os.Stderr, "local: building the functions and starting the stack from template.yaml ...")
-	d, err := localdev.Start(ctx, localdev.Options{Root: root, Addr: *addr, LoginAddr: *loginAddr, Log: os.Stderr, Parameters: map[string]string{
+	d, err := devstack.Start(ctx, devstack.Options{Root: root, Addr: *addr, LoginAddr: *loginAddr, Log: os.Stderr, Parameters: map[string]string{
 		"PublicBaseUrl": "http://" + *addr, "ChatWebhookUrl": controlURL + "/chat",
 	}})
 	if err != nil {
@@ -76,7 +76,7 @@ func runDev(ctx context.Context, args []string) error {
 	return nil
 }
 
-func printBanner(ctx context.Context, d *localdev.Dev, controlURL string, took time.Duration) {
+func printBanner(ctx context.Context, d *devstack.Dev, controlURL string, took time.Duration) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nSponsorship Tracker is running (started in %s).\n\n", took.Round(100*time.Millisecond))
 	if c, err := d.ConsoleConfig(ctx); err == nil {
@@ -122,7 +122,7 @@ func printBanner(ctx context.Context, d *localdev.Dev, controlURL string, took t
 }
 
 // printStats reports cold starts (spawn to first response) apart from warm invocations.
-func printStats(d *localdev.Dev) {
+func printStats(d *devstack.Dev) {
 	stats := d.Stats()
 	ids := make([]string, 0, len(stats))
 	for id := range stats {
@@ -133,7 +133,7 @@ func printStats(d *localdev.Dev) {
 	for _, id := range ids {
 		s := stats[id]
 		fmt.Fprintf(os.Stderr, "  %-24s cold %d (median %s)  warm %d (median %s)  errors %d  timeouts %d\n", id,
-			len(s.ColdStarts), localstack.Median(s.ColdStarts).Round(time.Millisecond),
-			len(s.Warm), localstack.Median(s.Warm).Round(100*time.Microsecond), s.Errors, s.Timeouts)
+			len(s.ColdStarts), motostack.Median(s.ColdStarts).Round(time.Millisecond),
+			len(s.Warm), motostack.Median(s.Warm).Round(100*time.Microsecond), s.Errors, s.Timeouts)
 	}
 }

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/template"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/localaws"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/samtemplate"
 )
 
 // env is a running moto and what to tell programs that use it.
@@ -16,7 +16,7 @@ type env struct {
 }
 
 func startEnv(ctx context.Context) (*env, error) {
-	root, err := template.FindRoot()
+	root, err := samtemplate.FindRoot()
 	if err != nil {
 		return nil, err
 	}

@@ -11,9 +11,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localaws"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localstack"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/template"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/localaws"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/samtemplate"
 )
 
 // runExec starts moto, runs the command with the SDK pointed at it, and returns the
@@ -25,7 +25,7 @@ func runExec(ctx context.Context, args []string) (int, error) {
 	if len(cmdArgs) == 0 {
 		usage()
 	}
-	root, err := template.FindRoot()
+	root, err := samtemplate.FindRoot()
 	if err != nil {
 		return 0, err
 	}
@@ -58,11 +58,11 @@ func runCreateTable(ctx context.Context, args []string) error {
 	if len(args) != 2 {
 		usage()
 	}
-	root, err := template.FindRoot()
+	root, err := samtemplate.FindRoot()
 	if err != nil {
 		return err
 	}
-	t, err := template.Load(filepath.Join(root, "template.yaml"))
+	t, err := samtemplate.Load(filepath.Join(root, "template.yaml"))
 	if err != nil {
 		return err
 	}
@@ -72,9 +72,9 @@ func runCreateTable(ctx context.Context, args []string) error {
 // runPrebuild compiles the template's functions and the emulator as `local dev` will,
 // so make dev can compile while it installs the Python tools.
 func runPrebuild(ctx context.Context) error {
-	root, err := template.FindRoot()
+	root, err := samtemplate.FindRoot()
 	if err != nil {
 		return err
 	}
-	return localstack.Prebuild(ctx, localstack.Options{Root: root})
+	return motostack.Prebuild(ctx, motostack.Options{Root: root})
 }

@@ -10,8 +10,8 @@ import (
 	"net/url"
 	"os"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/localdev"
-	"github.com/sponsorship-tracker/sponsorship-tracker/infra/template"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/devstack"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/samtemplate"
 )
 
 // runInvoke invokes a function once with an event file and prints its response, as
@@ -43,11 +43,11 @@ func runInvoke(ctx context.Context, args []string) error {
 		fmt.Fprintf(os.Stderr, "local: invoked %s on the running stack (cold %s, %s)\n", fn, resp.Get("X-Cold"), resp.Get("X-Duration"))
 		failed = resp.Get("X-Function-Error") != "" || resp.Get("X-Timed-Out") == "true"
 	case errors.Is(err, errNoDev):
-		root, err := template.FindRoot()
+		root, err := samtemplate.FindRoot()
 		if err != nil {
 			return err
 		}
-		d, err := localdev.Start(ctx, localdev.Options{Root: root, Addr: "127.0.0.1:0", Log: io.Discard, NoPollers: true,
+		d, err := devstack.Start(ctx, devstack.Options{Root: root, Addr: "127.0.0.1:0", Log: io.Discard, NoPollers: true,
 			StackName: "sponsorship-tracker-invoke"})
 		if err != nil {
 			return err

@@ -23,6 +23,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/proc"
 )
 
 func main() {
@@ -31,7 +33,7 @@ func main() {
 	}
 	// Die with whoever started us (make, a shell): the kernel sends SIGTERM when the
 	// parent goes, and SIGTERM stops everything cleanly below.
-	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0)
+	proc.DieWithParent()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	args := os.Args[2:]

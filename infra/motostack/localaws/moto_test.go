@@ -1,0 +1,240 @@
+package localaws_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	st "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/localaws"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/mototest"
+)
+
+func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
+
+func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"PK": s(pk), "SK": s(sk)}
+}
+
+// streamKeys lists the event name and key of every record on the table's stream.
+func streamKeys(t *testing.T, db *dynamodb.Client, table string) []string {
+	t.Helper()
+	ctx := context.Background()
+	d, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := dynamodbstreams.NewFromConfig(localaws.Config(os.Getenv("AWS_ENDPOINT_URL")))
+	ds, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: d.Table.LatestStreamArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, shard := range ds.StreamDescription.Shards {
+		it, err := sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: d.Table.LatestStreamArn,
+			ShardId: shard.ShardId, ShardIteratorType: st.ShardIteratorTypeTrimHorizon})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it.ShardIterator})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs.Records {
+			k := r.Dynamodb.Keys
+			out = append(out, string(r.EventName)+" "+k["PK"].(*st.AttributeValueMemberS).Value+"/"+k["SK"].(*st.AttributeValueMemberS).Value)
+		}
+	}
+	return out
+}
+
+// A transaction that fails leaves no trace: not in the items it wrote before the failing
+// condition, not in the ones after it, not on the stream. The local moto undoes only
+// what a transaction touched (motoserver.py), so this is what holds it to DynamoDB's
+// all-or-nothing.
+func TestFailedTransactionLeavesNoTrace(t *testing.T) {
+	ctx := context.Background()
+	db, table := mototest.TestTable(t)
+	put := func(pk, sk, v string) {
+		item := key(pk, sk)
+		item["V"] = s(v)
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("A", "1", "kept")
+	put("D", "1", "kept")
+	before := streamKeys(t, db, table)
+
+	newItem := key("B", "1")
+	newItem["V"] = s("new")
+	_, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &table, Item: newItem}},
+		{Update: &types.Update{TableName: &table, Key: key("A", "1"), UpdateExpression: aws.String("SET V = :v"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": s("changed")}}},
+		{ConditionCheck: &types.ConditionCheck{TableName: &table, Key: key("C", "1"), ConditionExpression: aws.String("attribute_exists(PK)")}},
+		{Delete: &types.Delete{TableName: &table, Key: key("D", "1")}},
+	}})
+	var cancelled *types.TransactionCanceledException
+	if !errors.As(err, &cancelled) {
+		t.Fatalf("want the transaction cancelled, got %v", err)
+	}
+	get := func(pk, sk string) map[string]types.AttributeValue {
+		out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Item
+	}
+	if got := get("B", "1"); got != nil {
+		t.Errorf("the failed transaction's put stayed: %v", got)
+	}
+	if got := get("A", "1"); got == nil || got["V"].(*types.AttributeValueMemberS).Value != "kept" {
+		t.Errorf("the failed transaction's update stayed: %v", got)
+	}
+	if got := get("D", "1"); got == nil {
+		t.Error("the failed transaction's delete stayed")
+	}
+	if after := streamKeys(t, db, table); len(after) != len(before) {
+		t.Errorf("the failed transaction left stream records: before %v, after %v", before, after)
+	}
+
+	// The table still works as usual, stream included.
+	_, err = db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &table, Item: newItem}},
+		{Delete: &types.Delete{TableName: &table, Key: key("D", "1")}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if get("B", "1") == nil || get("D", "1") != nil {
+		t.Error("a successful transaction did not apply")
+	}
+	after := streamKeys(t, db, table)
+	if len(after) != len(before)+2 || after[len(after)-2] != "INSERT B/1" || after[len(after)-1] != "REMOVE D/1" {
+		t.Errorf("stream after a successful transaction: %v", after)
+	}
+}
+
+// A Query on the table's key reads its partition only (motoserver.py), with moto's
+// ranges, order, pages and filters as before.
+func TestQueryReadsItsPartitionInOrder(t *testing.T) {
+	ctx := context.Background()
+	db, table := mototest.TestTable(t)
+	for _, k := range []struct{ pk, sk string }{{"P1", "b"}, {"P2", "a"}, {"P1", "a"}, {"P1", "d"}, {"P3", "a"}, {"P1", "c"}, {"P1", "x#1"}, {"P2", "b"}} {
+		item := key(k.pk, k.sk)
+		item["V"] = s(k.pk + k.sk)
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	query := func(in *dynamodb.QueryInput) []string {
+		in.TableName = &table
+		var out []string
+		for {
+			page, err := db.Query(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, item := range page.Items {
+				out = append(out, item["SK"].(*types.AttributeValueMemberS).Value)
+			}
+			if page.LastEvaluatedKey == nil {
+				return out
+			}
+			in.ExclusiveStartKey = page.LastEvaluatedKey
+		}
+	}
+	p1 := map[string]types.AttributeValue{":pk": s("P1")}
+	for name, c := range map[string]struct {
+		in   *dynamodb.QueryInput
+		want string
+	}{
+		"partition":    {&dynamodb.QueryInput{KeyConditionExpression: aws.String("PK = :pk"), ExpressionAttributeValues: p1}, "a b c d x#1"},
+		"pages of two": {&dynamodb.QueryInput{KeyConditionExpression: aws.String("PK = :pk"), ExpressionAttributeValues: p1, Limit: aws.Int32(2)}, "a b c d x#1"},
+		"backwards":    {&dynamodb.QueryInput{KeyConditionExpression: aws.String("PK = :pk"), ExpressionAttributeValues: p1, ScanIndexForward: aws.Bool(false), Limit: aws.Int32(3)}, "x#1 d c b a"},
+		"range":        {&dynamodb.QueryInput{KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :a AND :b"), ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("P1"), ":a": s("b"), ":b": s("d")}}, "b c d"},
+		"prefix":       {&dynamodb.QueryInput{KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :x)"), ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("P1"), ":x": s("x#")}}, "x#1"},
+		"filter":       {&dynamodb.QueryInput{KeyConditionExpression: aws.String("PK = :pk"), FilterExpression: aws.String("V <> :v"), ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("P1"), ":v": s("P1c")}}, "a b d x#1"},
+		"other":        {&dynamodb.QueryInput{KeyConditionExpression: aws.String("PK = :pk"), ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("P2")}}, "a b"},
+		"empty":        {&dynamodb.QueryInput{KeyConditionExpression: aws.String("PK = :pk"), ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s("P9")}}, ""},
+	} {
+		if got := strings.Join(query(c.in), " "); got != c.want {
+			t.Errorf("%s: %q, want %q", name, got, c.want)
+		}
+	}
+}
+
+// A Query on an index reads the items of its index partition only (motoserver.py), in
+// the index's order, with pages, filters and sparse items as DynamoDB has them; an item
+// whose index key is changed moves to its new partition.
+func TestIndexQueryReadsItsPartitionInOrder(t *testing.T) {
+	ctx := context.Background()
+	db, table := mototest.TestTable(t)
+	for _, it := range []struct{ pk, gpk, gsk string }{
+		{"R1", "Q1", "2031-03"}, {"R2", "Q2", "2031-01"}, {"R3", "Q1", "2031-01"}, {"R4", "Q1", "2031-02"},
+		{"R5", "", ""}, {"R6", "Q1", ""}, {"R7", "Q1", "2031-02"}, {"R8", "Q10", "2031-01"}, {"R9", "Q2", "2031-04"},
+	} {
+		item := key(it.pk, "META")
+		if it.gpk != "" {
+			item["GSI1PK"] = s(it.gpk)
+		}
+		if it.gsk != "" {
+			item["GSI1SK"] = s(it.gsk)
+		}
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// R9 leaves Q2 for Q1 through an update of its index key.
+	if _, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &table, Key: key("R9", "META"),
+		UpdateExpression: aws.String("SET GSI1PK = :q"), ExpressionAttributeValues: map[string]types.AttributeValue{":q": s("Q1")}}); err != nil {
+		t.Fatal(err)
+	}
+	query := func(in *dynamodb.QueryInput) string {
+		in.TableName, in.IndexName = &table, aws.String("GSI1")
+		var out []string
+		for {
+			page, err := db.Query(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, item := range page.Items {
+				out = append(out, item["PK"].(*types.AttributeValueMemberS).Value)
+			}
+			if page.LastEvaluatedKey == nil {
+				return strings.Join(out, " ")
+			}
+			in.ExclusiveStartKey = page.LastEvaluatedKey
+		}
+	}
+	q := func(v string) map[string]types.AttributeValue { return map[string]types.AttributeValue{":q": s(v)} }
+	for name, c := range map[string]struct {
+		in   *dynamodb.QueryInput
+		want string
+	}{
+		"partition in index order": {&dynamodb.QueryInput{KeyConditionExpression: aws.String("GSI1PK = :q"), ExpressionAttributeValues: q("Q1")}, "R3 R4 R7 R1 R9"},
+		"pages of two":             {&dynamodb.QueryInput{KeyConditionExpression: aws.String("GSI1PK = :q"), ExpressionAttributeValues: q("Q1"), Limit: aws.Int32(2)}, "R3 R4 R7 R1 R9"},
+		"backwards":                {&dynamodb.QueryInput{KeyConditionExpression: aws.String("GSI1PK = :q"), ExpressionAttributeValues: q("Q1"), ScanIndexForward: aws.Bool(false), Limit: aws.Int32(3)}, "R9 R1 R7 R4 R3"},
+		"range": {&dynamodb.QueryInput{KeyConditionExpression: aws.String("GSI1PK = :q AND GSI1SK < :k"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":q": s("Q1"), ":k": s("2031-03")}}, "R3 R4 R7"},
+		"filter": {&dynamodb.QueryInput{KeyConditionExpression: aws.String("GSI1PK = :q"), FilterExpression: aws.String("PK <> :r"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":q": s("Q1"), ":r": s("R4")}}, "R3 R7 R1 R9"},
+		"moved away": {&dynamodb.QueryInput{KeyConditionExpression: aws.String("GSI1PK = :q"), ExpressionAttributeValues: q("Q2")}, "R2"},
+		"no prefix":  {&dynamodb.QueryInput{KeyConditionExpression: aws.String("GSI1PK = :q"), ExpressionAttributeValues: q("Q10")}, "R8"},
+		"empty":      {&dynamodb.QueryInput{KeyConditionExpression: aws.String("GSI1PK = :q"), ExpressionAttributeValues: q("Q9")}, ""},
+	} {
+		if got := query(c.in); got != c.want {
+			t.Errorf("%s: %q, want %q", name, got, c.want)
+		}
+	}
+}

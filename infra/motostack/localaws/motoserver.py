@@ -1,0 +1,274 @@
+"""moto's server, with DynamoDB transactions that undo only what they wrote and
+queries that read only their partition.
+
+Started by the localaws package (moto.go) with the Python that runs moto_server, and the
+same arguments. Both changes keep moto's answers; they remove work that grows with the
+table, which made the local stack slower with every write.
+
+Transactions.
+moto 5.2 lets a failed TransactWriteItems put back a deep copy of every table the
+transaction names, taken before it starts. The copy holds every item and every stream
+record the table has ever had, and moto never drops stream records, so each
+transaction costs more than the one before: after the end-to-end suite's writes one
+took about a quarter of a second, and twenty concurrent approvals ran past the
+functions' timeout.
+
+Here the transaction keeps a copy of just the items it names and the length of each
+table's stream. If it fails, those items are put back and the stream records it added
+are dropped; the table object itself stays in place. The proxy in front of moto lets
+one call through at a time, so nothing else writes while a transaction runs.
+
+Queries. moto 5.2 answers a Query on the table's own key by listing and sorting every
+item of the table, then keeping those of the partition asked for: a roster read took
+40 ms once a load run had written a few thousand items. Here such a Query sees only its
+partition's items; moto's own code does the rest (ranges, order, pages, filters).
+A Query on an index did the same sort of the whole table and compared every item's key
+through DynamoType (190 ms for a queue page over 5 000 items); here it is handed the
+items whose index hash key is exactly the string asked for, unsorted (moto sorts what it
+keeps by the index's keys), and moto's own checks run on those.
+
+Cognito invitations. moto 5.2 sends none: a user that AdminCreateUser makes without a
+TemporaryPassword has no password at all, so nobody can ever sign in as them, and
+MessageAction RESEND creates a second user with the same e-mail address instead of
+mailing the first one again. Here, as Cognito does, such a user gets a generated
+temporary password that meets the pool's password policy and, unless MessageAction is
+SUPPRESS, the invitation is sent: kept as a message of moto's SES, from Cognito's
+default sender, with the other sent mail at /moto-api/data.json, its text the pool's
+invitation template (Cognito's default: "Your username is {username} and temporary
+password is {####}."). RESEND refuses a user who has set a password
+(UnsupportedUserStateException, as Cognito does) and otherwise gives the user a new
+temporary password and sends the invitation again.
+
+Cognito sign-out. moto 5.2 revokes a user's tokens on AdminUserGlobalSignOut only when
+the request names the user exactly as the sign-in that issued them did (the e-mail
+address, say, and not the subject), and still refreshes tokens for a disabled user.
+Cognito does neither: here a global sign-out revokes every token of the user, however
+either call named them, and refreshing a disabled user's tokens is refused.
+"""
+
+import copy
+import inspect
+import secrets
+import string
+import sys
+
+import moto.dynamodb.models as dynamodb_models
+from moto.cognitoidp.exceptions import NotAuthorizedError
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, UserStatus
+from moto.core.exceptions import JsonRESTError
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
+from moto.server import main
+from moto.ses.models import Message, ses_backends
+
+
+class _KeepTables:
+    """Stands in for the copy module inside moto's DynamoDB backend: a table "copy" is
+    the table itself; anything else is copied as before."""
+
+    @staticmethod
+    def deepcopy(value, memo=None):
+        if isinstance(value, Table):
+            return value
+        return copy.deepcopy(value, memo)
+
+
+def _key(table, op_type, op):
+    attrs = op["Item"] if op_type == "Put" else op["Key"]
+    hash_key = DynamoType(attrs[table.hash_key_attr])
+    range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+    return hash_key, range_key
+
+
+def _put_back(table, hash_key, range_key, old):
+    if range_key is None:
+        if old is None:
+            table.items.pop(hash_key, None)
+        else:
+            table.items[hash_key] = old
+        return
+    rows = table.items[hash_key]
+    if old is None:
+        rows.pop(range_key, None)
+    else:
+        rows[range_key] = old
+    if not rows:
+        table.items.pop(hash_key, None)
+
+
+_transact_write_items = DynamoDBBackend.transact_write_items
+_query = Table.query
+
+
+def transact_write_items(self, transact_items):
+    saved = []  # (table, hash key, range key, the item before, or None)
+    streams = {}  # id(table) -> (table, stream length before)
+    for entry in transact_items:
+        try:
+            op_type, op = next(iter(entry.items()))
+            table = self.tables[op["TableName"]]
+            hash_key, range_key = _key(table, op_type, op)
+        except Exception:  # a malformed entry: moto reports it, and writes nothing for it
+            continue
+        shard = table.stream_shard
+        streams.setdefault(id(table), (table, len(shard.items) if shard is not None else 0))
+        saved.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+    try:
+        return _transact_write_items(self, transact_items)
+    except Exception:
+        for table, hash_key, range_key, old in reversed(saved):
+            _put_back(table, hash_key, range_key, old)
+        for table, length in streams.values():
+            if table.stream_shard is not None:
+                del table.stream_shard.items[length:]
+        raise
+
+
+_QUERY_PARAMS = inspect.signature(_query)
+
+
+def _only(self, items):
+    """Makes moto's query list just these candidates, for one call."""
+    self.all_items = lambda: items
+
+
+def _index_candidates(self, conditions):
+    """The items whose attributes equal each (name, string value) condition exactly."""
+    wanted = [(name, value.value) for name, value in conditions]
+    out = []
+    for partition in self.items.values():
+        for item in partition.values() if self.range_key_attr else (partition,):
+            attrs = item.attrs
+            if all((v := attrs.get(name)) is not None and v.type == "S" and v.value == want for name, want in wanted):
+                out.append(item)
+    return out
+
+
+def query(self, hash_key, *args, **kwargs):
+    call = _QUERY_PARAMS.bind(self, hash_key, *args, **kwargs).arguments
+    if call.get("index_name") is not None:
+        conditions = call.get("hash_key_conditions") or []
+        if not conditions or any(value.type != "S" for _, value in conditions):
+            return _query(self, hash_key, *args, **kwargs)
+        _only(self, _index_candidates(self, conditions))
+    elif hash_key is None:
+        return _query(self, hash_key, *args, **kwargs)
+    else:
+        partition = self.items.get(hash_key)
+        if partition is None:
+            _only(self, [])
+        elif self.range_key_attr:
+            _only(self, list(partition.values()))
+        else:
+            _only(self, [partition])
+    try:
+        return _query(self, hash_key, *args, **kwargs)
+    finally:
+        del self.all_items
+
+
+# Cognito's default sender, and the symbols a generated password draws from (all of
+# them count as symbols for Cognito's password policy).
+COGNITO_SENDER = "no-reply@verificationemail.com"
+_SYMBOLS = "!@#%&*+=-_~^$?"  # no full stop or space: the message ends "{####}."
+
+
+class UnsupportedUserStateException(JsonRESTError):
+    def __init__(self, message):
+        super().__init__(error_type="UnsupportedUserStateException", message=message)
+
+
+def _temporary_password(pool):
+    """A password the pool's policy accepts: at least 12 characters (or its minimum),
+    with a capital, a small letter, a digit and a symbol."""
+    policy = pool.extended_config.get("Policies", {}).get("PasswordPolicy", {})
+    length = max(12, int(policy.get("MinimumLength", 8)))
+    chars = [secrets.choice(string.ascii_uppercase), secrets.choice(string.ascii_lowercase),
+             secrets.choice(string.digits), secrets.choice(_SYMBOLS)]
+    chars += [secrets.choice(string.ascii_letters + string.digits) for _ in range(length - len(chars))]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+def _invite(backend, pool, user, username):
+    """Sends the invitation as moto's SES keeps sent mail."""
+    template = pool.extended_config.get("AdminCreateUserConfig", {}).get("InviteMessageTemplate", {})
+    subject = template.get("EmailSubject") or "Your temporary password"
+    body = template.get("EmailMessage") or "Your username is {username} and temporary password is {####}."
+    body = body.replace("{username}", username).replace("{####}", user.password)
+    email = user.attribute_lookup.get("email", username)
+    ses = ses_backends[backend.account_id][backend.region_name]
+    message = Message(secrets.token_hex(16), COGNITO_SENDER, subject, body, {"ToAddresses": [email]})
+    ses.sent_messages.append(message)
+    ses.sent_message_count += 1
+
+
+_admin_create_user = CognitoIdpBackend.admin_create_user
+
+
+def admin_create_user(self, user_pool_id, username, message_action, temporary_password, attributes):
+    pool = self.describe_user_pool(user_pool_id)
+    if message_action == "RESEND":
+        user = self.admin_get_user(user_pool_id, username)
+        if user.status != UserStatus.FORCE_CHANGE_PASSWORD:
+            status = getattr(user.status, "value", user.status)
+            raise UnsupportedUserStateException(f"Resend not possible. {username} status is {status}.")
+        user.password = temporary_password or _temporary_password(pool)
+        _invite(self, pool, user, username)
+        return user
+    user = _admin_create_user(self, user_pool_id, username, message_action,
+                              temporary_password or _temporary_password(pool), attributes)
+    if message_action != "SUPPRESS":
+        _invite(self, pool, user, username)
+    return user
+
+
+_sign_out = CognitoIdpUserPool.sign_out
+_refresh = CognitoIdpUserPool.create_tokens_from_refresh_token
+
+
+def sign_out(self, username):
+    user = self._get_user(username)
+    if user is None:
+        return _sign_out(self, username)
+    for token, entry in list(self.refresh_tokens.items()):
+        if entry is not None and self._get_user(entry[1]) is user:
+            self.refresh_tokens[token] = None
+    for token, (_, name) in list(self.access_tokens.items()):
+        if self._get_user(name) is user:
+            self.access_tokens.pop(token)
+
+
+def create_tokens_from_refresh_token(self, refresh_token):
+    entry = self.refresh_tokens.get(refresh_token)
+    user = self._get_user(entry[1]) if entry and entry[1] else None
+    if user is not None and not user.enabled:
+        raise NotAuthorizedError("User is disabled.")
+    return _refresh(self, refresh_token)
+
+
+# Only the moto this was written against (the pinned one) is changed; another keeps its
+# own, slower, transactions.
+if "original_table_state" in inspect.getsource(_transact_write_items):
+    dynamodb_models.copy = _KeepTables
+    DynamoDBBackend.transact_write_items = transact_write_items
+else:
+    print("motoserver.py: unfamiliar moto; its DynamoDB transactions are left as they are", file=sys.stderr)
+if "self.all_items()" in inspect.getsource(_query) and {"index_name", "hash_key_conditions"} <= set(_QUERY_PARAMS.parameters):
+    Table.query = query
+else:
+    print("motoserver.py: unfamiliar moto; its DynamoDB queries are left as they are", file=sys.stderr)
+
+if 'message_action == "RESEND"' in inspect.getsource(_admin_create_user):
+    CognitoIdpBackend.admin_create_user = admin_create_user
+else:
+    print("motoserver.py: unfamiliar moto; Cognito sends no invitations", file=sys.stderr)
+if "refresh_tokens[token] = None" in inspect.getsource(_sign_out) and "self.refresh_tokens[refresh_token]" in inspect.getsource(_refresh):
+    CognitoIdpUserPool.sign_out = sign_out
+    CognitoIdpUserPool.create_tokens_from_refresh_token = create_tokens_from_refresh_token
+else:
+    print("motoserver.py: unfamiliar moto; its Cognito sign-out is left as it is", file=sys.stderr)
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,37 @@
+// Package financefn composes the finance function: see New.
+package financefn
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/config"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/exports"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/finance"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring"
+)
+
+// New builds finance's API: payments, budgets, and reports (large ones through S3
+// links that expire after 15 minutes).
+func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
+	b, err := wiring.Setup(ctx, getenv)
+	rc, rerr := config.LoadReports(getenv)
+	if err := errors.Join(err, rerr); err != nil {
+		return nil, err
+	}
+	// Path-style addressing works with S3 and with moto alike.
+	client := s3.NewFromConfig(b.AWS, func(o *s3.Options) { o.UsePathStyle = true })
+	return api.NewFinance(api.FinanceDeps{
+		Payments:    sponsorship.NewFinanceService(b.Store, nil),
+		Budgets:     sponsorship.NewAdminService(b.Store, nil),
+		Reports:     finance.Builder{Source: b.Store, Calendar: b.Config.Service.Calendar},
+		Exporter:    exports.S3{Client: client, Bucket: rc.Bucket, TTL: 15 * time.Minute},
+		InlineLimit: rc.InlineLimit,
+	}, b.Log), nil
+}

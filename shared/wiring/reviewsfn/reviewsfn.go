@@ -1,0 +1,20 @@
+// Package reviewsfn composes the reviews function: see New.
+package reviewsfn
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring"
+)
+
+// New builds the committee's API: the queue, dossiers, votes, recusals and comments.
+func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
+	b, err := wiring.Setup(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return api.NewReviews(sponsorship.NewReviewService(b.Store, nil), b.Log), nil
+}

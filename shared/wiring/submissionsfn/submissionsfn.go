@@ -1,0 +1,25 @@
+// Package submissionsfn composes the submissions function: see New.
+package submissionsfn
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/config"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring"
+)
+
+// New builds the applicant API: the form, submissions and their status, the
+// confirmation, and the staff console's page and sign-in settings.
+func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
+	b, err := wiring.Setup(ctx, getenv)
+	console, cerr := config.LoadConsole(getenv)
+	if err := errors.Join(err, cerr); err != nil {
+		return nil, err
+	}
+	return api.NewSubmissions(sponsorship.NewService(b.Store, b.Config.Service), b.Log,
+		api.WithConsole(api.NewConsoleConfig(console.AuthBaseURL, console.ClientID, console.PublicBaseURL))), nil
+}

@@ -1,0 +1,67 @@
+// Package wiring composes each of the six Lambda functions from the product's packages,
+// in one place and one style: configuration from the environment, the SDK clients, the
+// store on the table, the services, the notifier and the S3 link-maker, then the handler
+// the Lambda runtime is given. Each function's main is one call (Serve or ServeHTTP);
+// each function's tests build the same handler through the same constructor.
+package wiring
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/config"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
+)
+
+// Logger returns the structured JSON logger every function writes to stdout, where
+// Lambda sends it to CloudWatch Logs.
+func Logger(level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+}
+
+// AWS loads the SDK configuration from the environment: the function's role
+// credentials and region on AWS, and AWS_ENDPOINT_URL when the local stack points the
+// SDK at moto.
+func AWS(ctx context.Context) (aws.Config, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// Exit logs why a function cannot start and exits with status 1, so the failure shows
+// as an init error with its reason instead of a panic.
+func Exit(msg string, err error) {
+	Logger(slog.LevelInfo).Error(msg, "error", err.Error())
+	os.Exit(1)
+}
+
+// Basics are what every function builds first: its configuration, the SDK's, the store
+// on its table and its logger.
+type Basics struct {
+	Config config.Config
+	AWS    aws.Config
+	Store  *dynamostore.Store
+	Log    *slog.Logger
+}
+
+// Setup reads the configuration through getenv and builds the store and logger; an
+// error names every configuration problem.
+func Setup(ctx context.Context, getenv Getenv) (Basics, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return Basics{}, err
+	}
+	awsCfg, err := AWS(ctx)
+	if err != nil {
+		return Basics{}, err
+	}
+	return Basics{Config: cfg, AWS: awsCfg, Store: dynamostore.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName), Log: Logger(cfg.LogLevel)}, nil
+}
