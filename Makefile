@@ -39,7 +39,7 @@ FUZZ_TARGETS := \
 	./shared/dynamostore:FuzzDecodeCursor \
 	./shared/dynamostore:FuzzEventFromStream \
 	./functions/notify:FuzzStreamBatch \
-	./shared/report:FuzzCellWriter \
+	./shared/tabular:FuzzCellWriter \
 	./shared/orgname:FuzzKey
 
 .PHONY: help tools checkov-tools browser warm dev test test-go bench-smoke fuzz lint build load schemathesis bench report-previews clean
@@ -139,7 +139,7 @@ bench: tools browser
 	$(LOCAL) exec -- $(GO) test -run '^$$' -bench 'BenchmarkQueuePage|BenchmarkReportPage' -benchtime 10x -count 1 \
 		-timeout 30m ./shared/dynamostore > $(BENCH_DIR)/scale.txt
 	$(GO) tool benchstat -col /stored $(BENCH_DIR)/scale.txt > $(BENCH_DIR)/scale-benchstat.txt
-	$(GO) test -run '^$$' -bench BenchmarkReport -count $(BENCH_COUNT) ./shared/report > $(BENCH_DIR)/reports.txt
+	$(GO) test -run '^$$' -bench BenchmarkReport -count $(BENCH_COUNT) ./shared/tabular > $(BENCH_DIR)/reports.txt
 	$(GO) tool benchstat -col /rows $(BENCH_DIR)/reports.txt > $(BENCH_DIR)/reports-benchstat.txt
 	$(BENCH) stack
 	$(BENCH) -rounds 15 console

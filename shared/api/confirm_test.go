@@ -31,7 +31,7 @@ func newClockedAPI(t *testing.T, c *clock) *testAPI {
 	db, table := testenv.Table(t)
 	store := dynamostore.New(db, table)
 	logs := &testenv.LogBuffer{}
-	svc := sponsorship.NewService(store, sponsorship.Config{Rules: sponsorship.DefaultRules, Now: c.now})
+	svc := sponsorship.NewService(store, sponsorship.Config{Rules: sponsorship.DefaultRules}, c.now)
 	h := api.NewSubmissions(svc, slog.New(slog.NewJSONHandler(logs, nil)))
 	return &testAPI{t: t, h: openapitest.New(t).Wrap(t, h), store: store, db: db, table: table, logs: logs}
 }

@@ -109,7 +109,7 @@ func newCountedAPI(t *testing.T) (*staffAPI, *testenv.Counter) {
 	pool := testenv.NewUserPool(t)
 	return &staffAPI{
 		t: t, store: store, checker: openapitest.New(t),
-		applic:  api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{Now: clock}), log),
+		applic:  api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{}, clock), log),
 		reviews: api.NewReviews(sponsorship.NewReviewService(store, clock), log),
 		admin:   api.NewAdmin(sponsorship.NewAdminService(store, clock), sponsorship.NewStaffService(store, identity.New(pool.Client, pool.ID), clock), log),
 		pool:    pool,
@@ -638,7 +638,7 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			operation: "console's sign-in configuration", route: "GET /console/config.json", status: 200,
 			run: func() response {
 				console := api.NewConsoleConfig("https://tracker.auth.us-east-1.amazoncognito.com", "console-client", "https://tracker.example")
-				return s.call(api.NewSubmissions(sponsorship.NewService(s.store, sponsorship.Config{}), slog.New(slog.DiscardHandler),
+				return s.call(api.NewSubmissions(sponsorship.NewService(s.store, sponsorship.Config{}, time.Now), slog.New(slog.DiscardHandler),
 					api.WithConsole(console)), nobody, "GET", "/console/config.json", nil)
 			},
 			measured: "none | read 0 | written 0",
@@ -649,7 +649,7 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			operation: "the staff console's page", route: "GET /console", status: 200,
 			run: func() response {
 				console := api.NewConsoleConfig("https://tracker.auth.us-east-1.amazoncognito.com", "console-client", "https://tracker.example")
-				return s.call(api.NewSubmissions(sponsorship.NewService(s.store, sponsorship.Config{}), slog.New(slog.DiscardHandler),
+				return s.call(api.NewSubmissions(sponsorship.NewService(s.store, sponsorship.Config{}, time.Now), slog.New(slog.DiscardHandler),
 					api.WithConsole(console)), nobody, "GET", "/console/", nil)
 			},
 			measured: "none | read 0 | written 0",

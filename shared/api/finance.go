@@ -1,46 +1,31 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"time"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/finance"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/report"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/reports"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
-
-// Exporter publishes a report too large to answer inline and returns a link to it.
-type Exporter interface {
-	Publish(ctx context.Context, name string, body io.Reader, size int64, contentType string) (string, time.Time, error)
-}
 
 // FinanceDeps are what the finance API needs.
 type FinanceDeps struct {
 	Payments *sponsorship.FinanceService
 	Budgets  *sponsorship.AdminService
-	Reports  finance.Builder
-	Exporter Exporter
-	// InlineLimit is the largest report answered in the response itself; larger ones
-	// go to S3. API Gateway and Lambda cap responses at 6 MB, and binary bodies grow by
-	// a third in base64.
-	InlineLimit int64
+	// Reports delivers reports: inline when they fit a response, else as a link.
+	Reports reports.Desk
 }
 
 // NewFinance returns finance's API: payments against approved requests, budgets, and
 // reports as CSV, JSON or XLSX. Finance may do everything; admins may read.
 func NewFinance(d FinanceDeps, log *slog.Logger) http.Handler {
-	if d.InlineLimit <= 0 {
-		d.InlineLimit = 4 << 20
-	}
 	rt := newRouter()
 	financeRoutes(rt, &financeAPI{d: d})
 	return withBasics(log, rt)
@@ -214,7 +199,7 @@ func (h *financeAPI) report(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := finance.Query{Report: r.PathValue("report"), Format: v.Get("format"), From: v.Get("from"), To: v.Get("to"),
+	q := reports.Query{Report: r.PathValue("report"), Format: v.Get("format"), From: v.Get("from"), To: v.Get("to"),
 		Status: sponsorship.Status(v.Get("status")), Kind: sponsorship.Kind(v.Get("kind")), Currency: v.Get("currency")}
 	if q.Format == "" {
 		q.Format = "csv"
@@ -227,57 +212,30 @@ func (h *financeAPI) report(w http.ResponseWriter, r *http.Request) error {
 	if err := h.d.Reports.Validate(q); err != nil {
 		return err
 	}
-	// The report goes to a temporary file, row by row, so memory stays flat; then it is
-	// either the response or, when too large for one, a file in S3. Nothing is answered
-	// before the report is complete: one that reaches its ceiling is refused whole.
-	f, err := os.CreateTemp("", "report-*")
-	if err != nil {
-		return fmt.Errorf("report file: %w", err)
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	rw, err := report.New(q.Format, f)
-	if err != nil {
-		return err
-	}
-	rows, err := h.d.Reports.Write(r.Context(), q, rw)
-	var ceiling *finance.CeilingError
+	d, err := h.d.Reports.Deliver(r.Context(), q)
+	var ceiling *reports.CeilingError
 	if errors.As(err, &ceiling) {
 		return tooLarge(ceiling)
 	}
 	if err != nil {
-		return fmt.Errorf("write %s report: %w", q.Report, err)
-	}
-	size, err := f.Seek(0, io.SeekCurrent)
-	if err != nil {
 		return err
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	name := reportName(q)
-	loggerFrom(r.Context()).Info("report written", "report", q.Report, "format", q.Format, "rows", rows, "bytes", size)
-	if size > h.d.InlineLimit {
-		if h.d.Exporter == nil {
-			return fmt.Errorf("report of %d bytes and no exporter", size)
-		}
-		url, expires, err := h.d.Exporter.Publish(r.Context(), name, f, size, report.ContentType(q.Format))
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, exportView{DownloadURL: url, ExpiresAt: expires, Bytes: size, Rows: rows})
+	loggerFrom(r.Context()).Info("report written", "report", q.Report, "format", q.Format, "rows", d.Rows, "bytes", d.Bytes)
+	if d.Body == nil {
+		writeJSON(w, http.StatusOK, exportView{DownloadURL: d.Link, ExpiresAt: d.Expires, Bytes: d.Bytes, Rows: d.Rows})
 		return nil
 	}
-	w.Header().Set("Content-Type", report.ContentType(q.Format))
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
-	w.Header().Set("X-Report-Rows", strconv.Itoa(rows))
+	defer d.Body.Close()
+	w.Header().Set("Content-Type", d.ContentType)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, d.Name))
+	w.Header().Set("X-Report-Rows", strconv.Itoa(d.Rows))
 	w.WriteHeader(http.StatusOK)
-	_, err = io.Copy(w, f)
+	_, err = io.Copy(w, d.Body)
 	return err
 }
 
 // tooLarge answers a report over its ceiling: what to change to get it.
-func tooLarge(c *finance.CeilingError) error {
+func tooLarge(c *reports.CeilingError) error {
 	n := fmt.Sprintf("%d", c.Limit)
 	e := newHTTPError(http.StatusUnprocessableEntity, "report-too-large", "Report too large",
 		"The "+c.Report+" report of this period would read more than "+n+" stored items, the most one report reads. "+
@@ -285,20 +243,4 @@ func tooLarge(c *finance.CeilingError) error {
 	msg := "Narrow the period: it holds more than " + n + " items for this report."
 	e.fields = []sponsorship.FieldError{{Field: "from", Code: sponsorship.CodeTooMany, Message: msg}, {Field: "to", Code: sponsorship.CodeTooMany, Message: msg}}
 	return e
-}
-
-// reportName names a report file after what it holds: requests-FY2027.csv,
-// audit-2027-01-01-2027-03-31.xlsx.
-func reportName(q finance.Query) string {
-	name := q.Report
-	if q.FiscalYear != 0 {
-		name += fmt.Sprintf("-FY%d", q.FiscalYear)
-	}
-	if q.From != "" {
-		name += "-" + q.From
-	}
-	if q.To != "" {
-		name += "-" + q.To
-	}
-	return name + "." + q.Format
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/exports"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/finance"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/reports"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -42,8 +42,10 @@ func (s *staffAPI) financeAPIWith(inline int64, ceilings map[string]int) http.Ha
 	clock := func() time.Time { return now }
 	return api.NewFinance(api.FinanceDeps{
 		Payments: sponsorship.NewFinanceService(s.store, clock), Budgets: sponsorship.NewAdminService(s.store, clock),
-		Reports:  finance.Builder{Source: s.store, Calendar: sponsorship.FiscalCalendar{StartMonth: time.January}, Now: clock, Ceilings: ceilings},
-		Exporter: exports.S3{Client: client, Bucket: bucket}, InlineLimit: inline,
+		Reports: reports.Desk{
+			Builder:  reports.Builder{Source: s.store, Calendar: sponsorship.FiscalCalendar{StartMonth: time.January}, Now: clock, Ceilings: ceilings},
+			Exporter: exports.S3{Client: client, Bucket: bucket}, InlineLimit: inline,
+		},
 	}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 }
 

@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestCommitteeDecidesByTheRule walks the review issue's scenario: six reviewers, four
+// TestCommitteeDecidesByTheRule walks a committee's scenario: six reviewers, four
 // seats once the applicant's colleague is recused; one company approving twice is one
 // seat; the third company's approval decides, at the lowest proposed amount, and commits
 // it to the budget.

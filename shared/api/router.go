@@ -1,6 +1,13 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+)
 
 // handlerFunc is a route handler that returns its failure instead of writing it, so
 // that one place (writeProblem) decides what every failure looks like.
@@ -10,9 +17,9 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // documents like every other failure.
 type router struct {
 	mux *http.ServeMux
-	// api, when set, holds every route of the API (all functions'), so that a request
-	// no route took can be told a wrong method (405) from an unknown path (404).
-	api *http.ServeMux
+	// api, when set, returns every route of the API (all functions'), so that a
+	// request no route took can be told a wrong method (405) from an unknown path (404).
+	api func() *http.ServeMux
 }
 
 func newRouter() *router { return &router{mux: http.NewServeMux()} }
@@ -37,7 +44,7 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.ServeHTTP(probe, r)
 	if probe.code == http.StatusNotFound && rt.api != nil {
 		probe = &probeWriter{header: http.Header{}}
-		if h, pattern := rt.api.Handler(r); pattern == "" {
+		if h, pattern := rt.api().Handler(r); pattern == "" {
 			h.ServeHTTP(probe, r)
 		}
 	}
@@ -56,16 +63,34 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeProblem(w, r, newHTTPError(http.StatusNotFound, "not-found", "Not found", "There is nothing at this path."))
 }
 
-// everyRoute is a mux of the whole API's routes, with no service behind them: only for
-// asking which paths and methods exist.
-func everyRoute() *http.ServeMux {
-	rt := newRouter()
-	submissionRoutes(rt, &submissions{})
-	reviewRoutes(rt, &reviews{})
-	adminRoutes(rt, &admin{})
-	financeRoutes(rt, &financeAPI{})
-	return rt.mux
-}
+// everyRoute is a mux of the API's routes as the OpenAPI document lists them, with
+// nothing behind them: only for asking which paths and methods exist. It is built from
+// the embedded document on the first request no route of a function took, not at
+// start-up, and so no function links the others' handlers to answer it.
+var everyRoute = sync.OnceValue(func() *http.ServeMux {
+	var doc struct {
+		Paths map[string]map[string]yaml.Node `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(OpenAPIDocument, &doc); err != nil {
+		panic("api: the embedded OpenAPI document does not parse: " + err.Error()) // a test parses it too
+	}
+	mux := http.NewServeMux()
+	nothing := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	for path, ops := range doc.Paths {
+		if path == "/" {
+			path = "/{$}" // the document's root, not every path
+		}
+		for method := range ops {
+			if m := strings.ToUpper(method); slices.Contains(operations, m) {
+				mux.Handle(m+" "+path, nothing)
+			}
+		}
+	}
+	return mux
+})
+
+// operations are the keys of an OpenAPI path item that name a method.
+var operations = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
 
 // probeWriter captures the status and headers the mux's fallback handler would send.
 type probeWriter struct {

@@ -100,8 +100,7 @@ func (h *admin) changeStaff(w http.ResponseWriter, r *http.Request) error {
 // staffAction is a change to one member of staff that takes no body.
 type staffAction func(ctx context.Context, who sponsorship.Staff, id string) (sponsorship.StaffMember, sponsorship.Directory, error)
 
-// staffPost answers POST /admin/staff/{id}/<action>; the action is picked per call,
-// so that everyRoute can register the routes without a service.
+// staffPost answers POST /admin/staff/{id}/<action>; the action is picked per call.
 func (h *admin) staffPost(action func(*admin) staffAction, logged string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		who, err := staffIn(r, sponsorship.GroupAdmins)

@@ -45,7 +45,7 @@ func newStaffAPI(t *testing.T) *staffAPI {
 	pool := testenv.NewUserPool(t)
 	return &staffAPI{
 		t: t, store: store, checker: openapitest.New(t),
-		applic:  api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{Now: clock}), log),
+		applic:  api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{}, clock), log),
 		reviews: api.NewReviews(sponsorship.NewReviewService(store, clock), log),
 		admin:   api.NewAdmin(sponsorship.NewAdminService(store, clock), sponsorship.NewStaffService(store, identity.New(pool.Client, pool.ID), clock), log),
 		pool:    pool,
@@ -141,7 +141,7 @@ func (s *staffAPI) must(r response, status int) map[string]any {
 	return r.json(s.t)
 }
 
-// committee puts the review issue's roster in place: the companies, two reviewers from
+// committee puts a committee's roster in place: the companies, two reviewers from
 // Acme, one each from Beta, Gamma and Delta, one from the applicant's company (Example
 // Labs), and finance and the admin, on the roster for their names.
 func (s *staffAPI) committee() {

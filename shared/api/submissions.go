@@ -23,7 +23,7 @@ func NewSubmissions(svc *sponsorship.Service, log *slog.Logger, opts ...Submissi
 	submissionRoutes(rt, s)
 	// The gateway's $default route sends here what no route of the API matches: answer
 	// 405 (with Allow) for a path the API has under another method, else 404.
-	rt.api = everyRoute()
+	rt.api = everyRoute
 	return withBasics(log, rt)
 }
 

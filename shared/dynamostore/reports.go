@@ -9,11 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/finance"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
-
-var _ finance.Source = (*Store)(nil)
 
 // reportPage is how many items a report reads per Query: enough to keep calls few, small
 // enough that memory stays flat.

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -86,7 +87,7 @@ func BenchmarkRouter(b *testing.B) {
 		Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:9"), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider("none", "none", ""),
 	})
-	svc := sponsorship.NewService(dynamostore.New(db, "no-table"), sponsorship.Config{})
+	svc := sponsorship.NewService(dynamostore.New(db, "no-table"), sponsorship.Config{}, time.Now)
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError})) // as LOG_LEVEL=ERROR
 	h := api.NewSubmissions(svc, log)
 	for _, c := range []struct {

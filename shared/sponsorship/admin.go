@@ -54,18 +54,16 @@ func (e *AllocationError) Error() string {
 // AdminService manages the roster, budgets and settings.
 type AdminService struct {
 	store AdminStore
-	now   func() time.Time
+	clock Clock
 }
 
-// NewAdminService returns an AdminService over store; now is nil in production.
-func NewAdminService(store AdminStore, now func() time.Time) *AdminService {
-	if now == nil {
-		now = time.Now
-	}
-	return &AdminService{store: store, now: now}
+// NewAdminService returns an AdminService over store, reading the time from clock.
+func NewAdminService(store AdminStore, clock Clock) *AdminService {
+	return &AdminService{store: store, clock: mustClock("NewAdminService", clock)}
 }
 
-func (s *AdminService) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+// now is the current time as the service records it (see Clock).
+func (s *AdminService) now() time.Time { return s.clock.at() }
 
 func requireAdmin(who Staff) error {
 	if !who.In(GroupAdmins) {
@@ -185,7 +183,7 @@ func (s *AdminService) PutReviewer(ctx context.Context, who Staff, id string, in
 				Message: "There is no company with this id; add it under /admin/companies first, or leave companyId empty."}}}
 		}
 		old, _ := dir.Member(id)
-		r.Version, r.UpdatedAt = old.Version+1, s.clock()
+		r.Version, r.UpdatedAt = old.Version+1, s.now()
 		ev := adminEvent(actorOf(dir, who, RoleAdmin), EventReviewerChanged, "reviewer:"+id, r.UpdatedAt, map[string]string{
 			"name": r.Name, "email": r.Email, "companyId": r.CompanyID, "active": fmt.Sprint(r.Active), "roles": fmt.Sprint(r.Roles),
 			"previousCompanyId": old.CompanyID, "previousActive": fmt.Sprint(old.Active && old.Version > 0),
@@ -230,7 +228,7 @@ func (s *AdminService) PutGovernance(ctx context.Context, who Staff, in Governan
 	if err != nil {
 		return Governance{}, err
 	}
-	g := Governance{QuorumPercent: in.QuorumPercent, Version: old.Version + 1, UpdatedAt: s.clock()}
+	g := Governance{QuorumPercent: in.QuorumPercent, Version: old.Version + 1, UpdatedAt: s.now()}
 	ev := adminEvent(actor, EventSettingsChanged, "settings", g.UpdatedAt, map[string]string{
 		"quorumPercent": fmt.Sprint(g.QuorumPercent), "previousQuorumPercent": fmt.Sprint(old.QuorumPercent),
 	})
@@ -290,7 +288,7 @@ func (s *AdminService) SetAllocation(ctx context.Context, who Staff, year int, c
 			}
 		}
 		previous := b.Allocated
-		b.Allocated, b.Version, b.UpdatedAt = amount.Minor, b.Version+1, s.clock()
+		b.Allocated, b.Version, b.UpdatedAt = amount.Minor, b.Version+1, s.now()
 		ev := adminEvent(actor, EventBudgetChanged, fmt.Sprintf("budget:%d/%s/%s", year, category, currency), b.UpdatedAt, map[string]string{
 			"allocated": amount.Decimal(), "previousAllocated": b.Money(previous).Decimal(), "currency": currency,
 		})
@@ -396,7 +394,7 @@ func (s *AdminService) PutCompany(ctx context.Context, who Staff, id string, in 
 		if old, ok := dir.Company(id); ok {
 			previous = &old
 		}
-		c.Version, c.UpdatedAt = 1, s.clock()
+		c.Version, c.UpdatedAt = 1, s.now()
 		if previous != nil {
 			c.Version = previous.Version + 1
 		}

@@ -31,14 +31,6 @@ func (e *ConflictError) Error() string {
 	return fmt.Sprintf("request %s changed meanwhile: now %s at version %d", e.ID, e.CurrentStatus, e.CurrentVersion)
 }
 
-// IsConflict reports whether err is a *ConflictError or a *TransitionError: something
-// about the request's current state refuses the change.
-func IsConflict(err error) bool {
-	var c *ConflictError
-	var t *TransitionError
-	return errors.As(err, &c) || errors.As(err, &t)
-}
-
 // ForbiddenError refuses an action the caller may not take, and says why: a reviewer
 // recused from the request, a member of staff without the role.
 type ForbiddenError struct {

@@ -87,7 +87,7 @@ func voteAmount(id string, minor int64) Vote {
 	return Vote{ReviewerID: id, Choice: ChoiceApprove, Amount: &a}
 }
 
-// The roster of the review issue: two reviewers from Acme, one each from Beta, Gamma and
+// A committee's roster: two reviewers from Acme, one each from Beta, Gamma and
 // Delta, and one from the applicant's company; four seats once the last is recused.
 var committee = []Reviewer{
 	reviewer("a1", "Acme Inc."), reviewer("a2", "ACME"), reviewer("b", "Beta GmbH"),

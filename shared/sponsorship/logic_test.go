@@ -105,7 +105,7 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	store := memstore.New()
 	w := &world{t: t, store: store, race: &racing{Store: store}, clock: &clock{now: t0}, tokens: map[string]string{}, codes: map[string]string{}}
-	w.applicants = sponsorship.NewService(w.race, sponsorship.Config{Now: w.clock.Now})
+	w.applicants = sponsorship.NewService(w.race, sponsorship.Config{}, w.clock.Now)
 	w.review = sponsorship.NewReviewService(w.race, w.clock.Now)
 	w.admin = sponsorship.NewAdminService(w.race, w.clock.Now)
 	w.finance = sponsorship.NewFinanceService(w.race, w.clock.Now)
@@ -116,7 +116,7 @@ func newWorld(t *testing.T) *world {
 // straight to the store, never into a race.
 func (w *world) other() *world {
 	o := *w
-	o.applicants = sponsorship.NewService(w.store, sponsorship.Config{Now: w.clock.Now})
+	o.applicants = sponsorship.NewService(w.store, sponsorship.Config{}, w.clock.Now)
 	o.review = sponsorship.NewReviewService(w.store, w.clock.Now)
 	o.admin = sponsorship.NewAdminService(w.store, w.clock.Now)
 	o.finance = sponsorship.NewFinanceService(w.store, w.clock.Now)

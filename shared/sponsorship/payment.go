@@ -68,16 +68,13 @@ type FinanceStore interface {
 // from committed to paid, and an Idempotency-Key never records a payment twice.
 type FinanceService struct {
 	store FinanceStore
-	now   func() time.Time
+	clock Clock
 	ttl   time.Duration
 }
 
-// NewFinanceService returns a FinanceService over store; now is nil in production.
-func NewFinanceService(store FinanceStore, now func() time.Time) *FinanceService {
-	if now == nil {
-		now = time.Now
-	}
-	return &FinanceService{store: financeStore{store}, now: now, ttl: 24 * time.Hour}
+// NewFinanceService returns a FinanceService over store, reading the time from clock.
+func NewFinanceService(store FinanceStore, clock Clock) *FinanceService {
+	return &FinanceService{store: financeStore{store}, clock: mustClock("NewFinanceService", clock), ttl: 24 * time.Hour}
 }
 
 // Recorded is the answer to a payment: the payment and where the request stands.
@@ -103,7 +100,7 @@ func (s *FinanceService) RecordPayment(ctx context.Context, who Staff, id, idemp
 	if !ValidID(id) {
 		return Recorded{}, ErrNotFound
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := s.clock.at()
 	var keyHash, fingerprint string
 	if idempotencyKey != "" {
 		b, _ := json.Marshal(struct {

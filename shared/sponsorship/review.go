@@ -94,18 +94,16 @@ type QueuePage struct {
 // budget-aware approval.
 type ReviewService struct {
 	store ReviewStore
-	now   func() time.Time
+	clock Clock
 }
 
-// NewReviewService returns a ReviewService over store; now is nil in production.
-func NewReviewService(store ReviewStore, now func() time.Time) *ReviewService {
-	if now == nil {
-		now = time.Now
-	}
-	return &ReviewService{store: committeeStore{store}, now: now}
+// NewReviewService returns a ReviewService over store, reading the time from clock.
+func NewReviewService(store ReviewStore, clock Clock) *ReviewService {
+	return &ReviewService{store: committeeStore{store}, clock: mustClock("NewReviewService", clock)}
 }
 
-func (s *ReviewService) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+// now is the current time as the service records it (see Clock).
+func (s *ReviewService) now() time.Time { return s.clock.at() }
 
 // Queue limits.
 const (
@@ -131,13 +129,6 @@ func (s *ReviewService) Queue(ctx context.Context, who Staff, q QueueQuery) (Que
 	page, err := s.store.Queue(ctx, q)
 	page.Reviewer, page.Directory = me, dir
 	return page, err
-}
-
-// Me resolves the caller to their roster entry: only active members of the roster act
-// as reviewers.
-func (s *ReviewService) Me(ctx context.Context, who Staff) (Reviewer, error) {
-	me, _, err := s.member(ctx, who)
-	return me, err
 }
 
 // member finds the caller on the roster, which it reads once and returns for the
@@ -445,7 +436,7 @@ func (s *ReviewService) ballot(ctx context.Context, who Staff, id string, settle
 		if settled && st.Unsettled() {
 			return Outcome{}, &PossibleConflictError{Conflict: st.Conflict}
 		}
-		now := s.clock()
+		now := s.now()
 		next := *req
 		next.Voters, next.Recused = slices.Clone(req.Voters), slices.Clone(req.Recused)
 		c := Change{Request: &next}
@@ -531,7 +522,7 @@ func (s *ReviewService) refuseRecused(ctx context.Context, req *Request, st Stan
 	if !st.Recusal.Automatic || slices.Contains(req.Recused, st.Reviewer.ID) {
 		return refusal
 	}
-	now := s.clock()
+	now := s.now()
 	next := *req
 	next.Recused = appendUnique(slices.Clone(req.Recused), st.Reviewer.ID)
 	rec := *st.Recusal
@@ -556,7 +547,7 @@ func (s *ReviewService) recordRefusal(ctx context.Context, id string, me Reviewe
 			return fmt.Errorf("read %s: %w", id, err)
 		}
 		req := d.Request
-		now := s.clock()
+		now := s.now()
 		next := *req
 		c := Change{Request: &next, Events: []AuditEvent{{Type: EventApprovalRefused, Internal: true, Message: exceeded.Error(),
 			Data: map[string]string{"requested": exceeded.Requested.Decimal(), "remaining": exceeded.Remaining.Decimal(),
@@ -632,7 +623,7 @@ func (s *ReviewService) act(ctx context.Context, who Staff, id string, change fu
 		case st.Unsettled():
 			return nil, &PossibleConflictError{Conflict: st.Conflict}
 		}
-		now := s.clock()
+		now := s.now()
 		next := *req
 		c := Change{Request: &next}
 		if err := change(req, &c); err != nil {

@@ -27,21 +27,34 @@ type Config struct {
 	// UnconfirmedPerDay bounds the requests one address may have waiting for
 	// confirmation per UTC day (DefaultUnconfirmedPerDay when zero).
 	UnconfirmedPerDay int
-	// Now returns the current time; tests set it, production leaves it nil.
-	Now func() time.Time
+}
+
+// Clock tells a service the time. Every service takes one, explicitly: production
+// passes time.Now, tests a clock they move.
+type Clock func() time.Time
+
+// at reads the clock as the services record time: UTC, to the microsecond (what the
+// store keeps).
+func (c Clock) at() time.Time { return c().UTC().Truncate(time.Microsecond) }
+
+// mustClock refuses a nil clock at construction, where the wiring mistake is, rather
+// than at the first request.
+func mustClock(service string, c Clock) Clock {
+	if c == nil {
+		panic("sponsorship: " + service + " needs a clock (time.Now in production)")
+	}
+	return c
 }
 
 // Service applies the domain's rules to requests held in a Store.
 type Service struct {
 	store Store
 	cfg   Config
+	clock Clock
 }
 
-// NewService returns a Service over store.
-func NewService(store Store, cfg Config) *Service {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
+// NewService returns a Service over store, with cfg's rules (defaults where zero).
+func NewService(store Store, cfg Config, clock Clock) *Service {
 	if cfg.Rules.CeilingMajor <= 0 {
 		cfg.Rules = DefaultRules
 	}
@@ -57,13 +70,13 @@ func NewService(store Store, cfg Config) *Service {
 	if cfg.UnconfirmedPerDay <= 0 {
 		cfg.UnconfirmedPerDay = DefaultUnconfirmedPerDay
 	}
-	return &Service{store: store, cfg: cfg}
+	return &Service{store: store, cfg: cfg, clock: mustClock("NewService", clock)}
 }
 
 // now is the current time at the precision the store keeps (microseconds), so that a
 // time returned now equals the same time read back later.
 func (s *Service) now() time.Time {
-	return s.cfg.Now().UTC().Truncate(time.Microsecond)
+	return s.clock.at()
 }
 
 // Receipt is what a submission returns to the applicant: the new request's identity and

@@ -182,19 +182,17 @@ var staffGroups = []string{GroupReviewers, GroupFinance, GroupAdmins}
 type StaffService struct {
 	store StaffStore
 	ids   Identities
-	now   func() time.Time
+	clock Clock
 }
 
-// NewStaffService returns a StaffService over store and the sign-in service ids; now is
-// nil in production.
-func NewStaffService(store StaffStore, ids Identities, now func() time.Time) *StaffService {
-	if now == nil {
-		now = time.Now
-	}
-	return &StaffService{store: store, ids: ids, now: now}
+// NewStaffService returns a StaffService over store and the sign-in service ids,
+// reading the time from clock.
+func NewStaffService(store StaffStore, ids Identities, clock Clock) *StaffService {
+	return &StaffService{store: store, ids: ids, clock: mustClock("NewStaffService", clock)}
 }
 
-func (s *StaffService) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+// now is the current time as the service records it (see Clock).
+func (s *StaffService) now() time.Time { return s.clock.at() }
 
 // begin admits an admin and reads the directory. An admin whose roster entry is
 // inactive is refused: deactivation disables their sign-in, but an access token issued
@@ -318,7 +316,7 @@ func (a audit) event(steps []string, outcome string) AuditEvent {
 	for k, v := range a.extra {
 		data[k] = v
 	}
-	return adminEvent(actorOf(a.dir, a.who, RoleAdmin), a.typ, "reviewer:"+a.id, a.s.clock(), data)
+	return adminEvent(actorOf(a.dir, a.who, RoleAdmin), a.typ, "reviewer:"+a.id, a.s.now(), data)
 }
 
 // alone records the steps not yet on the record; none, nothing recorded.
@@ -361,7 +359,7 @@ func (s *StaffService) putRoster(ctx context.Context, a audit, dir Directory, p 
 		if err != nil || !changed {
 			return old, err
 		}
-		r.ID, r.Version, r.UpdatedAt = a.id, old.Version+1, s.clock()
+		r.ID, r.Version, r.UpdatedAt = a.id, old.Version+1, s.now()
 		err = s.store.PutReviewer(ctx, r, a.event(append(slices.Clone(p.unrecorded()), step), "complete"))
 		var conflict *ConflictError
 		switch {

@@ -297,7 +297,7 @@ var costOperation = map[string]string{
 	"vote":   "vote (not deciding)",
 }
 
-// summary checks each of the targets against the figures.
+// summary checks each target of BENCHMARKS.md against the figures.
 func summary(dir string) (string, error) {
 	var rows [][3]string
 	var c ColdStarts

@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -81,7 +82,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	store := dynamostore.New(dynamodb.NewFromConfig(cfg), outputs["TableName"])
 	pool := identity.New(cip.NewFromConfig(cfg), outputs["UserPoolId"])
-	svc := sponsorship.NewStaffService(store, pool, nil)
+	svc := sponsorship.NewStaffService(store, pool, time.Now)
 	// The deployer acts as an admin would, and the record names their AWS identity.
 	deployer := sponsorship.Staff{ID: aws.ToString(caller.Arn), Groups: []string{sponsorship.GroupAdmins}}
 	m, _, err := svc.Onboard(ctx, deployer, sponsorship.StaffInput{

@@ -24,10 +24,10 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/finance"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/report"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/reports"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/tabular"
 )
 
 func main() {
@@ -59,11 +59,11 @@ func write(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	b := finance.Builder{Source: sample(), Calendar: sponsorship.FiscalCalendar{StartMonth: time.January}}
-	for _, name := range finance.Reports {
-		q := finance.Query{Report: name, FiscalYear: 2027}
+	b := reports.Builder{Source: sample(), Calendar: sponsorship.FiscalCalendar{StartMonth: time.January}}
+	for _, name := range reports.Reports {
+		q := reports.Query{Report: name, FiscalYear: 2027}
 		if name == "audit" {
-			q = finance.Query{Report: name, From: "2027-01-01", To: "2027-03-31"}
+			q = reports.Query{Report: name, From: "2027-01-01", To: "2027-03-31"}
 		}
 		for _, format := range []string{"xlsx", "csv"} {
 			q.Format = format
@@ -77,12 +77,12 @@ func write(dir string) error {
 	return nil
 }
 
-func writeReport(b finance.Builder, q finance.Query, path string) error {
+func writeReport(b reports.Builder, q reports.Query, path string) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	w, err := report.New(q.Format, f)
+	w, err := tabular.New(q.Format, f)
 	if err != nil {
 		return errors.Join(err, f.Close())
 	}
@@ -125,8 +125,8 @@ func check(paths []string) error {
 
 // sample is the fiscal year 2027 of a foundation: requests of every kind in six
 // currencies, approvals, payments (one reversed), budgets, and the audit trail.
-func sample() *finance.MemorySource {
-	src := &finance.MemorySource{}
+func sample() *reports.MemorySource {
+	src := &reports.MemorySource{}
 	type req struct {
 		kind                sponsorship.Kind
 		title, event        string

@@ -26,7 +26,8 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 )
 
-// The callers of the matrix, in the order the issue lists them.
+// The callers of the matrix: anyone, applicants with their own or another token, each
+// staff role, a recused reviewer, and tokens that are expired or from another issuer.
 const (
 	byAnonymous  = "anonymous"
 	byOwnToken   = "applicant (own request)"

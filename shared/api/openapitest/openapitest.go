@@ -25,9 +25,6 @@ import (
 // Checker validates responses against the embedded OpenAPI document.
 type Checker struct {
 	router routers.Router
-
-	mu      sync.Mutex
-	checked map[string]int // "METHOD /path/template status" -> count, for coverage reports
 }
 
 var (
@@ -56,7 +53,7 @@ func New(t testing.TB) *Checker {
 	if loadErr != nil {
 		t.Fatalf("OpenAPI document: %v", loadErr)
 	}
-	return &Checker{router: loaded, checked: map[string]int{}}
+	return &Checker{router: loaded}
 }
 
 // Wrap returns a handler that serves h and then checks the response against the
@@ -105,20 +102,6 @@ func (c *Checker) Check(t testing.TB, req *http.Request, status int, header http
 		t.Errorf("response to %s %s (status %d) does not match the OpenAPI document: %v\nbody: %s",
 			req.Method, req.URL.Path, status, err, truncate(body))
 	}
-	c.mu.Lock()
-	c.checked[req.Method+" "+route.Path+" "+http.StatusText(status)]++
-	c.mu.Unlock()
-}
-
-// Checked lists what was checked: "METHOD /path status-text" keys with counts.
-func (c *Checker) Checked() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make(map[string]int, len(c.checked))
-	for k, v := range c.checked {
-		out[k] = v
-	}
-	return out
 }
 
 func truncate(b []byte) string {

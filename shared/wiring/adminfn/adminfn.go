@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
@@ -26,5 +27,5 @@ func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
 		return nil, err
 	}
 	pool := identity.New(cip.NewFromConfig(b.AWS), poolID)
-	return api.NewAdmin(sponsorship.NewAdminService(b.Store, nil), sponsorship.NewStaffService(b.Store, pool, nil), b.Log), nil
+	return api.NewAdmin(sponsorship.NewAdminService(b.Store, time.Now), sponsorship.NewStaffService(b.Store, pool, time.Now), b.Log), nil
 }

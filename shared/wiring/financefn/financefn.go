@@ -12,7 +12,7 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/config"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/exports"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/finance"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/reports"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring"
 )
@@ -28,10 +28,12 @@ func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
 	// Path-style addressing works with S3 and with moto alike.
 	client := s3.NewFromConfig(b.AWS, func(o *s3.Options) { o.UsePathStyle = true })
 	return api.NewFinance(api.FinanceDeps{
-		Payments:    sponsorship.NewFinanceService(b.Store, nil),
-		Budgets:     sponsorship.NewAdminService(b.Store, nil),
-		Reports:     finance.Builder{Source: b.Store, Calendar: b.Config.Service.Calendar},
-		Exporter:    exports.S3{Client: client, Bucket: rc.Bucket, TTL: 15 * time.Minute},
-		InlineLimit: rc.InlineLimit,
+		Payments: sponsorship.NewFinanceService(b.Store, time.Now),
+		Budgets:  sponsorship.NewAdminService(b.Store, time.Now),
+		Reports: reports.Desk{
+			Builder:     reports.Builder{Source: b.Store, Calendar: b.Config.Service.Calendar},
+			Exporter:    exports.S3{Client: client, Bucket: rc.Bucket, TTL: 15 * time.Minute},
+			InlineLimit: rc.InlineLimit,
+		},
 	}, b.Log), nil
 }

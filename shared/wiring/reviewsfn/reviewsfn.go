@@ -4,6 +4,7 @@ package reviewsfn
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
@@ -16,5 +17,5 @@ func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return api.NewReviews(sponsorship.NewReviewService(b.Store, nil), b.Log), nil
+	return api.NewReviews(sponsorship.NewReviewService(b.Store, time.Now), b.Log), nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/config"
@@ -20,6 +21,6 @@ func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
 	if err := errors.Join(err, cerr); err != nil {
 		return nil, err
 	}
-	return api.NewSubmissions(sponsorship.NewService(b.Store, b.Config.Service), b.Log,
+	return api.NewSubmissions(sponsorship.NewService(b.Store, b.Config.Service, time.Now), b.Log,
 		api.WithConsole(api.NewConsoleConfig(console.AuthBaseURL, console.ClientID, console.PublicBaseURL))), nil
 }

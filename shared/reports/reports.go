@@ -1,7 +1,7 @@
-// Package finance builds the reports finance uses as they are — requests, the payment
+// Package reports builds the reports finance uses as they are — requests, the payment
 // ledger, a summary, and the audit trail — from storage read page by page, written row
 // by row in any of the report package's formats.
-package finance
+package reports
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/report"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/tabular"
 )
 
 // Source is what reports read: every iterator pages through an index and calls fn for
@@ -58,7 +58,7 @@ func (q Query) fieldErrors() []sponsorship.FieldError {
 	if !slices.Contains(Reports, q.Report) {
 		add("report", sponsorship.CodeUnknownValue, "Use requests, payments, summary or audit.")
 	}
-	if !slices.Contains(report.Formats, q.Format) {
+	if !slices.Contains(tabular.Formats, q.Format) {
 		add("format", sponsorship.CodeUnknownValue, "Use csv, json or xlsx.")
 	}
 	if q.FiscalYear != 0 && (q.FiscalYear < 2000 || q.FiscalYear > 2200) {
@@ -133,7 +133,7 @@ type Builder struct {
 // report that would read more than its ceiling stops at the first item past it with a
 // *CeilingError: write to a temporary file and answer only when Write succeeds, and
 // nobody receives a cut-off report.
-func (b Builder) Write(ctx context.Context, q Query, w report.Writer) (int, error) {
+func (b Builder) Write(ctx context.Context, q Query, w tabular.Writer) (int, error) {
 	rows, err := b.write(ctx, q, w)
 	if cerr := w.Close(); err == nil {
 		err = cerr
@@ -141,7 +141,7 @@ func (b Builder) Write(ctx context.Context, q Query, w report.Writer) (int, erro
 	return rows, err
 }
 
-func (b Builder) write(ctx context.Context, q Query, w report.Writer) (int, error) {
+func (b Builder) write(ctx context.Context, q Query, w tabular.Writer) (int, error) {
 	if err := b.Validate(q); err != nil {
 		return 0, err
 	}
@@ -150,8 +150,8 @@ func (b Builder) write(ctx context.Context, q Query, w report.Writer) (int, erro
 		rows++
 		return w.Row(values)
 	}
-	header := func(cols []report.Column) error {
-		return w.Header(report.Table{Name: sheetNames[q.Report], Title: b.title(q), Columns: cols})
+	header := func(cols []tabular.Column) error {
+		return w.Header(tabular.Table{Name: sheetNames[q.Report], Title: b.title(q), Columns: cols})
 	}
 	read := &ceiling{report: q.Report, limit: b.ceiling(q.Report)}
 	var err error
@@ -226,32 +226,32 @@ func (q Query) keeps(r *sponsorship.Request) bool {
 // Columns of each report, documented in the README; their names and order are stable.
 // Amounts are in the row's currency.
 var (
-	requestColumns = []report.Column{
+	requestColumns = []tabular.Column{
 		{Name: "reference"}, {Name: "request_id"}, {Name: "kind"}, {Name: "title"}, {Name: "applicant"}, {Name: "applicant_email"},
-		{Name: "organization"}, {Name: "event_or_project"}, {Name: "fiscal_year", Type: report.Integer}, {Name: "currency"},
+		{Name: "organization"}, {Name: "event_or_project"}, {Name: "fiscal_year", Type: tabular.Integer}, {Name: "currency"},
 		amount("requested"), amount("approved"), amount("paid"), amount("outstanding"), {Name: "status"},
-		{Name: "submitted_on", Type: report.Date}, {Name: "decided_on", Type: report.Date}, {Name: "last_paid_on", Type: report.Date},
+		{Name: "submitted_on", Type: tabular.Date}, {Name: "decided_on", Type: tabular.Date}, {Name: "last_paid_on", Type: tabular.Date},
 	}
-	paymentColumns = []report.Column{
-		{Name: "payment_id"}, {Name: "date", Type: report.Date}, {Name: "reference"}, {Name: "request_id"}, {Name: "kind"},
-		{Name: "fiscal_year", Type: report.Integer}, {Name: "currency"}, amount("amount"), {Name: "method"},
-		{Name: "external_reference"}, {Name: "reverses"}, {Name: "note"}, {Name: "recorded_by"}, {Name: "recorded_at", Type: report.DateTime},
+	paymentColumns = []tabular.Column{
+		{Name: "payment_id"}, {Name: "date", Type: tabular.Date}, {Name: "reference"}, {Name: "request_id"}, {Name: "kind"},
+		{Name: "fiscal_year", Type: tabular.Integer}, {Name: "currency"}, amount("amount"), {Name: "method"},
+		{Name: "external_reference"}, {Name: "reverses"}, {Name: "note"}, {Name: "recorded_by"}, {Name: "recorded_at", Type: tabular.DateTime},
 	}
-	summaryColumns = []report.Column{
-		{Name: "section"}, {Name: "fiscal_year", Type: report.Integer}, {Name: "category"}, {Name: "status"}, {Name: "quarter"},
-		{Name: "currency"}, {Name: "requests", Type: report.Integer}, amount("requested"), amount("approved"),
+	summaryColumns = []tabular.Column{
+		{Name: "section"}, {Name: "fiscal_year", Type: tabular.Integer}, {Name: "category"}, {Name: "status"}, {Name: "quarter"},
+		{Name: "currency"}, {Name: "requests", Type: tabular.Integer}, amount("requested"), amount("approved"),
 		amount("paid"), amount("outstanding"), amount("allocated"), amount("committed"), amount("remaining"),
-		{Name: "utilisation_percent", Type: report.Decimal, Decimals: 1},
+		{Name: "utilisation_percent", Type: tabular.Decimal, Decimals: 1},
 	}
-	auditColumns = []report.Column{
-		{Name: "at", Type: report.DateTime}, {Name: "request_id"}, {Name: "subject"}, {Name: "type"}, {Name: "actor_role"}, {Name: "actor_id"},
+	auditColumns = []tabular.Column{
+		{Name: "at", Type: tabular.DateTime}, {Name: "request_id"}, {Name: "subject"}, {Name: "type"}, {Name: "actor_role"}, {Name: "actor_id"},
 		{Name: "actor_name"}, {Name: "from_status"}, {Name: "to_status"}, {Name: "message"}, {Name: "details"}, {Name: "internal"},
 	}
 )
 
 // amount is an amount column in the currency of the row's currency column.
-func amount(name string) report.Column {
-	return report.Column{Name: name, Type: report.Amount, Currency: "currency"}
+func amount(name string) tabular.Column {
+	return tabular.Column{Name: name, Type: tabular.Amount, Currency: "currency"}
 }
 
 func day(t time.Time) string {

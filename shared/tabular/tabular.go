@@ -1,10 +1,10 @@
-// Package report writes tables as CSV (RFC 4180), JSON and XLSX, row by row, so that a
+// Package tabular writes tables as CSV (RFC 4180), JSON and XLSX, row by row, so that a
 // report of any length is written in flat memory. Each column has a type (text, integer,
 // date, date-time, amount, decimal): CSV writes typed values bare and quotes text, XLSX
 // writes them as numbers and dates a spreadsheet can add up and sort, JSON, read by
 // programs, carries every value as the string it was given. Text that a spreadsheet
 // would evaluate as a formula is neutralised in CSV and kept inert in XLSX.
-package report
+package tabular
 
 import (
 	"fmt"
@@ -46,8 +46,6 @@ type Column struct {
 }
 
 // numeric reports whether the column holds numbers.
-func (c Column) numeric() bool { return c.Type == Integer || c.Type == Amount || c.Type == Decimal }
-
 // Table is what a writer needs before the rows. Name and Title are for spreadsheets:
 // the sheet's name, and a first line saying what the sheet holds (CSV and JSON, read
 // as data, leave both out).

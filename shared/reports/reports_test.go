@@ -1,4 +1,4 @@
-package finance_test
+package reports_test
 
 import (
 	"bytes"
@@ -11,18 +11,18 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/finance"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/report"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/reports"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/tabular"
 )
 
 var exported = time.Date(2027, time.March, 4, 9, 30, 15, 0, time.FixedZone("CET", 3600))
 
 // sample is a fiscal year 2027 of n requests, each approved and paid once, with an
 // audit event for each, and one budget.
-func sample(n int) *finance.MemorySource {
-	src := &finance.MemorySource{Budget: []sponsorship.Budget{{FiscalYear: 2027, Category: sponsorship.KindProject, Currency: "EUR", Allocated: 100_000_00}}}
+func sample(n int) *reports.MemorySource {
+	src := &reports.MemorySource{Budget: []sponsorship.Budget{{FiscalYear: 2027, Category: sponsorship.KindProject, Currency: "EUR", Allocated: 100_000_00}}}
 	for i := range n {
 		at := time.Date(2027, time.January, 1+i, 10, 0, 0, 0, time.UTC)
 		amount := money.Money{Currency: "EUR", Minor: 1000_00}
@@ -39,8 +39,8 @@ func sample(n int) *finance.MemorySource {
 	return src
 }
 
-func builder(src finance.Source) finance.Builder {
-	return finance.Builder{Source: src, Calendar: sponsorship.FiscalCalendar{StartMonth: time.January}, Now: func() time.Time { return exported }}
+func builder(src reports.Source) reports.Builder {
+	return reports.Builder{Source: src, Calendar: sponsorship.FiscalCalendar{StartMonth: time.January}, Now: func() time.Time { return exported }}
 }
 
 // fieldErrors returns the field errors of a validation error as "field=code: message".
@@ -57,22 +57,22 @@ func fieldErrors(err error) []string {
 }
 
 func TestAuditPeriodIsAtMost366Days(t *testing.T) {
-	july := finance.Builder{Calendar: sponsorship.FiscalCalendar{StartMonth: time.July}}
+	july := reports.Builder{Calendar: sponsorship.FiscalCalendar{StartMonth: time.July}}
 	for _, c := range []struct {
 		name  string
-		b     finance.Builder
-		q     finance.Query
+		b     reports.Builder
+		q     reports.Query
 		field string // the field the error names; "" when the period is fine
 	}{
-		{"a leap year, 366 days", builder(nil), finance.Query{From: "2028-01-01", To: "2028-12-31"}, ""},
-		{"367 days", builder(nil), finance.Query{From: "2027-01-01", To: "2028-01-02"}, "to"},
-		{"seven years", builder(nil), finance.Query{From: "2026-01-01", To: "2032-12-31"}, "to"},
-		{"a fiscal year", builder(nil), finance.Query{FiscalYear: 2028}, ""},
-		{"a fiscal year from July", july, finance.Query{FiscalYear: 2028}, ""},
-		{"a fiscal year moved back by from", builder(nil), finance.Query{FiscalYear: 2027, From: "2020-01-01"}, "from"},
-		{"a fiscal year moved on by to", july, finance.Query{FiscalYear: 2027, To: "2027-12-31"}, "to"},
-		{"a fiscal year narrowed by from", july, finance.Query{FiscalYear: 2027, From: "2027-01-01"}, ""},
-		{"a fiscal year replaced by from and to", builder(nil), finance.Query{FiscalYear: 2027, From: "2026-06-01", To: "2027-06-01"}, ""},
+		{"a leap year, 366 days", builder(nil), reports.Query{From: "2028-01-01", To: "2028-12-31"}, ""},
+		{"367 days", builder(nil), reports.Query{From: "2027-01-01", To: "2028-01-02"}, "to"},
+		{"seven years", builder(nil), reports.Query{From: "2026-01-01", To: "2032-12-31"}, "to"},
+		{"a fiscal year", builder(nil), reports.Query{FiscalYear: 2028}, ""},
+		{"a fiscal year from July", july, reports.Query{FiscalYear: 2028}, ""},
+		{"a fiscal year moved back by from", builder(nil), reports.Query{FiscalYear: 2027, From: "2020-01-01"}, "from"},
+		{"a fiscal year moved on by to", july, reports.Query{FiscalYear: 2027, To: "2027-12-31"}, "to"},
+		{"a fiscal year narrowed by from", july, reports.Query{FiscalYear: 2027, From: "2027-01-01"}, ""},
+		{"a fiscal year replaced by from and to", builder(nil), reports.Query{FiscalYear: 2027, From: "2026-06-01", To: "2027-06-01"}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			c.q.Report, c.q.Format = "audit", "csv"
@@ -86,11 +86,11 @@ func TestAuditPeriodIsAtMost366Days(t *testing.T) {
 		})
 	}
 	// The other reports read within a fiscal year; from and to only narrow it.
-	if err := builder(nil).Validate(finance.Query{Report: "payments", Format: "csv", FiscalYear: 2027, From: "2020-01-01", To: "2030-01-01"}); err != nil {
+	if err := builder(nil).Validate(reports.Query{Report: "payments", Format: "csv", FiscalYear: 2027, From: "2020-01-01", To: "2030-01-01"}); err != nil {
 		t.Errorf("payments with a wide period: %v", err)
 	}
 	// Every problem at once, the period's among them.
-	got := fieldErrors(builder(nil).Validate(finance.Query{Report: "audit", Format: "pdf", From: "2020-01-01", To: "2027-01-01", Kind: "party"}))
+	got := fieldErrors(builder(nil).Validate(reports.Query{Report: "audit", Format: "pdf", From: "2020-01-01", To: "2027-01-01", Kind: "party"}))
 	if len(got) != 2 {
 		t.Errorf("want the format and kind errors (the period is checked once the rest is valid): %q", got)
 	}
@@ -99,15 +99,15 @@ func TestAuditPeriodIsAtMost366Days(t *testing.T) {
 func TestReportsRefuseWorkOverTheirCeiling(t *testing.T) {
 	for _, c := range []struct {
 		report string
-		q      finance.Query
+		q      reports.Query
 		items  int // what the report reads: requests, payments, events, budgets
 	}{
-		{"requests", finance.Query{FiscalYear: 2027}, 10},
-		{"payments", finance.Query{FiscalYear: 2027}, 10},
-		{"summary", finance.Query{FiscalYear: 2027}, 21},
-		{"audit", finance.Query{FiscalYear: 2027}, 10},
+		{"requests", reports.Query{FiscalYear: 2027}, 10},
+		{"payments", reports.Query{FiscalYear: 2027}, 10},
+		{"summary", reports.Query{FiscalYear: 2027}, 21},
+		{"audit", reports.Query{FiscalYear: 2027}, 10},
 	} {
-		for _, format := range report.Formats {
+		for _, format := range tabular.Formats {
 			t.Run(c.report+"/"+format, func(t *testing.T) {
 				q := c.q
 				q.Report, q.Format = c.report, format
@@ -117,7 +117,7 @@ func TestReportsRefuseWorkOverTheirCeiling(t *testing.T) {
 				b := builder(src)
 				b.Ceilings = map[string]int{c.report: c.items}
 				var out bytes.Buffer
-				w, _ := report.New(format, &out)
+				w, _ := tabular.New(format, &out)
 				if _, err := b.Write(context.Background(), q, w); err != nil {
 					t.Fatalf("at the ceiling: %v", err)
 				}
@@ -127,9 +127,9 @@ func TestReportsRefuseWorkOverTheirCeiling(t *testing.T) {
 				b = builder(src)
 				b.Ceilings = map[string]int{c.report: c.items - 1}
 				out.Reset()
-				w, _ = report.New(format, &out)
+				w, _ = tabular.New(format, &out)
 				rows, err := b.Write(context.Background(), q, w)
-				var ce *finance.CeilingError
+				var ce *reports.CeilingError
 				if !errors.As(err, &ce) || ce.Report != c.report || ce.Limit != c.items-1 {
 					t.Fatalf("over the ceiling: %v (%d rows), want a CeilingError of %d", err, rows, c.items-1)
 				}
@@ -146,11 +146,11 @@ func TestReportsRefuseWorkOverTheirCeiling(t *testing.T) {
 	src := sample(10)
 	b := builder(src)
 	b.Ceilings = map[string]int{"requests": 5}
-	w, _ := report.New("csv", &bytes.Buffer{})
-	if _, err := b.Write(context.Background(), finance.Query{Report: "requests", Format: "csv", FiscalYear: 2027, Currency: "JPY"}, w); !errors.As(err, new(*finance.CeilingError)) {
+	w, _ := tabular.New("csv", &bytes.Buffer{})
+	if _, err := b.Write(context.Background(), reports.Query{Report: "requests", Format: "csv", FiscalYear: 2027, Currency: "JPY"}, w); !errors.As(err, new(*reports.CeilingError)) {
 		t.Errorf("a filtered report over the ceiling: %v", err)
 	}
-	for name, n := range finance.DefaultCeilings {
+	for name, n := range reports.DefaultCeilings {
 		if n < 10_000 {
 			t.Errorf("default ceiling of %s is %d", name, n)
 		}
@@ -162,27 +162,27 @@ func TestReportsRefuseWorkOverTheirCeiling(t *testing.T) {
 // report's columns typed.
 func TestSpreadsheetSaysWhatItHolds(t *testing.T) {
 	for _, c := range []struct {
-		q            finance.Query
+		q            reports.Query
 		sheet, title string
 		cells        map[string]string // cell: raw value
 	}{
-		{finance.Query{Report: "requests", FiscalYear: 2027, Status: "paid", Currency: "EUR", From: "2027-01-02"}, "Requests",
+		{reports.Query{Report: "requests", FiscalYear: 2027, Status: "paid", Currency: "EUR", From: "2027-01-02"}, "Requests",
 			"Requests report: fiscal year 2027, submitted from 2027-01-02, status paid, currency EUR. Exported 2027-03-04 08:30:15 UTC.",
 			map[string]string{"I3": "2027", "K3": "1000.00", "P3": "46389", "A3": "ST-AAAAA-00001"}},
-		{finance.Query{Report: "payments", FiscalYear: 2027, Kind: "project"}, "Payments",
+		{reports.Query{Report: "payments", FiscalYear: 2027, Kind: "project"}, "Payments",
 			"Payments report: fiscal year 2027, times in UTC, kind project. Exported 2027-03-04 08:30:15 UTC.",
 			map[string]string{"B3": "46419", "F3": "2027", "H3": "1000.00", "N3": "46388.416666666664"}},
-		{finance.Query{Report: "summary", FiscalYear: 2027, To: "2027-01-31"}, "Summary",
+		{reports.Query{Report: "summary", FiscalYear: 2027, To: "2027-01-31"}, "Summary",
 			"Summary report: fiscal year 2027, submitted or paid up to 2027-01-31. Exported 2027-03-04 08:30:15 UTC.",
 			map[string]string{"B3": "2027", "G3": "10"}},
-		{finance.Query{Report: "audit", FiscalYear: 2027}, "Audit",
+		{reports.Query{Report: "audit", FiscalYear: 2027}, "Audit",
 			"Audit report: events 2027-01-01 to 2027-12-31 (fiscal year 2027), times in UTC. Exported 2027-03-04 08:30:15 UTC.",
 			map[string]string{"A3": "46388.416666666664"}},
 	} {
 		t.Run(c.q.Report, func(t *testing.T) {
 			c.q.Format = "xlsx"
 			var out bytes.Buffer
-			w, _ := report.New("xlsx", &out)
+			w, _ := tabular.New("xlsx", &out)
 			if _, err := builder(sample(10)).Write(context.Background(), c.q, w); err != nil {
 				t.Fatal(err)
 			}

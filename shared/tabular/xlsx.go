@@ -1,4 +1,4 @@
-package report
+package tabular
 
 import (
 	"archive/zip"
