@@ -278,12 +278,14 @@ function nav() {
 }
 
 const modules = {};
+let showing = 0; // counts calls of show: only the latest may render
 
 // show renders the screen of the current address into main and moves focus to its
 // heading, so keyboard and screen-reader users land on the new content. A new address
 // clears the last status message; a reload after a change keeps it.
 async function show(keep) {
   const main = $("main");
+  const turn = ++showing;
   let hash = location.hash || "#/";
   const found = screens.find((s) => s[0].test(hash) && allowed(s[1]));
   if (!found) {
@@ -301,14 +303,19 @@ async function show(keep) {
   const [, , mod, fn] = found;
   delete main.dataset.shown;
   modules[mod] ||= await import(`./console-${mod}.js`);
+  if (turn !== showing) return; // the person has moved on to another address
   main.replaceChildren(h("p", { class: "busy", text: "Loading…" }));
+  let view;
   try {
-    const view = await modules[mod][fn](...hash.match(found[0]).slice(1));
-    main.replaceChildren(...parts(view));
+    view = parts(await modules[mod][fn](...hash.match(found[0]).slice(1)));
   } catch (err) {
     const heading = err.status === 403 ? "Not open to you" : err.status === 404 ? "Not found" : "This did not work";
-    main.replaceChildren(h("h1", { tabindex: "-1", text: heading }), h("p", { text: err.problem?.detail || err.message }));
+    view = [h("h1", { tabindex: "-1", text: heading }), h("p", { text: err.problem?.detail || err.message })];
   }
+  // A screen whose answer comes back after the person went elsewhere is dropped, so a
+  // slow queue never replaces the dossier they opened meanwhile.
+  if (turn !== showing) return;
+  main.replaceChildren(...view);
   main.querySelector("h1")?.focus();
   main.dataset.shown = hash; // the screen of this address is there (tests and benchmarks wait for it)
 }
