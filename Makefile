@@ -16,6 +16,8 @@ LOCAL   := $(GO) run ./infra/cmd/local
 LOCAL_BIN := .cache/bin/local
 # The local AWS emulator: a module of its own, which the product uses through a replace.
 EMULATOR := infra/motostack
+# Tests that talk to moto, the local stack or a browser are built with this tag.
+INTEGRATION := -tags integration
 
 # Tools from .venv come first; SAM CLI sends no telemetry from here.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
@@ -42,7 +44,7 @@ FUZZ_TARGETS := \
 	./shared/tabular:FuzzCellWriter \
 	./shared/orgname:FuzzKey
 
-.PHONY: help tools checkov-tools browser warm dev test test-go bench-smoke fuzz lint build load schemathesis bench report-previews clean
+.PHONY: help tools checkov-tools browser warm dev test go-lane checks-lane test-go bench-smoke fuzz lint build load schemathesis bench report-previews clean
 
 help:
 	@echo "make dev    start the stack locally (API on http://127.0.0.1:3000)"
@@ -90,20 +92,40 @@ warm:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(LOCAL_BIN) ./infra/cmd/local
 	$(LOCAL_BIN) prebuild
 
-test: lint test-go bench-smoke fuzz build load
+# Two lanes side by side, each lane's output printed whole when it ends; any failure
+# fails make test. One lane is the Go tests (their end-to-end and schemathesis stacks
+# keep both cores busy), then the route benchmarks once; the other runs the static
+# checks, fuzzing and the SAM build, then the load run, whose burst of notifications
+# comes last, when the Go tests are done: with the load run in a lane of its own, its
+# notifications fell so far behind on a busy machine that one batch exhausted its
+# retries and went to the dead-letter queue.
+test: tools checkov-tools browser
+	@$(MAKE) --no-print-directory --output-sync=recurse -j2 go-lane checks-lane
 	@echo "make test: all passed"
+
+go-lane:
+	@$(MAKE) --no-print-directory test-go
+	@$(MAKE) --no-print-directory bench-smoke
+
+checks-lane:
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory load
 
 # Unit, storage, API, entry-point, end-to-end and browser tests, and the local AWS
 # emulator's own tests (a Go module of its own), against one moto for the whole run.
+# Tests that need moto carry the integration build tag, so plain `go test ./...` runs
+# the fast ones with no service at all.
 test-go: tools browser
-	$(LOCAL) exec -- $(GO) test -count=1 -race ./...
-	$(LOCAL) exec -- $(GO) -C $(EMULATOR) test -count=1 -race ./...
+	$(LOCAL) exec -- $(GO) test $(INTEGRATION) -count=1 -race ./...
+	$(LOCAL) exec -- $(GO) -C $(EMULATOR) test $(INTEGRATION) -count=1 -race ./...
 
 # Every function's route benchmarks once each, so a benchmark that no longer builds its
 # handler, or a route without one, fails here rather than at the next make bench.
 bench-smoke: tools
 	@mkdir -p artifacts
-	$(LOCAL) exec -- $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./functions/... > artifacts/bench-smoke.txt \
+	$(LOCAL) exec -- $(GO) test $(INTEGRATION) -count=1 -run '^$$' -bench . -benchtime 1x ./functions/... > artifacts/bench-smoke.txt \
 		|| { grep -v '^Benchmark' artifacts/bench-smoke.txt; exit 1; }
 
 # A thousand submissions at concurrency 32 through the gateway of a stack of its own,
@@ -118,7 +140,7 @@ load: tools
 # make test runs schemathesis with 12 examples per operation; this runs it longer.
 SCHEMATHESIS_EXAMPLES ?= 150
 schemathesis: tools
-	SCHEMATHESIS_EXAMPLES=$(SCHEMATHESIS_EXAMPLES) $(GO) test -count=1 -v -run TestSchemathesis -timeout 60m ./infra/suites/apitest
+	SCHEMATHESIS_EXAMPLES=$(SCHEMATHESIS_EXAMPLES) $(GO) test $(INTEGRATION) -count=1 -v -run TestSchemathesis -timeout 60m ./infra/suites/apitest
 
 # Every figure in BENCHMARKS.md, measured on this machine (about 10 minutes; not part of
 # make test). The raw outputs stay in artifacts/bench; benchstat (pinned in go.mod as a
@@ -132,11 +154,11 @@ bench: tools browser
 	$(BENCH) sizes
 	$(BENCH) -rounds 31 coldstart
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 0.3s -count $(BENCH_COUNT) ./shared/lambdahttp > $(BENCH_DIR)/handlers.txt
-	$(LOCAL) exec -- $(GO) test -run '^$$' -bench . -benchmem -benchtime 30x -count 3 -timeout 30m \
+	$(LOCAL) exec -- $(GO) test $(INTEGRATION) -run '^$$' -bench . -benchmem -benchtime 30x -count 3 -timeout 30m \
 		./functions/submissions ./functions/reviews ./functions/finance ./functions/admin >> $(BENCH_DIR)/handlers.txt
 	$(GO) tool benchstat -col /via $(BENCH_DIR)/handlers.txt > $(BENCH_DIR)/handlers-benchstat.txt
-	BENCH_OUT=$(CURDIR)/$(BENCH_DIR) $(LOCAL) exec -- $(GO) test -count=1 -run '^TestDynamoDBCostPerRoute$$' ./shared/api
-	$(LOCAL) exec -- $(GO) test -run '^$$' -bench 'BenchmarkQueuePage|BenchmarkReportPage' -benchtime 10x -count 1 \
+	BENCH_OUT=$(CURDIR)/$(BENCH_DIR) $(LOCAL) exec -- $(GO) test $(INTEGRATION) -count=1 -run '^TestDynamoDBCostPerRoute$$' ./shared/api
+	$(LOCAL) exec -- $(GO) test $(INTEGRATION) -run '^$$' -bench 'BenchmarkQueuePage|BenchmarkReportPage' -benchtime 10x -count 1 \
 		-timeout 30m ./shared/dynamostore > $(BENCH_DIR)/scale.txt
 	$(GO) tool benchstat -col /stored $(BENCH_DIR)/scale.txt > $(BENCH_DIR)/scale-benchstat.txt
 	$(GO) test -run '^$$' -bench BenchmarkReport -count $(BENCH_COUNT) ./shared/tabular > $(BENCH_DIR)/reports.txt
@@ -185,11 +207,11 @@ fuzz:
 lint: tools checkov-tools
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.venv/*')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted" >&2; exit 1; fi
-	$(GO) vet ./...
-	$(GO) -C $(EMULATOR) vet ./...
+	$(GO) vet $(INTEGRATION) ./...
+	$(GO) -C $(EMULATOR) vet $(INTEGRATION) ./...
 	@# The product, the emulator and their tests compile for macOS and Windows too:
 	@# Linux-only process controls live behind build tags (infra/motostack/proc).
-	for os in darwin windows; do GOOS=$$os GOARCH=arm64 $(GO) vet ./... && GOOS=$$os GOARCH=arm64 $(GO) -C $(EMULATOR) vet ./...; done
+	for os in darwin windows; do GOOS=$$os GOARCH=arm64 $(GO) vet $(INTEGRATION) ./... && GOOS=$$os GOARCH=arm64 $(GO) -C $(EMULATOR) vet $(INTEGRATION) ./...; done
 	@if grep -rn --include='*.go' -E '\.Scan\(|ScanInput|NewScanPaginator' shared functions; then \
 		echo "the table is never scanned: use a key or an index" >&2; exit 1; fi
 	cfn-lint template.yaml

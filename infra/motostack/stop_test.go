@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && integration
 
 // The check reads /proc, which only Linux has.
 

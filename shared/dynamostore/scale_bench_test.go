@@ -1,3 +1,5 @@
+//go:build integration
+
 package dynamostore
 
 // Benchmarks of the review queue and of report pages on tables of 1 000 and 100 000

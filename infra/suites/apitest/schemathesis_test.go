@@ -1,3 +1,5 @@
+//go:build integration
+
 // Package apitest runs schemathesis, property-based API testing from the OpenAPI
 // document, against the local stack: the gateway with its JWT authorizer and the real
 // function binaries, with the demo data and a token for each role. It has a stack of

@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e
 
 // Browser tests: Debian's Chromium, headless, driven by chromedp against the local
@@ -106,7 +108,8 @@ func eval[T any](b *tab, expr string, opts ...chromedp.EvaluateOption) T {
 // next page.
 func (b *tab) waitFor(cond string) {
 	b.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	// Generous: under make test the browser shares two cores with two local stacks.
+	deadline := time.Now().Add(45 * time.Second)
 	for {
 		_, err := chromedp.Run(b.ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(time.Until(deadline))))
 		switch {
@@ -115,7 +118,9 @@ func (b *tab) waitFor(cond string) {
 		case (strings.Contains(err.Error(), "navigated or closed") || strings.Contains(err.Error(), "Cannot find context")) && time.Now().Before(deadline):
 			time.Sleep(50 * time.Millisecond)
 		default:
-			b.t.Fatalf("waiting for %s: %v", cond, err)
+			b.screenshot("browser-failure.png")
+			page, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string]("location.href + '\\n' + (document.body ? document.body.innerText.slice(0, 2000) : '')"))
+			b.t.Fatalf("waiting for %s: %v; the page: %s", cond, err, page)
 		}
 	}
 }

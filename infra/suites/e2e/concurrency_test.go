@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e
 
 // Concurrency through the gateway, counts checked exactly: every reviewer voting at

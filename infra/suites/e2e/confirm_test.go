@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e
 
 // The confirmation of the applicant's e-mail address, end to end: what the address

@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e
 
 // The staff console in a real browser: a committee's week, from signing in through the
@@ -147,7 +149,7 @@ func (p *person) click(sel string) {
 // and says what the page showed.
 func (p *person) until(cond, what string) {
 	p.t.Helper()
-	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(45*time.Second))); err != nil {
 		p.screenshot("console-failure.png")
 		p.t.Fatalf("waiting for %s: %v; the page: %s", what, err, eval[string](p.tab, "document.body.innerText.slice(0, 3000)"))
 	}

@@ -1,3 +1,5 @@
+//go:build integration
+
 // Package e2e tests the Sponsorship Tracker end to end: template.yaml's stack running
 // locally (moto, the real function binaries under the Lambda Runtime Interface
 // Emulator, the HTTP API gateway with its JWT authorizer), with the demo data loaded,

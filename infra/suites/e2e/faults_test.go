@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e
 
 // Faults injected in the proxy in front of moto: DynamoDB throttling and failures, a

@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e
 
 // The gateway's protections as template.yaml sets them: throttling per route, so that a

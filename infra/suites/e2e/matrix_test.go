@@ -1,3 +1,5 @@
+//go:build integration
+
 package e2e
 
 // The authorization matrix: every route of the template, called by every kind of caller,
