@@ -48,13 +48,13 @@ FUZZ_TARGETS := \
 
 help:
 	@echo "make dev    start the stack locally (API on http://127.0.0.1:3000)"
-	@echo "make test   run every test, the linters, sam build and the load run"
-	@echo "make lint   gofmt, go vet, no-Scan check, cfn-lint, checkov"
+	@echo "make test   run every test (go test ./... alone runs the fast ones), the linters, sam build and the load run"
+	@echo "make lint   gofmt, go vet (also for macOS and Windows), no-Scan check, cfn-lint, checkov"
 	@echo "make build  sam build (arm64 bootstraps in .aws-sam/build)"
 	@echo "make fuzz   fuzz each target for FUZZTIME (default $(FUZZTIME))"
 	@echo "make load   1000 submissions at concurrency 32 through a local stack, each confirmed from its mail, counted"
 	@echo "make schemathesis   a longer schemathesis run (SCHEMATHESIS_EXAMPLES, default $(SCHEMATHESIS_EXAMPLES))"
-	@echo "make bench  sizes, cold starts, per-request cost, DynamoDB work, scaling; writes BENCHMARKS.md"
+	@echo "make bench  sizes, cold starts, per-request cost, DynamoDB work, scaling, the console; writes BENCHMARKS.md"
 	@echo "make report-previews   each finance report rendered by LibreOffice to PNG under $(PREVIEW_DIR)"
 
 # Python tools, pinned with every dependency (infra/requirements.lock), reinstalled
