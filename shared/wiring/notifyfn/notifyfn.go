@@ -32,7 +32,7 @@ func New(ctx context.Context, getenv wiring.Getenv) (StreamHandler, error) {
 // records.
 type StreamHandler = func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
 
-// NewStreamHandler is Notify's handler around a notifier built elsewhere (a test's, in
+// NewStreamHandler is New's handler around a notifier built elsewhere (a test's, in
 // memory), reading the audit events of the table's stream records as the store wrote
 // them.
 func NewStreamHandler(n *notify.Notifier, log *slog.Logger) StreamHandler {
