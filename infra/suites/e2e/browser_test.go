@@ -37,20 +37,59 @@ type tab struct {
 	console []string // errors the page reported: exceptions, CSP violations, console.error
 }
 
-// openTab starts Chromium for one test. The test fails if the page throws, logs an
-// error, or the browser reports a Content-Security-Policy violation.
+// chromium is the suite's one browser, started by the first test that needs it; each
+// tab gets a browser context of its own (cookies, storage, sessions), as a separate
+// browser profile would, without starting Chromium again.
+var chromium struct {
+	once   sync.Once
+	ctx    context.Context
+	err    error
+	cancel func()
+}
+
+// startChromium starts the shared browser once.
+func startChromium() (context.Context, error) {
+	chromium.once.Do(func() {
+		bin, err := exec.LookPath("chromium")
+		if err != nil {
+			chromium.err = fmt.Errorf("Chromium is missing (`make test` installs Debian's chromium with apt): %w", err)
+			return
+		}
+		dir, err := os.MkdirTemp("", "e2e-chromium-")
+		if err != nil {
+			chromium.err = err
+			return
+		}
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+			chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true), chromedp.NoDefaultBrowserCheck,
+			chromedp.UserDataDir(dir), chromedp.WindowSize(1100, 900))
+		ctx, cancelBrowser := chromedp.NewContext(actx)
+		chromium.ctx = ctx
+		chromium.cancel = func() { cancelBrowser(); cancelAlloc(); os.RemoveAll(dir) }
+		chromium.err = chromedp.Do(ctx)
+	})
+	return chromium.ctx, chromium.err
+}
+
+// stopChromium ends the shared browser, if a test started it.
+func stopChromium() {
+	if chromium.cancel != nil {
+		chromium.cancel()
+	}
+}
+
+// openTab opens a tab in a fresh browser context for one test. The test fails if the
+// page throws, logs an error, or the browser reports a Content-Security-Policy
+// violation.
 func openTab(t *testing.T) *tab {
 	t.Helper()
-	bin, err := exec.LookPath("chromium")
+	browserCtx, err := startChromium()
 	if err != nil {
-		t.Fatalf("Chromium is missing (`make test` installs Debian's chromium with apt): %v", err)
+		t.Fatal(err)
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1100, 900))
-	ctx, cancelTab := chromedp.NewContext(actx)
+	ctx, cancelTab := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	ctx, cancelTimeout := context.WithTimeout(ctx, 8*time.Minute)
 	b := &tab{t: t, ctx: ctx}
 	messages := chromedp.Console(ctx)
@@ -75,7 +114,6 @@ func openTab(t *testing.T) *tab {
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelTab()
-		cancelAlloc()
 		<-done
 		b.mu.Lock()
 		defer b.mu.Unlock()

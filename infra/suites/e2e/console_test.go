@@ -260,7 +260,8 @@ func TestConsoleCommitteeWeek(t *testing.T) {
 
 	dir := t.TempDir()
 	if _, err := chromedp.CallBrowser(fin.ctx, browser.SetDownloadBehavior,
-		browser.SetDownloadBehaviorParams{Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir}); err != nil {
+		browser.SetDownloadBehaviorParams{Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir,
+			BrowserContextID: chromedp.FromContext(fin.ctx).BrowserContextID}); err != nil {
 		t.Fatal(err)
 	}
 	fin.open("#/reports", "console-reports.png")

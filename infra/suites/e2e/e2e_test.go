@@ -56,6 +56,7 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer dev.Stop()
+		defer stopChromium()
 		return m.Run()
 	}))
 }
