@@ -54,12 +54,19 @@ func decodeJSON(r *http.Request, dst any, optional bool) error {
 	if err := duplicateName(body); err != nil {
 		return err
 	}
-	var generic any
-	if err := json.Unmarshal(body, &generic); err != nil {
+	if !json.Valid(body) {
 		var syntax *json.SyntaxError
-		if errors.As(err, &syntax) {
+		if errors.As(json.Unmarshal(body, new(any)), &syntax) {
 			return malformed(fmt.Sprintf("The body is not valid JSON (at byte %d).", syntax.Offset))
 		}
+		return malformed("The body is not valid JSON.")
+	}
+	// Numbers stay as written (json.Number): a valid number too large for a float64 is
+	// a wrong value for its field, not a body that is not JSON.
+	var generic any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&generic); err != nil {
 		return malformed("The body is not valid JSON.")
 	}
 	var fields []sponsorship.FieldError
@@ -72,7 +79,7 @@ func decodeJSON(r *http.Request, dst any, optional bool) error {
 	}
 	// dst is filled from the value checkShape approved, not from the body again, so the
 	// two agree where JSON leaves room: a whole number may be written 1.0 or 1e2.
-	checked, err := json.Marshal(generic)
+	checked, err := json.Marshal(asFloats(generic))
 	if err == nil {
 		err = json.Unmarshal(checked, dst)
 	}
@@ -193,11 +200,31 @@ func checkShape(v any, t reflect.Type, path string, out *[]sponsorship.FieldErro
 			wrong("true or false")
 		}
 	case reflect.Int, reflect.Int32, reflect.Int64:
-		f, ok := v.(float64)
-		if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		n, ok := v.(json.Number)
+		f, err := n.Float64()
+		if !ok || err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
 			wrong("a whole number")
 		}
 	}
+}
+
+// asFloats turns the numbers of a value checkShape approved back into float64, so that
+// a whole number written 1.0 or 1e2 fills an integer field as 1 or 100.
+func asFloats(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = asFloats(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = asFloats(e)
+		}
+	}
+	return v
 }
 
 func fieldName(path string) string {
