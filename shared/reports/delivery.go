@@ -50,14 +50,15 @@ type Delivery struct {
 func (d Desk) Validate(q Query) error { return d.Builder.Validate(q) }
 
 // Deliver writes the report q asks for and hands it over.
-func (d Desk) Deliver(ctx context.Context, q Query) (_ *Delivery, err error) {
+func (d Desk) Deliver(ctx context.Context, q Query) (*Delivery, error) {
 	f, err := os.CreateTemp("", "report-*")
 	if err != nil {
 		return nil, fmt.Errorf("report file: %w", err)
 	}
 	body := &tempFile{File: f}
+	handedOver := false // the caller closes an inline body; every other path removes the file here
 	defer func() {
-		if err != nil {
+		if !handedOver {
 			body.Close()
 		}
 	}()
@@ -82,10 +83,9 @@ func (d Desk) Deliver(ctx context.Context, q Query) (_ *Delivery, err error) {
 		limit = DefaultInlineLimit
 	}
 	if size <= limit {
-		out.Body = body
+		out.Body, handedOver = body, true
 		return out, nil
 	}
-	defer body.Close()
 	if d.Exporter == nil {
 		return nil, errors.New("a report too large to hand over inline, and no exporter")
 	}
