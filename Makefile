@@ -113,13 +113,17 @@ checks-lane:
 	@$(MAKE) --no-print-directory build
 	@$(MAKE) --no-print-directory load
 
-# Unit, storage, API, entry-point, end-to-end and browser tests, and the local AWS
-# emulator's own tests (a Go module of its own), against one moto for the whole run.
-# Tests that need moto carry the integration build tag, so plain `go test ./...` runs
-# the fast ones with no service at all.
+# Unit, storage, API, entry-point, end-to-end and browser tests against one moto for
+# the whole run, and beside them the local AWS emulator's own tests (a Go module of its
+# own, with a moto of its own): those mostly wait (visibility timeouts, retries), so
+# they overlap the product's. Tests that need moto carry the integration build tag, so
+# plain `go test ./...` runs the fast ones with no service at all.
 test-go: tools browser
-	$(LOCAL) exec -- $(GO) test $(INTEGRATION) -count=1 -race ./...
-	$(LOCAL) exec -- $(GO) -C $(EMULATOR) test $(INTEGRATION) -count=1 -race ./...
+	@mkdir -p artifacts
+	@$(LOCAL) exec -- $(GO) -C $(EMULATOR) test $(INTEGRATION) -count=1 -race ./... > artifacts/emulator-tests.txt 2>&1 & emulator=$$!; \
+	status=0; $(LOCAL) exec -- $(GO) test $(INTEGRATION) -count=1 -race ./... || status=$$?; \
+	wait $$emulator || status=$$?; \
+	echo "emulator ($(EMULATOR)):"; cat artifacts/emulator-tests.txt; exit $$status
 
 # Every function's route benchmarks once each, so a benchmark that no longer builds its
 # handler, or a route without one, fails here rather than at the next make bench.

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,23 +28,12 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 // sentFrom counts the mail moto's SES holds from one sender.
 func sentFrom(t *testing.T, sender string) int {
 	t.Helper()
-	resp, err := http.Get(testenv.Endpoint(t) + "/moto-api/data.json")
+	mails, err := testenv.SentMail(context.Background(), t)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var data struct {
-		SES struct {
-			Message []struct {
-				Source string `json:"source"`
-			} `json:"Message"`
-		} `json:"ses"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
-		t.Fatal(err)
-	}
 	n := 0
-	for _, m := range data.SES.Message {
+	for _, m := range mails {
 		if m.Source == sender {
 			n++
 		}

@@ -30,6 +30,7 @@ import (
 	"os/signal"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -59,9 +60,10 @@ type Report struct {
 	ServerError int64   `json:"serverError"` // 5xx retried
 	Failed      int     `json:"failed"`      // submissions that never got a 201
 
-	// Confirmed counts the requests confirmed through the links of their mail, and
-	// ConfirmSeconds the time their confirmations took; ConfirmationMails counts the
-	// confirmation mails found, ConfirmationDrainSeconds the wait for them.
+	// Confirmed counts the requests confirmed through the links of their mail, while
+	// the others were still submitting, and ConfirmSeconds the time from the first
+	// confirmation to the last; ConfirmationMails counts the confirmation mails found,
+	// ConfirmationDrainSeconds the wait for the last of them after the last submission.
 	Confirmed                int     `json:"confirmed"`
 	ConfirmationMails        int     `json:"confirmationMails"`
 	ConfirmationDrainSeconds float64 `json:"confirmationDrainSeconds"`
@@ -143,9 +145,39 @@ func run(ctx context.Context, n, concurrency int, logs io.Writer) (*Report, erro
 	rep := &Report{Submissions: n, Concurrency: concurrency}
 	ids := make([]string, n)
 	latencies := make([]time.Duration, n)
+	var throttled, serverErr atomic.Int64
+
+	// Applicants open their confirmation mail while others are still submitting, as
+	// they would: a reader of moto's SES hands each run's link to the confirmers as soon
+	// as it is sent. Submissions and confirmations have throttles of their own, so the
+	// two go on side by side.
+	links := make(chan confirmation, n)
+	submitted := make(chan struct{})
+	mailCtx, cancelMail := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancelMail()
+	var mailErr error
+	var lastMail time.Time
+	mailDone := make(chan struct{})
+	go func() {
+		defer close(mailDone)
+		defer close(links)
+		lastMail, mailErr = readConfirmations(mailCtx, dev, runID, ids, submitted, links, rep)
+	}()
+	confirmed := make([]bool, n)
+	var firstConfirm, lastConfirm atomic.Int64
+	var confirmers sync.WaitGroup
+	for range concurrency {
+		confirmers.Go(func() {
+			for l := range links {
+				firstConfirm.CompareAndSwap(0, time.Now().UnixNano())
+				confirmed[l.index] = confirm(ctx, dev.URL(), l.id, l.code, &throttled, &serverErr)
+				lastConfirm.Store(time.Now().UnixNano())
+			}
+		})
+	}
+
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	var throttled, serverErr atomic.Int64
 	start := time.Now()
 	for range concurrency {
 		wg.Go(func() {
@@ -160,8 +192,8 @@ func run(ctx context.Context, n, concurrency int, logs io.Writer) (*Report, erro
 	close(jobs)
 	wg.Wait()
 	elapsed := time.Since(start)
+	close(submitted)
 	rep.Seconds, rep.PerSecond = elapsed.Seconds(), float64(n)/elapsed.Seconds()
-	rep.Throttled, rep.ServerError = throttled.Load(), serverErr.Load()
 	sorted := slices.Clone(latencies)
 	slices.Sort(sorted)
 	pct := func(p float64) float64 { return float64(sorted[int(p*float64(n-1))].Microseconds()) / 1000 }
@@ -172,47 +204,27 @@ func run(ctx context.Context, n, concurrency int, logs io.Writer) (*Report, erro
 		}
 	}
 
-	// Each applicant gets a mail with a link; they open it. Read the links from moto's
-	// SES once every confirmation mail is out, then confirm at the same concurrency.
-	drainStart := time.Now()
-	drainCtx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-	defer cancel()
-	if err := dev.DrainStreams(drainCtx); err != nil {
-		return rep, err
+	<-mailDone
+	confirmers.Wait()
+	if mailErr != nil {
+		return rep, mailErr
 	}
-	rep.ConfirmationDrainSeconds = time.Since(drainStart).Seconds()
-	codes, err := confirmationCodes(ctx, dev, runID, rep)
-	if err != nil {
-		return rep, err
+	rep.ConfirmationDrainSeconds = max(0, lastMail.Sub(start.Add(elapsed)).Seconds())
+	if first, last := firstConfirm.Load(), lastConfirm.Load(); first != 0 {
+		rep.ConfirmSeconds = time.Duration(last - first).Seconds()
 	}
-	confirmStart := time.Now()
-	confirmed := make([]bool, n)
-	jobs = make(chan int)
-	for range concurrency {
-		wg.Go(func() {
-			for i := range jobs {
-				confirmed[i] = confirm(ctx, dev.URL(), ids[i], codes[ids[i]], &throttled, &serverErr)
-			}
-		})
-	}
-	for i := range n {
-		if ids[i] != "" && codes[ids[i]] != "" {
-			jobs <- i
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	rep.ConfirmSeconds = time.Since(confirmStart).Seconds()
 	for _, ok := range confirmed {
 		if ok {
 			rep.Confirmed++
 		}
 	}
-	rep.ConfirmPerSecond = float64(rep.Confirmed) / rep.ConfirmSeconds
+	rep.ConfirmPerSecond = float64(rep.Confirmed) / max(rep.ConfirmSeconds, 0.001)
 	rep.Throttled, rep.ServerError = throttled.Load(), serverErr.Load()
 
 	// Let the stream deliver every notification, then count.
-	drainStart = time.Now()
+	drainStart := time.Now()
+	drainCtx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
 	if err := dev.DrainStreams(drainCtx); err != nil {
 		return rep, err
 	}
@@ -330,29 +342,68 @@ func problem(resp *http.Response) bool {
 // confirmLink is the link of a confirmation mail, as its HTML holds it.
 var confirmLink = regexp.MustCompile(`/confirm#id=([0-9A-Z]+)&amp;code=([A-Za-z0-9_-]+)`)
 
-// confirmationCodes reads the run's confirmation mails from moto's SES: one per
-// request, to its applicant, carrying the link's id and code and nothing of the
-// application. It returns the codes by request id.
-func confirmationCodes(ctx context.Context, dev *devstack.Dev, runID string, rep *Report) (map[string]string, error) {
-	mails, err := localaws.SentMail(ctx, dev.Endpoint())
-	if err != nil {
-		return nil, err
-	}
-	codes := map[string]string{}
+// confirmation is one applicant's link: the request and the code their mail carries.
+type confirmation struct {
+	index    int
+	id, code string
+}
+
+// readConfirmations reads the run's confirmation mails from moto's SES as they are sent
+// (only what is new at each look) and hands each link on: one mail per request, to its
+// applicant, carrying the link's id and code and nothing of the application. It returns
+// once every stored submission's link has been found (after submitted is closed) with
+// the time the last one was seen.
+func readConfirmations(ctx context.Context, dev *devstack.Dev, runID string, ids []string, submitted <-chan struct{}, links chan<- confirmation, rep *Report) (time.Time, error) {
 	prefix := "load-" + runID + "-"
-	for _, m := range mails {
-		if !strings.HasPrefix(m.To(), prefix) || !strings.Contains(m.Subject, "Confirm your e-mail address") {
-			continue
+	var last time.Time
+	read, found := 0, 0
+	done := false
+	for {
+		select {
+		case <-submitted:
+			done = true
+		default:
 		}
-		rep.ConfirmationMails++
-		if strings.Contains(m.Body, "Load test travel grant") || strings.Contains(m.Body, "Load Tester") {
-			return nil, fmt.Errorf("the confirmation mail to %s carries the application's text", m.To())
+		mails, err := localaws.SentMailFrom(ctx, dev.Endpoint(), read)
+		if err != nil {
+			return last, err
 		}
-		if link := confirmLink.FindStringSubmatch(m.Body); link != nil {
-			codes[link[1]] = link[2]
+		read += len(mails)
+		for _, m := range mails {
+			to := m.To()
+			if !strings.HasPrefix(to, prefix) || !strings.Contains(m.Subject, "Confirm your e-mail address") {
+				continue
+			}
+			rep.ConfirmationMails++
+			last = time.Now()
+			if strings.Contains(m.Body, "Load test travel grant") || strings.Contains(m.Body, "Load Tester") {
+				return last, fmt.Errorf("the confirmation mail to %s carries the application's text", to)
+			}
+			link := confirmLink.FindStringSubmatch(m.Body)
+			i, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(to, prefix), "@example.org"))
+			if link == nil || err != nil || i < 0 || i >= len(ids) {
+				return last, fmt.Errorf("the confirmation mail to %s has no link of this run", to)
+			}
+			links <- confirmation{index: i, id: link[1], code: link[2]}
+			found++
+		}
+		if done {
+			stored := 0
+			for _, id := range ids {
+				if id != "" {
+					stored++
+				}
+			}
+			if found >= stored {
+				return last, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return last, fmt.Errorf("%d of the confirmation mails were sent before the deadline: %w", found, ctx.Err())
+		case <-time.After(500 * time.Millisecond):
 		}
 	}
-	return codes, nil
 }
 
 func email(runID string, i int) string { return fmt.Sprintf("load-%s-%06d@example.org", runID, i) }
@@ -441,7 +492,7 @@ func printReport(r *Report) {
 		fmt.Sprintf("submissions      %d at concurrency %d in %.1f s: %.1f per second", r.Submissions, r.Concurrency, r.Seconds, r.PerSecond),
 		fmt.Sprintf("latency          p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms (first send to 201, retries included)", r.P50ms, r.P90ms, r.P99ms, r.MaxMs),
 		fmt.Sprintf("retried          %d throttled (429), %d server errors (5xx); %d never stored", r.Throttled, r.ServerError, r.Failed),
-		fmt.Sprintf("confirmation     %d links mailed (the stream delivered them in %.1f s), %d confirmed in %.1f s: %.1f per second",
+		fmt.Sprintf("confirmation     %d links mailed (the last %.1f s after the last submission), %d confirmed alongside the submissions, first to last in %.1f s: %.1f per second",
 			r.ConfirmationMails, r.ConfirmationDrainSeconds, r.Confirmed, r.ConfirmSeconds, r.ConfirmPerSecond),
 		fmt.Sprintf("stored           %d requests, %d submitted events", r.Stored, r.SubmittedEvents),
 		fmt.Sprintf("notifications    %d e-mails of %d expected, %d chat messages; stream drained %.1f s after the last confirmation", r.Mails, r.MailsWanted, r.Chats, r.DrainSeconds),

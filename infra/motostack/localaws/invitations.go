@@ -54,7 +54,14 @@ func (m Mail) To() string { return strings.Join(m.Destinations["ToAddresses"], "
 
 // SentMail reads every message moto's SES has sent, oldest first.
 func SentMail(ctx context.Context, endpoint string) ([]Mail, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"/moto-api/data.json", nil)
+	return SentMailFrom(ctx, endpoint, 0)
+}
+
+// SentMailFrom reads the messages moto's SES has sent from the nth on (counting from
+// zero, oldest first), so a reader waiting for a mail asks only for what is new
+// (motoserver.py serves them apart from moto's whole-state dump).
+func SentMailFrom(ctx context.Context, endpoint string, n int) ([]Mail, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/moto-api/motostack/sent-mail?from=%d", endpoint, n), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -63,13 +70,12 @@ func SentMail(ctx context.Context, endpoint string) ([]Mail, error) {
 		return nil, fmt.Errorf("read moto's sent mail: %w", err)
 	}
 	defer resp.Body.Close()
-	var data struct {
-		SES struct {
-			Message []Mail `json:"Message"`
-		} `json:"ses"`
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("read moto's sent mail: %s", resp.Status)
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
+	var mails []Mail
+	if err := json.NewDecoder(resp.Body).Decode(&mails); err != nil {
 		return nil, fmt.Errorf("read moto's sent mail: %w", err)
 	}
-	return data.SES.Message, nil
+	return mails, nil
 }

@@ -4,7 +4,10 @@ package localaws_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -14,6 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	st "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/localaws"
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/mototest"
@@ -238,5 +244,115 @@ func TestIndexQueryReadsItsPartitionInOrder(t *testing.T) {
 		if got := query(c.in); got != c.want {
 			t.Errorf("%s: %q, want %q", name, got, c.want)
 		}
+	}
+}
+
+// moto keeps no DynamoDB item versions, stream records, shard iterators or S3 objects
+// for its /moto-api/data.json (motoserver.py): the process does not grow with every
+// write, reading the dump does not serialise every item ever written, and a copied
+// object no longer breaks it.
+func TestWritesAreNotTrackedForTheDataDump(t *testing.T) {
+	ctx := context.Background()
+	db, table := mototest.TestTable(t)
+	for i := range 20 {
+		item := key("T", fmt.Sprint(i))
+		item["V"] = s("v")
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(streamKeys(t, db, table)) < 20 {
+		t.Fatal("the writes are not on the stream")
+	}
+	s3c := s3.NewFromConfig(localaws.Config(os.Getenv("AWS_ENDPOINT_URL")), func(o *s3.Options) { o.UsePathStyle = true })
+	bucket := strings.ToLower(strings.ReplaceAll(table, "_", "-"))
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &bucket}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("a"), Body: strings.NewReader("a")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s3c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: &bucket, Key: aws.String("b"), CopySource: aws.String(bucket + "/a")}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(os.Getenv("AWS_ENDPOINT_URL") + "/moto-api/data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("data.json: %s", resp.Status)
+	}
+	var data map[string]map[string][]json.RawMessage
+	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []struct{ service, model string }{{"dynamodb", "Item"}, {"dynamodb", "StreamRecord"}, {"dynamodbstreams", "ShardIterator"}, {"s3", "FakeKey"}} {
+		if n := len(data[m.service][m.model]); n != 0 {
+			t.Errorf("data.json lists %d %s.%s instances; want none", n, m.service, m.model)
+		}
+	}
+	if _, ok := data["dynamodb"]["Table"]; !ok {
+		t.Error("data.json no longer lists the tables: the other models must stay tracked")
+	}
+}
+
+// The sent mail is read apart from moto's whole-state dump, from any index on, oldest
+// first, and holds what /moto-api/data.json holds.
+func TestSentMailFromAnIndex(t *testing.T) {
+	ctx := context.Background()
+	endpoint := os.Getenv("AWS_ENDPOINT_URL")
+	ses := sesv2.NewFromConfig(localaws.Config(endpoint))
+	from := "sender-" + t.Name() + "@example.org"
+	if _, err := ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: &from}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := localaws.SentMail(ctx, endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, subject := range []string{"first", "second"} {
+		_, err := ses.SendEmail(ctx, &sesv2.SendEmailInput{
+			FromEmailAddress: &from,
+			Destination:      &sestypes.Destination{ToAddresses: []string{"reader@example.org"}},
+			Content: &sestypes.EmailContent{Simple: &sestypes.Message{
+				Subject: &sestypes.Content{Data: aws.String(subject)},
+				Body:    &sestypes.Body{Text: &sestypes.Content{Data: aws.String("body of " + subject)}}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := localaws.SentMailFrom(ctx, endpoint, len(before))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Subject != "first" || got[1].Subject != "second" || got[1].Source != from ||
+		got[1].To() != "reader@example.org" || !strings.Contains(got[1].Body, "body of second") {
+		t.Fatalf("mail from %d: %+v", len(before), got)
+	}
+	if rest, err := localaws.SentMailFrom(ctx, endpoint, len(before)+2); err != nil || len(rest) != 0 {
+		t.Fatalf("mail past the end: %v, %v", rest, err)
+	}
+
+	resp, err := http.Get(endpoint + "/moto-api/data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var data struct {
+		SES struct {
+			Message []localaws.Mail `json:"Message"`
+		} `json:"ses"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil {
+		t.Fatal(err)
+	}
+	all, err := localaws.SentMail(ctx, endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != len(data.SES.Message) || all[len(all)-1].ID != data.SES.Message[len(all)-1].ID {
+		t.Errorf("sent mail: %d messages, data.json %d", len(all), len(data.SES.Message))
 	}
 }

@@ -39,6 +39,23 @@ password is {####}."). RESEND refuses a user who has set a password
 (UnsupportedUserStateException, as Cognito does) and otherwise gives the user a new
 temporary password and sends the invitation again.
 
+Tracked instances. moto 5.2 keeps every object of its model classes in a class-level
+list for /moto-api/data.json, for ever: every DynamoDB item version a write made, every
+stream record and every shard iterator. Nothing frees them, so the process grows with
+every write, Python's garbage collector walks them all again and again, and each read
+of /moto-api/data.json (where tests read the mail SES sent) serialised all of them,
+attribute by attribute: seconds per read once a suite had written a few thousand items.
+S3 objects are kept the same way, contents and all, and one of them (a copied object
+whose `status` raises NoSuchBucket) made data.json answer 500 for good.
+Here those four classes are not tracked; data.json lists every other model as before,
+sent mail included.
+
+Sent mail. Reading the mail SES sent from /moto-api/data.json serialises every tracked
+object of every service. /moto-api/motostack/sent-mail?from=N answers with just the
+sent messages (moto's SES Message objects, in the order they were sent: those data.json
+lists under ses.Message) from the Nth on, so a reader that waits for a mail asks only
+for what is new.
+
 Cognito sign-out. moto 5.2 revokes a user's tokens on AdminUserGlobalSignOut only when
 the request names the user exactly as the sign-in that issued them did (the e-mail
 address, say, and not the subject), and still refreshes tokens for a disabled user.
@@ -48,17 +65,22 @@ either call named them, and refreshing a disabled user's tokens is refused.
 
 import copy
 import inspect
+import json
 import secrets
 import string
 import sys
+from urllib.parse import parse_qs, urlparse
 
 import moto.dynamodb.models as dynamodb_models
 from moto.cognitoidp.exceptions import NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, UserStatus
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import StreamRecord, Table
+from moto.dynamodbstreams.models import ShardIterator
+from moto.moto_api._internal import urls as moto_api_urls
+from moto.s3.models import FakeKey
 from moto.server import main
 from moto.ses.models import Message, ses_backends
 
@@ -259,6 +281,33 @@ if "self.all_items()" in inspect.getsource(_query) and {"index_name", "hash_key_
     Table.query = query
 else:
     print("motoserver.py: unfamiliar moto; its DynamoDB queries are left as they are", file=sys.stderr)
+
+
+class _Untracked(list):
+    """A class's list of tracked instances that keeps none of them."""
+
+    def append(self, _instance):
+        pass
+
+
+for _cls in (Item, StreamRecord, ShardIterator, FakeKey):
+    if isinstance(getattr(_cls, "instances_tracked", None), list):
+        _cls.instances_tracked = _Untracked()
+
+
+def sent_mail(request, full_url, headers):
+    """The messages SES sent, from the index in ?from= on: [{id, source, subject, body,
+    destinations}], oldest first."""
+    try:
+        start = max(0, int(parse_qs(urlparse(full_url).query).get("from", ["0"])[0]))
+    except ValueError:
+        return 400, {"Content-Type": "application/json"}, json.dumps({"message": "from must be a whole number"})
+    out = [{"id": m.id, "source": m.source, "subject": m.subject, "body": m.body, "destinations": m.destinations}
+           for m in Message.instances_tracked[start:]]
+    return 200, {"Content-Type": "application/json"}, json.dumps(out)
+
+
+moto_api_urls.url_paths["{0}/moto-api/motostack/sent-mail"] = sent_mail
 
 if 'message_action == "RESEND"' in inspect.getsource(_admin_create_user):
     CognitoIdpBackend.admin_create_user = admin_create_user
