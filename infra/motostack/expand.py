@@ -12,6 +12,13 @@ CorsConfiguration, for one); the local stack's values come as a JSON object of
 strings in the optional second argument, and the translator uses the template's
 defaults for the rest.
 
+A role's AWS managed policies (ManagedPolicyArns naming arn:aws:iam::aws:policy/…) are
+documents only AWS holds; moto ships a copy of them, taken from AWS
+(moto/iam/aws_managed_policies.py). Their documents go in the output under the
+top-level key LocalManagedPolicies, by ARN, so the local stack can enforce them as it
+enforces the template's own policies. A name moto does not know is left out, and the
+stack refuses to enforce a role that needs it.
+
 usage: python3 expand.py TEMPLATE [PARAMETERS_JSON]  (AWS_DEFAULT_REGION must be set)
 """
 import json
@@ -50,7 +57,29 @@ def main(path, parameter_values):
         resource = output["Resources"].get(logical_id)
         if resource is not None:
             resource.setdefault("Metadata", {})["LocalCodeUri"] = uri
+    output["LocalManagedPolicies"] = managed_policies(output)
     json.dump(output, sys.stdout, indent=1, sort_keys=True, default=str)
+
+
+def managed_policies(output):
+    """The documents of the AWS managed policies the template's roles attach, by ARN."""
+    arns = set()
+    for resource in output.get("Resources", {}).values():
+        if resource.get("Type") != "AWS::IAM::Role":
+            continue
+        for arn in (resource.get("Properties") or {}).get("ManagedPolicyArns") or []:
+            if isinstance(arn, dict) and isinstance(arn.get("Fn::Sub"), str):
+                arn = arn["Fn::Sub"].replace("${AWS::Partition}", "aws")
+            if isinstance(arn, str) and arn.startswith("arn:aws:iam::aws:policy/"):
+                arns.add(arn)
+    if not arns:
+        return {}
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    known = {}
+    for name, policy in json.loads(aws_managed_policies_data).items():
+        known["arn:aws:iam::aws:policy" + policy.get("Path", "/") + name] = policy["Document"]
+    return {arn: known[arn] for arn in sorted(arns) if arn in known}
 
 
 if __name__ == "__main__":

@@ -215,12 +215,27 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, id string) (stat
 	ctx, cancel := context.WithTimeout(r.Context(), maxIntegration)
 	defer cancel()
 	res, err := g.s.Invoke(ctx, route.Function, payload)
+	// Lambda's 6 MB payload limits, answered as API Gateway was seen to answer them (REST
+	// APIs; nothing more precise was found for HTTP APIs): an event over the limit is
+	// refused with 413 {"message": "Request Too Long"} and x-amzn-ErrorType
+	// BadRequestException (github.com/koki-develop/lgtm-generator issue 10); a response
+	// over it fails the integration with 502 {"message": "Internal server error"}, the
+	// access log saying "Lambda Customer Function Error:Response payload size exceeded
+	// maximum allowed payload size (6291556 bytes)." (github.com/DataBiosphere/azul
+	// issues 8192 and 8258).
 	switch {
+	case errors.Is(err, ErrRequestTooLarge):
+		w.Header().Set("X-Amzn-Errortype", "BadRequestException")
+		return fail(http.StatusRequestEntityTooLarge, "Request Too Long")
 	case errors.Is(err, context.DeadlineExceeded) || (res != nil && res.TimedOut):
 		return fail(http.StatusGatewayTimeout, "Gateway Timeout")
 	case err != nil:
 		g.log.Error("integration failed", "requestId", id, "function", route.Function, "error", err.Error())
 		return fail(http.StatusInternalServerError, "Internal Server Error")
+	case res.FunctionError != "" && oversized(res.Payload):
+		g.log.Error("integration failed", "requestId", id, "function", route.Function,
+			"error", "Lambda Customer Function Error:Response payload size exceeded maximum allowed payload size (6291556 bytes).")
+		return fail(http.StatusBadGateway, "Internal server error")
 	case res.FunctionError != "":
 		return fail(http.StatusInternalServerError, "Internal Server Error")
 	}
@@ -230,6 +245,15 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, id string) (stat
 		return fail(http.StatusInternalServerError, "Internal Server Error")
 	}
 	return code, routeKey, cold
+}
+
+// oversized reports whether a function error is Lambda's refusal of a response over
+// its payload limit.
+func oversized(payload []byte) bool {
+	var e struct {
+		ErrorType string `json:"errorType"`
+	}
+	return json.Unmarshal(payload, &e) == nil && e.ErrorType == "Function.ResponseSizeTooLarge"
 }
 
 // event builds the payload format 2.0 event API Gateway sends.

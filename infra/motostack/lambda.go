@@ -31,11 +31,28 @@ type InvokeResult struct {
 	Duration      time.Duration // the invocation itself
 }
 
+// Lambda's payload limits for a synchronous invocation: the event, and the response
+// (6 MB and 100 bytes, the figure Lambda's error gives).
+const (
+	maxRequestPayload  = 6 << 20
+	maxResponsePayload = 6<<20 + 100
+)
+
+// ErrRequestTooLarge is Lambda's refusal of an event over 6 MB: the function is not
+// invoked. The emulator would cut such an event short and run the function with it.
+var ErrRequestTooLarge = errors.New("RequestEntityTooLargeException: Request must be smaller than 6291456 bytes for the InvokeFunction operation")
+
+// responseTooLarge is the function error Lambda reports for a response over its limit.
+const responseTooLarge = `{"errorType":"Function.ResponseSizeTooLarge","errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes)."}`
+
 // Invoke runs a function once with payload, as `aws lambda invoke` would.
 func (s *Stack) Invoke(ctx context.Context, functionID string, payload []byte) (*InvokeResult, error) {
 	p, ok := s.pools[functionID]
 	if !ok {
 		return nil, fmt.Errorf("no function %s in the template", functionID)
+	}
+	if len(payload) > maxRequestPayload {
+		return nil, fmt.Errorf("invoke %s with %d bytes: %w", functionID, len(payload), ErrRequestTooLarge)
 	}
 	return p.invoke(ctx, payload)
 }
@@ -326,6 +343,8 @@ func (i *instance) invoke(ctx context.Context, payload []byte, timeout time.Dura
 	}
 	res := &InvokeResult{Payload: body, Duration: time.Since(start)}
 	switch {
+	case len(body) > maxResponsePayload: // the emulator refuses it already; Lambda does too
+		res.Payload, res.FunctionError = []byte(responseTooLarge), "Unhandled"
 	case resp.StatusCode == http.StatusOK && bytes.HasPrefix(body, []byte("Task timed out after")):
 		res.TimedOut = true
 	case resp.StatusCode == http.StatusOK && isErrorObject(body):

@@ -19,6 +19,9 @@ type Model struct {
 	APIs       []*API
 	Mappings   []*Mapping
 	Schedules  []*Schedule
+	// ManagedPolicies are the documents of the AWS managed policies the template's
+	// roles attach, by ARN.
+	ManagedPolicies map[string]json.RawMessage
 }
 
 // Resource is one resource of the expanded template.
@@ -41,6 +44,7 @@ type Function struct {
 	TimeoutSec   int
 	Environment  map[string]any // unresolved values
 	Reserved     int            // reserved concurrency, 0 when unset
+	Role         any            // unresolved execution role ARN
 }
 
 // API is an HTTP API with its routes.
@@ -131,11 +135,14 @@ func ParseModel(expanded []byte) (*Model, error) {
 		Parameters map[string]map[string]any
 		Conditions map[string]any
 		Resources  map[string]Resource
+		// LocalManagedPolicies are the AWS managed policies the roles attach (expand.py).
+		LocalManagedPolicies map[string]json.RawMessage
 	}
 	if err := json.Unmarshal(expanded, &t); err != nil {
 		return nil, fmt.Errorf("read expanded template: %w", err)
 	}
-	m := &Model{Parameters: t.Parameters, Conditions: t.Conditions, Resources: t.Resources, Functions: map[string]*Function{}}
+	m := &Model{Parameters: t.Parameters, Conditions: t.Conditions, Resources: t.Resources, Functions: map[string]*Function{},
+		ManagedPolicies: t.LocalManagedPolicies}
 	_ = json.Unmarshal(expanded, &m.raw)
 	for _, id := range sortedKeys(t.Resources) {
 		r := t.Resources[id]
@@ -178,7 +185,7 @@ func (m *Model) addFunction(id string, r Resource) error {
 	f := &Function{
 		LogicalID: id, CodeURI: code, Runtime: str(p["Runtime"]), Handler: str(p["Handler"]),
 		Architecture: "x86_64", MemoryMB: toInt(p["MemorySize"], 128), TimeoutSec: toInt(p["Timeout"], 3),
-		Environment: map[string]any{}, Reserved: toInt(p["ReservedConcurrentExecutions"], 0),
+		Environment: map[string]any{}, Reserved: toInt(p["ReservedConcurrentExecutions"], 0), Role: p["Role"],
 	}
 	if archs, ok := p["Architectures"].([]any); ok && len(archs) > 0 {
 		f.Architecture = str(archs[0])

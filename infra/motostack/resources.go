@@ -167,6 +167,9 @@ func (s *Stack) createResource(ctx context.Context, id string, res Resource) err
 			}
 		}
 		if rp, ok := p["RedrivePolicy"].(map[string]any); ok {
+			if s.queuePending(scalarString(rp["deadLetterTargetArn"])) {
+				return errNotYet // SQS refuses a dead-letter queue that does not exist yet
+			}
 			attrs["RedrivePolicy"] = fmt.Sprintf(`{"deadLetterTargetArn":"%s","maxReceiveCount":"%s"}`,
 				scalarString(rp["deadLetterTargetArn"]), scalarString(rp["maxReceiveCount"]))
 		}

@@ -51,6 +51,10 @@ type Options struct {
 	CacheDir string
 	// NoPollers leaves stream pollers and schedules off (invoke them by hand).
 	NoPollers bool
+	// NoIAM turns IAM enforcement off: functions' calls reach moto whatever their
+	// execution roles allow. By default each call is evaluated against the function's
+	// role as the template expands it, and refused as AWS would refuse it.
+	NoIAM bool
 	// NoThrottle turns throttling off (the stage's route limits and the account's), for
 	// runs that measure or exercise the system rather than the limits the template sets.
 	NoThrottle bool
@@ -60,6 +64,12 @@ type Options struct {
 	// Clock is the managed login emulation's clock (authorization codes, sessions, TOTP);
 	// default time.Now. Tests move it to expire what they hold.
 	Clock func() time.Time
+	// AsyncRetryDelays are the waits before the first and second retries of an
+	// asynchronous invocation (S3 notifications); default Lambda's 1 and 2 minutes.
+	AsyncRetryDelays []time.Duration
+	// TTLSweep is how often items past their table's TTL are deleted, as DynamoDB does in
+	// the background; default 30s, negative turns it off (ExpireTTL still sweeps).
+	TTLSweep time.Duration
 }
 
 // Stack is a running local stack.
@@ -82,7 +92,12 @@ type Stack struct {
 	wg       sync.WaitGroup
 	notes    []string
 	pollers  []*poller
+	queues   []*queuePoller
 	logins   []*loginServer
+	gate     *gate
+	// sendersByFn holds each function's SQS and SNS clients for its destinations.
+	sendersByFn sync.Map
+	async       *asyncInvoker
 }
 
 // Start builds the functions, starts moto (unless Options.Endpoint names one), creates
@@ -166,6 +181,13 @@ func (s *Stack) start(ctx, runCtx context.Context) error {
 		<-built
 		return err
 	}
+	// From here on the functions, the stack and its callers reach moto through the gate.
+	if err := s.startGate(s.endpoint); err != nil {
+		<-built
+		return err
+	}
+	s.endpoint = s.gate.url
+	s.aws = newClients(s.endpoint)
 	b := <-built
 	if b.err != nil {
 		return b.err
@@ -185,6 +207,9 @@ func (s *Stack) start(ctx, runCtx context.Context) error {
 		}
 		s.pools[id] = newPool(s, fn, b.bins[id], b.rie, env, max)
 	}
+	if err := s.startAsync(runCtx); err != nil {
+		return err
+	}
 	if err := s.serveAPIs(ctx); err != nil {
 		return err
 	}
@@ -194,6 +219,7 @@ func (s *Stack) start(ctx, runCtx context.Context) error {
 		}
 		s.startSchedules(runCtx)
 	}
+	s.startTTLSweeper(runCtx)
 	return nil
 }
 
@@ -255,10 +281,11 @@ func (s *Stack) expand(ctx context.Context) ([]byte, error) {
 // Nothing else of the host's environment leaks in.
 func (s *Stack) functionEnv(fn *Function) ([]string, error) {
 	name := s.resolver.Physical[fn.LogicalID]
+	p := s.gate.byFn[fn.LogicalID]
 	env := map[string]string{
 		"PATH": "/usr/local/bin:/usr/bin:/bin", "TZ": ":UTC", "LANG": "C.UTF-8",
 		"AWS_REGION": localaws.Region, "AWS_DEFAULT_REGION": localaws.Region,
-		"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_ENDPOINT_URL": s.endpoint,
+		"AWS_ACCESS_KEY_ID": p.key, "AWS_SECRET_ACCESS_KEY": p.secret, "AWS_ENDPOINT_URL": s.endpoint,
 		"AWS_LAMBDA_FUNCTION_NAME": name, "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": fmt.Sprint(fn.MemoryMB), "AWS_LAMBDA_FUNCTION_TIMEOUT": fmt.Sprint(fn.TimeoutSec),
 		"AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/" + name, "AWS_LAMBDA_LOG_STREAM_NAME": "local",
@@ -313,7 +340,8 @@ func (s *Stack) serveAPIs(ctx context.Context) error {
 // URL is the first HTTP API's base URL.
 func (s *Stack) URL() string { return s.url }
 
-// Endpoint is moto's address (through the serialising proxy).
+// Endpoint is moto's address for this stack: through the gate, which enforces the
+// functions' roles and sees what S3 stores, then the serialising proxy.
 func (s *Stack) Endpoint() string { return s.endpoint }
 
 // Moto is the stack's own moto, or nil when it uses one it was given.
@@ -393,6 +421,7 @@ func (s *Stack) Stop() {
 	for _, p := range s.pools {
 		p.close()
 	}
+	s.gate.close()
 	if s.moto != nil {
 		s.moto.Stop()
 		s.moto = nil

@@ -33,7 +33,10 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/mototest"
 )
 
-var stack *motostack.Stack
+var (
+	stack     *motostack.Stack
+	stackName string
+)
 
 // TestMain starts one stack from testdata/template.yaml for the package's tests, on the
 // run's moto.
@@ -41,10 +44,11 @@ func TestMain(m *testing.M) {
 	os.Exit(mototest.Run(func() int {
 		b := make([]byte, 3)
 		_, _ = rand.Read(b)
+		stackName = "lstest-" + hex.EncodeToString(b)
 		var err error
 		stack, err = motostack.Start(context.Background(), motostack.Options{
 			Root: mototest.Root(), Template: filepath.Join(mototest.Root(), "testdata", "template.yaml"),
-			StackName: "lstest-" + hex.EncodeToString(b), Addr: "127.0.0.1:0", Endpoint: os.Getenv("AWS_ENDPOINT_URL"),
+			StackName: stackName, Addr: "127.0.0.1:0", Endpoint: os.Getenv("AWS_ENDPOINT_URL"),
 			Log: testLog(), MaxEnvironments: 4, Parameters: map[string]string{"CorsAllowedOrigins": "https://partner.example"},
 			Clock: clock.Now,
 		})
@@ -609,10 +613,14 @@ func TestScheduleFiresOnDemand(t *testing.T) {
 	}
 }
 
-// testLog shows the stack's and functions' logs when MOTOSTACK_LOG is set.
+// testLogs keeps what the package's stacks logged, for tests about the stack's output.
+var testLogs mototest.LogBuffer
+
+// testLog keeps the stack's and functions' logs, and shows them too when MOTOSTACK_LOG
+// is set.
 func testLog() io.Writer {
 	if os.Getenv("MOTOSTACK_LOG") != "" {
-		return os.Stderr
+		return io.MultiWriter(&testLogs, os.Stderr)
 	}
-	return io.Discard
+	return &testLogs
 }

@@ -12,8 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	st "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/eventfilter"
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/localaws"
@@ -39,10 +37,10 @@ type poller struct {
 
 // MappingStats counts what an event source mapping did.
 type MappingStats struct {
-	Records     int // records read from the stream
-	Filtered    int // records dropped by the filter criteria
+	Records     int // records read from the stream, or messages received from the queue (again after a failure)
+	Filtered    int // records dropped by the filter criteria (messages: and deleted)
 	Invocations int // function invocations, retries included
-	Failed      int // records sent to the on-failure destination
+	Failed      int // records sent to the on-failure destination, or messages left on the queue by a failed batch or item
 }
 
 func (s *Stack) startPollers(ctx context.Context) error {
@@ -54,16 +52,23 @@ func (s *Stack) startPollers(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("event source mapping %s: %w", m.LogicalID, err)
 		}
+		if isQueueArn(src) {
+			if err := s.startQueuePoller(ctx, m, src); err != nil {
+				return err
+			}
+			continue
+		}
 		if !strings.Contains(src, ":dynamodb:") || !strings.Contains(src, "/stream/") {
-			s.notes = append(s.notes, fmt.Sprintf("event source mapping %s reads %s, which the local stack does not poll (DynamoDB streams only)", m.LogicalID, src))
+			s.notes = append(s.notes, fmt.Sprintf("event source mapping %s reads %s, which the local stack does not poll (DynamoDB streams and SQS queues only)", m.LogicalID, src))
 			continue
 		}
 		f, err := eventfilter.Compile(m.Filters)
 		if err != nil {
 			return fmt.Errorf("event source mapping %s: %w", m.LogicalID, err)
 		}
-		p := &poller{s: s, m: m, streamArn: src, filter: f,
-			client: dynamodbstreams.NewFromConfig(localaws.Config(s.endpoint))}
+		// Lambda reads the stream and sends to the destination with the function's
+		// execution role: so does the poller, through the gate.
+		p := &poller{s: s, m: m, streamArn: src, filter: f, client: dynamodbstreams.NewFromConfig(s.functionAWS(m.Function))}
 		if m.OnFailure != nil {
 			if p.onFailure, err = s.resolver.String(m.OnFailure); err != nil {
 				return fmt.Errorf("event source mapping %s destination: %w", m.LogicalID, err)
@@ -84,13 +89,17 @@ func (s *Stack) MappingStats() map[string]MappingStats {
 		out[p.m.LogicalID] = p.stats
 		p.mu.Unlock()
 	}
+	s.queueStats(out)
 	return out
 }
 
 // DrainStreams waits until every poller has handled all the stream records written
-// before the call (two empty poll cycles after it), so tests can wait for stream-driven
-// work instead of sleeping.
+// before the call (two empty poll cycles after it), and every queue poller every
+// message visible at the call (two empty receives with no batch in flight after it),
+// so tests can wait for event-driven work instead of sleeping. Messages a failed batch
+// left on a queue come back after the drain, when their visibility timeout passes.
 func (s *Stack) DrainStreams(ctx context.Context) error {
+	queues := s.queuesIdle()
 	start := make([]uint64, len(s.pollers))
 	for i, p := range s.pollers {
 		start[i] = p.idleCycles()
@@ -104,7 +113,7 @@ func (s *Stack) DrainStreams(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return s.drainQueues(ctx, queues)
 }
 
 func (p *poller) idleCycles() uint64 {
@@ -227,7 +236,7 @@ func (p *poller) openShards(ctx context.Context) ([]*shardState, error) {
 }
 
 // process filters the records (those filtered out count as handled, as on Lambda) and
-// delivers them in batches, in order.
+// delivers them in batches, in order, each within the invocation payload limit.
 func (p *poller) process(ctx context.Context, records []map[string]any) {
 	var kept []map[string]any
 	for _, r := range records {
@@ -236,10 +245,26 @@ func (p *poller) process(ctx context.Context, records []map[string]any) {
 		}
 	}
 	p.count(func(s *MappingStats) { s.Filtered += len(records) - len(kept) })
-	for start := 0; start < len(kept) && ctx.Err() == nil; start += p.m.BatchSize {
-		end := min(start+p.m.BatchSize, len(kept))
+	for start := 0; start < len(kept) && ctx.Err() == nil; {
+		end := batchEnd(kept, start, p.m.BatchSize)
 		p.deliver(ctx, kept[start:end], 0)
+		start = end
 	}
+}
+
+// batchEnd is where a batch of records from start ends: after at most size records,
+// and before the event would pass Lambda's invocation payload limit, as Lambda cuts its
+// batches.
+func batchEnd(records []map[string]any, start, size int) int {
+	n, end := len(batchEnvelope), start
+	for end < len(records) && end-start < size {
+		b, _ := json.Marshal(records[end])
+		if end > start && n+len(b)+1 > maxRequestPayload {
+			break
+		}
+		n, end = n+len(b)+1, end+1
+	}
+	return end
 }
 
 // deliver invokes the function with a batch, and handles failure as Lambda does: a
@@ -358,13 +383,9 @@ func (p *poller) fail(ctx context.Context, batch []map[string]any, condition str
 		},
 	})
 	var err error
-	switch {
-	case strings.Contains(p.onFailure, ":sqs:"):
-		url := p.s.queueURL(p.onFailure)
-		_, err = p.s.aws.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String(string(msg))})
-	case strings.Contains(p.onFailure, ":sns:"):
-		_, err = p.s.aws.sns.Publish(ctx, &sns.PublishInput{TopicArn: &p.onFailure, Message: aws.String(string(msg))})
-	default:
+	if strings.Contains(p.onFailure, ":sqs:") || strings.Contains(p.onFailure, ":sns:") {
+		err = p.s.sendAs(ctx, p.m.Function, p.onFailure, msg, nil)
+	} else {
 		err = fmt.Errorf("destination %s is not a queue or topic", p.onFailure)
 	}
 	if err != nil {
@@ -404,11 +425,16 @@ func (p *poller) lambdaRecord(shardID string, r st.Record) map[string]any {
 		}
 		d["StreamViewType"] = string(sr.StreamViewType)
 	}
-	return map[string]any{
+	rec := map[string]any{
 		"eventID": aws.ToString(r.EventID), "eventName": string(r.EventName), "eventVersion": aws.ToString(r.EventVersion),
 		"eventSource": aws.ToString(r.EventSource), "awsRegion": aws.ToString(r.AwsRegion),
 		"dynamodb": d, "eventSourceARN": p.streamArn, "shardId": shardID,
 	}
+	// A deletion by the table's TTL names the service that made it.
+	if id := r.UserIdentity; id != nil {
+		rec["userIdentity"] = map[string]any{"type": aws.ToString(id.Type), "principalId": aws.ToString(id.PrincipalId)}
+	}
+	return rec
 }
 
 func attrMap(m map[string]st.AttributeValue) map[string]any {

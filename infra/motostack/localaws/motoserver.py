@@ -61,6 +61,17 @@ the request names the user exactly as the sign-in that issued them did (the e-ma
 address, say, and not the subject), and still refreshes tokens for a disabled user.
 Cognito does neither: here a global sign-out revokes every token of the user, however
 either call named them, and refreshing a disabled user's tokens is refused.
+
+Time to live. moto 5.2 stores a table's TTL setting and never expires an item. POST
+/moto-api/motostack/expire-ttl (?table=NAME, repeated, to sweep only those tables) does
+what DynamoDB's background process does, once: in every table whose TTL is enabled it
+deletes the items whose TTL attribute is a Number of epoch seconds in the past, but no
+more than five years in the past (DynamoDB ignores those, and items without the
+attribute or with another type). The deletion is the table's own, so indexes and the
+stream follow; the stream's REMOVE record then names the service as DynamoDB's does,
+userIdentity {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}. It answers
+{"expired": {TABLE: COUNT}} for the tables swept. The local stack calls it every
+Options.TTLSweep, through the serialising proxy like any other call.
 """
 
 import copy
@@ -69,13 +80,14 @@ import json
 import secrets
 import string
 import sys
+import time
 from urllib.parse import parse_qs, urlparse
 
 import moto.dynamodb.models as dynamodb_models
 from moto.cognitoidp.exceptions import NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, UserStatus
 from moto.core.exceptions import JsonRESTError
-from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import StreamRecord, Table
 from moto.dynamodbstreams.models import ShardIterator
@@ -308,6 +320,62 @@ def sent_mail(request, full_url, headers):
 
 
 moto_api_urls.url_paths["{0}/moto-api/motostack/sent-mail"] = sent_mail
+
+
+# Who a TTL deletion's stream record names, as DynamoDB Streams writes it; and how far
+# in the past an expiry may be for DynamoDB to act on it (five years, leap days included).
+TTL_SERVICE = {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}
+TTL_OLDEST = 5 * 365.25 * 24 * 3600
+
+
+def _ttl_expired(item, attribute, now):
+    """Whether DynamoDB's TTL process would delete the item now."""
+    value = item.attrs.get(attribute)
+    if value is None or value.type != "N":
+        return False
+    try:
+        at = float(value.value)
+    except (TypeError, ValueError):
+        return False
+    return now - TTL_OLDEST <= at < now
+
+
+def _expire_table(table, now):
+    """Deletes a table's expired items as TTL does; returns how many."""
+    attribute = table.ttl.get("AttributeName")
+    if table.ttl.get("TimeToLiveStatus") != "ENABLED" or not attribute:
+        return 0
+    expired = []
+    for partition in table.items.values():
+        for item in partition.values() if table.range_key_attr else (partition,):
+            if _ttl_expired(item, attribute, now):
+                expired.append((item.hash_key, item.range_key))
+    for hash_key, range_key in expired:
+        shard = table.stream_shard
+        before = len(shard.items) if shard is not None else 0
+        table.delete_item(hash_key, range_key)
+        if shard is not None and len(shard.items) > before:
+            shard.items[-1].record["userIdentity"] = dict(TTL_SERVICE)
+    return len(expired)
+
+
+def expire_ttl(request, full_url, headers):
+    """Expires the items whose TTL has passed, in the tables named by ?table= (every
+    table when none is): {"expired": {table: count}} for each table with TTL enabled."""
+    if request.method != "POST":
+        return 405, {"Content-Type": "application/json"}, json.dumps({"message": "POST to expire items"})
+    wanted = set(parse_qs(urlparse(full_url).query).get("table", []))
+    now = time.time()
+    out = {}
+    for _, _, backend in dynamodb_backends.iter_backends():
+        for name, table in backend.tables.items():
+            if (wanted and name not in wanted) or table.ttl.get("TimeToLiveStatus") != "ENABLED":
+                continue
+            out[name] = out.get(name, 0) + _expire_table(table, now)
+    return 200, {"Content-Type": "application/json"}, json.dumps({"expired": out})
+
+
+moto_api_urls.url_paths["{0}/moto-api/motostack/expire-ttl"] = expire_ttl
 
 if 'message_action == "RESEND"' in inspect.getsource(_admin_create_user):
     CognitoIdpBackend.admin_create_user = admin_create_user
