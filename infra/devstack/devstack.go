@@ -44,8 +44,11 @@ type Options struct {
 	// of emulators (default 8): for benchmarks and contract tests, not about the limits.
 	NoThrottle      bool
 	MaxEnvironments int
-	StackName       string
-	Endpoint        string // a running moto to use; empty starts one
+	// NoIAM lets the functions' calls through whatever their roles allow; by default
+	// the stack refuses what AWS would (motostack.Options.NoIAM).
+	NoIAM     bool
+	StackName string
+	Endpoint  string // a running moto to use; empty starts one
 	// Parameters override template parameters (a local webhook, local links).
 	// PublicBaseUrl defaults to the local API's own origin, where the console and the
 	// pages are (and the console's sign-in callback).
@@ -80,7 +83,7 @@ func Start(ctx context.Context, opts Options) (*Dev, error) {
 	params["CorsAllowedOrigins"] = withOrigin(params["CorsAllowedOrigins"], "http://"+ln.Addr().String(), params["PublicBaseUrl"])
 	s, err := motostack.Start(ctx, motostack.Options{
 		Root: opts.Root, Listener: ln, Log: opts.Log, StackName: opts.StackName, NoPollers: opts.NoPollers,
-		Endpoint: opts.Endpoint, Parameters: params, NoThrottle: opts.NoThrottle,
+		Endpoint: opts.Endpoint, Parameters: params, NoThrottle: opts.NoThrottle, NoIAM: opts.NoIAM,
 		MaxEnvironments: opts.MaxEnvironments, LoginAddr: opts.LoginAddr,
 	})
 	if err != nil {

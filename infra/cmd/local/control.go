@@ -73,6 +73,15 @@ func controlHandler(d *devstack.Dev, chat *devstack.ChatSink) http.Handler {
 		}
 		_, _ = w.Write(res.Payload)
 	})
+	mux.HandleFunc("POST /expire-ttl", func(w http.ResponseWriter, r *http.Request) {
+		expired, err := d.ExpireTTL(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(expired)
+	})
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"functions": d.Stats(), "mappings": d.MappingStats()})

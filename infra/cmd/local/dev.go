@@ -35,6 +35,7 @@ func runDev(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ExitOnError)
 	addr := fs.String("addr", "127.0.0.1:3000", "address of the HTTP API")
 	loginAddr := fs.String("login-addr", "127.0.0.1:3001", "address of the managed login (staff sign-in)")
+	noIAM := fs.Bool("no-iam", false, "let the functions' AWS calls through whatever their roles allow (by default what AWS would refuse is refused)")
 	_ = fs.Parse(args)
 	root, err := samtemplate.FindRoot()
 	if err != nil {
@@ -49,7 +50,7 @@ func runDev(ctx context.Context, args []string) error {
 	controlURL := "http://" + ln.Addr().String()
 	chat := &devstack.ChatSink{}
 	fmt.Fprintln(os.Stderr, "local: building the functions and starting the stack from template.yaml ...")
-	d, err := devstack.Start(ctx, devstack.Options{Root: root, Addr: *addr, LoginAddr: *loginAddr, Log: os.Stderr, Parameters: map[string]string{
+	d, err := devstack.Start(ctx, devstack.Options{Root: root, Addr: *addr, LoginAddr: *loginAddr, Log: os.Stderr, NoIAM: *noIAM, Parameters: map[string]string{
 		"PublicBaseUrl": "http://" + *addr, "ChatWebhookUrl": controlURL + "/chat",
 	}})
 	if err != nil {
@@ -70,13 +71,13 @@ func runDev(ctx context.Context, args []string) error {
 	}
 	defer os.Remove(statePath(root))
 
-	printBanner(ctx, d, controlURL, time.Since(started))
+	printBanner(ctx, d, controlURL, time.Since(started), !*noIAM)
 	<-ctx.Done()
 	printStats(d)
 	return nil
 }
 
-func printBanner(ctx context.Context, d *devstack.Dev, controlURL string, took time.Duration) {
+func printBanner(ctx context.Context, d *devstack.Dev, controlURL string, took time.Duration, iamEnforced bool) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nSponsorship Tracker is running (started in %s).\n\n", took.Round(100*time.Millisecond))
 	if c, err := d.ConsoleConfig(ctx); err == nil {
@@ -88,7 +89,12 @@ func printBanner(ctx context.Context, d *devstack.Dev, controlURL string, took t
 	fmt.Fprintf(&b, "  OpenAPI      %s/openapi.yaml\n", d.URL())
 	fmt.Fprintf(&b, "  Mail inbox   %s/mail   (what SES sent, read from moto)\n", controlURL)
 	fmt.Fprintf(&b, "  Chat         %s/chat   (what the committee's webhook received)\n", controlURL)
-	fmt.Fprintf(&b, "  Moto         %s\n\n", d.Endpoint())
+	fmt.Fprintf(&b, "  Moto         %s\n", d.Endpoint())
+	if iamEnforced {
+		fmt.Fprintf(&b, "  IAM          each function held to its role in template.yaml; a refusal is logged as AccessDenied (-no-iam turns this off)\n\n")
+	} else {
+		fmt.Fprintf(&b, "  IAM          not enforced (-no-iam): calls AWS would refuse pass here\n\n")
+	}
 	fmt.Fprintf(&b, "Routes:\n")
 	for _, r := range d.Routes() {
 		fmt.Fprintf(&b, "  %s\n", r)

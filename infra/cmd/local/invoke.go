@@ -125,3 +125,21 @@ func runSchedule(ctx context.Context, args []string) error {
 	fmt.Println(string(out))
 	return nil
 }
+
+// runExpireTTL has a running `local dev` expire, now, the items past their table's TTL,
+// as DynamoDB's background process would, and prints how many each table lost.
+func runExpireTTL(ctx context.Context, args []string) error {
+	if len(args) != 0 {
+		usage()
+	}
+	st, err := devClient()
+	if err != nil {
+		return fmt.Errorf("%w: start it with `make dev` first", err)
+	}
+	_, out, err := st.call(ctx, "POST", "/expire-ttl", nil)
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(out))
+	return nil
+}

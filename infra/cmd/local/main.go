@@ -2,17 +2,19 @@
 // moto for AWS, the real function binaries under the Lambda Runtime Interface Emulator,
 // an HTTP API gateway with the template's JWT authorizer, stream pollers and schedules.
 //
-//	local dev [-addr 127.0.0.1:3000] [-login-addr 127.0.0.1:3001]
+//	local dev [-addr 127.0.0.1:3000] [-login-addr 127.0.0.1:3001] [-no-iam]
 //	                                       start everything, print URLs and demo staff, run until Ctrl-C
+//	                                       (-no-iam: let calls through that the functions' roles do not allow)
 //	local invoke FUNCTION EVENT.json       invoke a function once, like `sam local invoke -e`
 //	local token ROLE|EMAIL                 print a fresh access token (reviewer, finance, admin)
 //	local totp EMAIL                       print the code a staff member's authenticator shows now
 //	local schedule SCHEDULE                fire a schedule now
+//	local expire-ttl                       expire the items past their table's TTL now (the stack also does every 30 s)
 //	local exec -- COMMAND [ARGS...]        run a command with moto started and AWS_ENDPOINT_URL set
 //	local create-table ENDPOINT NAME       create the template's table in a DynamoDB at ENDPOINT
 //	local prebuild                         compile the functions and the emulator as dev will
 //
-// invoke, token, totp and schedule talk to a running `local dev` when there is one; invoke
+// invoke, token, totp, schedule and expire-ttl talk to a running `local dev` when there is one; invoke
 // starts a stack of its own otherwise. Everything a command starts stops when it exits.
 package main
 
@@ -55,6 +57,8 @@ func main() {
 		err = runTOTP(ctx, args)
 	case "schedule":
 		err = runSchedule(ctx, args)
+	case "expire-ttl":
+		err = runExpireTTL(ctx, args)
 	case "create-table":
 		err = runCreateTable(ctx, args)
 	case "prebuild":
@@ -70,11 +74,12 @@ func main() {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
-  local dev [-addr 127.0.0.1:3000] [-login-addr 127.0.0.1:3001]
+  local dev [-addr 127.0.0.1:3000] [-login-addr 127.0.0.1:3001] [-no-iam]
   local invoke FUNCTION EVENT.json
   local token ROLE|EMAIL
   local totp EMAIL
   local schedule SCHEDULE
+  local expire-ttl
   local exec -- COMMAND [ARGS...]
   local create-table ENDPOINT NAME
   local prebuild`)
