@@ -42,7 +42,8 @@ FUZZ_TARGETS := \
 	./shared/dynamostore:FuzzEventFromStream \
 	./functions/notify:FuzzStreamBatch \
 	./shared/tabular:FuzzCellWriter \
-	./shared/orgname:FuzzKey
+	./shared/orgname:FuzzKey \
+	./shared/evidence:FuzzCheck
 
 .PHONY: help tools checkov-tools browser warm dev test go-lane checks-lane test-go bench-smoke fuzz lint build load schemathesis bench report-previews clean
 
