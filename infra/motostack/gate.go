@@ -451,6 +451,10 @@ func (g *gate) observe(resp *http.Response) error {
 		return nil
 	}
 	switch o.call.Operation {
+	case "GetObject":
+		if o.call.Service == "s3" {
+			responseOverrides(resp)
+		}
 	case "GetShardIterator", "GetRecords":
 		if o.call.Service != "dynamodb" || len(o.call.Requests) == 0 {
 			return nil
@@ -480,6 +484,24 @@ func (g *gate) observe(resp *http.Response) error {
 			SourceIP: o.sourceIP, Principal: o.key, At: time.Now()})
 	}
 	return nil
+}
+
+// s3ResponseOverrides are the query parameters of a signed GetObject that S3 answers
+// with as headers instead of the object's own (S3 API Reference, GetObject: "Overriding
+// response header values through the request"); moto ignores them.
+var s3ResponseOverrides = map[string]string{
+	"response-content-type": "Content-Type", "response-content-disposition": "Content-Disposition",
+	"response-content-language": "Content-Language", "response-content-encoding": "Content-Encoding",
+	"response-cache-control": "Cache-Control", "response-expires": "Expires",
+}
+
+func responseOverrides(resp *http.Response) {
+	q := resp.Request.URL.Query()
+	for param, header := range s3ResponseOverrides {
+		if v := q.Get(param); v != "" {
+			resp.Header.Set(header, v)
+		}
+	}
 }
 
 // streamOf is the stream a shard iterator reads, as moto's answers said.

@@ -173,3 +173,28 @@ func TestPresignedURLExpires(t *testing.T) {
 		t.Errorf("an expired link: %d %s", status, body)
 	}
 }
+
+// A signed GetObject's response-* parameters set the answer's headers, as S3 sets them
+// (moto ignores them): a download arrives as a file with its name and type.
+func TestPresignedGetOverridesResponseHeaders(t *testing.T) {
+	ctx := context.Background()
+	s3c := s3.NewFromConfig(localaws.Config(stack.Endpoint()), func(o *s3.Options) { o.UsePathStyle = true })
+	bucket := stack.Physical("Files")
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("public/b.bin"), Body: strings.NewReader("b"),
+		ContentType: aws.String("application/octet-stream")}); err != nil {
+		t.Fatal(err)
+	}
+	signed, err := s3.NewPresignClient(s3c).PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String("public/b.bin"),
+		ResponseContentDisposition: aws.String(`attachment; filename="report.pdf"`), ResponseContentType: aws.String("application/pdf")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(signed.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Content-Disposition") != `attachment; filename="report.pdf"` || resp.Header.Get("Content-Type") != "application/pdf" {
+		t.Errorf("headers %v", resp.Header)
+	}
+}
