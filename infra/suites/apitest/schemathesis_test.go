@@ -22,6 +22,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/devstack"
@@ -97,53 +98,63 @@ func TestSchemathesis(t *testing.T) {
 		{"finance", `^/finance/`, token("finance"), approved, nil},
 		{"admin", `^/admin/`, token("admin"), "schemathesis-reviewer", nil},
 	}
-	total := 0
+	var total atomic.Int64
 	generated := regexp.MustCompile(`(\d+) generated`)
-	for _, run := range runs {
-		t.Run(run.name, func(t *testing.T) {
-			dir := t.TempDir()
-			config := filepath.Join(dir, "schemathesis.toml")
-			// Invalid data may also be refused for its size: a body over 64 KiB gets 413
-			// before it is read, which schemathesis's default list of rejections lacks.
-			settings := fmt.Sprintf("[parameters]\n\"path.id\" = %q\n\n[checks.negative_data_rejection]\n"+
-				"expected-statuses = [\"400\", \"401\", \"403\", \"404\", \"405\", \"406\", \"409\", \"413\", \"415\", \"422\", \"428\", \"429\", \"5XX\"]\n", run.id)
-			if err := os.WriteFile(config, []byte(settings), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			report := filepath.Join(testenv.Root(), "artifacts", "schemathesis-"+run.name+".xml")
-			_ = os.MkdirAll(filepath.Dir(report), 0o755)
-			args := []string{"--config-file", config, "--no-color", "run", dev.URL() + "/openapi.yaml", "--url", dev.URL(),
-				"--max-examples", examples, "--checks", "all", "--exclude-checks", strings.Join(append(run.exclude, excluded...), ","),
-				"--include-path-regex", run.paths, "-H", "Authorization: Bearer " + run.token,
-				// 40 a second, as a client of the staff routes may send (the stack runs
-				// without throttling, see TestMain). One worker: this Python's ast.parse is not safe across threads, which
-				// hypothesis uses to describe strategies (a SystemError with two).
-				"--rate-limit", "40/s", "--workers", "1", "--request-timeout", "20",
-				"--report", "junit", "--report-junit-path", report, "--suppress-health-check", "too_slow,filter_too_much"}
-			cmd := exec.Command(bin, args...)
-			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "SCHEMATHESIS_TELEMETRY=false", "HYPOTHESIS_STORAGE_DIRECTORY="+filepath.Join(dir, "hypothesis"))
-			out, err := cmd.CombinedOutput()
-			summary := string(out)
-			if i := strings.LastIndex(summary, "SUMMARY"); i > 0 {
-				summary = summary[i:]
-			}
-			if m := generated.FindStringSubmatch(summary); m != nil {
-				n, _ := strconv.Atoi(m[1])
-				total += n
-			}
-			if err != nil {
-				t.Errorf("schemathesis found failures as %s (%v):\n%s", run.name, err, tail(string(out), 12000))
-				return
-			}
-			t.Logf("%s: %s; %s", run.name, lineWith(summary, "generated"), lineWith(summary, "Seed:"))
-		})
-	}
+	// The four runs cover disjoint paths and each waits on its own rate limit, so they
+	// run side by side; the count is checked once all are done.
+	t.Run("callers", func(t *testing.T) {
+		for _, run := range runs {
+			t.Run(run.name, func(t *testing.T) {
+				t.Parallel()
+				schemathesisRun(t, bin, examples, run.name, run.paths, run.token, run.id, run.exclude, generated, &total)
+			})
+		}
+	})
 	want, _ := strconv.Atoi(examples)
-	if want <= 12 && total < 1000 {
-		t.Errorf("schemathesis generated %d cases, want at least 1000", total)
+	if want <= 12 && total.Load() < 1000 {
+		t.Errorf("schemathesis generated %d cases, want at least 1000", total.Load())
 	}
-	t.Logf("schemathesis: %d cases generated in all", total)
+	t.Logf("schemathesis: %d cases generated in all", total.Load())
+}
+
+// schemathesisRun runs schemathesis as one caller over the paths the pattern matches.
+func schemathesisRun(t *testing.T, bin, examples, name, paths, token, id string, exclude []string, generated *regexp.Regexp, total *atomic.Int64) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "schemathesis.toml")
+	// Invalid data may also be refused for its size: a body over 64 KiB gets 413
+	// before it is read, which schemathesis's default list of rejections lacks.
+	settings := fmt.Sprintf("[parameters]\n\"path.id\" = %q\n\n[checks.negative_data_rejection]\n"+
+		"expected-statuses = [\"400\", \"401\", \"403\", \"404\", \"405\", \"406\", \"409\", \"413\", \"415\", \"422\", \"428\", \"429\", \"5XX\"]\n", id)
+	if err := os.WriteFile(config, []byte(settings), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(testenv.Root(), "artifacts", "schemathesis-"+name+".xml")
+	_ = os.MkdirAll(filepath.Dir(report), 0o755)
+	args := []string{"--config-file", config, "--no-color", "run", dev.URL() + "/openapi.yaml", "--url", dev.URL(),
+		"--max-examples", examples, "--checks", "all", "--exclude-checks", strings.Join(append(exclude, excluded...), ","),
+		"--include-path-regex", paths, "-H", "Authorization: Bearer " + token,
+		// 40 a second, as a client of the staff routes may send (the stack runs
+		// without throttling, see TestMain). One worker: this Python's ast.parse is not safe across threads, which
+		// hypothesis uses to describe strategies (a SystemError with two).
+		"--rate-limit", "40/s", "--workers", "1", "--request-timeout", "20",
+		"--report", "junit", "--report-junit-path", report, "--suppress-health-check", "too_slow,filter_too_much"}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SCHEMATHESIS_TELEMETRY=false", "HYPOTHESIS_STORAGE_DIRECTORY="+filepath.Join(dir, "hypothesis"))
+	out, err := cmd.CombinedOutput()
+	summary := string(out)
+	if i := strings.LastIndex(summary, "SUMMARY"); i > 0 {
+		summary = summary[i:]
+	}
+	if m := generated.FindStringSubmatch(summary); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		total.Add(int64(n))
+	}
+	if err != nil {
+		t.Errorf("schemathesis found failures as %s (%v):\n%s", name, err, tail(string(out), 12000))
+		return
+	}
+	t.Logf("%s: %s; %s", name, lineWith(summary, "generated"), lineWith(summary, "Seed:"))
 }
 
 func tail(s string, n int) string {
