@@ -19,7 +19,7 @@ import (
 // Lambda adapter and through plain net/http (see eventtest.Bench).
 func BenchmarkRoutes(b *testing.B) {
 	eventtest.Bench(b, eventtest.Function{LogicalID: "FinanceFunction", Folder: "finance", NewHandler: financefn.New,
-		Env: map[string]string{"REPORTS_BUCKET": "reports-not-needed-inline"}},
+		Env: map[string]string{"REPORTS_BUCKET": "reports-not-needed-inline", "EVIDENCE_BUCKET": "evidence-not-needed"}}, append([]eventtest.Route{
 		// A first payment every iteration, with a key of its own, on a copy of its own of
 		// the approved demo request: paying the same request again and again would make
 		// each payment read a longer list of payments, and soon exceed the approval.
@@ -52,5 +52,7 @@ func BenchmarkRoutes(b *testing.B) {
 		eventtest.Route{Event: "get-budgets.json", Want: http.StatusOK},
 		// The report route's representative is the requests report as CSV, inline.
 		eventtest.Route{Event: "get-report-requests-csv.json", Want: http.StatusOK},
-	)
+	},
+		// Attachments: see eventtest.AttachmentRoutes.
+		eventtest.AttachmentRoutes("01KC0000000000000000000004", false)...)...)
 }

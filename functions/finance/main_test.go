@@ -18,8 +18,11 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 func TestSampleEvents(t *testing.T) {
 	eventtest.Run(t, eventtest.Function{
 		LogicalID: "FinanceFunction", Folder: "finance", NewHandler: financefn.New,
-		Env: map[string]string{"REPORTS_BUCKET": "reports-not-needed-inline"},
+		Env: map[string]string{"REPORTS_BUCKET": "reports-not-needed-inline", "EVIDENCE_BUCKET": "evidence-sample"},
 		Expected: map[string]int{
+			"post-attachment.json":                  201,
+			"get-attachments.json":                  200,
+			"get-attachment-download-unknown.json":  404,
 			"post-payment.json":                     201,
 			"post-payment-as-reviewer.json":         403,
 			"get-requests.json":                     200,

@@ -16,7 +16,8 @@ import (
 // BenchmarkRoutes measures each route of the reviewers' API per request, through the
 // Lambda adapter and through plain net/http (see eventtest.Bench).
 func BenchmarkRoutes(b *testing.B) {
-	eventtest.Bench(b, eventtest.Function{LogicalID: "ReviewsFunction", Folder: "reviews", NewHandler: reviewsfn.New},
+	eventtest.Bench(b, eventtest.Function{LogicalID: "ReviewsFunction", Folder: "reviews", NewHandler: reviewsfn.New,
+		Env: map[string]string{"EVIDENCE_BUCKET": "evidence-not-needed"}}, append([]eventtest.Route{
 		eventtest.Route{Event: "get-queue.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-review.json", Want: http.StatusOK},
 		// A first vote every iteration, on a copy of its own of the submitted demo
@@ -37,7 +38,9 @@ func BenchmarkRoutes(b *testing.B) {
 		// A comment on a copy of its own every iteration, as for votes: comments on one
 		// request would pile up in its partition.
 		eventtest.Route{Event: "post-comment.json", Want: http.StatusCreated, Fresh: ownCopy("01KC0000000000000000000001")},
-	)
+	},
+		// Attachments: see eventtest.AttachmentRoutes.
+		eventtest.AttachmentRoutes("01KC0000000000000000000001", false)...)...)
 }
 
 // ownCopy points each iteration's event at a copy of its own of a demo request.

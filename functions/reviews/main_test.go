@@ -18,7 +18,11 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 func TestSampleEvents(t *testing.T) {
 	eventtest.Run(t, eventtest.Function{
 		LogicalID: "ReviewsFunction", Folder: "reviews", NewHandler: reviewsfn.New,
+		Env: map[string]string{"EVIDENCE_BUCKET": "evidence-sample"},
 		Expected: map[string]int{
+			"post-attachment.json":                     201,
+			"get-attachments.json":                     200,
+			"get-attachment-download-unknown.json":     404,
 			"get-queue.json":                           200,
 			"get-queue-as-finance.json":                403,
 			"get-queue-without-token.json":             401,

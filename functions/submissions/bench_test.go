@@ -17,7 +17,7 @@ import (
 // Lambda adapter and through plain net/http (see eventtest.Bench). The $default route
 // answers only 404 and 405; shared/lambdahttp's BenchmarkRouter measures it.
 func BenchmarkRoutes(b *testing.B) {
-	eventtest.Bench(b, eventtest.Function{LogicalID: "SubmissionsFunction", Folder: "submissions", NewHandler: submissionsfn.New, Env: consoleEnv},
+	eventtest.Bench(b, eventtest.Function{LogicalID: "SubmissionsFunction", Folder: "submissions", NewHandler: submissionsfn.New, Env: consoleEnv}, append([]eventtest.Route{
 		// A fresh submission every iteration: each gets an Idempotency-Key and an
 		// applicant address of its own (an address may have three unconfirmed requests a
 		// day), so each stores a new request (one transaction: request, audit event,
@@ -70,5 +70,7 @@ func BenchmarkRoutes(b *testing.B) {
 		// policy naming the sign-in origin.
 		eventtest.Route{Event: "get-console-page.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-console-config.json", Want: http.StatusOK},
-	)
+	},
+		// Attachments: see eventtest.AttachmentRoutes.
+		eventtest.AttachmentRoutes("01KC0000000000000000000003", true)...)...)
 }

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 // example values: the function refuses to start without it.
 var consoleEnv = map[string]string{
 	"AUTH_BASE_URL": "https://sponsorship-tracker.auth.us-east-1.amazoncognito.com", "CONSOLE_CLIENT_ID": "4example5client6id",
-	"PUBLIC_BASE_URL": "https://sponsorship.example.org",
+	"PUBLIC_BASE_URL": "https://sponsorship.example.org", "EVIDENCE_BUCKET": "evidence-sample",
 }
 
 // TestSampleEvents invokes the Lambda entry point with every event in events/submissions.
@@ -29,38 +29,42 @@ func TestSampleEvents(t *testing.T) {
 		LogicalID: "SubmissionsFunction", Folder: "submissions", NewHandler: submissionsfn.New,
 		Env: consoleEnv,
 		Expected: map[string]int{
-			"post-requests-conference.json":  201,
-			"post-requests-travel.json":      201,
-			"post-requests-project.json":     201,
-			"post-requests-idempotent.json":  201,
-			"post-requests-invalid.json":     422,
-			"get-request.json":               200,
-			"get-request-wrong-token.json":   404,
-			"put-request.json":               200,
-			"post-withdraw.json":             200,
-			"post-confirm.json":              200,
-			"post-confirm-wrong-code.json":   404,
-			"get-confirm-page.json":          200,
-			"get-openapi.json":               200,
-			"get-form-page.json":             200,
-			"get-status-page.json":           200,
-			"get-console-page.json":          200,
-			"get-console-without-slash.json": 302,
-			"get-asset-script.json":          200,
-			"get-asset-missing.json":         404,
-			"get-console-config.json":        200,
-			"unrouted-wrong-method.json":     405,
-			"unrouted-unknown-path.json":     404,
+			"post-requests-conference.json":        201,
+			"post-requests-travel.json":            201,
+			"post-requests-project.json":           201,
+			"post-requests-idempotent.json":        201,
+			"post-requests-invalid.json":           422,
+			"get-request.json":                     200,
+			"get-request-wrong-token.json":         404,
+			"put-request.json":                     200,
+			"post-withdraw.json":                   200,
+			"post-attachment.json":                 201,
+			"post-attachment-invalid.json":         422,
+			"get-attachments.json":                 200,
+			"get-attachment-download-unknown.json": 404,
+			"post-confirm.json":                    200,
+			"post-confirm-wrong-code.json":         404,
+			"get-confirm-page.json":                200,
+			"get-openapi.json":                     200,
+			"get-form-page.json":                   200,
+			"get-status-page.json":                 200,
+			"get-console-page.json":                200,
+			"get-console-without-slash.json":       302,
+			"get-asset-script.json":                200,
+			"get-asset-missing.json":               404,
+			"get-console-config.json":              200,
+			"unrouted-wrong-method.json":           405,
+			"unrouted-unknown-path.json":           404,
 		},
 	})
 }
 
-// TestMissingConfigurationStopsStartUp checks that a function without its table name or
-// the console's sign-in settings refuses to start with a message naming each, instead
-// of failing on the first request.
+// TestMissingConfigurationStopsStartUp checks that a function without its table name,
+// the console's sign-in settings or the evidence bucket refuses to start with a message
+// naming each, instead of failing on the first request.
 func TestMissingConfigurationStopsStartUp(t *testing.T) {
 	_, err := submissionsfn.New(context.Background(), func(string) string { return "" })
-	for _, name := range []string{"TABLE_NAME", "AUTH_BASE_URL", "CONSOLE_CLIENT_ID", "PUBLIC_BASE_URL"} {
+	for _, name := range []string{"TABLE_NAME", "AUTH_BASE_URL", "CONSOLE_CLIENT_ID", "PUBLIC_BASE_URL", "EVIDENCE_BUCKET"} {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("error = %v, want one naming %s", err, name)
 		}

@@ -17,11 +17,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api/openapitest"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/exports"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/identity"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
@@ -109,13 +111,33 @@ func newCountedAPI(t *testing.T) (*staffAPI, *testenv.Counter) {
 	log := slog.New(slog.NewJSONHandler(&testenv.LogBuffer{}, nil))
 	clock := func() time.Time { return now }
 	pool := testenv.NewUserPool(t)
+	s3c := s3.NewFromConfig(testenv.AWSConfig(t), func(o *s3.Options) { o.UsePathStyle = true })
+	bucket := fmt.Sprintf("evidence-%d", time.Now().UnixNano())
+	if _, err := s3c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	evidence := sponsorship.NewEvidence(store, exports.Evidence{Client: s3c, Bucket: bucket}, clock)
 	return &staffAPI{
-		t: t, store: store, checker: openapitest.New(t),
-		applic:  api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{}, clock), log),
-		reviews: api.NewReviews(sponsorship.NewReviewService(store, clock), log),
+		t: t, store: store, checker: openapitest.New(t), evidence: evidence,
+		applic:  api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{}, clock), log, api.WithEvidence(evidence)),
+		reviews: api.NewReviews(sponsorship.NewReviewService(store, clock), evidence, log),
 		admin:   api.NewAdmin(sponsorship.NewAdminService(store, clock), sponsorship.NewStaffService(store, identity.New(pool.Client, pool.ID), clock), log),
 		pool:    pool,
 	}, counter
+}
+
+// acceptedFile opens an upload slot on a request as its applicant and records its
+// check as passed, as the evidence function would: a file downloads can serve.
+func (s *staffAPI) acceptedFile(id, token string) string {
+	s.t.Helper()
+	up := s.must(s.callApplicantBody("POST", "/requests/"+id+"/attachments", token,
+		map[string]any{"name": "quote.pdf", "type": "application/pdf", "size": 1000, "purpose": "quote"}), 201)
+	att := up["attachment"].(map[string]any)["id"].(string)
+	if _, err := s.evidence.Checked(context.Background(), "requests/"+id+"/"+att,
+		sponsorship.Verdict{Accepted: true, Type: "application/pdf", Size: 1000, SHA256: strings.Repeat("0", 64)}); err != nil {
+		s.t.Fatal(err)
+	}
+	return att
 }
 
 // routeCost is one row of the cost table: an API operation, what it costs now, and the
@@ -194,6 +216,7 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 	adminCall := func(method, path string, body any) func() response {
 		return func() response { return s.call(s.admin, adminUser, method, path, body) }
 	}
+	var fileID string // the accepted file the download rows serve
 	financeCall := func(who person, method, path string) func() response {
 		return func() response { return s.call(fin, who, method, path, nil) }
 	}
@@ -276,8 +299,59 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			minimum:  "GetItem 1, TransactWriteItems 1 | read 1 | written 2",
 			reason:   "read the request, then the request and its event in one conditional transaction",
 		},
+		{
+			operation: "open an upload slot", route: "POST /requests/{id}/attachments", status: 201,
+			run: func() response {
+				return s.callApplicantBody("POST", "/requests/"+fresh+"/attachments", freshToken,
+					map[string]any{"name": "quote.pdf", "type": "application/pdf", "size": 1000, "purpose": "quote"})
+			},
+			measured: "GetItem 1, Query 1, TransactWriteItems 1 | read 1 | written 2",
+			minimum:  "GetItem 1, Query 1, TransactWriteItems 1 | read 1 | written 2",
+			reason:   "read the request (token, status, version) and its files (the limit counts them; none yet), then the request's version and the pending file in one transaction",
+		},
+		{
+			operation: "list files (applicant)", route: "GET /requests/{id}/attachments", status: 200,
+			run:      func() response { return s.callApplicantBody("GET", "/requests/"+fresh+"/attachments", freshToken, nil) },
+			measured: "GetItem 1, Query 1 | read 2 | written 0",
+			minimum:  "GetItem 1, Query 1 | read 2 | written 0",
+			reason:   "the request (the token) and one Query of its files' key range (one file)",
+		},
+		{
+			operation: "download link (applicant)", route: "GET /requests/{id}/attachments/{attachment}/download", status: 200,
+			setup: func() { fileID = s.acceptedFile(fresh, freshToken) },
+			run: func() response {
+				return s.callApplicantBody("GET", "/requests/"+fresh+"/attachments/"+fileID+"/download", freshToken, nil)
+			},
+			measured: "GetItem 1, Query 1 | read 3 | written 0",
+			minimum:  "GetItem 2 | read 2 | written 0",
+			reason:   "the request (the token) and the file's item would do; the file is found in one Query of the request's files (two here), which the list shares; the link is signed without a call",
+		},
 
 		// --- reviews function ---
+		{
+			operation: "open an upload slot (reviewer)", route: "POST /review/requests/{id}/attachments", status: 201,
+			run: review("c", "POST", "/review/requests/"+fresh+"/attachments",
+				map[string]any{"name": "notes.pdf", "type": "application/pdf", "size": 1000}),
+			measured: "GetItem 1, Query 3, TransactWriteItems 1 | read 17 | written 2",
+			minimum:  "Query 3, TransactWriteItems 1 | read 16 | written 2",
+			reason:   "the roster (13 items) and the request's ballots (is the caller a reviewer not recused from it), the request's files (the limit), then the version and the pending file in one transaction; the request is read twice, by the admission and by the files' service",
+		},
+		{
+			operation: "list files (reviewer)", route: "GET /review/requests/{id}/attachments", status: 200,
+			run:      review("c", "GET", "/review/requests/"+fresh+"/attachments", nil),
+			measured: "GetItem 1, Query 3 | read 18 | written 0",
+			minimum:  "Query 3 | read 17 | written 0",
+			reason:   "the roster and the request's ballots (admission), then one Query of the request's files; the request is read twice, as above",
+		},
+		{
+			operation: "download link (reviewer)", route: "GET /review/requests/{id}/attachments/{attachment}/download", status: 200,
+			run: func() response {
+				return review("c", "GET", "/review/requests/"+fresh+"/attachments/"+fileID+"/download", nil)()
+			},
+			measured: "GetItem 1, Query 3 | read 18 | written 0",
+			minimum:  "Query 2, GetItem 1 | read 15 | written 0",
+			reason:   "admission as above, then the file's item would do; it is found in one Query of the request's files, which the list shares",
+		},
 		{
 			operation: "queue page", route: "GET /review/requests", status: 200,
 			run:      review("a1", "GET", "/review/requests", nil),
@@ -367,6 +441,32 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 
 		// --- finance function ---
 		{
+			operation: "open an upload slot (finance)", route: "POST /finance/requests/{id}/attachments", status: 201,
+			run: func() response {
+				return s.call(fin, financeP, "POST", "/finance/requests/"+fresh+"/attachments",
+					map[string]any{"name": "invoice.pdf", "type": "application/pdf", "size": 1000, "purpose": "invoice"})
+			},
+			measured: "GetItem 1, Query 1, TransactWriteItems 1 | read 4 | written 2",
+			minimum:  "GetItem 1, Query 1, TransactWriteItems 1 | read 4 | written 2",
+			reason:   "the request and its files (three here: the limit counts them), then the version and the pending file in one transaction",
+		},
+		{
+			operation: "list files (finance)", route: "GET /finance/requests/{id}/attachments", status: 200,
+			run:      financeCall(financeP, "GET", "/finance/requests/"+fresh+"/attachments"),
+			measured: "GetItem 1, Query 1 | read 5 | written 0",
+			minimum:  "GetItem 1, Query 1 | read 5 | written 0",
+			reason:   "the request and one Query of its files (four here)",
+		},
+		{
+			operation: "download link (finance)", route: "GET /finance/requests/{id}/attachments/{attachment}/download", status: 200,
+			run: func() response {
+				return s.call(fin, financeP, "GET", "/finance/requests/"+fresh+"/attachments/"+fileID+"/download", nil)
+			},
+			measured: "GetItem 1, Query 1 | read 5 | written 0",
+			minimum:  "GetItem 2 | read 2 | written 0",
+			reason:   "the request and the file's item would do; the file is found in one Query of the request's files, which the list shares",
+		},
+		{
 			operation: "record payment (with Idempotency-Key)", route: "POST /finance/requests/{id}/payments", status: 201,
 			run: func() response {
 				r := s.callHeader(fin, financeP, "POST", "/finance/requests/"+decide+"/payments", pay("500.00", "EUR"), "idempotency-key", payKey)
@@ -447,8 +547,8 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 		{
 			operation: "report: audit trail of a fiscal year", route: "GET /finance/reports/{report}", status: 200,
 			run:      financeCall(financeP, "GET", "/finance/reports/audit?fiscalYear=2026&format=csv"),
-			measured: "Query 12 | read 43 | written 0",
-			minimum:  "Query 12 | read 43 | written 0",
+			measured: "Query 12 | read 44 | written 0",
+			minimum:  "Query 12 | read 44 | written 0",
 			reason: "audit events are partitioned by month in the period index: one Query per month of the year (empty months too), and one per 500 events; " +
 				"a period is at most 366 days (13 months) and a call reads at most 50 000 events (113 Queries), its ceiling; " +
 				"the events of requests still unconfirmed are not in it",

@@ -21,6 +21,8 @@ type FinanceDeps struct {
 	Budgets  *sponsorship.AdminService
 	// Reports delivers reports: inline when they fit a response, else as a link.
 	Reports reports.Desk
+	// Evidence, when set, serves the requests' attachments to finance.
+	Evidence *sponsorship.Evidence
 }
 
 // NewFinance returns finance's API: payments against approved requests, budgets, and
@@ -28,6 +30,9 @@ type FinanceDeps struct {
 func NewFinance(d FinanceDeps, log *slog.Logger) http.Handler {
 	rt := newRouter()
 	financeRoutes(rt, &financeAPI{d: d})
+	if d.Evidence != nil {
+		financeFiles(d.Evidence).routes(rt)
+	}
 	return withBasics(log, rt)
 }
 

@@ -48,6 +48,7 @@ func (s *staffAPI) financeAPIWith(inline int64, ceilings map[string]int) http.Ha
 			Builder:  reports.Builder{Source: s.store, Calendar: sponsorship.FiscalCalendar{StartMonth: time.January}, Now: clock, Ceilings: ceilings},
 			Exporter: exports.S3{Client: client, Bucket: bucket}, InlineLimit: inline,
 		},
+		Evidence: s.evidence,
 	}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 }
 

@@ -80,6 +80,7 @@ func classify(err error) *httpError {
 		unconfirmed *sponsorship.TooManyUnconfirmedError
 		state       *sponsorship.StaffStateError
 		incomplete  *sponsorship.IncompleteError
+		limit       *sponsorship.LimitError
 	)
 	switch {
 	case errors.As(err, &he):
@@ -144,6 +145,16 @@ func classify(err error) *httpError {
 	case errors.As(err, &allocation):
 		return newHTTPError(http.StatusConflict, "allocation-below-spent", "Allocation too small",
 			"The budget has already committed and paid "+allocation.Spent.String()+"; the allocation cannot go below that.")
+	case errors.As(err, &limit):
+		e := newHTTPError(http.StatusConflict, "limit-reached", "Limit reached",
+			fmt.Sprintf("A request holds at most %d %s; this one has them all.", limit.Limit, limit.What))
+		e.code = "limit_reached"
+		return e
+	case errors.Is(err, sponsorship.ErrNotChecked):
+		e := newHTTPError(http.StatusConflict, "not-checked", "Not available",
+			"This file has not passed its content check (it is still being checked, or it was quarantined), so it is not served.")
+		e.code = "not_checked"
+		return e
 	case errors.Is(err, sponsorship.ErrBadCursor):
 		e := newHTTPError(http.StatusBadRequest, "malformed", "Malformed request", "The cursor is not one this API handed out for this query.")
 		e.fields = []sponsorship.FieldError{{Field: "cursor", Code: sponsorship.CodeInvalidFormat, Message: "Use the nextCursor of the previous page, with the same filters."}}

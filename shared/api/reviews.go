@@ -10,11 +10,14 @@ import (
 )
 
 // NewReviews returns the committee's API: the queue, a request's full dossier, votes,
-// recusals, requests for changes and internal comments. Every route needs a staff JWT
-// in the reviewers group.
-func NewReviews(svc *sponsorship.ReviewService, log *slog.Logger) http.Handler {
+// recusals, requests for changes and internal comments; with evidence, the request's
+// attachments too. Every route needs a staff JWT in the reviewers group.
+func NewReviews(svc *sponsorship.ReviewService, evidence *sponsorship.Evidence, log *slog.Logger) http.Handler {
 	rt := newRouter()
 	reviewRoutes(rt, &reviews{svc: svc})
+	if evidence != nil {
+		reviewerFiles(evidence, svc).routes(rt)
+	}
 	return withBasics(log, rt)
 }
 

@@ -36,6 +36,8 @@ type staffAPI struct {
 	admin   http.Handler
 	checker *openapitest.Checker
 	pool    *testenv.UserPool // the staff user pool, for onboarding
+	// evidence keeps attachments in a bucket of moto's; nil where a test has none.
+	evidence *sponsorship.Evidence
 }
 
 func newStaffAPI(t *testing.T) *staffAPI {
@@ -48,7 +50,7 @@ func newStaffAPI(t *testing.T) *staffAPI {
 	return &staffAPI{
 		t: t, store: store, checker: openapitest.New(t),
 		applic:  api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{}, clock), log),
-		reviews: api.NewReviews(sponsorship.NewReviewService(store, clock), log),
+		reviews: api.NewReviews(sponsorship.NewReviewService(store, clock), nil, log),
 		admin:   api.NewAdmin(sponsorship.NewAdminService(store, clock), sponsorship.NewStaffService(store, identity.New(pool.Client, pool.ID), clock), log),
 		pool:    pool,
 	}

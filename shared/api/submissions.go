@@ -21,6 +21,9 @@ func NewSubmissions(svc *sponsorship.Service, log *slog.Logger, opts ...Submissi
 		o(s)
 	}
 	submissionRoutes(rt, s)
+	if s.files != nil {
+		s.files.routes(rt)
+	}
 	// The gateway's $default route sends here what no route of the API matches: answer
 	// 405 (with Allow) for a path the API has under another method, else 404.
 	rt.api = everyRoute
@@ -45,7 +48,8 @@ func submissionRoutes(rt *router, s *submissions) {
 
 type submissions struct {
 	svc     *sponsorship.Service
-	console *ConsoleConfig // nil: no console
+	console *ConsoleConfig  // nil: no console
+	files   *applicantFiles // nil: no attachments
 }
 
 // IdempotencyKeyHeader names the header that makes a submission safe to retry.

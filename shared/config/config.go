@@ -175,6 +175,17 @@ func LoadReports(getenv func(string) string) (Reports, error) {
 	return r, errors.Join(errs...)
 }
 
+// EnvEvidenceBucket names the private bucket of attachments.
+const EnvEvidenceBucket = "EVIDENCE_BUCKET"
+
+// LoadEvidenceBucket reads the name of the attachments' bucket.
+func LoadEvidenceBucket(getenv func(string) string) (string, error) {
+	if b := getenv(EnvEvidenceBucket); b != "" {
+		return b, nil
+	}
+	return "", fmt.Errorf("%s is required", EnvEvidenceBucket)
+}
+
 // Console is where the staff console signs staff in: the submissions function tells the
 // console (GET /console/config.json).
 type Console struct {

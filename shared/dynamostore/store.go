@@ -149,7 +149,7 @@ func (s *Store) GetRequest(ctx context.Context, id string) (*sponsorship.Request
 // that changed; and the budget commitment, conditional on the budget having enough left.
 func (s *Store) Apply(ctx context.Context, c sponsorship.Change) error {
 	r := c.Request
-	prev := r.Version - len(c.Events)
+	prev := c.Base()
 	reqItem, err := marshal(toRequestRecord(r))
 	if err != nil {
 		return fmt.Errorf("update %s: marshal request: %w", r.ID, err)
@@ -180,6 +180,9 @@ func (s *Store) Apply(ctx context.Context, c sponsorship.Change) error {
 	if c.PutPayment != nil {
 		puts = append(puts, toPaymentRecord(*c.PutPayment))
 	}
+	if c.PutAttachment != nil {
+		puts = append(puts, toAttachmentRecord(*c.PutAttachment))
+	}
 	for _, p := range puts {
 		item, err := marshal(p)
 		if err != nil {
@@ -188,7 +191,7 @@ func (s *Store) Apply(ctx context.Context, c sponsorship.Change) error {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item,
 			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 		switch p.(type) {
-		case voteRecord, recusalRecord, declarationRecord:
+		case voteRecord, recusalRecord, declarationRecord, attachmentRecord:
 			items[len(items)-1].Put.ConditionExpression = nil // they replace earlier ones
 		}
 	}

@@ -68,6 +68,9 @@ const (
 	EventStaffDeactivated EventType = "staff_deactivated"
 	EventStaffReactivated EventType = "staff_reactivated"
 	EventInvitationResent EventType = "invitation_resent"
+	// Attachments: a file passed its content check, or was quarantined.
+	EventAttachmentAdded       EventType = "attachment_added"
+	EventAttachmentQuarantined EventType = "attachment_quarantined"
 )
 
 // Actor is who made a change: their role, and an id and name where they have one. An

@@ -215,6 +215,26 @@ func (s *ReviewService) Review(ctx context.Context, who Staff, id string) (Revie
 	return Review{Dossier: *d, Tally: decide(d, dir, gov), Conflicts: conflicts(dir, d), Standing: st}, nil
 }
 
+// Admit lets a reviewer at a request's files as at its dossier: a member of the roster
+// who reviews, not recused from it. It returns them as the actor of what they do there.
+func (s *ReviewService) Admit(ctx context.Context, who Staff, id string) (Actor, error) {
+	me, dir, err := s.member(ctx, who)
+	if err != nil {
+		return Actor{}, err
+	}
+	if !ValidID(id) {
+		return Actor{}, ErrNotFound
+	}
+	d, err := s.store.Ballots(ctx, id)
+	if err != nil {
+		return Actor{}, fmt.Errorf("read %s: %w", id, err)
+	}
+	if st := standing(dir, me, d); st.Recusal != nil {
+		return Actor{}, &ForbiddenError{Reason: "you are recused from this request: " + st.Recusal.Reason}
+	}
+	return Actor{Role: RoleReviewer, ID: me.ID, Name: me.Name}, nil
+}
+
 // conflicts lists the companies of the roster that are or may be the applicant's, with
 // their reviewers' standings.
 func conflicts(dir Directory, d *Dossier) []CompanyConflict {

@@ -63,6 +63,22 @@ type Change struct {
 	Idempotency *IdempotencyRecord
 	// Confirmed marks the change that confirms a provisional request (see Confirmation).
 	Confirmed *Confirmation
+	// PutAttachment writes an attachment's record, new or updated.
+	PutAttachment *Attachment
+	// Touch says the request's Version advanced by one more than its events: a change
+	// recorded without an event (an upload slot) still takes the version, so writers at
+	// once cannot both act on the same state.
+	Touch bool
+}
+
+// Base is the request's version the change started from: the stored version must
+// still be this one for the change to be written.
+func (c Change) Base() int {
+	base := c.Request.Version - len(c.Events)
+	if c.Touch {
+		base--
+	}
+	return base
 }
 
 // Commitment is approved money taken from the budget of a fiscal year and category.

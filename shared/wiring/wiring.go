@@ -10,13 +10,17 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/config"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/exports"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
 // Logger returns the structured JSON logger every function writes to stdout, where
@@ -64,4 +68,16 @@ func Setup(ctx context.Context, getenv Getenv) (Basics, error) {
 		return Basics{}, err
 	}
 	return Basics{Config: cfg, AWS: awsCfg, Store: dynamostore.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName), Log: Logger(cfg.LogLevel)}, nil
+}
+
+// Evidence builds the attachments' keeper over the store and the private evidence
+// bucket the environment names (EVIDENCE_BUCKET).
+func Evidence(b Basics, getenv Getenv) (*sponsorship.Evidence, error) {
+	bucket, err := config.LoadEvidenceBucket(getenv)
+	if err != nil {
+		return nil, err
+	}
+	// Path-style addressing works with S3 and with moto alike.
+	client := s3.NewFromConfig(b.AWS, func(o *s3.Options) { o.UsePathStyle = true })
+	return sponsorship.NewEvidence(b.Store, exports.Evidence{Client: client, Bucket: bucket}, time.Now), nil
 }

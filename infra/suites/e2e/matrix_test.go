@@ -46,7 +46,7 @@ var callers = []string{byAnonymous, byOwnToken, byOtherToken, byReviewer, byRecu
 
 // matrixRequest is the subject of one cell: a request, its applicant's token and
 // address and, for an unconfirmed one, the code of its confirmation link.
-type matrixRequest struct{ id, token, email, code string }
+type matrixRequest struct{ id, token, email, code, attachment string }
 
 // The byRecused byReviewer is Bruno, of Beta Systems GmbH: requests in the matrix come from
 // his company, so he stands aside on every one of them and Rita does not.
@@ -187,6 +187,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		return matrixRequest{id: r.json(t)["id"].(string)}
 	}
+	// A request with a file that passed its check: what downloads serve.
+	withFile := func(t *testing.T) matrixRequest {
+		r := newMatrixRequest(t)
+		r.attachment, _ = uploadAccepted(t, r.id, r.token)
+		return r
+	}
+	file := func(format string) func(matrixRequest) string {
+		return func(r matrixRequest) string { return fmt.Sprintf(format, r.id, r.attachment) }
+	}
+	upload := body(map[string]any{"name": "matrix.pdf", "type": "application/pdf", "size": 100, "purpose": "other"})
 	// An edit keeps the request's confirmed address.
 	edit := func(c client, r matrixRequest) reply {
 		b := matrixSubmission()
@@ -222,6 +232,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return c.do("POST", "/requests/"+r.id+"/confirm", map[string]any{"code": r.code})
 		}, want: everyone(200)},
 		{key: "GET /confirm", call: get(fixed("/confirm")), want: everyone(200)},
+		{key: "POST /requests/{id}/attachments", call: send("POST", under("/requests/%s/attachments"), upload), want: applicantOnly(201)},
+		{key: "GET /requests/{id}/attachments", call: get(under("/requests/%s/attachments")), want: applicantOnly(200)},
+		{key: "GET /requests/{id}/attachments/{attachment}/download", setup: withFile,
+			call: get(file("/requests/%s/attachments/%s/download")), want: applicantOnly(200)},
 
 		{key: "GET /review/requests", call: get(fixed("/review/requests")), want: staffOnly(map[string]int{byReviewer: 200, byRecused: 200})},
 		{key: "GET /review/requests/{id}", call: get(under("/review/requests/%s")), want: staffOnly(map[string]int{byReviewer: 200})},
@@ -236,6 +250,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 			want: staffOnly(map[string]int{byReviewer: 200})},
 		{key: "POST /review/requests/{id}/comments", call: send("POST", under("/review/requests/%s/comments"), body(map[string]any{"text": "matrix"})),
 			want: staffOnly(map[string]int{byReviewer: 201})},
+		// A request's files, as its dossier: not for a reviewer recused from it.
+		{key: "POST /review/requests/{id}/attachments", call: send("POST", under("/review/requests/%s/attachments"), upload),
+			want: staffOnly(map[string]int{byReviewer: 201})},
+		{key: "GET /review/requests/{id}/attachments", call: get(under("/review/requests/%s/attachments")), want: staffOnly(map[string]int{byReviewer: 200})},
+		{key: "GET /review/requests/{id}/attachments/{attachment}/download", setup: withFile,
+			call: get(file("/review/requests/%s/attachments/%s/download")), want: staffOnly(map[string]int{byReviewer: 200})},
 
 		{key: "GET /admin/staff", call: get(fixed("/admin/staff")), want: staffOnly(map[string]int{byAdmin: 200})},
 		{key: "POST /admin/staff", call: send("POST", fixed("/admin/staff"), body(map[string]any{"name": "Matrix Onboarded",
@@ -271,6 +291,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{key: "GET /finance/requests/{id}/payments", call: get(under("/finance/requests/%s/payments")), want: staffOnly(map[string]int{byFinance: 200, byAdmin: 200})},
 		{key: "GET /finance/budgets", call: get(fixed("/finance/budgets?fiscalYear=2030")), want: staffOnly(map[string]int{byFinance: 200, byAdmin: 200})},
 		{key: "GET /finance/reports/{report}", call: get(fixed("/finance/reports/summary?fiscalYear=2030")), want: staffOnly(map[string]int{byFinance: 200, byAdmin: 200})},
+		{key: "POST /finance/requests/{id}/attachments", call: send("POST", under("/finance/requests/%s/attachments"), upload),
+			want: staffOnly(map[string]int{byFinance: 201})},
+		{key: "GET /finance/requests/{id}/attachments", call: get(under("/finance/requests/%s/attachments")), want: staffOnly(map[string]int{byFinance: 200})},
+		{key: "GET /finance/requests/{id}/attachments/{attachment}/download", setup: withFile,
+			call: get(file("/finance/requests/%s/attachments/%s/download")), want: staffOnly(map[string]int{byFinance: 200})},
 	}
 
 	// Every route of the template has a row, and every row is a route.

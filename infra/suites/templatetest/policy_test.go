@@ -28,6 +28,8 @@ import (
 // dynamodb:ConditionCheckItem.
 var wantGrants = map[string][]string{
 	"SubmissionsFunction": {
+		evidenceRequests("s3:GetObject"),   // the download link an applicant gets
+		evidenceRequests("s3:PutObject"),   // the upload form an applicant gets
 		"dynamodb:DeleteItem ${Table.Arn}", // confirmation deletes the plain confirmation code
 		"dynamodb:GetItem ${Table.Arn}",    // a request, an idempotency key
 		"dynamodb:PutItem ${Table.Arn}",    // submit, resubmit, withdraw: transactions of puts
@@ -36,6 +38,8 @@ var wantGrants = map[string][]string{
 		"managed:AWSLambdaBasicExecutionRole",
 	},
 	"ReviewsFunction": {
+		evidenceRequests("s3:GetObject"),         // a request's files, as download links
+		evidenceRequests("s3:PutObject"),         // the committee's upload forms
 		"dynamodb:DeleteItem ${Table.Arn}",       // a recusal withdraws the reviewer's vote
 		"dynamodb:GetItem ${Table.Arn}",          // governance settings, a request after a lost race
 		"dynamodb:PutItem ${Table.Arn}",          // votes, recusals, comments, events
@@ -70,6 +74,8 @@ var wantGrants = map[string][]string{
 		"dynamodb:Query ${Table.Arn}/index/GSI1",      // approved requests still to pay, by status
 		"dynamodb:Query ${Table.Arn}/index/GSI2",      // reports by fiscal year and month
 		"dynamodb:UpdateItem ${Table.Arn}",            // a payment settles its budget
+		evidenceRequests("s3:GetObject"),              // a request's files, as download links
+		evidenceRequests("s3:PutObject"),              // finance's upload forms
 		"s3:GetObject ${ReportsBucket.Arn}/reports/*", // what the presigned link downloads
 		"s3:PutObject ${ReportsBucket.Arn}/reports/*", // a large report
 		"managed:AWSLambdaBasicExecutionRole",
@@ -84,6 +90,16 @@ var wantGrants = map[string][]string{
 		"managed:AWSLambdaBasicExecutionRole",
 		"managed:AWSLambdaDynamoDBExecutionRole", // reading the stream
 	},
+	"EvidenceFunction": {
+		"dynamodb:GetItem ${Table.Arn}",                    // the request an upload belongs to
+		"dynamodb:PutItem ${Table.Arn}",                    // the checked file, its event and the request's version: a transaction of puts
+		"dynamodb:Query ${Table.Arn}",                      // the request's files
+		evidenceRequests("s3:GetObject"),                   // the upload, to check
+		evidenceRequests("s3:DeleteObject"),                // a quarantined upload leaves what is served
+		"s3:PutObject " + evidenceBucket + "/quarantine/*", // and goes here
+		"sqs:SendMessage ${NotifyDeadLetters.Arn}",         // its dead-letter queue
+		"managed:AWSLambdaBasicExecutionRole",
+	},
 	"RemindersFunction": {
 		"dynamodb:PutItem ${Table.Arn}",            // claiming a digest in the outbox
 		"dynamodb:Query ${Table.Arn}",              // the roster
@@ -94,6 +110,13 @@ var wantGrants = map[string][]string{
 		"managed:AWSLambdaBasicExecutionRole",
 	},
 }
+
+// evidenceBucket is the evidence bucket by the name the template gives it: the
+// functions cannot !GetAtt a bucket that notifies one of them (a cycle).
+const evidenceBucket = "arn:${AWS::Partition}:s3:::${AWS::StackName}-evidence-${AWS::AccountId}"
+
+// evidenceRequests is action on the uploads of requests, and nowhere else in the bucket.
+func evidenceRequests(action string) string { return action + " " + evidenceBucket + "/requests/*" }
 
 const sesIdentities = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"
 
@@ -293,7 +316,7 @@ func (g *grantSet) function(p map[string]any) {
 	for name, e := range events {
 		ev, _ := e.(map[string]any)
 		switch typ, _ := ev["Type"].(string); typ {
-		case "HttpApi", "Api", "Schedule", "ScheduleV2":
+		case "HttpApi", "Api", "Schedule", "ScheduleV2", "S3":
 			// A permission on the function, or a role of the scheduler's own: nothing on this role.
 		case "DynamoDB":
 			g.managed("AWSLambdaDynamoDBExecutionRole")
@@ -421,6 +444,28 @@ func (g *grantSet) resource(r any) (string, error) {
 	return "", fmt.Errorf("resource %v: a form this test does not read (use !GetAtt, !Ref or a one-string !Sub)", r)
 }
 
+// namedBucket reports whether an ARN is of a bucket of this template written by the
+// name the template gives it (BucketName, a one-string !Sub of pseudo parameters), as
+// a function must name a bucket that notifies it (a !GetAtt would be a cycle), with any
+// wildcard after the bucket's name.
+func (g *grantSet) namedBucket(arn string) bool {
+	for _, r := range g.tmpl.Resources {
+		if r.Type != "AWS::S3::Bucket" {
+			continue
+		}
+		name, _ := r.Properties["BucketName"].(map[string]any)
+		sub, _ := name["Fn::Sub"].(string)
+		if sub == "" {
+			continue
+		}
+		rest, ok := strings.CutPrefix(arn, "arn:${AWS::Partition}:s3:::"+sub)
+		if ok && (rest == "" || strings.HasPrefix(rest, "/")) {
+			return true
+		}
+	}
+	return false
+}
+
 // ownResource reports whether an ARN names a resource of this template: it refers to
 // one, nothing but pseudo parameters and the ARN's service and type come before it,
 // and any wildcard comes after it.
@@ -440,6 +485,9 @@ func (g *grantSet) ownResource(arn string) error {
 		}
 	}
 	if first == nil {
+		if g.namedBucket(arn) {
+			return nil
+		}
 		return errors.New("names no resource this template creates")
 	}
 	if prefix := subVar.ReplaceAllString(arn[:first[0]], ""); prefix != "" && !arnPrefix.MatchString(prefix) {

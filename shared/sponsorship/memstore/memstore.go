@@ -64,12 +64,29 @@ type Store struct {
 }
 
 var (
-	_ sponsorship.Store        = (*Store)(nil)
-	_ sponsorship.ReviewStore  = (*Store)(nil)
-	_ sponsorship.AdminStore   = (*Store)(nil)
-	_ sponsorship.StaffStore   = (*Store)(nil)
-	_ sponsorship.FinanceStore = (*Store)(nil)
+	_ sponsorship.Store           = (*Store)(nil)
+	_ sponsorship.ReviewStore     = (*Store)(nil)
+	_ sponsorship.AdminStore      = (*Store)(nil)
+	_ sponsorship.StaffStore      = (*Store)(nil)
+	_ sponsorship.FinanceStore    = (*Store)(nil)
+	_ sponsorship.AttachmentStore = (*Store)(nil)
 )
+
+// Attachments lists a request's attachments, oldest first (by id: ULIDs sort by time).
+func (s *Store) Attachments(_ context.Context, requestID string) ([]sponsorship.Attachment, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.requests[requestID]
+	if p == nil {
+		return nil, nil
+	}
+	out := make([]sponsorship.Attachment, 0, len(p.attachments))
+	for _, a := range p.attachments {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b sponsorship.Attachment) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
 
 // partition is everything stored about one request.
 type partition struct {
@@ -81,6 +98,7 @@ type partition struct {
 	declarations map[string]sponsorship.Declaration
 	comments     map[string]sponsorship.Comment
 	payments     map[string]sponsorship.Payment
+	attachments  map[string]sponsorship.Attachment
 }
 
 type budgetKey struct {
@@ -222,7 +240,7 @@ func (s *Store) Apply(_ context.Context, c sponsorship.Change) error {
 	defer s.mu.Unlock()
 	r := c.Request
 	p := s.requests[r.ID]
-	current := p != nil && p.request.Version == r.Version-len(c.Events)
+	current := p != nil && p.request.Version == c.Base()
 	if c.Idempotency != nil && s.keyTaken(c.Idempotency, r.UpdatedAt) {
 		return fmt.Errorf("update %s: %w", r.ID, sponsorship.ErrDuplicate)
 	}
@@ -259,6 +277,12 @@ func (s *Store) Apply(_ context.Context, c sponsorship.Change) error {
 	}
 	if x := c.PutPayment; x != nil {
 		p.payments[x.ID] = *x
+	}
+	if x := c.PutAttachment; x != nil {
+		if p.attachments == nil {
+			p.attachments = map[string]sponsorship.Attachment{}
+		}
+		p.attachments[x.ID] = *x
 	}
 	if cm := c.Commit; cm != nil {
 		s.moveBudget(*cm, r.UpdatedAt, func(b *sponsorship.Budget, minor int64) { b.Committed += minor })

@@ -22,12 +22,18 @@ import (
 func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
 	b, err := wiring.Setup(ctx, getenv)
 	rc, rerr := config.LoadReports(getenv)
-	if err := errors.Join(err, rerr); err != nil {
+	_, berr := config.LoadEvidenceBucket(getenv)
+	if err := errors.Join(err, rerr, berr); err != nil {
 		return nil, err
+	}
+	evidence, eerr := wiring.Evidence(b, getenv)
+	if eerr != nil {
+		return nil, eerr
 	}
 	// Path-style addressing works with S3 and with moto alike.
 	client := s3.NewFromConfig(b.AWS, func(o *s3.Options) { o.UsePathStyle = true })
 	return api.NewFinance(api.FinanceDeps{
+		Evidence: evidence,
 		Payments: sponsorship.NewFinanceService(b.Store, time.Now),
 		Budgets:  sponsorship.NewAdminService(b.Store, time.Now),
 		Reports: reports.Desk{

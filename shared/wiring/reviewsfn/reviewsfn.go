@@ -11,11 +11,16 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring"
 )
 
-// New builds the committee's API: the queue, dossiers, votes, recusals and comments.
+// New builds the committee's API: the queue, dossiers, votes, recusals, comments and
+// attachments.
 func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
 	b, err := wiring.Setup(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
-	return api.NewReviews(sponsorship.NewReviewService(b.Store, time.Now), b.Log), nil
+	evidence, err := wiring.Evidence(b, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return api.NewReviews(sponsorship.NewReviewService(b.Store, time.Now), evidence, b.Log), nil
 }

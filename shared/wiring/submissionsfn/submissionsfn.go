@@ -14,13 +14,19 @@ import (
 )
 
 // New builds the applicant API: the form, submissions and their status, the
-// confirmation, and the staff console's page and sign-in settings.
+// confirmation, attachments, and the staff console's page and sign-in settings.
 func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
 	b, err := wiring.Setup(ctx, getenv)
 	console, cerr := config.LoadConsole(getenv)
-	if err := errors.Join(err, cerr); err != nil {
+	_, berr := config.LoadEvidenceBucket(getenv)
+	if err := errors.Join(err, cerr, berr); err != nil {
+		return nil, err
+	}
+	evidence, err := wiring.Evidence(b, getenv)
+	if err != nil {
 		return nil, err
 	}
 	return api.NewSubmissions(sponsorship.NewService(b.Store, b.Config.Service, time.Now), b.Log,
-		api.WithConsole(api.NewConsoleConfig(console.AuthBaseURL, console.ClientID, console.PublicBaseURL))), nil
+		api.WithConsole(api.NewConsoleConfig(console.AuthBaseURL, console.ClientID, console.PublicBaseURL)),
+		api.WithEvidence(evidence)), nil
 }

@@ -1,0 +1,62 @@
+package exports
+
+import (
+	"context"
+	"fmt"
+	"mime"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// Evidence is the private bucket of attachments: it signs uploads by POST whose policy
+// pins the key, the declared type and the size, and downloads that arrive as a file.
+type Evidence struct {
+	Client *s3.Client
+	Bucket string
+}
+
+var _ sponsorship.Files = Evidence{}
+
+// UploadForm signs a browser's upload of one file by POST: the policy fixes the key,
+// requires the declared Content-Type exactly and a size from 1 byte to maxBytes, and
+// expires after window. S3 refuses anything else before it stores a byte.
+func (e Evidence) UploadForm(ctx context.Context, key, contentType string, maxBytes int64, window time.Duration) (sponsorship.UploadForm, error) {
+	out, err := s3.NewPresignClient(e.Client).PresignPostObject(ctx, &s3.PutObjectInput{Bucket: &e.Bucket, Key: &key},
+		func(o *s3.PresignPostOptions) {
+			o.Expires = window
+			o.Conditions = []any{
+				[]any{"eq", "$Content-Type", contentType},
+				[]any{"content-length-range", 1, maxBytes},
+			}
+		})
+	if err != nil {
+		return sponsorship.UploadForm{}, fmt.Errorf("sign upload of %s: %w", key, err)
+	}
+	fields := map[string]string{"Content-Type": contentType}
+	for k, v := range out.Values {
+		fields[k] = v
+	}
+	return sponsorship.UploadForm{URL: out.URL, Fields: fields, Expires: time.Now().Add(window).UTC().Truncate(time.Second)}, nil
+}
+
+// DownloadLink signs a download of an accepted file that the browser saves under its
+// name rather than renders (Content-Disposition: attachment), with the type its check
+// found.
+func (e Evidence) DownloadLink(ctx context.Context, key, fileName, contentType string, window time.Duration) (sponsorship.Link, error) {
+	disposition := mime.FormatMediaType("attachment", map[string]string{"filename": fileName})
+	if disposition == "" {
+		disposition = "attachment"
+	}
+	req, err := s3.NewPresignClient(e.Client).PresignGetObject(ctx, &s3.GetObjectInput{
+		Bucket: &e.Bucket, Key: &key, ResponseContentDisposition: aws.String(disposition),
+		ResponseContentType: aws.String(contentType),
+	}, s3.WithPresignExpires(window))
+	if err != nil {
+		return sponsorship.Link{}, fmt.Errorf("sign download of %s: %w", key, err)
+	}
+	return sponsorship.Link{URL: req.URL, Expires: time.Now().Add(window).UTC().Truncate(time.Second)}, nil
+}
