@@ -15,6 +15,7 @@ const statusLabels = {
 const eventLabels = {
   received: "Received; waiting for e-mail confirmation", submitted: "Submitted to the committee", changes_requested: "The committee asked for changes", resubmitted: "Resubmitted",
   approved: "Approved", rejected: "Not funded", withdrawn: "Withdrawn", payment_recorded: "Payment sent", payment_reversed: "Payment corrected",
+  attachment_added: "File added", attachment_quarantined: "File refused by its check",
 };
 const money = (a) => (a ? `${a.value} ${a.currency}` : "—");
 const when = (t) => new Date(t).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
