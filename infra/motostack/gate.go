@@ -242,9 +242,6 @@ func (s *Stack) Denials() []Denial {
 	return slices.Clone(s.gate.denials)
 }
 
-// AccessKey returns the access key id a function's calls carry.
-func (s *Stack) AccessKey(functionID string) string { return accessKeyOf(functionID) }
-
 func (g *gate) close() {
 	if g != nil && g.srv != nil {
 		_ = g.srv.Close()
