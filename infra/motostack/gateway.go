@@ -218,11 +218,12 @@ func (g *gateway) serve(w http.ResponseWriter, r *http.Request, id string) (stat
 	// Lambda's 6 MB payload limits, answered as API Gateway was seen to answer them (REST
 	// APIs; nothing more precise was found for HTTP APIs): an event over the limit is
 	// refused with 413 {"message": "Request Too Long"} and x-amzn-ErrorType
-	// BadRequestException (github.com/koki-develop/lgtm-generator issue 10); a response
+	// BadRequestException (source: https://github.com/koki-develop/lgtm-generator/issues/10,
+	// an observation on another project's API); a response
 	// over it fails the integration with 502 {"message": "Internal server error"}, the
 	// access log saying "Lambda Customer Function Error:Response payload size exceeded
-	// maximum allowed payload size (6291556 bytes)." (github.com/DataBiosphere/azul
-	// issues 8192 and 8258).
+	// maximum allowed payload size (6291556 bytes)." (source: access logs quoted at
+	// https://github.com/DataBiosphere/azul/issues/8192 and /8258).
 	switch {
 	case errors.Is(err, ErrRequestTooLarge):
 		w.Header().Set("X-Amzn-Errortype", "BadRequestException")
