@@ -381,13 +381,26 @@ func (s *Store) Governance(ctx context.Context) (sponsorship.Governance, error) 
 	if err := unmarshal(out.Item, &rec); err != nil {
 		return sponsorship.Governance{}, fmt.Errorf("governance: unmarshal: %w", err)
 	}
-	return sponsorship.Governance{QuorumPercent: rec.QuorumPercent, Version: rec.Version, UpdatedAt: parseStamp(rec.UpdatedAt)}, nil
+	g := sponsorship.Governance{QuorumPercent: rec.QuorumPercent, Version: rec.Version, UpdatedAt: parseStamp(rec.UpdatedAt)}
+	for k, v := range rec.AdvancePercent {
+		if g.AdvancePercent == nil {
+			g.AdvancePercent = map[sponsorship.Kind]int{}
+		}
+		g.AdvancePercent[sponsorship.Kind(k)] = v
+	}
+	return g, nil
 }
 
 // PutGovernance writes the settings and their audit event, conditional on the version.
 func (s *Store) PutGovernance(ctx context.Context, g sponsorship.Governance, ev sponsorship.AuditEvent) error {
 	rec := governanceRecord{PK: pkSettings, SK: skGovernance, Entity: "settings", QuorumPercent: g.QuorumPercent,
 		Version: g.Version, UpdatedAt: stamp(g.UpdatedAt)}
+	for k, v := range g.AdvancePercent {
+		if rec.AdvancePercent == nil {
+			rec.AdvancePercent = map[string]int{}
+		}
+		rec.AdvancePercent[string(k)] = v
+	}
 	return s.putVersioned(ctx, rec, g.Version, ev, "settings")
 }
 

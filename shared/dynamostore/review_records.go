@@ -206,9 +206,10 @@ func (rec declarationRecord) declaration() sponsorship.Declaration {
 type governanceRecord struct {
 	PK, SK        string
 	Entity        string `json:"entity"`
-	QuorumPercent int    `json:"quorumPercent"`
-	Version       int    `json:"version"`
-	UpdatedAt     string `json:"updatedAt"`
+	QuorumPercent  int            `json:"quorumPercent"`
+	AdvancePercent map[string]int `json:"advancePercent,omitempty"`
+	Version        int            `json:"version"`
+	UpdatedAt      string         `json:"updatedAt"`
 }
 
 // budgetRecord is a budget (PK BUDGETS, SK FY#<year>#<category>#<currency>). It keeps

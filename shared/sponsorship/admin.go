@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -208,6 +209,9 @@ func (s *AdminService) Governance(ctx context.Context, who Staff) (Governance, e
 // GovernanceInput is what an admin sends to change the settings.
 type GovernanceInput struct {
 	QuorumPercent int `json:"quorumPercent"`
+	// AdvancePercent is, per kind, the share of the approved amount (0 to 100) finance
+	// may pay before the evidence; a kind left out allows none.
+	AdvancePercent map[Kind]int `json:"advancePercent,omitempty"`
 }
 
 // PutGovernance changes the settings. Quorum is "more than QuorumPercent of the seats",
@@ -216,9 +220,28 @@ func (s *AdminService) PutGovernance(ctx context.Context, who Staff, in Governan
 	if err := requireAdmin(who); err != nil {
 		return Governance{}, err
 	}
+	var v validator
 	if in.QuorumPercent < 1 || in.QuorumPercent > 99 {
-		return Governance{}, &ValidationError{Errors: []FieldError{{Field: "quorumPercent", Code: CodeInvalidFormat,
-			Message: "Quorum is reached when more than this percentage of the seats has voted: use 1 to 99 (50 is more than half)."}}}
+		v.add("quorumPercent", CodeInvalidFormat,
+			"Quorum is reached when more than this percentage of the seats has voted: use 1 to 99 (50 is more than half).")
+	}
+	var advances map[Kind]int
+	for _, k := range slices.Sorted(maps.Keys(in.AdvancePercent)) {
+		share, field := in.AdvancePercent[k], "advancePercent."+string(k)
+		switch {
+		case !k.Valid():
+			v.add(field, CodeUnknownValue, "Use conference, travel or project.")
+		case share < 0 || share > 100:
+			v.add(field, CodeInvalidFormat, "An advance is a share of the approved amount: use 0 to 100.")
+		case share > 0:
+			if advances == nil {
+				advances = map[Kind]int{}
+			}
+			advances[k] = share
+		}
+	}
+	if err := v.err(); err != nil {
+		return Governance{}, err
 	}
 	old, err := s.store.Governance(ctx)
 	if err != nil {
@@ -228,10 +251,15 @@ func (s *AdminService) PutGovernance(ctx context.Context, who Staff, in Governan
 	if err != nil {
 		return Governance{}, err
 	}
-	g := Governance{QuorumPercent: in.QuorumPercent, Version: old.Version + 1, UpdatedAt: s.now()}
-	ev := adminEvent(actor, EventSettingsChanged, "settings", g.UpdatedAt, map[string]string{
-		"quorumPercent": fmt.Sprint(g.QuorumPercent), "previousQuorumPercent": fmt.Sprint(old.QuorumPercent),
-	})
+	g := Governance{QuorumPercent: in.QuorumPercent, AdvancePercent: advances, Version: old.Version + 1, UpdatedAt: s.now()}
+	data := map[string]string{"quorumPercent": fmt.Sprint(g.QuorumPercent), "previousQuorumPercent": fmt.Sprint(old.QuorumPercent)}
+	for _, k := range Kinds {
+		if g.AdvancePercent[k] != old.AdvancePercent[k] {
+			data["advancePercent."+string(k)] = fmt.Sprint(g.AdvancePercent[k])
+			data["previousAdvancePercent."+string(k)] = fmt.Sprint(old.AdvancePercent[k])
+		}
+	}
+	ev := adminEvent(actor, EventSettingsChanged, "settings", g.UpdatedAt, data)
 	return g, s.store.PutGovernance(ctx, g, ev)
 }
 

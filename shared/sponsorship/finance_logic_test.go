@@ -32,11 +32,11 @@ func reverses(n int) func(w *world, id string) error {
 	}
 }
 
-// approvedAfter is the fixture's approved request (5000.00 of a 10000.00 budget) after
-// these acts of finance.
+// approvedAfter is the fixture's approved request (5000.00 of a 10000.00 budget), with
+// its invoice on file, after these acts of finance.
 func approvedAfter(acts ...func(w *world, id string) error) func(w *world) string {
 	return func(w *world) string {
-		id := w.approved()
+		id := w.invoiced()
 		for _, act := range acts {
 			w.must(act(w, id))
 		}

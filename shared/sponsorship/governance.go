@@ -82,8 +82,11 @@ type Comment struct {
 type Governance struct {
 	// QuorumPercent: quorum is reached when more than this share of the seats has voted.
 	QuorumPercent int
-	Version       int
-	UpdatedAt     time.Time
+	// AdvancePercent is, per kind, the share of the approved amount finance may pay
+	// before the evidence (registration or airfare booked early); none when absent.
+	AdvancePercent map[Kind]int
+	Version        int
+	UpdatedAt      time.Time
 }
 
 // DefaultGovernance is "more than half of the seats".

@@ -10,13 +10,19 @@ type Status string
 //	unconfirmed ──► submitted (the applicant opened the link mailed to them)
 //	    └──► withdrawn
 //	submitted ──► changes_requested ──► submitted (resubmitted) ...
-//	    ├──► approved ──► partially_paid ──► paid
+//	    ├──► approved ──► partially_paid ──► paid ──► closed
 //	    ├──► rejected
 //	    └──► withdrawn (by the applicant, before a decision)
 //
 // A new request is unconfirmed until someone opens the link sent to its applicant's
 // address: until then it is outside the committee's indexes, no reviewer or chat hears
 // of it, and it expires (see Request.ExpiresAt).
+//
+// A request paid in full is closed once every report it owes is accepted (see
+// ReportTransitions): by the payment that completes it when the reports were accepted
+// first, or by the acceptance of the last report when the money went first (a
+// conference's invoice is paid before its post-event report; an advance is paid before
+// any evidence).
 const (
 	StatusUnconfirmed      Status = "unconfirmed"
 	StatusSubmitted        Status = "submitted"
@@ -26,11 +32,12 @@ const (
 	StatusWithdrawn        Status = "withdrawn"
 	StatusPartiallyPaid    Status = "partially_paid"
 	StatusPaid             Status = "paid"
+	StatusClosed           Status = "closed"
 )
 
 // Statuses lists every status in lifecycle order.
 var Statuses = []Status{StatusUnconfirmed, StatusSubmitted, StatusChangesRequested, StatusApproved, StatusRejected,
-	StatusWithdrawn, StatusPartiallyPaid, StatusPaid}
+	StatusWithdrawn, StatusPartiallyPaid, StatusPaid, StatusClosed}
 
 // Valid reports whether s is one of Statuses.
 func (s Status) Valid() bool {
@@ -87,11 +94,17 @@ var Transitions = []Transition{
 	{From: StatusApproved, To: StatusPaid, By: RoleFinance, Event: EventPaymentRecorded},
 	{From: StatusPartiallyPaid, To: StatusPartiallyPaid, By: RoleFinance, Event: EventPaymentRecorded},
 	{From: StatusPartiallyPaid, To: StatusPaid, By: RoleFinance, Event: EventPaymentRecorded},
+	{From: StatusApproved, To: StatusClosed, By: RoleFinance, Event: EventPaymentRecorded},
+	{From: StatusPartiallyPaid, To: StatusClosed, By: RoleFinance, Event: EventPaymentRecorded},
+	{From: StatusPaid, To: StatusClosed, By: RoleReviewer, Event: EventReportAccepted},
+	{From: StatusPaid, To: StatusClosed, By: RoleFinance, Event: EventReportAccepted},
 	// A correction is a new reversing entry, never an edit: reversing a payment moves
 	// the request back by what it reverses.
 	{From: StatusPaid, To: StatusPartiallyPaid, By: RoleFinance, Event: EventPaymentReversed},
 	{From: StatusPaid, To: StatusApproved, By: RoleFinance, Event: EventPaymentReversed},
 	{From: StatusPartiallyPaid, To: StatusApproved, By: RoleFinance, Event: EventPaymentReversed},
+	{From: StatusClosed, To: StatusPartiallyPaid, By: RoleFinance, Event: EventPaymentReversed},
+	{From: StatusClosed, To: StatusApproved, By: RoleFinance, Event: EventPaymentReversed},
 }
 
 // TransitionError refuses a move the lifecycle does not allow. It carries the current

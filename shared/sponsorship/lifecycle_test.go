@@ -27,6 +27,14 @@ func TestLifecycleAllowsExactlyTheDesignedMoves(t *testing.T) {
 		{"paid", "partially_paid", "finance"}:           true,
 		{"paid", "approved", "finance"}:                 true,
 		{"partially_paid", "approved", "finance"}:       true,
+		// Closed: paid in full with every report accepted, by the payment or the report
+		// that came last; a reversal reopens it.
+		{"approved", "closed", "finance"}:       true,
+		{"partially_paid", "closed", "finance"}: true,
+		{"paid", "closed", "reviewer"}:          true,
+		{"paid", "closed", "finance"}:           true,
+		{"closed", "partially_paid", "finance"}: true,
+		{"closed", "approved", "finance"}:       true,
 	}
 	froms := append([]Status{""}, Statuses...)
 	roles := []Role{RoleApplicant, RoleReviewer, RoleFinance, RoleAdmin}
@@ -41,6 +49,35 @@ func TestLifecycleAllowsExactlyTheDesignedMoves(t *testing.T) {
 				var te *TransitionError
 				if !want && (!errors.As(err, &te) || te.From != from) {
 					t.Errorf("%s -> %s by %s: error = %v, want TransitionError from %q", from, to, by, err, from)
+				}
+			}
+		}
+	}
+}
+
+// TestReportsMoveAsDesigned walks every (from, to, role) triple of a report's states:
+// the applicant submits (again, after changes were asked), reviewers and finance judge,
+// nobody else moves a report, and an accepted report is final.
+func TestReportsMoveAsDesigned(t *testing.T) {
+	allowed := map[[3]string]bool{
+		{"due", "submitted", "applicant"}:               true,
+		{"changes_requested", "submitted", "applicant"}: true,
+		{"submitted", "changes_requested", "reviewer"}:  true,
+		{"submitted", "changes_requested", "finance"}:   true,
+		{"submitted", "accepted", "reviewer"}:           true,
+		{"submitted", "accepted", "finance"}:            true,
+	}
+	for _, from := range ReportStates {
+		for _, to := range ReportStates {
+			for _, by := range []Role{RoleApplicant, RoleReviewer, RoleFinance, RoleAdmin} {
+				_, err := CheckReportTransition(from, to, by)
+				want := allowed[[3]string{string(from), string(to), string(by)}]
+				var se *ReportStateError
+				switch {
+				case want && err != nil:
+					t.Errorf("report %s -> %s by %s refused: %v", from, to, by, err)
+				case !want && (!errors.As(err, &se) || se.State != from):
+					t.Errorf("report %s -> %s by %s: error = %v, want a ReportStateError from %s", from, to, by, err, from)
 				}
 			}
 		}

@@ -98,6 +98,7 @@ type world struct {
 	review     *sponsorship.ReviewService
 	admin      *sponsorship.AdminService
 	finance    *sponsorship.FinanceService
+	evidence   *sponsorship.Evidence
 	tokens     map[string]string // the applicant token of each request submitted
 	codes      map[string]string // the confirmation code mailed for each request confirmed
 }
@@ -109,6 +110,7 @@ func newWorld(t *testing.T) *world {
 	w.review = sponsorship.NewReviewService(w.race, w.clock.Now)
 	w.admin = sponsorship.NewAdminService(w.race, w.clock.Now)
 	w.finance = sponsorship.NewFinanceService(w.race, w.clock.Now)
+	w.evidence = sponsorship.NewEvidence(w.race, &files{}, w.clock.Now)
 	return w
 }
 
@@ -120,6 +122,7 @@ func (w *world) other() *world {
 	o.review = sponsorship.NewReviewService(w.store, w.clock.Now)
 	o.admin = sponsorship.NewAdminService(w.store, w.clock.Now)
 	o.finance = sponsorship.NewFinanceService(w.store, w.clock.Now)
+	o.evidence = sponsorship.NewEvidence(w.store, &files{}, w.clock.Now)
 	return &o
 }
 
@@ -280,6 +283,32 @@ func (w *world) approved() string {
 	return id
 }
 
+// invoiced is the approved conference with the organiser's invoice on file, which its
+// payment needs.
+func (w *world) invoiced() string {
+	w.t.Helper()
+	id := w.approved()
+	w.attach(id, sponsorship.PurposeInvoice, -1, -1)
+	return id
+}
+
+// attach uploads a file of purpose for a request, as its applicant, and has the check
+// accept it; line and milestone (-1 for none) say what it is evidence of.
+func (w *world) attach(id string, purpose sponsorship.Purpose, line, milestone int) {
+	w.t.Helper()
+	in := pdf(purpose)
+	if line >= 0 {
+		in.CostLine = &line
+	}
+	if milestone >= 0 {
+		in.Milestone = &milestone
+	}
+	up, err := w.evidence.ApplicantUpload(ctx, id, w.tokens[id], in)
+	w.must(err)
+	_, err = w.evidence.Checked(ctx, up.Attachment.Key, accepted(up.Attachment.Key))
+	w.must(err)
+}
+
 // request reads a request as stored.
 func (w *world) request(id string) *sponsorship.Request {
 	w.t.Helper()
@@ -336,6 +365,8 @@ func kindOf(err error) string {
 		tooMany    *sponsorship.TooManyUnconfirmedError
 		staffState *sponsorship.StaffStateError
 		incomplete *sponsorship.IncompleteError
+		missing    *sponsorship.EvidenceMissingError
+		report     *sponsorship.ReportStateError
 	)
 	switch {
 	case err == nil:
@@ -367,6 +398,10 @@ func kindOf(err error) string {
 		return "staff " + staffState.Code
 	case errors.As(err, &incomplete):
 		return "incomplete"
+	case errors.As(err, &missing):
+		return "missing " + strings.Join(missing.Missing, "; ")
+	case errors.As(err, &report):
+		return "report " + string(report.State)
 	}
 	for _, known := range []struct {
 		err  error

@@ -30,8 +30,14 @@ type Payment struct {
 	ExternalRef string // the bank's or provider's reference
 	Note        string
 	Reverses    string // the payment this one corrects
-	RecordedBy  Actor
-	RecordedAt  time.Time
+	// Milestone is the project milestone (index from 0) a payment pays; a reversal
+	// carries its payment's.
+	Milestone *int
+	// Advance marks money paid before the evidence, within the share an admin allows
+	// for the request's kind (see Governance.AdvancePercent).
+	Advance    bool
+	RecordedBy Actor
+	RecordedAt time.Time
 }
 
 // PaymentMethods are the ways money goes out.
@@ -46,6 +52,11 @@ type PaymentInput struct {
 	Reference string        `json:"externalReference,omitempty"`
 	Note      string        `json:"note,omitempty"`
 	Reverses  string        `json:"reverses,omitempty"`
+	// Milestone names the project milestone paid (from 0); a project's payment names
+	// one unless it is an advance.
+	Milestone *int `json:"milestone,omitempty"`
+	// Advance pays before the evidence, within the share allowed for the kind.
+	Advance bool `json:"advance,omitempty"`
 }
 
 // FinanceStore is what payments need from storage.
@@ -61,10 +72,15 @@ type FinanceStore interface {
 	Queue(ctx context.Context, q QueueQuery) (QueuePage, error)
 	GetIdempotency(ctx context.Context, keyHash string) (*IdempotencyRecord, error)
 	Apply(ctx context.Context, c Change) error
+	// Attachments lists a request's files, which the evidence a payment needs is.
+	Attachments(ctx context.Context, requestID string) ([]Attachment, error)
+	// Governance reads the settings, which hold the advances allowed.
+	Governance(ctx context.Context) (Governance, error)
 }
 
 // FinanceService records payments: the total paid never exceeds the approved amount,
-// the request's status follows in the same transaction, the budget moves the amount
+// money leaves only against accepted evidence (or as an allowed advance), the
+// request's status follows in the same transaction, the budget moves the amount
 // from committed to paid, and an Idempotency-Key never records a payment twice.
 type FinanceService struct {
 	store FinanceStore
@@ -138,6 +154,11 @@ func (s *FinanceService) RecordPayment(ctx context.Context, who Staff, id, idemp
 		if err != nil {
 			return Recorded{}, err
 		}
+		if p.Reverses == "" {
+			if err := s.gate(ctx, req, payments, p); err != nil {
+				return Recorded{}, err
+			}
+		}
 		next := *req
 		if next.Paid, err = (money.Money{Currency: p.Amount.Currency, Minor: req.Paid.Minor}).Add(p.Amount); err != nil {
 			return Recorded{}, fmt.Errorf("record payment on %s: %w", id, err)
@@ -146,6 +167,8 @@ func (s *FinanceService) RecordPayment(ctx context.Context, who Staff, id, idemp
 		switch {
 		case next.Paid.Minor == 0:
 			to = StatusApproved
+		case next.Paid.Minor == req.Approved.Minor && req.AllReportsAccepted():
+			to = StatusClosed
 		case next.Paid.Minor == req.Approved.Minor:
 			to = StatusPaid
 		}
@@ -162,6 +185,12 @@ func (s *FinanceService) RecordPayment(ctx context.Context, who Staff, id, idemp
 				"paymentId": p.ID, "amount": p.Amount.Decimal(), "currency": p.Amount.Currency, "date": p.Date,
 				"method": p.Method, "paidTotal": next.Paid.Decimal(), "reverses": p.Reverses,
 			}}
+		if p.Milestone != nil {
+			ev.Data["milestone"] = fmt.Sprint(*p.Milestone)
+		}
+		if p.Advance {
+			ev.Data["advance"] = "true"
+		}
 		if p.Reverses != "" {
 			// Partially paid to partially paid is one move of the lifecycle, made by a
 			// payment or by a reversal: the entry, not the move, says which it was.
@@ -257,10 +286,26 @@ func (s *FinanceService) payment(req *Request, payments []Payment, me Reviewer, 
 			v.add("reverses", CodeUnknownValue, "Name a payment of this request.")
 		case slices.ContainsFunc(payments, func(x Payment) bool { return x.Reverses == p.Reverses }):
 			v.add("reverses", CodeNotAllowed, "That payment was reversed already.")
+		case in.Milestone != nil || in.Advance:
+			v.add("reverses", CodeNotAllowed, "A reversal carries the milestone and advance of the payment it names; leave them out.")
 		default:
 			p.Amount = money.Money{Currency: payments[i].Amount.Currency, Minor: -payments[i].Amount.Minor}
+			p.Milestone, p.Advance = payments[i].Milestone, payments[i].Advance
 		}
 		return p, v.err()
+	}
+	p.Milestone, p.Advance = in.Milestone, in.Advance
+	switch {
+	case in.Milestone == nil:
+	case req.Project == nil:
+		v.add("milestone", CodeNotAllowed, "Only a project's payments name a milestone.")
+	case in.Advance:
+		v.add("milestone", CodeNotAllowed, "An advance is paid on the whole grant, not on a milestone.")
+	case *in.Milestone < 0 || *in.Milestone >= len(req.Project.Milestones):
+		v.add("milestone", CodeUnknownValue, "The project has no such milestone.")
+	}
+	if req.Project != nil && in.Milestone == nil && !in.Advance {
+		v.add("milestone", CodeRequired, "Name the milestone this payment pays (from 0), or mark it an advance.")
 	}
 	if in.Amount == nil {
 		v.add("amount", CodeRequired, "Enter the amount paid.")
@@ -319,4 +364,78 @@ func (s *FinanceService) PaymentsOf(ctx context.Context, who Staff, id string) (
 		return nil, nil, ErrNotFound
 	}
 	return s.store.Payments(ctx, id)
+}
+
+// gate lets money leave only against accepted evidence, or as an advance within the
+// share an admin allows for the request's kind:
+//
+//   - a project's milestone once its report is accepted, at most the milestone's
+//     amount less what was paid on it;
+//   - a travel reimbursement once the receipts and the trip report are accepted;
+//   - a conference's sponsorship once the organiser's invoice is on file (the request
+//     closes when its post-event report is accepted).
+func (s *FinanceService) gate(ctx context.Context, req *Request, payments []Payment, p Payment) error {
+	if p.Advance {
+		return s.advance(ctx, req, payments, p)
+	}
+	files, err := s.store.Attachments(ctx, req.ID)
+	if err != nil {
+		return fmt.Errorf("read evidence of %s: %w", req.ID, err)
+	}
+	items := Checklist(req, files)
+	var miss []string
+	switch req.Kind {
+	case KindProject:
+		n := *p.Milestone
+		miss = missing(items, func(it ChecklistItem) bool { return it.Report != nil && *it.Report == n })
+		if len(miss) == 0 {
+			m := req.Project.Milestones[n]
+			paid := int64(0)
+			for _, x := range payments {
+				if !x.Advance && x.Milestone != nil && *x.Milestone == n {
+					paid += x.Amount.Minor
+				}
+			}
+			if p.Amount.Minor > m.Amount.Minor-paid {
+				left := money.Money{Currency: m.Amount.Currency, Minor: m.Amount.Minor - paid}
+				return &ValidationError{Errors: []FieldError{{Field: "amount.value", Code: CodeAboveCeiling,
+					Message: fmt.Sprintf("Milestone %d is %s, of which %s remains to pay.", n+1, m.Amount, left)}}}
+			}
+		}
+	case KindTravel:
+		miss = missing(items, func(ChecklistItem) bool { return true })
+	case KindConference:
+		miss = missing(items, func(it ChecklistItem) bool { return it.Purpose == PurposeInvoice })
+	}
+	if len(miss) > 0 {
+		return &EvidenceMissingError{Action: "record this payment", Missing: miss}
+	}
+	return nil
+}
+
+// advance checks a payment made before the evidence against the share an admin allows
+// for the request's kind, advances already paid included.
+func (s *FinanceService) advance(ctx context.Context, req *Request, payments []Payment, p Payment) error {
+	g, err := s.store.Governance(ctx)
+	if err != nil {
+		return fmt.Errorf("read settings: %w", err)
+	}
+	share := g.AdvancePercent[req.Kind]
+	if share <= 0 {
+		return &ValidationError{Errors: []FieldError{{Field: "advance", Code: CodeNotAllowed,
+			Message: fmt.Sprintf("No advance is allowed on %s requests; an admin sets the share in the settings.", req.Kind)}}}
+	}
+	allowed := req.Approved.Minor * int64(share) / 100
+	paid := int64(0)
+	for _, x := range payments {
+		if x.Advance {
+			paid += x.Amount.Minor
+		}
+	}
+	if p.Amount.Minor > allowed-paid {
+		m := func(minor int64) money.Money { return money.Money{Currency: req.Approved.Currency, Minor: minor} }
+		return &ValidationError{Errors: []FieldError{{Field: "amount.value", Code: CodeAboveCeiling,
+			Message: fmt.Sprintf("At most %d%% of the approved amount, %s, is paid in advance; %s already was.", share, m(allowed), m(paid))}}}
+	}
+	return nil
 }

@@ -37,6 +37,9 @@ type Request struct {
 	// ConfirmHash is the SHA-256 of the code the confirmation link carries, hex; kept
 	// after confirmation so that opening the link again is answered as a success.
 	ConfirmHash string
+	// Reports are the reports an approved request owes, as far as any was written (see
+	// ReportsOwed): one per milestone for a project, one otherwise.
+	Reports []Report
 }
 
 // EventType names what an audit event records.
@@ -71,6 +74,12 @@ const (
 	// Attachments: a file passed its content check, or was quarantined.
 	EventAttachmentAdded       EventType = "attachment_added"
 	EventAttachmentQuarantined EventType = "attachment_quarantined"
+	// Reports after approval: submitted by the applicant, sent back for changes, or
+	// accepted by a reviewer or finance; the acceptance of the last one owed closes a
+	// request paid in full.
+	EventReportSubmitted        EventType = "report_submitted"
+	EventReportChangesRequested EventType = "report_changes_requested"
+	EventReportAccepted         EventType = "report_accepted"
 )
 
 // Actor is who made a change: their role, and an id and name where they have one. An
