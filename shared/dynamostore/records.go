@@ -118,6 +118,30 @@ type requestRecord struct {
 	// ExpiresAt (epoch seconds, the table's TTL) is set while the request is provisional.
 	ExpiresAt   int64  `json:"expiresAt,omitempty"`
 	ConfirmHash string `json:"confirmHash,omitempty"`
+
+	// Reports are the reports of an approved request, as far as any was written.
+	Reports []reportRecord `json:"reports,omitempty"`
+}
+
+// reportRecord is the stored shape of a report.
+type reportRecord struct {
+	Number         int                `json:"number"`
+	State          string             `json:"state"`
+	DueDate        string             `json:"dueDate,omitempty"`
+	Text           string             `json:"text,omitempty"`
+	Attendance     int                `json:"attendance,omitempty"`
+	DeliverableURL string             `json:"deliverableUrl,omitempty"`
+	Message        string             `json:"message,omitempty"`
+	SubmittedAt    string             `json:"submittedAt,omitempty"`
+	DecidedAt      string             `json:"decidedAt,omitempty"`
+	DecidedBy      *sponsorship.Actor `json:"decidedBy,omitempty"`
+}
+
+func optionalStamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return stamp(t)
 }
 
 // lineRecord is a budget item or milestone: amounts are in the request's currency.
@@ -170,6 +194,15 @@ func toRequestRecord(r *sponsorship.Request) requestRecord {
 		rec.ApprovedMinor = &v
 	}
 	rec.ConfirmHash = r.ConfirmHash
+	for _, rp := range r.Reports {
+		rec.Reports = append(rec.Reports, reportRecord{Number: rp.Number, State: string(rp.State), DueDate: rp.DueDate,
+			Text: rp.Text, Attendance: rp.Attendance, DeliverableURL: rp.DeliverableURL, Message: rp.Message,
+			SubmittedAt: optionalStamp(rp.SubmittedAt), DecidedAt: optionalStamp(rp.DecidedAt)})
+		if rp.DecidedBy != (sponsorship.Actor{}) {
+			by := rp.DecidedBy
+			rec.Reports[len(rec.Reports)-1].DecidedBy = &by
+		}
+	}
 	if r.Provisional() {
 		rec.GSI1PK, rec.GSI1SK, rec.GSI2PK, rec.GSI2SK = "", "", "", ""
 		rec.ExpiresAt = r.ExpiresAt.Unix()
@@ -205,6 +238,14 @@ func (rec requestRecord) request() *sponsorship.Request {
 		r.Approved = &a
 	}
 	r.ConfirmHash = rec.ConfirmHash
+	for _, rp := range rec.Reports {
+		r.Reports = append(r.Reports, sponsorship.Report{Number: rp.Number, State: sponsorship.ReportState(rp.State),
+			DueDate: rp.DueDate, Text: rp.Text, Attendance: rp.Attendance, DeliverableURL: rp.DeliverableURL,
+			Message: rp.Message, SubmittedAt: parseStamp(rp.SubmittedAt), DecidedAt: parseStamp(rp.DecidedAt)})
+		if rp.DecidedBy != nil {
+			r.Reports[len(r.Reports)-1].DecidedBy = *rp.DecidedBy
+		}
+	}
 	if rec.ExpiresAt != 0 {
 		r.ExpiresAt = time.Unix(rec.ExpiresAt, 0).UTC()
 	}

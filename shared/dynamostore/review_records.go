@@ -259,6 +259,8 @@ type paymentRecord struct {
 	ExternalRef    string            `json:"externalRef,omitempty"`
 	Note           string            `json:"note,omitempty"`
 	Reverses       string            `json:"reverses,omitempty"`
+	Milestone      *int              `json:"milestone,omitempty"`
+	Advance        bool              `json:"advance,omitempty"`
 	RecordedBy     sponsorship.Actor `json:"recordedBy"`
 	RecordedAt     string            `json:"recordedAt"`
 }
@@ -268,12 +270,13 @@ func toPaymentRecord(p sponsorship.Payment) paymentRecord {
 		GSI2PK: fmt.Sprintf("PAY#%d", p.FiscalYear), GSI2SK: p.Date + "#" + p.ID, Entity: "payment",
 		ID: p.ID, RequestID: p.RequestID, Reference: p.Reference, FiscalYear: p.FiscalYear, Category: string(p.Category),
 		Currency: p.Amount.Currency, AmountMinor: p.Amount.Minor, Date: p.Date, Method: p.Method, ExternalRef: p.ExternalRef,
-		Note: p.Note, Reverses: p.Reverses, RecordedBy: p.RecordedBy, RecordedAt: stamp(p.RecordedAt)}
+		Note: p.Note, Reverses: p.Reverses, Milestone: p.Milestone, Advance: p.Advance, RecordedBy: p.RecordedBy,
+		RecordedAt: stamp(p.RecordedAt)}
 }
 
 func (rec paymentRecord) payment() sponsorship.Payment {
 	return sponsorship.Payment{ID: rec.ID, RequestID: rec.RequestID, Reference: rec.Reference, FiscalYear: rec.FiscalYear,
 		Category: sponsorship.Kind(rec.Category), Amount: money.Money{Currency: rec.Currency, Minor: rec.AmountMinor},
 		Date: rec.Date, Method: rec.Method, ExternalRef: rec.ExternalRef, Note: rec.Note, Reverses: rec.Reverses,
-		RecordedBy: rec.RecordedBy, RecordedAt: parseStamp(rec.RecordedAt)}
+		Milestone: rec.Milestone, Advance: rec.Advance, RecordedBy: rec.RecordedBy, RecordedAt: parseStamp(rec.RecordedAt)}
 }

@@ -225,3 +225,43 @@ func TestPublicLeavesTheCommitteesItemsOut(t *testing.T) {
 		t.Errorf("unknown id: %v", err)
 	}
 }
+
+// A request's reports and a payment's milestone and advance read back as written: what
+// the gate on payments decides from.
+func TestReportsAndMilestonePaymentsReadBack(t *testing.T) {
+	db, table := testenv.Table(t)
+	s := dynamostore.New(db, table)
+	ctx := context.Background()
+	r, ev := newRequest(sponsorship.NewID(t0))
+	approved := money.Money{Currency: "EUR", Minor: 3_000_000}
+	r.Status, r.Approved, r.DecidedAt = sponsorship.StatusApproved, &approved, t0
+	if err := s.CreateRequest(ctx, r, ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	next := *r
+	next.Version, next.Status = 2, sponsorship.StatusPartiallyPaid
+	next.Paid = money.Money{Currency: "EUR", Minor: 100_000}
+	next.Reports = []sponsorship.Report{{Number: 0, State: sponsorship.ReportAccepted, DueDate: "2027-06-30",
+		Text: "Done: see the release.", DeliverableURL: "https://example.net/rvv/releases/1", SubmittedAt: t0,
+		DecidedAt: t0.Add(time.Hour), DecidedBy: sponsorship.Actor{Role: sponsorship.RoleFinance, ID: "fay", Name: "Fay"}}}
+	milestone := 0
+	p := sponsorship.Payment{ID: sponsorship.NewID(t0), RequestID: r.ID, Reference: r.Reference, FiscalYear: 2027,
+		Category: sponsorship.KindProject, Amount: next.Paid, Date: "2026-11-25", Method: "bank_transfer",
+		Milestone: &milestone, Advance: true, RecordedBy: sponsorship.Actor{Role: sponsorship.RoleFinance, ID: "fay"}, RecordedAt: t0}
+	err := s.Apply(ctx, sponsorship.Change{Request: &next, PutPayment: &p, Events: []sponsorship.AuditEvent{{RequestID: r.ID,
+		Version: 2, Type: sponsorship.EventPaymentRecorded, At: t0, Actor: p.RecordedBy,
+		FromStatus: sponsorship.StatusApproved, ToStatus: sponsorship.StatusPartiallyPaid}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, payments, err := s.Payments(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(next.Reports, got.Reports); diff != "" {
+		t.Errorf("reports read back differ (-written +read):\n%s", diff)
+	}
+	if diff := cmp.Diff([]sponsorship.Payment{p}, payments); diff != "" {
+		t.Errorf("payment read back differs (-written +read):\n%s", diff)
+	}
+}

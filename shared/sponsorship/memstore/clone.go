@@ -14,7 +14,7 @@ import (
 func cloneRequest(r *sponsorship.Request) *sponsorship.Request {
 	c := *r
 	c.Voters, c.Recused = slices.Clone(r.Voters), slices.Clone(r.Recused)
-	c.BudgetItems = slices.Clone(r.BudgetItems)
+	c.BudgetItems, c.Reports = slices.Clone(r.BudgetItems), slices.Clone(r.Reports)
 	c.Approved, c.Conference, c.Travel = clonePtr(r.Approved), clonePtr(r.Conference), clonePtr(r.Travel)
 	if r.Project != nil {
 		p := *r.Project
