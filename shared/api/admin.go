@@ -243,9 +243,18 @@ func (h *admin) putBudget(w http.ResponseWriter, r *http.Request) error {
 }
 
 type settingsView struct {
-	QuorumPercent int       `json:"quorumPercent"`
-	Version       int       `json:"version"`
-	UpdatedAt     time.Time `json:"updatedAt,omitzero"`
+	QuorumPercent  int                      `json:"quorumPercent"`
+	AdvancePercent map[sponsorship.Kind]int `json:"advancePercent"`
+	Version        int                      `json:"version"`
+	UpdatedAt      time.Time                `json:"updatedAt,omitzero"`
+}
+
+func toSettingsView(g sponsorship.Governance) settingsView {
+	advances := map[sponsorship.Kind]int{}
+	for _, k := range sponsorship.Kinds {
+		advances[k] = g.AdvancePercent[k]
+	}
+	return settingsView{QuorumPercent: g.QuorumPercent, AdvancePercent: advances, Version: g.Version, UpdatedAt: g.UpdatedAt}
 }
 
 func (h *admin) settings(w http.ResponseWriter, r *http.Request) error {
@@ -257,7 +266,7 @@ func (h *admin) settings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, settingsView{QuorumPercent: g.QuorumPercent, Version: g.Version, UpdatedAt: g.UpdatedAt})
+	writeJSON(w, http.StatusOK, toSettingsView(g))
 	return nil
 }
 
@@ -274,6 +283,6 @@ func (h *admin) putSettings(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, settingsView{QuorumPercent: g.QuorumPercent, Version: g.Version, UpdatedAt: g.UpdatedAt})
+	writeJSON(w, http.StatusOK, toSettingsView(g))
 	return nil
 }

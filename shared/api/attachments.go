@@ -72,6 +72,8 @@ func (h applicantFiles) routes(rt *router) {
 	rt.handle("POST /requests/{id}/attachments", h.upload)
 	rt.handle("GET /requests/{id}/attachments", h.list)
 	rt.handle("GET /requests/{id}/attachments/{attachment}/download", h.download)
+	rt.handle("GET /requests/{id}/evidence", h.progress)
+	rt.handle("POST /requests/{id}/reports/{report}", h.submitReport)
 }
 
 func (h applicantFiles) upload(w http.ResponseWriter, r *http.Request) error {
@@ -145,6 +147,9 @@ func (h staffFiles) routes(rt *router) {
 	rt.handle("POST "+h.prefix+"/requests/{id}/attachments", h.upload)
 	rt.handle("GET "+h.prefix+"/requests/{id}/attachments", h.list)
 	rt.handle("GET "+h.prefix+"/requests/{id}/attachments/{attachment}/download", h.download)
+	rt.handle("GET "+h.prefix+"/requests/{id}/evidence", h.progress)
+	rt.handle("POST "+h.prefix+"/requests/{id}/reports/{report}/accept", h.judge(true))
+	rt.handle("POST "+h.prefix+"/requests/{id}/reports/{report}/changes", h.judge(false))
 }
 
 func (h staffFiles) upload(w http.ResponseWriter, r *http.Request) error {

@@ -201,7 +201,7 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 	s.must(s.call(s.reviews, reviewerP("d"), "POST", "/review/requests/"+busy+"/recusal", map[string]any{"reason": "I advised them."}), 200)
 	changes, changesToken := s.submitProject("200.00")
 	withdraw, withdrawToken := s.submitProject("300.00")
-	decide, _ := s.submitProject("1500.00")
+	decide, decideToken := s.submitProject("1500.00")
 	recuse, _ := s.submitProject("400.00")
 	over, _ := s.submitProject("4000.00")
 	fresh, freshToken := s.submitProject("50.00")
@@ -467,6 +467,72 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			reason:   "the request and the file's item would do; the file is found in one Query of the request's files, which the list shares",
 		},
 		{
+			operation: "evidence a request owes (applicant)", route: "GET /requests/{id}/evidence", status: 200,
+			run: func() response { return s.callApplicant("GET", "/requests/"+decide+"/evidence", decideToken) },
+			measured: "GetItem 1, Query 1 | read 1 | written 0",
+			minimum:  "GetItem 1, Query 1 | read 1 | written 0",
+			reason:   "the request (its reports are on it) and one Query of its files for the checklist (none yet)",
+		},
+		{
+			operation: "submit a report", route: "POST /requests/{id}/reports/{report}", status: 200,
+			setup: func() { s.milestoneFiles(decide, decideToken) },
+			run: func() response {
+				return s.callApplicantBody("POST", "/requests/"+decide+"/reports/0", decideToken,
+					map[string]any{"text": "The milestone is done and released."})
+			},
+			measured: "GetItem 1, Query 1, TransactWriteItems 1 | read 3 | written 2",
+			minimum:  "GetItem 1, Query 1, TransactWriteItems 1 | read 3 | written 2",
+			reason:   "the request, one Query of its files (the deliverable and invoice the report stands on), then the request and its event in one transaction",
+		},
+		{
+			operation: "evidence a request owes (reviewer)", route: "GET /review/requests/{id}/evidence", status: 200,
+			run:      review("a2", "GET", "/review/requests/"+decide+"/evidence", nil),
+			measured: "GetItem 1, Query 3 | read 21 | written 0",
+			minimum:  "GetItem 1, Query 2 | read 5 | written 0",
+			reason:   "the roster and the request's ballots admit the reviewer (not recused), as for its files; then the request and its files",
+		},
+		{
+			operation: "ask for changes to a report (reviewer)", route: "POST /review/requests/{id}/reports/{report}/changes", status: 200,
+			run: review("a2", "POST", "/review/requests/"+decide+"/reports/0/changes", map[string]any{"message": "Link the release."}),
+			measured: "GetItem 1, Query 3, TransactWriteItems 1 | read 21 | written 2",
+			minimum:  "GetItem 1, Query 2, TransactWriteItems 1 | read 5 | written 2",
+			reason:   "the reviewer's admission (roster and ballots), the request, then the request and its event in one transaction; the files are read for the answer",
+		},
+		{
+			operation: "accept a report (finance)", route: "POST /finance/requests/{id}/reports/{report}/accept", status: 200,
+			setup: func() {
+				s.must(s.callApplicantBody("POST", "/requests/"+decide+"/reports/0", decideToken,
+					map[string]any{"text": "The milestone is done; the release is linked.", "deliverableUrl": "https://example.org/release/1"}), 200)
+			},
+			run:      financeCall(financeP, "POST", "/finance/requests/"+decide+"/reports/0/accept"),
+			measured: "GetItem 1, Query 1, TransactWriteItems 1 | read 3 | written 2",
+			minimum:  "GetItem 1, Query 1, TransactWriteItems 1 | read 3 | written 2",
+			reason:   "the request, then the request and its event in one transaction, and its files for the checklist in the answer",
+		},
+		{
+			operation: "accept a report already accepted (reviewer, refused 409)", route: "POST /review/requests/{id}/reports/{report}/accept", status: 409,
+			run:      review("a2", "POST", "/review/requests/"+decide+"/reports/0/accept", nil),
+			measured: "GetItem 1, Query 2 | read 19 | written 0",
+			minimum:  "GetItem 1, Query 2 | read 19 | written 0",
+			reason:   "the reviewer's admission (roster and ballots) and the request, whose report is accepted: nothing is written",
+		},
+		{
+			operation: "ask for changes to an accepted report (finance, refused 409)", route: "POST /finance/requests/{id}/reports/{report}/changes", status: 409,
+			run: func() response {
+				return s.call(fin, financeP, "POST", "/finance/requests/"+decide+"/reports/0/changes", map[string]any{"message": "Too late."})
+			},
+			measured: "GetItem 1 | read 1 | written 0",
+			minimum:  "GetItem 1 | read 1 | written 0",
+			reason:   "the request, whose report is accepted: nothing is written",
+		},
+		{
+			operation: "evidence a request owes (finance)", route: "GET /finance/requests/{id}/evidence", status: 200,
+			run:      financeCall(financeP, "GET", "/finance/requests/"+decide+"/evidence"),
+			measured: "GetItem 1, Query 1 | read 3 | written 0",
+			minimum:  "GetItem 1, Query 1 | read 3 | written 0",
+			reason:   "the request and one Query of its files",
+		},
+		{
 			operation: "record payment (with Idempotency-Key)", route: "POST /finance/requests/{id}/payments", status: 201,
 			run: func() response {
 				r := s.callHeader(fin, financeP, "POST", "/finance/requests/"+decide+"/payments", pay("500.00", "EUR"), "idempotency-key", payKey)
@@ -475,11 +541,12 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 				}
 				return r
 			},
-			measured: "GetItem 1, Query 2, TransactWriteItems 1 | read 18 | written 5",
-			minimum:  "GetItem 1, Query 2, TransactWriteItems 1 | read 18 | written 5",
+			measured: "GetItem 1, Query 3, TransactWriteItems 1 | read 20 | written 5",
+			minimum:  "GetItem 1, Query 3, TransactWriteItems 1 | read 20 | written 5",
 			reason: "the key's record (a replay?), the roster with the companies (the payer's name and e-mail, and their company against the " +
 				"applicant's: separation of duties), the request with its payments, recusals and the votes of every round (one Query of the key range " +
-				"PAYMENT# to VOTE#), then the request, the payment, its event, the budget (committed to paid) and the key's record in one transaction",
+				"PAYMENT# to VOTE#), the request's files (one Query: the evidence the payment stands on, two here), then the request, the payment, " +
+				"its event, the budget (committed to paid) and the key's record in one transaction",
 		},
 		{
 			operation: "record payment replayed (same key, same body)", route: "POST /finance/requests/{id}/payments", status: 201,
@@ -547,8 +614,8 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 		{
 			operation: "report: audit trail of a fiscal year", route: "GET /finance/reports/{report}", status: 200,
 			run:      financeCall(financeP, "GET", "/finance/reports/audit?fiscalYear=2026&format=csv"),
-			measured: "Query 12 | read 44 | written 0",
-			minimum:  "Query 12 | read 44 | written 0",
+			measured: "Query 12 | read 50 | written 0",
+			minimum:  "Query 12 | read 50 | written 0",
 			reason: "audit events are partitioned by month in the period index: one Query per month of the year (empty months too), and one per 500 events; " +
 				"a period is at most 366 days (13 months) and a call reads at most 50 000 events (113 Queries), its ceiling; " +
 				"the events of requests still unconfirmed are not in it",

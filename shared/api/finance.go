@@ -58,13 +58,16 @@ type paymentView struct {
 	ExternalRef string            `json:"externalReference,omitempty"`
 	Note        string            `json:"note,omitempty"`
 	Reverses    string            `json:"reverses,omitempty"`
+	Milestone   *int              `json:"milestone,omitempty"`
+	Advance     bool              `json:"advance,omitempty"`
 	RecordedBy  sponsorship.Actor `json:"recordedBy"`
 	RecordedAt  time.Time         `json:"recordedAt"`
 }
 
 func toPaymentView(p sponsorship.Payment) paymentView {
 	return paymentView{ID: p.ID, RequestID: p.RequestID, Reference: p.Reference, Amount: p.Amount.Amount(), Date: p.Date,
-		Method: p.Method, ExternalRef: p.ExternalRef, Note: p.Note, Reverses: p.Reverses, RecordedBy: p.RecordedBy, RecordedAt: p.RecordedAt}
+		Method: p.Method, ExternalRef: p.ExternalRef, Note: p.Note, Reverses: p.Reverses, Milestone: p.Milestone, Advance: p.Advance, RecordedBy: p.RecordedBy,
+		RecordedAt: p.RecordedAt}
 }
 
 // ledgerView is a request's payments and where its money stands.
@@ -119,7 +122,7 @@ func (h *financeAPI) toPay(w http.ResponseWriter, r *http.Request) error {
 	if s := q.Get("status"); s != "" {
 		status = sponsorship.Status(s)
 		if !slices.Contains(sponsorship.PayableStatuses, status) {
-			fields = append(fields, sponsorship.FieldError{Field: "status", Code: sponsorship.CodeUnknownValue, Message: "Use approved, partially_paid or paid."})
+			fields = append(fields, sponsorship.FieldError{Field: "status", Code: sponsorship.CodeUnknownValue, Message: "Use approved, partially_paid, paid or closed."})
 		}
 	}
 	limit := pageLimit(q, &fields)

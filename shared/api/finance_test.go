@@ -52,9 +52,66 @@ func (s *staffAPI) financeAPIWith(inline int64, ceilings map[string]int) http.Ha
 	}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 }
 
-// approved submits a project of amount EUR (or another currency) and has the committee
-// approve it.
+// approved submits a project of amount EUR (or another currency) in one milestone, has
+// the committee approve it, and readies its payment: the milestone's deliverable and
+// invoice on file and its report accepted.
 func (s *staffAPI) approved(amount, currency string) (string, string) {
+	s.t.Helper()
+	id, token := s.approvedOnly(amount, currency)
+	s.evidenced(id, token)
+	return id, token
+}
+
+// unsigned stands in for the evidence bucket where no file is uploaded or fetched.
+type unsigned struct{}
+
+func (unsigned) UploadForm(context.Context, string, string, int64, time.Duration) (sponsorship.UploadForm, error) {
+	return sponsorship.UploadForm{URL: "https://evidence.example/"}, nil
+}
+
+func (unsigned) DownloadLink(_ context.Context, key, _, _ string, _ time.Duration) (sponsorship.Link, error) {
+	return sponsorship.Link{URL: "https://evidence.example/" + key}, nil
+}
+
+// evidenced gives an approved one-milestone project what its payment needs, as its
+// applicant and the committee would: the deliverable and the invoice (checked and
+// accepted) and the milestone's report, accepted.
+func (s *staffAPI) evidenced(id, token string) {
+	s.t.Helper()
+	ctx := context.Background()
+	e := s.milestoneFiles(id, token)
+	if _, err := e.SubmitReport(ctx, id, token, 0, sponsorship.ReportInput{Text: "The milestone is done and released."}); err != nil {
+		s.t.Fatal(err)
+	}
+	if _, err := e.JudgeReport(ctx, id, 0, sponsorship.Actor{Role: sponsorship.RoleReviewer, ID: "a1"}, sponsorship.ReportDecision{Accept: true}); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// milestoneFiles puts the first milestone's deliverable and invoice on an approved
+// project, checked and accepted, as its applicant and the evidence function would; it
+// returns the evidence service it used.
+func (s *staffAPI) milestoneFiles(id, token string) *sponsorship.Evidence {
+	s.t.Helper()
+	ctx := context.Background()
+	e := sponsorship.NewEvidence(s.store, unsigned{}, func() time.Time { return now })
+	milestone := 0
+	for _, p := range []sponsorship.Purpose{sponsorship.PurposeDeliverable, sponsorship.PurposeInvoice} {
+		up, err := e.ApplicantUpload(ctx, id, token, sponsorship.UploadInput{Name: string(p) + ".pdf", Type: "application/pdf",
+			Size: 1000, Purpose: p, Milestone: &milestone})
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		if _, err := e.Checked(ctx, up.Attachment.Key, sponsorship.Verdict{Accepted: true, Type: "application/pdf", Size: 1000,
+			SHA256: strings.Repeat("0", 64)}); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	return e
+}
+
+// approvedOnly is approved without the evidence: payments on it are refused.
+func (s *staffAPI) approvedOnly(amount, currency string) (string, string) {
 	s.t.Helper()
 	body := project()
 	body["amount"] = map[string]any{"currency": currency, "value": amount}
@@ -71,7 +128,7 @@ func (s *staffAPI) approved(amount, currency string) (string, string) {
 
 func pay(amount, currency string) map[string]any {
 	return map[string]any{"amount": map[string]any{"currency": currency, "value": amount}, "date": "2026-11-25",
-		"method": "bank_transfer", "externalReference": "SEPA-1"}
+		"method": "bank_transfer", "externalReference": "SEPA-1", "milestone": 0}
 }
 
 func (s *staffAPI) payWithKey(h http.Handler, id, key string, body map[string]any) response {
@@ -100,17 +157,18 @@ func TestPaymentsNeverExceedTheApprovedAmount(t *testing.T) {
 	if r := s.payWithKey(fin, id, key, pay("5.00", "EUR")); r.status != 422 {
 		t.Errorf("key reused with another body: %d", r.status)
 	}
-	// Refused: more than remains, another currency, no amount, a future date — all at once.
+	// Refused: more than remains, another currency, a future date, an unknown method and
+	// no milestone — all at once.
 	bad := pay("20000.01", "EUR")
 	if r := s.payWithKey(fin, id, "k-over-the-approved-amount-1", bad); r.status != 422 || !strings.Contains(strings.Join(r.fieldCodes(t), " "), "amount.value=above_ceiling") {
 		t.Errorf("over the approved amount: %d %s", r.status, r.body)
 	}
-	bad = map[string]any{"amount": map[string]any{"currency": "USD", "value": "1.00"}, "date": "2027-01-01", "method": "gold"}
-	if r := s.payWithKey(fin, id, "k-all-wrong-at-once-000001", bad); r.status != 422 || len(r.fieldCodes(t)) != 3 {
+	bad = map[string]any{"amount": map[string]any{"currency": "USD", "value": "1.00"}, "date": "2027-01-01", "method": "gold"} // and no milestone
+	if r := s.payWithKey(fin, id, "k-all-wrong-at-once-000001", bad); r.status != 422 || len(r.fieldCodes(t)) != 4 {
 		t.Errorf("every field error at once: %d %s", r.status, r.body)
 	}
 	out = s.must(s.payWithKey(fin, id, "k-second-payment-00000001", pay("20000.00", "EUR")), 201)
-	if out["status"] != "paid" {
+	if out["status"] != "closed" { // paid in full, and its report was accepted first
 		t.Errorf("after the last payment: %v", out["status"])
 	}
 	// A correction is a reversing entry.
@@ -140,6 +198,61 @@ func TestPaymentsNeverExceedTheApprovedAmount(t *testing.T) {
 	s.confirm(sub)
 	if r := s.payWithKey(fin, sub, "k-not-approved-0000000001", pay("1.00", "EUR")); r.status != 409 {
 		t.Errorf("payment on a submitted request: %d %s", r.status, r.body)
+	}
+}
+
+// TestMoneyLeavesOnlyAgainstAcceptedEvidence walks a milestone through the API as its
+// applicant, a reviewer and finance would: the payment is refused (409, naming what is
+// missing) until the deliverable and invoice are on file and the report is accepted;
+// the report sent back for changes is submitted again; every answer is held to the
+// OpenAPI document.
+func TestMoneyLeavesOnlyAgainstAcceptedEvidence(t *testing.T) {
+	s, _ := newCountedAPI(t) // the one with the evidence routes wired
+	s.committee()
+	s.budget(2026, "project", "EUR", "50000.00")
+	fin := s.financeAPI(0)
+	id, token := s.approvedOnly("1000.00", "EUR")
+	missing := func(r response) []any {
+		t.Helper()
+		if r.status != 409 || r.json(t)["code"] != "evidence_missing" {
+			t.Fatalf("want 409 evidence_missing, got %d %s", r.status, r.body)
+		}
+		return r.json(t)["missing"].([]any)
+	}
+	if m := missing(s.payWithKey(fin, id, "k-evidence-first-000001", pay("1000.00", "EUR"))); fmt.Sprint(m) != "[Milestone 1 (All): report accepted]" {
+		t.Errorf("payment before the report: missing %v", m)
+	}
+	report := map[string]any{"text": "The milestone is done and released."}
+	if m := missing(s.callApplicantBody("POST", "/requests/"+id+"/reports/0", token, report)); len(m) != 2 {
+		t.Errorf("report before its files: missing %v", m)
+	}
+	s.milestoneFiles(id, token)
+	progress := s.must(s.callApplicantBody("POST", "/requests/"+id+"/reports/0", token, report), 200)
+	if r := progress["reports"].([]any)[0].(map[string]any); r["state"] != "submitted" {
+		t.Errorf("after submission: %v", r)
+	}
+	if r := s.call(s.reviews, reviewerP("a2"), "POST", "/review/requests/"+id+"/reports/0/changes", map[string]any{}); r.status != 422 {
+		t.Errorf("changes without a message: %d %s", r.status, r.body)
+	}
+	s.must(s.call(s.reviews, reviewerP("a2"), "POST", "/review/requests/"+id+"/reports/0/changes", map[string]any{"message": "Link the release."}), 200)
+	view := s.must(s.callApplicant("GET", "/requests/"+id+"/evidence", token), 200)
+	if r := view["reports"].([]any)[0].(map[string]any); r["state"] != "changes_requested" || r["message"] != "Link the release." {
+		t.Errorf("the applicant sees: %v", r)
+	}
+	if r := s.call(fin, financeP, "POST", "/finance/requests/"+id+"/reports/0/accept", nil); r.status != 409 || r.json(t)["code"] != "invalid_report_state" {
+		t.Errorf("accepting a report sent back: %d %s", r.status, r.body)
+	}
+	report["deliverableUrl"] = "https://example.org/release/1"
+	s.must(s.callApplicantBody("POST", "/requests/"+id+"/reports/0", token, report), 200)
+	s.must(s.call(fin, financeP, "POST", "/finance/requests/"+id+"/reports/0/accept", nil), 200)
+	out := s.must(s.payWithKey(fin, id, "k-evidence-first-000002", pay("1000.00", "EUR")), 201)
+	if out["status"] != "closed" || out["payment"].(map[string]any)["milestone"] != float64(0) {
+		t.Errorf("after the payment: %v", out)
+	}
+	for _, it := range s.must(s.call(fin, financeP, "GET", "/finance/requests/"+id+"/evidence", nil), 200)["checklist"].([]any) {
+		if item := it.(map[string]any); item["done"] != true {
+			t.Errorf("checklist item not done on a closed request: %v", item)
+		}
 	}
 }
 

@@ -33,6 +33,9 @@ type Problem struct {
 	// Done lists, in order, what a change of several steps did before it stopped
 	// (empty: nothing); the same call again completes it.
 	Done []string `json:"done,omitzero"`
+	// Missing lists the evidence a refused report or payment still needs, as the
+	// request's checklist names it.
+	Missing []string `json:"missing,omitempty"`
 }
 
 // problemTypeBase prefixes each problem's type; the OpenAPI document lists them all.
@@ -52,6 +55,7 @@ type httpError struct {
 	code    string
 	remain  *money.Amount
 	done    []string
+	missing []string
 }
 
 func (e *httpError) Error() string { return e.title + ": " + e.detail }
@@ -81,6 +85,8 @@ func classify(err error) *httpError {
 		state       *sponsorship.StaffStateError
 		incomplete  *sponsorship.IncompleteError
 		limit       *sponsorship.LimitError
+		missing     *sponsorship.EvidenceMissingError
+		report      *sponsorship.ReportStateError
 	)
 	switch {
 	case errors.As(err, &he):
@@ -150,6 +156,15 @@ func classify(err error) *httpError {
 			fmt.Sprintf("A request holds at most %d %s; this one has them all.", limit.Limit, limit.What))
 		e.code = "limit_reached"
 		return e
+	case errors.As(err, &missing):
+		e := newHTTPError(http.StatusConflict, "evidence-missing", "Evidence missing",
+			"You cannot "+missing.Action+" yet: the evidence listed in missing is not on file or not accepted.")
+		e.code, e.missing = "evidence_missing", missing.Missing
+		return e
+	case errors.As(err, &report):
+		e := newHTTPError(http.StatusConflict, "invalid-report-state", "Not allowed in this report state", sentence(report.Error()))
+		e.code = "invalid_report_state"
+		return e
 	case errors.Is(err, sponsorship.ErrNotChecked):
 		e := newHTTPError(http.StatusConflict, "not-checked", "Not available",
 			"This file has not passed its content check (it is still being checked, or it was quarantined), so it is not served.")
@@ -212,7 +227,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	p := Problem{
 		Type: problemTypeBase + e.kind, Title: e.title, Status: e.status, Detail: e.detail,
 		Instance: r.URL.Path, RequestID: requestIDFrom(r.Context()), Errors: e.fields,
-		CurrentStatus: e.current, CurrentVersion: e.version, Code: e.code, Remaining: e.remain, Done: e.done,
+		CurrentStatus: e.current, CurrentVersion: e.version, Code: e.code, Remaining: e.remain, Done: e.done, Missing: e.missing,
 	}
 	for k, v := range e.header {
 		w.Header()[k] = v

@@ -204,8 +204,8 @@ func (rec declarationRecord) declaration() sponsorship.Declaration {
 
 // governanceRecord holds the settings (PK SETTINGS, SK GOVERNANCE).
 type governanceRecord struct {
-	PK, SK        string
-	Entity        string `json:"entity"`
+	PK, SK         string
+	Entity         string         `json:"entity"`
 	QuorumPercent  int            `json:"quorumPercent"`
 	AdvancePercent map[string]int `json:"advancePercent,omitempty"`
 	Version        int            `json:"version"`

@@ -343,8 +343,8 @@ func (s *FinanceService) replayPayment(ctx context.Context, rec *IdempotencyReco
 }
 
 // PayableStatuses are the statuses whose requests finance lists: approved and not yet
-// paid in full, and paid (for the record).
-var PayableStatuses = []Status{StatusApproved, StatusPartiallyPaid, StatusPaid}
+// paid in full, and paid or closed (for the record).
+var PayableStatuses = []Status{StatusApproved, StatusPartiallyPaid, StatusPaid, StatusClosed}
 
 // ToPay lists the requests of one payable status, oldest first, a page at a time, for
 // finance (and admins, who may read): what is approved and what remains owed.

@@ -1,0 +1,149 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+// reportView is a report as the API shows it.
+type reportView struct {
+	Number         int                     `json:"number"`
+	Milestone      *int                    `json:"milestone,omitempty"`
+	State          sponsorship.ReportState `json:"state"`
+	DueDate        string                  `json:"dueDate,omitempty"`
+	Text           string                  `json:"text,omitempty"`
+	Attendance     int                     `json:"attendance,omitempty"`
+	DeliverableURL string                  `json:"deliverableUrl,omitempty"`
+	Message        string                  `json:"message,omitempty"`
+	SubmittedAt    *time.Time              `json:"submittedAt,omitempty"`
+	DecidedAt      *time.Time              `json:"decidedAt,omitempty"`
+}
+
+// checklistView is one item of the evidence a request's kind asks for.
+type checklistView struct {
+	Key       string              `json:"key"`
+	Label     string              `json:"label"`
+	Purpose   sponsorship.Purpose `json:"purpose"`
+	CostLine  *int                `json:"costLine,omitempty"`
+	Milestone *int                `json:"milestone,omitempty"`
+	Report    *int                `json:"report,omitempty"`
+	Done      bool                `json:"done"`
+	Files     []string            `json:"files"`
+}
+
+// progressView answers the evidence routes: where the request stands, its reports and
+// its checklist.
+type progressView struct {
+	Status    sponsorship.Status `json:"status"`
+	Version   int                `json:"version"`
+	Reports   []reportView       `json:"reports"`
+	Checklist []checklistView    `json:"checklist"`
+}
+
+func viewOfProgress(p sponsorship.Progress) progressView {
+	v := progressView{Status: p.Request.Status, Version: p.Request.Version, Reports: []reportView{}, Checklist: []checklistView{}}
+	when := func(t time.Time) *time.Time {
+		if t.IsZero() {
+			return nil
+		}
+		return &t
+	}
+	for _, r := range p.Reports {
+		rv := reportView{Number: r.Number, State: r.State, DueDate: r.DueDate, Text: r.Text, Attendance: r.Attendance,
+			DeliverableURL: r.DeliverableURL, Message: r.Message, SubmittedAt: when(r.SubmittedAt), DecidedAt: when(r.DecidedAt)}
+		if p.Request.Project != nil {
+			rv.Milestone = &r.Number
+		}
+		v.Reports = append(v.Reports, rv)
+	}
+	for _, it := range p.Checklist {
+		files := it.Files
+		if files == nil {
+			files = []string{}
+		}
+		v.Checklist = append(v.Checklist, checklistView{Key: it.Key, Label: it.Label, Purpose: it.Purpose, CostLine: it.CostLine,
+			Milestone: it.Milestone, Report: it.Report, Done: it.Done, Files: files})
+	}
+	return v
+}
+
+// reportNumber reads the {report} path value: a report's number, from 0. Anything
+// else names no report.
+func reportNumber(r *http.Request) (int, error) {
+	n, err := strconv.Atoi(r.PathValue("report"))
+	if err != nil || n < 0 || strconv.Itoa(n) != r.PathValue("report") {
+		return 0, sponsorship.ErrNotFound
+	}
+	return n, nil
+}
+
+func (h applicantFiles) progress(w http.ResponseWriter, r *http.Request) error {
+	p, err := h.evidence.ApplicantProgress(r.Context(), r.PathValue("id"), applicantToken(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewOfProgress(p))
+	return nil
+}
+
+func (h applicantFiles) submitReport(w http.ResponseWriter, r *http.Request) error {
+	if applicantToken(r) == "" {
+		return sponsorship.ErrUnauthenticated
+	}
+	var in sponsorship.ReportInput
+	if err := decodeJSON(r, &in, false); err != nil {
+		return err
+	}
+	n, err := reportNumber(r)
+	if err != nil {
+		return err
+	}
+	p, err := h.evidence.SubmitReport(r.Context(), r.PathValue("id"), applicantToken(r), n, in)
+	if err != nil {
+		return err
+	}
+	loggerFrom(r.Context()).Info("report submitted", "id", r.PathValue("id"), "report", n)
+	writeJSON(w, http.StatusOK, viewOfProgress(p))
+	return nil
+}
+
+func (h staffFiles) progress(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.admit(r); err != nil {
+		return err
+	}
+	p, err := h.evidence.StaffProgress(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewOfProgress(p))
+	return nil
+}
+
+// judge answers a report's acceptance (accept) or a request for changes to it.
+func (h staffFiles) judge(accept bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		who, err := h.admit(r)
+		if err != nil {
+			return err
+		}
+		var in sponsorship.ReportDecision
+		if err := decodeJSON(r, &in, accept); err != nil {
+			return err
+		}
+		in.Accept = accept
+		n, err := reportNumber(r)
+		if err != nil {
+			return err
+		}
+		p, err := h.evidence.JudgeReport(r.Context(), r.PathValue("id"), n, who, in)
+		if err != nil {
+			return err
+		}
+		loggerFrom(r.Context()).Info("report judged", "id", r.PathValue("id"), "report", n, "accepted", accept, "staff", who.ID)
+		writeJSON(w, http.StatusOK, viewOfProgress(p))
+		return nil
+	}
+}
