@@ -468,7 +468,7 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 		},
 		{
 			operation: "evidence a request owes (applicant)", route: "GET /requests/{id}/evidence", status: 200,
-			run: func() response { return s.callApplicant("GET", "/requests/"+decide+"/evidence", decideToken) },
+			run:      func() response { return s.callApplicant("GET", "/requests/"+decide+"/evidence", decideToken) },
 			measured: "GetItem 1, Query 1 | read 1 | written 0",
 			minimum:  "GetItem 1, Query 1 | read 1 | written 0",
 			reason:   "the request (its reports are on it) and one Query of its files for the checklist (none yet)",
@@ -493,7 +493,7 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 		},
 		{
 			operation: "ask for changes to a report (reviewer)", route: "POST /review/requests/{id}/reports/{report}/changes", status: 200,
-			run: review("a2", "POST", "/review/requests/"+decide+"/reports/0/changes", map[string]any{"message": "Link the release."}),
+			run:      review("a2", "POST", "/review/requests/"+decide+"/reports/0/changes", map[string]any{"message": "Link the release."}),
 			measured: "GetItem 1, Query 3, TransactWriteItems 1 | read 21 | written 2",
 			minimum:  "GetItem 1, Query 2, TransactWriteItems 1 | read 5 | written 2",
 			reason:   "the reviewer's admission (roster and ballots), the request, then the request and its event in one transaction; the files are read for the answer",
