@@ -24,7 +24,8 @@ func BenchmarkRoutes(b *testing.B) {
 		// the approved demo request: paying the same request again and again would make
 		// each payment read a longer list of payments, and soon exceed the approval.
 		// The copies' approvals are committed to the 2030 conference budget, raised
-		// first to take them all.
+		// first to take them all. Each copy gets the organiser's invoice, which a
+		// conference's payment needs.
 		eventtest.Route{Event: "post-payment.json", Want: http.StatusCreated,
 			Prepare: func(tb testing.TB, s *eventtest.Setup) {
 				admin := sponsorship.Staff{ID: "bench", Groups: []string{sponsorship.GroupAdmins}}
@@ -36,6 +37,7 @@ func BenchmarkRoutes(b *testing.B) {
 			},
 			Fresh: func(tb testing.TB, s *eventtest.Setup, ev *events.APIGatewayV2HTTPRequest) {
 				id, _ := s.Copy(tb, "01KC0000000000000000000004")
+				s.AcceptedFile(tb, id)
 				eventtest.Retarget(ev, id, "")
 				eventtest.NewIdempotencyKey(ev)
 			}},
@@ -43,6 +45,7 @@ func BenchmarkRoutes(b *testing.B) {
 		// iteration sends the same key and body again and gets the recorded payment back.
 		eventtest.Route{Name: "POST_finance_requests_id_payments_replay", Event: "post-payment.json", Want: http.StatusCreated,
 			Prepare: func(tb testing.TB, s *eventtest.Setup) {
+				s.AcceptedFile(tb, "01KC0000000000000000000004")
 				if resp := s.Invoke(tb, s.Event(tb, "post-payment.json")); resp.StatusCode != http.StatusCreated {
 					tb.Fatalf("first payment: %d %s", resp.StatusCode, resp.Body)
 				}
@@ -54,5 +57,7 @@ func BenchmarkRoutes(b *testing.B) {
 		eventtest.Route{Event: "get-report-requests-csv.json", Want: http.StatusOK},
 	},
 		// Attachments: see eventtest.AttachmentRoutes.
-		eventtest.AttachmentRoutes("01KC0000000000000000000004", false)...)...)
+		append(eventtest.AttachmentRoutes("01KC0000000000000000000004", false),
+			// Reports: see eventtest.ReportRoutes.
+			eventtest.ReportRoutes(false)...)...)...)
 }

@@ -20,10 +20,14 @@ func TestSampleEvents(t *testing.T) {
 		LogicalID: "FinanceFunction", Folder: "finance", NewHandler: financefn.New,
 		Env: map[string]string{"REPORTS_BUCKET": "reports-not-needed-inline", "EVIDENCE_BUCKET": "evidence-sample"},
 		Expected: map[string]int{
-			"post-attachment.json":                  201,
-			"get-attachments.json":                  200,
-			"get-attachment-download-unknown.json":  404,
-			"post-payment.json":                     201,
+			"post-attachment.json":                 201,
+			"get-attachments.json":                 200,
+			"get-attachment-download-unknown.json": 404,
+			"get-evidence.json":                    200,
+			"post-report-accept-due.json":          409,
+			"post-report-changes-invalid.json":     422,
+			// The demo's approved conference has no invoice on file: finance cannot pay it.
+			"post-payment.json":                     409,
 			"post-payment-as-reviewer.json":         403,
 			"get-requests.json":                     200,
 			"get-payments.json":                     200,

@@ -40,7 +40,9 @@ func BenchmarkRoutes(b *testing.B) {
 		eventtest.Route{Event: "post-comment.json", Want: http.StatusCreated, Fresh: ownCopy("01KC0000000000000000000001")},
 	},
 		// Attachments: see eventtest.AttachmentRoutes.
-		eventtest.AttachmentRoutes("01KC0000000000000000000001", false)...)...)
+		append(eventtest.AttachmentRoutes("01KC0000000000000000000001", false),
+			// Reports: see eventtest.ReportRoutes.
+			eventtest.ReportRoutes(false)...)...)...)
 }
 
 // ownCopy points each iteration's event at a copy of its own of a demo request.

@@ -22,6 +22,9 @@ func TestSampleEvents(t *testing.T) {
 		Expected: map[string]int{
 			"post-attachment.json":                     201,
 			"get-attachments.json":                     200,
+			"get-evidence.json":                        200,
+			"post-report-accept-due.json":              409,
+			"post-report-changes-invalid.json":         422,
 			"get-attachment-download-unknown.json":     404,
 			"get-queue.json":                           200,
 			"get-queue-as-finance.json":                403,

@@ -72,5 +72,7 @@ func BenchmarkRoutes(b *testing.B) {
 		eventtest.Route{Event: "get-console-config.json", Want: http.StatusOK},
 	},
 		// Attachments: see eventtest.AttachmentRoutes.
-		eventtest.AttachmentRoutes("01KC0000000000000000000003", true)...)...)
+		append(eventtest.AttachmentRoutes("01KC0000000000000000000003", true),
+			// Reports: see eventtest.ReportRoutes.
+			eventtest.ReportRoutes(true)...)...)...)
 }

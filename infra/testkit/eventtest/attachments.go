@@ -23,15 +23,16 @@ func (signer) DownloadLink(_ context.Context, key, _, _ string, _ time.Duration)
 	return sponsorship.Link{URL: "https://evidence.example/" + key}, nil
 }
 
-// AcceptedFile puts a file on a request of the setup's table that passed its content
-// check, as the evidence function records one, and returns its id: what downloads serve.
+// AcceptedFile puts an invoice on a request of the setup's table that passed its
+// content check, as the evidence function records one, and returns its id: what
+// downloads serve, and what a conference's payment needs.
 func (s *Setup) AcceptedFile(tb testing.TB, requestID string) string {
 	tb.Helper()
 	ctx := context.Background()
 	e := sponsorship.NewEvidence(s.Store, signer{}, time.Now)
 	shown := false // not internal: the applicant's routes serve it too
 	up, err := e.StaffUpload(ctx, requestID, sponsorship.Actor{Role: sponsorship.RoleFinance, ID: "bench"}, "",
-		sponsorship.UploadInput{Name: "invoice.pdf", Type: "application/pdf", Size: 1000, Internal: &shown})
+		sponsorship.UploadInput{Name: "invoice.pdf", Type: "application/pdf", Size: 1000, Purpose: sponsorship.PurposeInvoice, Internal: &shown})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -68,5 +69,29 @@ func AttachmentRoutes(seedID string, token bool) []Route {
 		{Event: "get-attachment-download-unknown.json", Want: 200,
 			Prepare: func(tb testing.TB, s *Setup) { file = s.AcceptedFile(tb, seedID) },
 			Fresh:   func(_ testing.TB, _ *Setup, ev *events.APIGatewayV2HTTPRequest) { ToFile(ev, file) }},
+	}
+}
+
+// ReportRoutes benchmarks a function's report routes on the demo's approved
+// conference: the evidence it owes and, for its applicant (token), a report submitted
+// on a copy of its own every iteration and one refused for its fields; for staff, an
+// acceptance refused (the report is still due) and a request for changes refused (no
+// message).
+func ReportRoutes(token bool) []Route {
+	const approved = "01KC0000000000000000000004"
+	if !token {
+		return []Route{
+			{Event: "get-evidence.json", Want: 200},
+			{Event: "post-report-accept-due.json", Want: 409},
+			{Event: "post-report-changes-invalid.json", Want: 422},
+		}
+	}
+	return []Route{
+		{Event: "get-evidence.json", Want: 200},
+		{Event: "post-report.json", Want: 200, Fresh: func(tb testing.TB, s *Setup, ev *events.APIGatewayV2HTTPRequest) {
+			id, tok := s.Copy(tb, approved)
+			Retarget(ev, id, tok)
+		}},
+		{Name: "POST_requests_id_reports_report_invalid", Event: "post-report-invalid.json", Want: 422},
 	}
 }
