@@ -121,7 +121,8 @@ func TestConflictsThroughTheGateway(t *testing.T) {
 var approvals atomic.Int64
 
 // approveWith submits a conference request in currency and has Rita, Bruno and Gita
-// approve it, calling before first with its id.
+// approve it, calling before first with its id; finance then puts the organiser's
+// invoice on file, which the payment needs.
 func approveWith(t *testing.T, currency string, before func(id string)) string {
 	t.Helper()
 	body := application("conference", fmt.Sprintf("e2e-approve-%d@northwind.example", approvals.Add(1)))
@@ -143,6 +144,7 @@ func approveWith(t *testing.T, currency string, before func(id string)) string {
 			break
 		}
 	}
+	invoiceOnFile(t, id)
 	return id
 }
 

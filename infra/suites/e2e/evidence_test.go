@@ -102,6 +102,23 @@ func uploadAccepted(t *testing.T, id, token string) (string, []byte) {
 	return attID, content
 }
 
+// invoiceOnFile has finance attach the organiser's invoice to an approved conference,
+// as it would on receiving it by mail, and waits until the check accepts it: what the
+// conference's payment needs.
+func invoiceOnFile(t *testing.T, id string) {
+	t.Helper()
+	fin := staff(t, "finance")
+	content := samplePDF("invoice " + id)
+	path := "/finance/requests/" + id + "/attachments"
+	attID, form := attach(t, fin, path, "invoice.pdf", "application/pdf", len(content), "invoice")
+	if status, body := postForm(t, form, "invoice.pdf", content); status/100 != 2 {
+		t.Fatalf("upload the invoice: %d %s", status, body)
+	}
+	if a := waitForCheck(t, fin, path, attID); a["status"] != "accepted" {
+		t.Fatalf("the invoice was not accepted: %v", a)
+	}
+}
+
 func fetchLink(t *testing.T, link string) (*http.Response, []byte) {
 	t.Helper()
 	resp, err := http.Get(link)

@@ -17,7 +17,8 @@ import (
 )
 
 // approveThroughTheGateway submits a conference request of Northwind (fiscal year 2032,
-// by its dates) in a currency and has three demo reviewers of three companies approve it.
+// by its dates) in a currency, has three demo reviewers of three companies approve it,
+// and puts the organiser's invoice on file, which its payment needs.
 func approveThroughTheGateway(t *testing.T, currency, value, title string) string {
 	t.Helper()
 	body := application("conference", "finance-"+strings.ToLower(currency)+"@northwind.example")
@@ -35,6 +36,7 @@ func approveThroughTheGateway(t *testing.T, currency, value, title string) strin
 			t.Fatalf("vote: %d %s", r.status, r.body)
 		}
 	}
+	invoiceOnFile(t, id)
 	return id
 }
 

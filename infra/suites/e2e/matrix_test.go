@@ -197,6 +197,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		return func(r matrixRequest) string { return fmt.Sprintf(format, r.id, r.attachment) }
 	}
 	upload := body(map[string]any{"name": "matrix.pdf", "type": "application/pdf", "size": 100, "purpose": "other"})
+	report := body(map[string]any{"text": "The trip went as planned; the talk was recorded."})
 	// An edit keeps the request's confirmed address.
 	edit := func(c client, r matrixRequest) reply {
 		b := matrixSubmission()
@@ -236,6 +237,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{key: "GET /requests/{id}/attachments", call: get(under("/requests/%s/attachments")), want: applicantOnly(200)},
 		{key: "GET /requests/{id}/attachments/{attachment}/download", setup: withFile,
 			call: get(file("/requests/%s/attachments/%s/download")), want: applicantOnly(200)},
+		// Reports: the request is still in review, so its applicant gets past the token
+		// check and is told no report is owed yet (409); the walks in evidence_test.go
+		// submit and judge reports on approved requests.
+		{key: "GET /requests/{id}/evidence", call: get(under("/requests/%s/evidence")), want: applicantOnly(200)},
+		{key: "POST /requests/{id}/reports/{report}", call: send("POST", under("/requests/%s/reports/0"), report),
+			want: applicantOnly(409)},
 
 		{key: "GET /review/requests", call: get(fixed("/review/requests")), want: staffOnly(map[string]int{byReviewer: 200, byRecused: 200})},
 		{key: "GET /review/requests/{id}", call: get(under("/review/requests/%s")), want: staffOnly(map[string]int{byReviewer: 200})},
@@ -256,6 +263,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{key: "GET /review/requests/{id}/attachments", call: get(under("/review/requests/%s/attachments")), want: staffOnly(map[string]int{byReviewer: 200})},
 		{key: "GET /review/requests/{id}/attachments/{attachment}/download", setup: withFile,
 			call: get(file("/review/requests/%s/attachments/%s/download")), want: staffOnly(map[string]int{byReviewer: 200})},
+		// Reports, as the dossier: a reviewer not recused gets past the admission and is
+		// told the request in review owes no report yet (409).
+		{key: "GET /review/requests/{id}/evidence", call: get(under("/review/requests/%s/evidence")), want: staffOnly(map[string]int{byReviewer: 200})},
+		{key: "POST /review/requests/{id}/reports/{report}/accept", call: send("POST", under("/review/requests/%s/reports/0/accept"), body(nil)),
+			want: staffOnly(map[string]int{byReviewer: 409})},
+		{key: "POST /review/requests/{id}/reports/{report}/changes", call: send("POST", under("/review/requests/%s/reports/0/changes"),
+			body(map[string]any{"message": "matrix"})), want: staffOnly(map[string]int{byReviewer: 409})},
 
 		{key: "GET /admin/staff", call: get(fixed("/admin/staff")), want: staffOnly(map[string]int{byAdmin: 200})},
 		{key: "POST /admin/staff", call: send("POST", fixed("/admin/staff"), body(map[string]any{"name": "Matrix Onboarded",
@@ -296,6 +310,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{key: "GET /finance/requests/{id}/attachments", call: get(under("/finance/requests/%s/attachments")), want: staffOnly(map[string]int{byFinance: 200})},
 		{key: "GET /finance/requests/{id}/attachments/{attachment}/download", setup: withFile,
 			call: get(file("/finance/requests/%s/attachments/%s/download")), want: staffOnly(map[string]int{byFinance: 200})},
+		{key: "GET /finance/requests/{id}/evidence", call: get(under("/finance/requests/%s/evidence")), want: staffOnly(map[string]int{byFinance: 200})},
+		{key: "POST /finance/requests/{id}/reports/{report}/accept", call: send("POST", under("/finance/requests/%s/reports/0/accept"), body(nil)),
+			want: staffOnly(map[string]int{byFinance: 409})},
+		{key: "POST /finance/requests/{id}/reports/{report}/changes", call: send("POST", under("/finance/requests/%s/reports/0/changes"),
+			body(map[string]any{"message": "matrix"})), want: staffOnly(map[string]int{byFinance: 409})},
 	}
 
 	// Every route of the template has a row, and every row is a route.
