@@ -239,6 +239,9 @@ func TestConsoleCommitteeWeek(t *testing.T) {
 		t.Errorf("Xena is not recused exactly once under her name: %q", recused)
 	}
 
+	// The organiser's invoice comes to finance by mail and goes on file: what the
+	// payment stands on.
+	invoiceOnFile(t, id)
 	// Finance pays it in two parts, reverses one, and downloads the requests report.
 	fin := signInConsole(t, "felix.finance@example.org", password, "")
 	fin.open("#/pay", "console-to-pay.png")

@@ -18,10 +18,39 @@ export async function toPay() {
 const methods = ["bank_transfer", "card", "paypal", "cheque", "cash", "other"];
 const today = () => new Date().toISOString().slice(0, 10);
 
-// ledger: one call; the payment form carries one Idempotency-Key for as long as it is on
-// screen, so a double click or a retry after a lost answer records one payment.
+// evidenceSection shows what a request owes after approval (its checklist, with what
+// is on file) and its reports; finance accepts a submitted report or sends it back.
+function evidenceSection(id, ev, mayJudge) {
+  if (!ev.checklist.length) return [];
+  const items = ev.checklist.map((it) => [it.label, it.done ? "Done" : "Missing", it.files.length ? `${it.files.length} file(s)` : ""]);
+  const judge = (r) => {
+    if (!mayJudge || r.state !== "submitted") return "";
+    const accept = h("button", { type: "button", text: "Accept", "aria-label": `Accept report ${r.number + 1}`, onclick: async () => {
+      accept.disabled = true;
+      try { await api("POST", `/finance/requests/${id}/reports/${r.number}/accept`, {}); say("Report accepted.", "good"); reload(); }
+      catch (err) { say(err.problem?.detail || err.message, "bad"); accept.disabled = false; }
+    } });
+    return accept;
+  };
+  const reports = ev.reports.map((r) => [r.milestone !== undefined ? `Milestone ${r.milestone + 1}` : "Report", words(r.state),
+    r.dueDate || "", r.text || "", judge(r)]);
+  const changes = mayJudge && ev.reports.some((r) => r.state === "submitted") ? [form("Ask for changes to a report", [
+    field({ name: "report", label: "Report", options: ev.reports.filter((r) => r.state === "submitted").map((r) => [String(r.number), r.milestone !== undefined ? `Milestone ${r.milestone + 1}` : "Report"]) }),
+    field({ name: "message", label: "What the report needs", type: "textarea", required: true }),
+  ], "Send it back", async (v) => {
+    await api("POST", `/finance/requests/${id}/reports/${v.report}/changes`, { message: v.message });
+    say("Report sent back for changes.", "good");
+    reload();
+  })] : [];
+  return [h("h2", { text: "Evidence" }), table("Evidence the request owes", ["Item", "State", "On file"], items),
+    table("Reports", ["Report", "State", "Due", "Text", ""], reports), ...changes];
+}
+
+// ledger: two calls (the payments, the evidence); the payment form carries one
+// Idempotency-Key for as long as it is on screen, so a double click or a retry after a
+// lost answer records one payment.
 export async function ledger(id) {
-  const l = await api("GET", `/finance/requests/${id}/payments`);
+  const [l, ev] = await Promise.all([api("GET", `/finance/requests/${id}/payments`), api("GET", `/finance/requests/${id}/evidence`)]);
   const payments = l.payments || [];
   const reversed = new Set(payments.filter((p) => p.reverses).map((p) => p.reverses));
   const mayPay = groups().includes("finance");
@@ -44,26 +73,36 @@ export async function ledger(id) {
     cell.append(ask);
     return cell;
   };
-  const rows = payments.map((p) => [p.date, money(p.amount), words(p.method), p.externalReference || "", p.note || "",
+  const against = (p) => p.advance ? "advance" : p.milestone !== undefined ? `milestone ${p.milestone + 1}` : "evidence";
+  const rows = payments.map((p) => [p.date, money(p.amount), against(p), words(p.method), p.externalReference || "", p.note || "",
     p.recordedBy.name || p.recordedBy.id || "", p.reverses ? "reversal" : reversed.has(p.id) ? "reversed" : mayPay ? reverse(p) : ""]);
+  // What a payment is made against: a project's milestone (from its reports), the
+  // evidence on file, or an advance within the share the settings allow.
+  const basis = l.kind === "project"
+    ? ev.reports.map((r) => [String(r.number), `Milestone ${r.number + 1} (report ${words(r.state)})`])
+    : [["evidence", "The evidence on file"]];
+  basis.push(["advance", "An advance, before the evidence"]);
   const pay = mayPay && l.outstanding.value !== "0" && !/^0(\.0+)?$/.test(l.outstanding.value) ? [h("h2", { text: "Record a payment" }),
     form("Record a payment", [
+      field({ name: "basis", label: "Paid against", options: basis }),
       field({ name: "value", label: `Amount (${l.outstanding.currency})`, hint: `At most ${money(l.outstanding)}, what remains.`, value: l.outstanding.value, inputmode: "decimal", required: true }),
       field({ name: "date", label: "Paid on", type: "date", value: today(), required: true }),
       field({ name: "method", label: "Method", value: "bank_transfer", options: methods.map((m) => [m, words(m)]) }),
       field({ name: "externalReference", label: "Bank or provider reference (optional)" }),
       field({ name: "note", label: "Note (optional)", type: "textarea" }),
     ], "Record the payment", async (v) => {
+      const milestone = /^\d+$/.test(v.basis) ? Number(v.basis) : undefined;
       const out = await api("POST", `/finance/requests/${id}/payments`, { amount: { currency: l.outstanding.currency, value: v.value },
-        date: v.date, method: v.method, externalReference: v.externalReference || undefined, note: v.note || undefined }, { "Idempotency-Key": key });
+        date: v.date, method: v.method, externalReference: v.externalReference || undefined, note: v.note || undefined,
+        milestone, advance: v.basis === "advance" || undefined }, { "Idempotency-Key": key });
       say(`Payment recorded; ${money(out.outstanding)} still owed.`, "good");
       reload();
     })] : [];
   return [h("p", {}, link("#/pay", "Back to the requests to pay")), h("h1", { tabindex: "-1", text: `${l.reference}: ${l.title}` }),
     h("dl", { class: "facts" }, [["Payee", `${l.applicant}, ${l.organization}`], ["Status", words(l.status)], ["Approved", money(l.approved)],
       ["Paid", money(l.paid)], ["Outstanding", money(l.outstanding)], ["Fiscal year", l.fiscalYear]].map(([t, d]) => [h("dt", { text: t }), h("dd", { text: String(d) })])),
-    rows.length ? table("Payments", ["Date", "Amount", "Method", "Reference", "Note", "Recorded by", ""], rows) : h("p", { text: "No payments yet." }),
-    ...pay];
+    rows.length ? table("Payments", ["Date", "Amount", "Against", "Method", "Reference", "Note", "Recorded by", ""], rows) : h("p", { text: "No payments yet." }),
+    ...evidenceSection(id, ev, mayPay), ...pay];
 }
 
 // budgets: one call; admins change allocations here too.
@@ -94,7 +133,7 @@ export function reports() {
     field({ name: "format", label: "Format", options: [["xlsx", "Spreadsheet (XLSX)"], ["csv", "CSV"], ["json", "JSON"]] }),
     field({ name: "fiscalYear", label: "Fiscal year", value: year, inputmode: "numeric" })), h("div", { class: "cols" },
     field({ name: "from", label: "From (optional)", type: "date" }), field({ name: "to", label: "To (optional)", type: "date" }),
-    field({ name: "status", label: "Status", options: [["", "Any"], ...["submitted", "approved", "partially_paid", "paid", "rejected", "withdrawn", "changes_requested"].map((s) => [s, words(s)])] }),
+    field({ name: "status", label: "Status", options: [["", "Any"], ...["submitted", "approved", "partially_paid", "paid", "closed", "rejected", "withdrawn", "changes_requested"].map((s) => [s, words(s)])] }),
     field({ name: "kind", label: "Kind", options: [["", "Any"], ["conference", "Conference"], ["travel", "Travel"], ["project", "Project"]] }),
     field({ name: "currency", label: "Currency (optional)" }))], "Download", async (v) => {
     const q = new URLSearchParams();

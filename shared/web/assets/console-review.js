@@ -2,7 +2,7 @@
 import { api, day, field, form, h, link, me, money, reload, say, table, words } from "./console.js";
 
 const kinds = [["", "Every kind"], ["conference", "Conference"], ["travel", "Travel"], ["project", "Project"]];
-const statuses = ["submitted", "changes_requested", "approved", "rejected", "withdrawn", "partially_paid", "paid"];
+const statuses = ["submitted", "changes_requested", "approved", "rejected", "withdrawn", "partially_paid", "paid", "closed"];
 
 // queue: one call, filtered by the form's choices (kept in the address, so a reload or
 // a return from the dossier shows the same page).

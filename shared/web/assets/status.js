@@ -10,12 +10,13 @@ const $ = (x) => document.getElementById(x);
 
 const statusLabels = {
   unconfirmed: "Waiting for e-mail confirmation", submitted: "In review", changes_requested: "Changes requested", approved: "Approved", rejected: "Not funded",
-  withdrawn: "Withdrawn", partially_paid: "Partly paid", paid: "Paid",
+  withdrawn: "Withdrawn", partially_paid: "Partly paid", paid: "Paid", closed: "Closed: paid, and every report accepted",
 };
 const eventLabels = {
   received: "Received; waiting for e-mail confirmation", submitted: "Submitted to the committee", changes_requested: "The committee asked for changes", resubmitted: "Resubmitted",
   approved: "Approved", rejected: "Not funded", withdrawn: "Withdrawn", payment_recorded: "Payment sent", payment_reversed: "Payment corrected",
   attachment_added: "File added", attachment_quarantined: "File refused by its check",
+  report_submitted: "Report submitted", report_changes_requested: "The committee asked for changes to a report", report_accepted: "Report accepted",
 };
 const money = (a) => (a ? `${a.value} ${a.currency}` : "—");
 const when = (t) => new Date(t).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
