@@ -795,3 +795,53 @@ func TestBrowserConfirmsTheAddressFromItsMail(t *testing.T) {
 	b.do(chromedp.Click(chromedp.ID("confirm-address")), chromedp.WaitVisible(chromedp.ID("confirm-failed")))
 	b.screenshot("confirm-failed.png")
 }
+
+// TestBrowserStatusPageTakesAReport: on an approved conference's status page the
+// applicant sees the checklist (the invoice missing), writes the post-event report in
+// the page (a missing attendance is shown beside its field, nothing sent), sees the
+// committee's request for changes and submits again.
+func TestBrowserStatusPageTakesAReport(t *testing.T) {
+	budgets(t, "HUF", []int{2032}, "conference")
+	body := application("conference", "browser-report@northwind.example")
+	body["amount"] = map[string]any{"currency": "HUF", "value": "900000"}
+	body["conference"].(map[string]any)["startDate"], body["conference"].(map[string]any)["endDate"] = "2032-04-01", "2032-04-02"
+	id, token := approveAs(t, body)
+	b := openTab(t)
+	b.do(chromedp.Navigate(dev.URL()+"/status#id="+url.QueryEscape(id)+"&token="+url.QueryEscape(token)),
+		chromedp.WaitVisible(chromedp.ID("s-evidence")))
+	if got := b.text("#s-checklist"); !strings.Contains(got, "The organiser's invoice: missing") || !strings.Contains(got, "Post-event report") {
+		t.Errorf("checklist: %q", got)
+	}
+	if got := b.text("#s-reports .report-state"); got != "Due" {
+		t.Errorf("report state %q", got)
+	}
+	report := "The track ran all day; the sponsor's logo was on the stage banner."
+	b.do(chromedp.SendKeys("#report-0-text", report), chromedp.Click(`#s-reports button[type="submit"]`))
+	b.waitFor(`!document.getElementById("report-0-attendance-error").hidden`)
+	if r, _ := dev.Store().GetRequest(context.Background(), id); len(r.Reports) != 0 {
+		t.Errorf("a refused report was stored: %+v", r.Reports)
+	}
+	b.do(chromedp.SendKeys("#report-0-attendance", "350"), chromedp.Click(`#s-reports button[type="submit"]`))
+	b.waitFor(`document.querySelector("#s-reports .report-state")?.textContent === "Submitted, waiting for the committee"`)
+	if !strings.Contains(b.text("#s-history"), "Report submitted") {
+		t.Errorf("history: %q", b.text("#s-history"))
+	}
+	message := "Add how many people came to the <b>booth</b>."
+	if r := staff(t, "rita.reviewer@example.org").do("POST", "/review/requests/"+id+"/reports/0/changes", map[string]any{"message": message}); r.status != 200 {
+		t.Fatalf("changes: %d %s", r.status, r.body)
+	}
+	b.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("s-evidence")))
+	b.waitFor(`document.querySelector("#s-reports .report-state")?.textContent === "Changes asked for"`)
+	if got := b.text("#s-reports blockquote"); got != message {
+		t.Errorf("the committee's message shows as %q", got)
+	}
+	b.screenshot("status-report.png")
+	b.do(chromedp.SendKeys("#report-0-text", " About 80 came to the booth."),
+		chromedp.SendKeys("#report-0-attendance", "350"), chromedp.Click(`#s-reports button[type="submit"]`))
+	b.waitFor(`document.querySelector("#s-reports .report-state")?.textContent === "Submitted, waiting for the committee"`)
+	stored, err := dev.Store().GetRequest(context.Background(), id)
+	if err != nil || len(stored.Reports) != 1 || stored.Reports[0].Attendance != 350 || !strings.Contains(stored.Reports[0].Text, "booth") {
+		t.Errorf("stored report: %+v %v", stored.Reports, err)
+	}
+	noLogHolds(t, token)
+}

@@ -90,6 +90,99 @@ function render(r) {
   }
   $("s-payments-section").hidden = !(r.payments && r.payments.length);
   $("withdraw").hidden = !["unconfirmed", "submitted", "changes_requested"].includes(r.status);
+  $("s-evidence").hidden = true;
+  if (["approved", "partially_paid", "paid", "closed"].includes(r.status)) loadEvidence(r);
+}
+
+const reportStates = { due: "Due", submitted: "Submitted, waiting for the committee", changes_requested: "Changes asked for", accepted: "Accepted" };
+
+// el makes an element with text content only: nothing the applicant or the committee
+// wrote is ever read as HTML.
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "text") e.textContent = v; else if (v !== undefined && v !== false) e.setAttribute(k, v === true ? "" : v);
+  }
+  e.append(...children.filter(Boolean));
+  return e;
+}
+
+// loadEvidence shows the checklist of an approved request and its reports, with a form
+// for each report that is due or was sent back.
+async function loadEvidence(r) {
+  const resp = await fetch(`/requests/${encodeURIComponent(id)}/evidence`, { headers: auth });
+  if (!resp.ok) return;
+  const ev = await resp.json();
+  const list = $("s-checklist");
+  list.replaceChildren(...ev.checklist.map((it) => el("li", { class: it.done ? "done" : undefined },
+    `${it.label}: `, el("strong", { text: it.done ? "done" : "missing" }))));
+  $("s-reports").replaceChildren(...ev.reports.map((rep) => reportView(r, rep)));
+  $("s-evidence").hidden = false;
+}
+
+function reportView(r, rep) {
+  const name = r.kind === "project" ? `Report on milestone ${rep.number + 1}` : r.kind === "travel" ? "Trip report" : "Post-event report";
+  const box = el("section", { class: "panel report", "aria-label": name, "data-report": String(rep.number) },
+    el("h4", { text: name }), el("p", {}, "State: ", el("strong", { class: "report-state", text: reportStates[rep.state] || rep.state }),
+      rep.dueDate ? ` · due ${rep.dueDate}` : ""));
+  if (rep.state === "changes_requested" && rep.message) box.append(el("blockquote", { text: rep.message }));
+  if (rep.text) box.append(el("p", { class: "pre", text: rep.text }));
+  if (rep.state === "due" || rep.state === "changes_requested") box.append(reportForm(r, rep));
+  return box;
+}
+
+// reportForm submits a report; the server checks it again and says what evidence is
+// still missing, if any.
+function reportForm(r, rep) {
+  const f = el("form", { novalidate: true, "aria-label": "Submit the report" });
+  const field = (name, label, control, hint) => {
+    const fid = `report-${rep.number}-${name}`;
+    control.id = fid;
+    control.name = name;
+    const err = el("p", { class: "error", id: fid + "-error", hidden: true });
+    control.setAttribute("aria-describedby", fid + "-error");
+    return el("div", { class: "field", "data-field": name }, el("label", { for: fid, text: label }), hint ? el("p", { class: "hint", text: hint }) : null, control, err);
+  };
+  const text = el("textarea", { rows: "5", required: true });
+  text.value = rep.text || "";
+  f.append(field("text", "Your report", text, r.kind === "conference" ? "How the event went and how the sponsorship showed." : "What was done, and what the money paid for."));
+  if (r.kind === "conference") f.append(field("attendance", "Attendance", el("input", { type: "number", min: "1", inputmode: "numeric", required: true })));
+  if (r.kind === "project") f.append(field("deliverableUrl", "Where the deliverable is (a link, or attach it as a file)", el("input", { type: "url" })));
+  const missing = el("div", { class: "panel notice", role: "alert", hidden: true });
+  const submit = el("button", { type: "submit", class: "primary", text: "Submit the report" });
+  f.append(missing, el("p", {}, submit));
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    submit.disabled = true;
+    for (const p of f.querySelectorAll(".error")) { p.hidden = true; p.textContent = ""; }
+    missing.hidden = true;
+    const body = { text: f.elements.text.value.trim() };
+    if (f.elements.attendance) body.attendance = Number(f.elements.attendance.value) || 0;
+    if (f.elements.deliverableUrl && f.elements.deliverableUrl.value.trim()) body.deliverableUrl = f.elements.deliverableUrl.value.trim();
+    const resp = await fetch(`/requests/${encodeURIComponent(id)}/reports/${rep.number}`, {
+      method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    submit.disabled = false;
+    if (resp.ok) {
+      await load();
+      return;
+    }
+    const p = await resp.json().catch(() => ({}));
+    if (p.code === "evidence_missing") {
+      missing.replaceChildren(el("p", { text: "Put this on file first:" }), el("ul", {}, ...(p.missing || []).map((m) => el("li", { text: m }))));
+      missing.hidden = false;
+      return;
+    }
+    for (const fe of p.errors || []) {
+      const err = f.querySelector(`[data-field="${CSS.escape(fe.field)}"] .error`);
+      if (err) { err.textContent = fe.message; err.hidden = false; }
+    }
+    if (!(p.errors || []).length) {
+      missing.replaceChildren(el("p", { text: p.detail || "The report could not be submitted." }));
+      missing.hidden = false;
+    }
+  });
+  return f;
 }
 
 const form = document.getElementById("request-form");
