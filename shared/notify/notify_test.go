@@ -59,6 +59,11 @@ func TestRouteWhoHearsWhat(t *testing.T) {
 		{sponsorship.EventApproved, []string{"chat:", "email:finance@foundation.example:finance_approved", "email:grace@xylo.example:approved"}},
 		{sponsorship.EventRejected, []string{"chat:", "email:grace@xylo.example:rejected"}},
 		{sponsorship.EventApprovalRefused, []string{"chat:", "email:admins@foundation.example:budget_refused"}},
+		// Reports after approval: finance reads a submitted one; the applicant hears
+		// what a report sent back needs; an acceptance tells nobody.
+		{sponsorship.EventReportSubmitted, []string{"email:finance@foundation.example:report_to_read"}},
+		{sponsorship.EventReportChangesRequested, []string{"email:grace@xylo.example:report_changes"}},
+		{sponsorship.EventReportAccepted, nil},
 		{sponsorship.EventVoteCast, nil},
 		{sponsorship.EventCommentAdded, nil},
 		{sponsorship.EventWithdrawn, nil},
@@ -91,7 +96,8 @@ func TestRenderEscapesApplicantText(t *testing.T) {
 	req.Title = `<script>alert("x")</script> & "friends"`
 	req.Summary = "<img src=x onerror=alert(1)>\nline two"
 	ev := sponsorship.AuditEvent{Type: sponsorship.EventChangesRequested, Message: "<b>Please</b>\r\nBcc: evil@example.org"}
-	for _, kind := range []string{KindNewRequest, KindReceipt, KindChangesAsked, KindApproved, KindRejected, KindFinanceApproved, KindBudgetRefused} {
+	for _, kind := range []string{KindNewRequest, KindReceipt, KindChangesAsked, KindApproved, KindRejected, KindFinanceApproved, KindBudgetRefused,
+		KindReportChanges, KindReportToRead} {
 		m, err := Render(kind, NewView("Ann <admin>", req, ev, "https://tracker.example/"))
 		if err != nil {
 			t.Fatalf("%s: %v", kind, err)
@@ -115,9 +121,11 @@ func TestRenderEscapesApplicantText(t *testing.T) {
 	if !strings.Contains(m.Text, "1200.00 EUR") || !strings.Contains(m.Text, "you asked for 1500.00 EUR") || !strings.Contains(m.HTML, "https://tracker.example/status") {
 		t.Errorf("approval message:\n%s", m.Text)
 	}
-	m, _ = Render(KindChangesAsked, NewView("Grace", request(), sponsorship.AuditEvent{Message: "Split the airfare."}, "https://tracker.example"))
-	if !strings.Contains(m.Text, "Split the airfare.") || !strings.Contains(m.HTML, "Split the airfare.") {
-		t.Errorf("request for changes lacks the reviewers' message:\n%s", m.Text)
+	for _, kind := range []string{KindChangesAsked, KindReportChanges} {
+		m, _ = Render(kind, NewView("Grace", request(), sponsorship.AuditEvent{Message: "Split the airfare."}, "https://tracker.example"))
+		if !strings.Contains(m.Text, "Split the airfare.") || !strings.Contains(m.HTML, "Split the airfare.") || !strings.Contains(m.Text, "https://tracker.example/status") {
+			t.Errorf("%s lacks the committee's message or the status page:\n%s", kind, m.Text)
+		}
 	}
 }
 

@@ -29,6 +29,8 @@ const (
 	KindChat            = "chat"             // to the committee's chat
 	KindDigest          = "digest"           // to a reviewer: requests waiting on their vote
 	KindConfirm         = "confirm"          // to the applicant's address: the confirmation link, nothing else
+	KindReportChanges   = "report_changes"   // to the applicant: what a report needs
+	KindReportToRead    = "report_to_read"   // to finance: a report submitted, to accept or send back
 )
 
 // Rules are the addresses and switches routing needs from configuration.
@@ -52,8 +54,9 @@ type Notification struct {
 // (minus those recused by choice or by their company; a possible conflict they still
 // hear of, since they must settle it), the applicant on receipt, on a
 // request for changes, on approval and on rejection, finance on approval, admins when
-// an approval is refused for lack of budget, and the committee's chat on each of those
-// that concern the committee. Other events notify nobody.
+// an approval is refused for lack of budget, finance when a report is submitted, the
+// applicant when a report is sent back, and the committee's chat on each of those that
+// concern the committee. Other events notify nobody.
 func Route(ev sponsorship.AuditEvent, req *sponsorship.Request, dir sponsorship.Directory, r Rules) []Notification {
 	var out []Notification
 	seen := map[string]bool{}
@@ -102,6 +105,12 @@ func Route(ev sponsorship.AuditEvent, req *sponsorship.Request, dir sponsorship.
 	case sponsorship.EventRejected:
 		applicant(KindRejected)
 		chat()
+	case sponsorship.EventReportSubmitted:
+		if r.FinanceEmail != "" {
+			add(Email, r.FinanceEmail, "Finance", KindReportToRead)
+		}
+	case sponsorship.EventReportChangesRequested:
+		applicant(KindReportChanges)
 	case sponsorship.EventApprovalRefused:
 		if r.AdminsEmail != "" {
 			add(Email, r.AdminsEmail, "Admins", KindBudgetRefused)
