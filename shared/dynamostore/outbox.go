@@ -106,6 +106,30 @@ func (s *Store) WaitingSince(ctx context.Context, before time.Time) ([]*sponsors
 	return out, nil
 }
 
+// Owing lists the approved requests not yet closed (approved, partially paid or paid):
+// those that may owe reports. One Query of the status index per status, page by page.
+func (s *Store) Owing(ctx context.Context) ([]*sponsorship.Request, error) {
+	var out []*sponsorship.Request
+	for _, st := range []sponsorship.Status{sponsorship.StatusApproved, sponsorship.StatusPartiallyPaid, sponsorship.StatusPaid} {
+		items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+			TableName: &s.table, IndexName: aws.String(IndexByStatus),
+			KeyConditionExpression:    aws.String("GSI1PK = :status"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":status": sv(statusPK(st))},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("requests owing reports: %w", err)
+		}
+		for _, item := range items {
+			var rec requestRecord
+			if err := unmarshal(item, &rec); err != nil {
+				return nil, fmt.Errorf("requests owing reports: unmarshal: %w", err)
+			}
+			out = append(out, rec.request())
+		}
+	}
+	return out, nil
+}
+
 // ErrNotAnEvent is returned by EventFromStream for stream records that are not audit
 // events.
 var ErrNotAnEvent = errors.New("not an audit event")

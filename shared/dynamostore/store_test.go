@@ -265,3 +265,34 @@ func TestReportsAndMilestonePaymentsReadBack(t *testing.T) {
 		t.Errorf("payment read back differs (-written +read):\n%s", diff)
 	}
 }
+
+// Owing lists the approved requests that are not closed, whatever their payments, and
+// nothing in review or closed: the requests whose applicants may owe reports.
+func TestOwingListsApprovedRequestsNotClosed(t *testing.T) {
+	db, table := testenv.Table(t)
+	s := dynamostore.New(db, table)
+	ctx := context.Background()
+	want := map[string]bool{}
+	for i, st := range []sponsorship.Status{sponsorship.StatusSubmitted, sponsorship.StatusApproved, sponsorship.StatusPartiallyPaid,
+		sponsorship.StatusPaid, sponsorship.StatusClosed, sponsorship.StatusRejected} {
+		r, ev := newRequest(sponsorship.NewID(t0.Add(time.Duration(i) * time.Minute)))
+		r.Status = st
+		if err := s.CreateRequest(ctx, r, ev, nil); err != nil {
+			t.Fatal(err)
+		}
+		if st == sponsorship.StatusApproved || st == sponsorship.StatusPartiallyPaid || st == sponsorship.StatusPaid {
+			want[r.ID] = true
+		}
+	}
+	got, err := s.Owing(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range got {
+		seen[r.ID] = true
+	}
+	if diff := cmp.Diff(want, seen); diff != "" {
+		t.Errorf("owing (-want +got):\n%s", diff)
+	}
+}

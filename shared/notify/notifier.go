@@ -42,6 +42,8 @@ type Reader interface {
 	Directory(ctx context.Context) (sponsorship.Directory, error)
 	// WaitingSince lists the submitted requests submitted before a time.
 	WaitingSince(ctx context.Context, before time.Time) ([]*sponsorship.Request, error)
+	// Owing lists the approved requests that are not closed: those that may owe reports.
+	Owing(ctx context.Context) ([]*sponsorship.Request, error)
 	// ConfirmationCode reads the code of an unconfirmed request's confirmation link;
 	// sponsorship.ErrNotFound once the address is confirmed.
 	ConfirmationCode(ctx context.Context, id string) (string, error)
@@ -153,7 +155,9 @@ func (n *Notifier) deliver(ctx context.Context, note Notification, v View) error
 // Remind sends each active reviewer one digest of the submitted requests waiting on
 // their vote for longer than after: not voted on in this round, not recused from, not
 // their company's. Nobody hears anything when nothing waits, and a digest goes out at
-// most once a day per reviewer. It returns how many digests went out.
+// most once a day per reviewer. Applicants of approved requests hear of the reports
+// they owe a week before each is due, on the day, and every week once it is overdue.
+// It returns how many messages went out.
 func (n *Notifier) Remind(ctx context.Context, after time.Duration) (int, error) {
 	now := n.now().UTC()
 	requests, err := n.reader.WaitingSince(ctx, now.Add(-after))
@@ -199,7 +203,64 @@ func (n *Notifier) Remind(ctx context.Context, after time.Duration) (int, error)
 		}
 		sent++
 	}
+	owing, err := n.reader.Owing(ctx)
+	if err != nil {
+		return sent, errors.Join(append(failed, fmt.Errorf("read requests owing reports: %w", err))...)
+	}
+	for _, req := range owing {
+		lines := reportsToNag(req, now)
+		if len(lines) == 0 {
+			continue
+		}
+		note := Notification{Key: key(sponsorship.AuditEvent{RequestID: req.ID + "-reports", Version: dayNumber(now)}, Email, req.Applicant.Email),
+			Channel: Email, To: req.Applicant.Email, Name: req.Applicant.Name, Kind: KindReportsDue}
+		v := NewView(req.Applicant.Name, req, sponsorship.AuditEvent{}, n.cfg.BaseURL)
+		v.Reports = lines
+		if err := n.deliver(ctx, note, v); err != nil {
+			failed = append(failed, err)
+			continue
+		}
+		sent++
+	}
 	return sent, errors.Join(failed...)
+}
+
+// ReportDue is one line of an applicant's reminder: a report not yet submitted (or
+// sent back), and when it is due.
+type ReportDue struct {
+	Name    string
+	DueDate string
+	Days    int // until the due date; negative when overdue
+}
+
+// reportsToNag lists the reports of a request to remind its applicant of today: a week
+// before the due date, on it, and every seven days once overdue. Reports submitted or
+// accepted are the committee's to act on.
+func reportsToNag(req *sponsorship.Request, now time.Time) []ReportDue {
+	today := now.UTC().Truncate(24 * time.Hour)
+	var out []ReportDue
+	for _, rep := range req.ReportsOwed() {
+		if rep.State != sponsorship.ReportDue && rep.State != sponsorship.ReportChangesRequested {
+			continue
+		}
+		due, err := time.Parse("2006-01-02", rep.DueDate)
+		if err != nil {
+			continue
+		}
+		days := int(due.Sub(today).Hours() / 24)
+		if days != 7 && days != 0 && (days > 0 || -days%7 != 0) {
+			continue
+		}
+		name := "the trip report"
+		switch {
+		case req.Project != nil && rep.Number < len(req.Project.Milestones):
+			name = fmt.Sprintf("the report on milestone %d (%s)", rep.Number+1, req.Project.Milestones[rep.Number].Title)
+		case req.Conference != nil:
+			name = "the post-event report"
+		}
+		out = append(out, ReportDue{Name: name, DueDate: rep.DueDate, Days: days})
+	}
+	return out
 }
 
 // dayNumber numbers UTC days since 1970.

@@ -180,8 +180,9 @@ func (s *recordingSender) Send(_ context.Context, to string, m Message) (string,
 }
 
 type fixedReader struct {
-	req  *sponsorship.Request
-	code string // the confirmation code; empty once confirmed
+	req   *sponsorship.Request
+	code  string                 // the confirmation code; empty once confirmed
+	owing []*sponsorship.Request // approved requests that may owe reports
 }
 
 func (r fixedReader) GetRequest(context.Context, string) (*sponsorship.Request, error) {
@@ -189,8 +190,12 @@ func (r fixedReader) GetRequest(context.Context, string) (*sponsorship.Request, 
 }
 func (r fixedReader) Directory(context.Context) (sponsorship.Directory, error) { return directory, nil }
 func (r fixedReader) WaitingSince(context.Context, time.Time) ([]*sponsorship.Request, error) {
+	if r.req == nil {
+		return nil, nil
+	}
 	return []*sponsorship.Request{r.req}, nil
 }
+func (r fixedReader) Owing(context.Context) ([]*sponsorship.Request, error) { return r.owing, nil }
 func (r fixedReader) ConfirmationCode(context.Context, string) (string, error) {
 	if r.code == "" {
 		return "", sponsorship.ErrNotFound
@@ -259,5 +264,64 @@ func TestDigestListsExactlyTheOverdueRequests(t *testing.T) {
 	m, err := Render(KindDigest, View{Name: "Ann", Request: &sponsorship.Request{}, Waiting: got[:1]})
 	if err != nil || !strings.Contains(m.Subject, "1 request waiting") || !strings.Contains(m.HTML, "ST-old") {
 		t.Errorf("digest: %q %v", m.Subject, err)
+	}
+}
+
+// TestApplicantsAreRemindedOfReportsDue: an applicant hears of a report a week before
+// it is due, on the day and each week after, in one message per request listing every
+// such report; never of a report submitted or accepted, and not twice on one day.
+func TestApplicantsAreRemindedOfReportsDue(t *testing.T) {
+	travel := request() // the event ends 2027-02-07: its trip report is due 2027-03-09
+	travel.ID, travel.Status = "01KC00000000000000000000TR", sponsorship.StatusApproved
+	travel.Travel = &sponsorship.Travel{EventName: "FOSDEM", StartDate: "2027-02-06", EndDate: "2027-02-07"}
+	project := request()
+	project.ID, project.Kind, project.Status = "01KC00000000000000000000PR", sponsorship.KindProject, sponsorship.StatusPartiallyPaid
+	project.Applicant.Email = "linus@example.net"
+	project.Project = &sponsorship.Project{Name: "rvv", Milestones: []sponsorship.Milestone{
+		{Title: "Design", DueDate: "2027-03-09"}, {Title: "Release", DueDate: "2027-03-09"}, {Title: "Docs", DueDate: "2027-03-16"}}}
+	project.Reports = []sponsorship.Report{{Number: 0, State: sponsorship.ReportAccepted, DueDate: "2027-03-09"},
+		{Number: 1, State: sponsorship.ReportChangesRequested, DueDate: "2027-03-09"}, {Number: 2, State: sponsorship.ReportDue, DueDate: "2027-03-16"}}
+	tests := []struct {
+		day  string
+		want []string // recipient: the reports named
+	}{
+		{"2027-03-01", nil},
+		{"2027-03-02", []string{"grace@xylo.example: the trip report, due 2027-03-09", "linus@example.net: the report on milestone 2 (Release), due 2027-03-09"}},
+		{"2027-03-09", []string{"grace@xylo.example: the trip report, due 2027-03-09 (today)",
+			"linus@example.net: the report on milestone 2 (Release), due 2027-03-09 (today) + the report on milestone 3 (Docs), due 2027-03-16"}},
+		{"2027-03-12", nil},
+		{"2027-03-16", []string{"grace@xylo.example: the trip report, due 2027-03-09 (overdue)",
+			"linus@example.net: the report on milestone 2 (Release), due 2027-03-09 (overdue) + the report on milestone 3 (Docs), due 2027-03-16 (today)"}},
+	}
+	for _, tt := range tests {
+		mail := &capturingSender{}
+		n := New(fixedReader{owing: []*sponsorship.Request{travel, project}}, &memOutbox{state: map[string]string{}},
+			map[string]Sender{Email: mail}, Config{BaseURL: "https://tracker.example/"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		day, _ := time.Parse("2006-01-02", tt.day)
+		n.now = func() time.Time { return day.Add(9 * time.Hour) }
+		for range 2 { // the schedule firing twice on one day sends once
+			if _, err := n.Remind(context.Background(), 48*time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		for to, ms := range mail.sent {
+			for _, m := range ms {
+				var lines []string
+				for _, l := range strings.Split(m.Text, "\n") {
+					if strings.HasPrefix(l, "- ") {
+						lines = append(lines, strings.TrimPrefix(l, "- "))
+					}
+				}
+				got = append(got, to+": "+strings.Join(lines, " + "))
+				if !strings.Contains(m.HTML, "https://tracker.example/status") || !strings.Contains(m.Subject, "due") {
+					t.Errorf("%s: reminder without the status page or subject: %q", tt.day, m.Subject)
+				}
+			}
+		}
+		sort.Strings(got)
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.day, diff)
+		}
 	}
 }

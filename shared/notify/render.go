@@ -35,6 +35,7 @@ type View struct {
 	Requested string
 	Remaining string // for a refused approval
 	Waiting   []Waiting
+	Reports   []ReportDue // an applicant's reminder: the reports due
 	// ConfirmURL and ConfirmBy are the confirmation message's link and deadline.
 	ConfirmURL string
 	ConfirmBy  string

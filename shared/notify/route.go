@@ -31,6 +31,7 @@ const (
 	KindConfirm         = "confirm"          // to the applicant's address: the confirmation link, nothing else
 	KindReportChanges   = "report_changes"   // to the applicant: what a report needs
 	KindReportToRead    = "report_to_read"   // to finance: a report submitted, to accept or send back
+	KindReportsDue      = "reports_due"      // to the applicant: reports due soon or overdue
 )
 
 // Rules are the addresses and switches routing needs from configuration.
