@@ -70,13 +70,18 @@ export async function companies() {
     h("h2", { text: "Add a company" }), editor(null)];
 }
 
-// settings: one call.
+// settings: one call. The advances are, per kind, the share of the approved amount
+// finance may pay before the evidence.
 export async function settings() {
   const g = await api("GET", "/admin/settings");
-  return [h("h1", { tabindex: "-1", text: "Settings" }), form("Governance", field({ name: "quorumPercent", label: "Quorum (percent of seats)",
+  const kinds = ["conference", "travel", "project"];
+  return [h("h1", { tabindex: "-1", text: "Settings" }), form("Governance", [field({ name: "quorumPercent", label: "Quorum (percent of seats)",
     value: g.quorumPercent, inputmode: "numeric", hint: "Quorum is reached when more than this share of the seats has voted; 50 is more than half." }),
+  ...kinds.map((k) => field({ name: "advancePercent." + k, label: `Advance on ${k} requests (percent of the approved amount)`,
+    value: (g.advancePercent || {})[k] || 0, inputmode: "numeric", hint: k === "travel" ? "Paid before the receipts and trip report, e.g. for airfare booked early; 0 allows none." : "0 allows none." }))],
   "Save", async (v) => {
-    await api("PUT", "/admin/settings", { quorumPercent: Number(v.quorumPercent) });
+    const advancePercent = Object.fromEntries(kinds.map((k) => [k, Number(v["advancePercent." + k]) || 0]));
+    await api("PUT", "/admin/settings", { quorumPercent: Number(v.quorumPercent), advancePercent });
     say("Settings saved.", "good");
     reload();
   })];

@@ -1,6 +1,6 @@
 // Finance's screens: what is owed, a request's ledger with payments and reversals,
 // budgets, and reports.
-import { api, day, download, field, form, groups, h, link, money, newKey, reload, say, table, words } from "./console.js";
+import { api, day, download, evidenceSection, field, form, groups, h, link, money, newKey, reload, say, table, words } from "./console.js";
 
 const owedRow = (r) => [link("#/pay/" + r.requestId, r.reference), r.title, r.applicant, words(r.kind), r.fiscalYear,
   money(r.approved), money(r.paid), money(r.outstanding), day(r.decidedAt)];
@@ -17,34 +17,6 @@ export async function toPay() {
 
 const methods = ["bank_transfer", "card", "paypal", "cheque", "cash", "other"];
 const today = () => new Date().toISOString().slice(0, 10);
-
-// evidenceSection shows what a request owes after approval (its checklist, with what
-// is on file) and its reports; finance accepts a submitted report or sends it back.
-function evidenceSection(id, ev, mayJudge) {
-  if (!ev.checklist.length) return [];
-  const items = ev.checklist.map((it) => [it.label, it.done ? "Done" : "Missing", it.files.length ? `${it.files.length} file(s)` : ""]);
-  const judge = (r) => {
-    if (!mayJudge || r.state !== "submitted") return "";
-    const accept = h("button", { type: "button", text: "Accept", "aria-label": `Accept report ${r.number + 1}`, onclick: async () => {
-      accept.disabled = true;
-      try { await api("POST", `/finance/requests/${id}/reports/${r.number}/accept`, {}); say("Report accepted.", "good"); reload(); }
-      catch (err) { say(err.problem?.detail || err.message, "bad"); accept.disabled = false; }
-    } });
-    return accept;
-  };
-  const reports = ev.reports.map((r) => [r.milestone !== undefined ? `Milestone ${r.milestone + 1}` : "Report", words(r.state),
-    r.dueDate || "", r.text || "", judge(r)]);
-  const changes = mayJudge && ev.reports.some((r) => r.state === "submitted") ? [form("Ask for changes to a report", [
-    field({ name: "report", label: "Report", options: ev.reports.filter((r) => r.state === "submitted").map((r) => [String(r.number), r.milestone !== undefined ? `Milestone ${r.milestone + 1}` : "Report"]) }),
-    field({ name: "message", label: "What the report needs", type: "textarea", required: true }),
-  ], "Send it back", async (v) => {
-    await api("POST", `/finance/requests/${id}/reports/${v.report}/changes`, { message: v.message });
-    say("Report sent back for changes.", "good");
-    reload();
-  })] : [];
-  return [h("h2", { text: "Evidence" }), table("Evidence the request owes", ["Item", "State", "On file"], items),
-    table("Reports", ["Report", "State", "Due", "Text", ""], reports), ...changes];
-}
 
 // ledger: two calls (the payments, the evidence); the payment form carries one
 // Idempotency-Key for as long as it is on screen, so a double click or a retry after a
@@ -102,7 +74,7 @@ export async function ledger(id) {
     h("dl", { class: "facts" }, [["Payee", `${l.applicant}, ${l.organization}`], ["Status", words(l.status)], ["Approved", money(l.approved)],
       ["Paid", money(l.paid)], ["Outstanding", money(l.outstanding)], ["Fiscal year", l.fiscalYear]].map(([t, d]) => [h("dt", { text: t }), h("dd", { text: String(d) })])),
     rows.length ? table("Payments", ["Date", "Amount", "Against", "Method", "Reference", "Note", "Recorded by", ""], rows) : h("p", { text: "No payments yet." }),
-    ...evidenceSection(id, ev, mayPay), ...pay];
+    ...evidenceSection(`/finance/requests/${id}`, ev, mayPay), ...pay];
 }
 
 // budgets: one call; admins change allocations here too.

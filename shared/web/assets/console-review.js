@@ -1,5 +1,5 @@
 // The reviewers' screens: the queue and a request's dossier with its actions.
-import { api, day, field, form, h, link, me, money, reload, say, table, words } from "./console.js";
+import { api, day, evidenceSection, field, form, h, link, me, money, reload, say, table, words } from "./console.js";
 
 const kinds = [["", "Every kind"], ["conference", "Conference"], ["travel", "Travel"], ["project", "Project"]];
 const statuses = ["submitted", "changes_requested", "approved", "rejected", "withdrawn", "partially_paid", "paid", "closed"];
@@ -56,8 +56,11 @@ function why(d) {
 }
 
 // dossier: one call; the actions post and show the outcome.
+// dossier: one call, two once the request is approved (its evidence and reports).
 export async function dossier(id) {
   const d = await api("GET", "/review/requests/" + id);
+  const decidedForMoney = ["approved", "partially_paid", "paid", "closed"].includes(d.request.status);
+  const ev = decidedForMoney ? await api("GET", `/review/requests/${id}/evidence`) : null;
   const r = d.request, t = d.tally, you = d.you;
   const act = (path, msg) => async (v) => {
     const out = await api("POST", `/review/requests/${id}/${path}`, v);
@@ -107,6 +110,7 @@ export async function dossier(id) {
     d.votes.length ? table("Votes", ["Reviewer", "Company", "Vote", "Amount", "Comment"], d.votes.map((v) =>
       [v.reviewerName + (v.reviewerId === me() ? " (you)" : ""), v.company || "", words(v.choice), money(v.amount), v.comment || ""])) : null,
     ...actions,
+    ...(ev ? evidenceSection(`/review/requests/${id}`, ev, true) : []),
     h("h2", { text: "Comments" }),
     d.comments.length ? h("ul", { class: "log" }, d.comments.map((c) => h("li", {}, h("strong", { text: c.authorName }), ` ${day(c.at)}: `, c.text))) : h("p", { text: "No comments yet." }),
     h("h2", { text: "History" }),

@@ -333,3 +333,32 @@ async function start() {
 }
 
 start().catch((err) => say("The console could not start: " + err.message, "bad"));
+
+// evidenceSection shows what a request owes after approval (its checklist, with what
+// is on file) and its reports; reviewers and finance (mayJudge) accept a submitted
+// report or send it back. base is the request under /review or /finance.
+export function evidenceSection(base, ev, mayJudge) {
+  if (!ev.checklist.length) return [];
+  const items = ev.checklist.map((it) => [it.label, it.done ? "Done" : "Missing", it.files.length ? `${it.files.length} file(s)` : ""]);
+  const judge = (r) => {
+    if (!mayJudge || r.state !== "submitted") return "";
+    const accept = h("button", { type: "button", text: "Accept", "aria-label": `Accept report ${r.number + 1}`, onclick: async () => {
+      accept.disabled = true;
+      try { await api("POST", `${base}/reports/${r.number}/accept`, {}); say("Report accepted.", "good"); reload(); }
+      catch (err) { say(err.problem?.detail || err.message, "bad"); accept.disabled = false; }
+    } });
+    return accept;
+  };
+  const reports = ev.reports.map((r) => [r.milestone !== undefined ? `Milestone ${r.milestone + 1}` : "Report", words(r.state),
+    r.dueDate || "", r.text || "", judge(r)]);
+  const changes = mayJudge && ev.reports.some((r) => r.state === "submitted") ? [form("Ask for changes to a report", [
+    field({ name: "report", label: "Report", options: ev.reports.filter((r) => r.state === "submitted").map((r) => [String(r.number), r.milestone !== undefined ? `Milestone ${r.milestone + 1}` : "Report"]) }),
+    field({ name: "message", label: "What the report needs", type: "textarea", required: true }),
+  ], "Send it back", async (v) => {
+    await api("POST", `${base}/reports/${v.report}/changes`, { message: v.message });
+    say("Report sent back for changes.", "good");
+    reload();
+  })] : [];
+  return [h("h2", { text: "Evidence" }), table("Evidence the request owes", ["Item", "State", "On file"], items),
+    table("Reports", ["Report", "State", "Due", "Text", ""], reports), ...changes];
+}
