@@ -19,7 +19,8 @@ import (
 // Lambda adapter and through plain net/http (see eventtest.Bench).
 func BenchmarkRoutes(b *testing.B) {
 	eventtest.Bench(b, eventtest.Function{LogicalID: "FinanceFunction", Folder: "finance", NewHandler: financefn.New,
-		Env: map[string]string{"REPORTS_BUCKET": "reports-not-needed-inline", "EVIDENCE_BUCKET": "evidence-not-needed"}}, append([]eventtest.Route{
+		Env:     map[string]string{"REPORTS_BUCKET": "reports-bench", "EVIDENCE_BUCKET": "evidence-bench"},
+		Buckets: []string{"REPORTS_BUCKET", "EVIDENCE_BUCKET"}}, append([]eventtest.Route{
 		// A first payment every iteration, with a key of its own, on a copy of its own of
 		// the approved demo request: paying the same request again and again would make
 		// each payment read a longer list of payments, and soon exceed the approval.
@@ -55,6 +56,9 @@ func BenchmarkRoutes(b *testing.B) {
 		eventtest.Route{Event: "get-budgets.json", Want: http.StatusOK},
 		// The report route's representative is the requests report as CSV, inline.
 		eventtest.Route{Event: "get-report-requests-csv.json", Want: http.StatusOK},
+		// The evidence archive of the demo's approved conference: its manifest alone,
+		// written to the reports bucket.
+		eventtest.Route{Event: "get-archive.json", Want: http.StatusOK},
 	},
 		// Attachments: see eventtest.AttachmentRoutes.
 		append(eventtest.AttachmentRoutes("01KC0000000000000000000004", false),

@@ -18,12 +18,14 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 func TestSampleEvents(t *testing.T) {
 	eventtest.Run(t, eventtest.Function{
 		LogicalID: "FinanceFunction", Folder: "finance", NewHandler: financefn.New,
-		Env: map[string]string{"REPORTS_BUCKET": "reports-not-needed-inline", "EVIDENCE_BUCKET": "evidence-sample"},
+		Env:     map[string]string{"REPORTS_BUCKET": "reports-sample", "EVIDENCE_BUCKET": "evidence-sample"},
+		Buckets: []string{"REPORTS_BUCKET", "EVIDENCE_BUCKET"},
 		Expected: map[string]int{
 			"post-attachment.json":                 201,
 			"get-attachments.json":                 200,
 			"get-attachment-download-unknown.json": 404,
 			"get-evidence.json":                    200,
+			"get-archive.json":                     200,
 			"post-report-accept-due.json":          409,
 			"post-report-changes-invalid.json":     422,
 			// The demo's approved conference has no invoice on file: finance cannot pay it.

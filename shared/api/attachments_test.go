@@ -30,3 +30,18 @@ func TestAttachmentsAnswerWithinTheDocument(t *testing.T) {
 	}
 	s.must(s.call(s.reviews, reviewerP("c"), "GET", "/review/requests/"+id+"/attachments", nil), 200)
 }
+
+// An archive is made only of files that are still what their check accepted: an
+// accepted file whose object is gone from the bucket refuses the archive with 409
+// file_changed, never a 500, and no link.
+func TestEvidenceArchiveRefusesAFileChangedSinceItsCheck(t *testing.T) {
+	s, _ := newCountedAPI(t)
+	s.committee()
+	id, token := s.submitProject("100.00")
+	s.acceptedFile(id, token) // recorded as accepted; no object was ever uploaded
+	fin := s.financeAPI(0)
+	r := s.call(fin, financeP, "GET", "/finance/requests/"+id+"/archive", nil)
+	if r.status != 409 || r.json(t)["code"] != "file_changed" {
+		t.Fatalf("archive of a changed file: %d %s", r.status, r.body)
+	}
+}

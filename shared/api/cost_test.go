@@ -118,7 +118,7 @@ func newCountedAPI(t *testing.T) (*staffAPI, *testenv.Counter) {
 	}
 	evidence := sponsorship.NewEvidence(store, exports.Evidence{Client: s3c, Bucket: bucket}, clock)
 	return &staffAPI{
-		t: t, store: store, checker: openapitest.New(t), evidence: evidence,
+		t: t, store: store, checker: openapitest.New(t), evidence: evidence, evidenceBucket: bucket,
 		applic:  api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{}, clock), log, api.WithEvidence(evidence)),
 		reviews: api.NewReviews(sponsorship.NewReviewService(store, clock), evidence, log),
 		admin:   api.NewAdmin(sponsorship.NewAdminService(store, clock), sponsorship.NewStaffService(store, identity.New(pool.Client, pool.ID), clock), log),
@@ -524,6 +524,13 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			measured: "GetItem 1 | read 1 | written 0",
 			minimum:  "GetItem 1 | read 1 | written 0",
 			reason:   "the request, whose report is accepted: nothing is written",
+		},
+		{
+			operation: "evidence archive (finance)", route: "GET /finance/requests/{id}/archive", status: 200,
+			run:      financeCall(financeP, "GET", "/finance/requests/"+recuse+"/archive"),
+			measured: "GetItem 1, Query 1 | read 1 | written 0",
+			minimum:  "GetItem 1, Query 1 | read 1 | written 0",
+			reason:   "the request (its reference names the archive) and one Query of its files (none here: the files' bytes come from S3, not DynamoDB)",
 		},
 		{
 			operation: "evidence a request owes (finance)", route: "GET /finance/requests/{id}/evidence", status: 200,

@@ -23,6 +23,8 @@ type FinanceDeps struct {
 	Reports reports.Desk
 	// Evidence, when set, serves the requests' attachments to finance.
 	Evidence *sponsorship.Evidence
+	// Archives, with Evidence, publishes a request's evidence as one ZIP.
+	Archives Archiver
 }
 
 // NewFinance returns finance's API: payments against approved requests, budgets, and
@@ -31,7 +33,11 @@ func NewFinance(d FinanceDeps, log *slog.Logger) http.Handler {
 	rt := newRouter()
 	financeRoutes(rt, &financeAPI{d: d})
 	if d.Evidence != nil {
-		financeFiles(d.Evidence).routes(rt)
+		files := financeFiles(d.Evidence)
+		files.routes(rt)
+		if d.Archives != nil {
+			rt.handle("GET /finance/requests/{id}/archive", files.archive(d.Archives))
+		}
 	}
 	return withBasics(log, rt)
 }

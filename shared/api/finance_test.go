@@ -42,6 +42,10 @@ func (s *staffAPI) financeAPIWith(inline int64, ceilings map[string]int) http.Ha
 		s.t.Fatal(err)
 	}
 	clock := func() time.Time { return now }
+	var archives api.Archiver
+	if s.evidenceBucket != "" {
+		archives = exports.Archive{Evidence: exports.Evidence{Client: client, Bucket: s.evidenceBucket}, Reports: exports.S3{Client: client, Bucket: bucket}}
+	}
 	return api.NewFinance(api.FinanceDeps{
 		Payments: sponsorship.NewFinanceService(s.store, clock), Budgets: sponsorship.NewAdminService(s.store, clock),
 		Reports: reports.Desk{
@@ -49,6 +53,7 @@ func (s *staffAPI) financeAPIWith(inline int64, ceilings map[string]int) http.Ha
 			Exporter: exports.S3{Client: client, Bucket: bucket}, InlineLimit: inline,
 		},
 		Evidence: s.evidence,
+		Archives: archives,
 	}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 }
 

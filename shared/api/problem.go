@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/evidence"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
@@ -164,6 +165,11 @@ func classify(err error) *httpError {
 	case errors.As(err, &report):
 		e := newHTTPError(http.StatusConflict, "invalid-report-state", "Not allowed in this report state", sentence(report.Error()))
 		e.code = "invalid_report_state"
+		return e
+	case errors.Is(err, evidence.ErrChanged):
+		e := newHTTPError(http.StatusConflict, "file-changed", "A file changed since its check",
+			"A file of this request no longer has the size and SHA-256 its content check recorded, so no archive was made. Tell the admins: the evidence bucket was written behind the system's back.")
+		e.code = "file_changed"
 		return e
 	case errors.Is(err, sponsorship.ErrNotChecked):
 		e := newHTTPError(http.StatusConflict, "not-checked", "Not available",

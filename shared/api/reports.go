@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/evidence"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -144,6 +146,40 @@ func (h staffFiles) judge(accept bool) handlerFunc {
 		}
 		loggerFrom(r.Context()).Info("report judged", "id", r.PathValue("id"), "report", n, "accepted", accept, "staff", who.ID)
 		writeJSON(w, http.StatusOK, viewOfProgress(p))
+		return nil
+	}
+}
+
+// Archiver publishes a ZIP of evidence files and returns a short-lived link to it.
+type Archiver interface {
+	Publish(ctx context.Context, name string, files []evidence.ArchiveFile) (string, time.Time, error)
+}
+
+// archiveView answers an evidence archive: where to download it, until when, and how
+// many files it holds (with MANIFEST.csv beside them).
+type archiveView struct {
+	DownloadURL string    `json:"downloadUrl"`
+	ExpiresAt   time.Time `json:"expiresAt"`
+	Files       int       `json:"files"`
+}
+
+// archive answers finance's request for a request's evidence as one ZIP, written to
+// the reports bucket as it streams, behind a link.
+func (h staffFiles) archive(archiver Archiver) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if _, err := h.admit(r); err != nil {
+			return err
+		}
+		req, files, err := h.evidence.ArchiveFiles(r.Context(), r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		url, expires, err := archiver.Publish(r.Context(), req.Reference+"-evidence.zip", files)
+		if err != nil {
+			return err
+		}
+		loggerFrom(r.Context()).Info("evidence archived", "id", req.ID, "files", len(files))
+		writeJSON(w, http.StatusOK, archiveView{DownloadURL: url, ExpiresAt: expires, Files: len(files)})
 		return nil
 	}
 }

@@ -36,8 +36,10 @@ type staffAPI struct {
 	admin   http.Handler
 	checker *openapitest.Checker
 	pool    *testenv.UserPool // the staff user pool, for onboarding
-	// evidence keeps attachments in a bucket of moto's; nil where a test has none.
-	evidence *sponsorship.Evidence
+	// evidence keeps attachments in a bucket of moto's (evidenceBucket); nil where a
+	// test has none.
+	evidence       *sponsorship.Evidence
+	evidenceBucket string
 }
 
 func newStaffAPI(t *testing.T) *staffAPI {

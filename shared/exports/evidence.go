@@ -2,13 +2,17 @@ package exports
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/evidence"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -59,4 +63,32 @@ func (e Evidence) DownloadLink(ctx context.Context, key, fileName, contentType s
 		return sponsorship.Link{}, fmt.Errorf("sign download of %s: %w", key, err)
 	}
 	return sponsorship.Link{URL: req.URL, Expires: time.Now().Add(window).UTC().Truncate(time.Second)}, nil
+}
+
+// Archive publishes the evidence of a request as one ZIP in the reports bucket: each
+// file is read from the evidence bucket as the archive is written, and the archive
+// goes up in parts as it is written, so memory stays flat in the number and size of
+// files (one part of 5 MiB in flight).
+type Archive struct {
+	Evidence Evidence
+	Reports  S3
+}
+
+// Publish writes the archive of files under name and returns a presigned link to it.
+func (a Archive) Publish(ctx context.Context, name string, files []evidence.ArchiveFile) (string, time.Time, error) {
+	open := func(ctx context.Context, f evidence.ArchiveFile) (io.ReadCloser, error) {
+		out, err := a.Evidence.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: &a.Evidence.Bucket, Key: aws.String(f.Key)})
+		var gone *s3types.NoSuchKey
+		if errors.As(err, &gone) {
+			// An accepted file whose object is gone changed behind the system's back.
+			return nil, fmt.Errorf("read %s: %w", f.Key, evidence.ErrChanged)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f.Key, err)
+		}
+		return out.Body, nil
+	}
+	return a.Reports.PublishStream(ctx, name, "application/zip", func(w io.Writer) error {
+		return evidence.WriteArchive(ctx, w, files, open)
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -24,10 +25,7 @@ type S3 struct {
 
 // Publish uploads a file under a random key and returns a presigned download link.
 func (e S3) Publish(ctx context.Context, name string, body io.Reader, size int64, contentType string) (string, time.Time, error) {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	key := fmt.Sprintf("reports/%s/%s/%s", time.Now().UTC().Format("2006-01-02"), hex.EncodeToString(b), name)
-	disposition := fmt.Sprintf(`attachment; filename="%s"`, name)
+	key, disposition := e.key(name)
 	_, err := e.Client.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: &e.Bucket, Key: &key, Body: body, ContentLength: aws.Int64(size),
 		ContentType: &contentType, ContentDisposition: &disposition,
@@ -35,6 +33,37 @@ func (e S3) Publish(ctx context.Context, name string, body io.Reader, size int64
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("upload report: %w", err)
 	}
+	return e.link(ctx, key)
+}
+
+// PublishStream uploads what write writes, of a size not known ahead, under a random
+// key, in parts of 5 MiB one at a time (the SDK's upload manager), and returns a
+// presigned download link. When write fails the upload is aborted and nothing is left.
+func (e S3) PublishStream(ctx context.Context, name, contentType string, write func(io.Writer) error) (string, time.Time, error) {
+	key, disposition := e.key(name)
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(write(pw)) }()
+	uploader := manager.NewUploader(e.Client, func(u *manager.Uploader) { u.Concurrency = 1 })
+	_, err := uploader.Upload(ctx, &s3.PutObjectInput{Bucket: &e.Bucket, Key: &key, Body: pr,
+		ContentType: &contentType, ContentDisposition: &disposition})
+	_ = pr.CloseWithError(err) // unblocks write when the upload stopped first
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("upload %s: %w", name, err)
+	}
+	return e.link(ctx, key)
+}
+
+// key is a fresh object key for a file named name, and the disposition it downloads
+// with.
+func (e S3) key(name string) (key, disposition string) {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("reports/%s/%s/%s", time.Now().UTC().Format("2006-01-02"), hex.EncodeToString(b), name),
+		fmt.Sprintf(`attachment; filename="%s"`, name)
+}
+
+// link signs a download of key for the bucket's TTL (15 minutes by default).
+func (e S3) link(ctx context.Context, key string) (string, time.Time, error) {
 	ttl := e.TTL
 	if ttl <= 0 {
 		ttl = 15 * time.Minute

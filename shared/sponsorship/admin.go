@@ -211,7 +211,7 @@ type GovernanceInput struct {
 	QuorumPercent int `json:"quorumPercent"`
 	// AdvancePercent is, per kind, the share of the approved amount (0 to 100) finance
 	// may pay before the evidence; a kind left out allows none.
-	AdvancePercent map[Kind]int `json:"advancePercent,omitempty"`
+	AdvancePercent map[Kind]*int `json:"advancePercent,omitempty"`
 }
 
 // PutGovernance changes the settings. Quorum is "more than QuorumPercent of the seats",
@@ -231,13 +231,15 @@ func (s *AdminService) PutGovernance(ctx context.Context, who Staff, in Governan
 		switch {
 		case !k.Valid():
 			v.add(field, CodeUnknownValue, "Use conference, travel or project.")
-		case share < 0 || share > 100:
+		case share == nil:
+			v.add(field, CodeWrongType, "Give a whole number from 0 to 100.")
+		case *share < 0 || *share > 100:
 			v.add(field, CodeInvalidFormat, "An advance is a share of the approved amount: use 0 to 100.")
-		case share > 0:
+		case *share > 0:
 			if advances == nil {
 				advances = map[Kind]int{}
 			}
-			advances[k] = share
+			advances[k] = *share
 		}
 	}
 	if err := v.err(); err != nil {

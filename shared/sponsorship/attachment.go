@@ -492,3 +492,37 @@ func (e *Evidence) staffRequest(ctx context.Context, id string) (*Request, error
 	}
 	return req, nil
 }
+
+// ArchiveFiles lists a request's accepted files for finance's evidence archive, in
+// upload order, each under a folder of its reference and what it is evidence of
+// ("ST-…/receipt, cost line 2/flight.pdf"), with the size and SHA-256 its check
+// recorded, which the archive verifies again.
+func (e *Evidence) ArchiveFiles(ctx context.Context, id string) (*Request, []evidence.ArchiveFile, error) {
+	req, err := e.staffRequest(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := e.store.Attachments(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []evidence.ArchiveFile
+	for _, a := range all {
+		if a.Status != AttachmentAccepted {
+			continue
+		}
+		folder := strings.ReplaceAll(string(a.Purpose), "_", " ")
+		switch {
+		case a.CostLine != nil:
+			folder += fmt.Sprintf(", cost line %d", *a.CostLine+1)
+		case a.Milestone != nil:
+			folder += fmt.Sprintf(", milestone %d", *a.Milestone+1)
+		}
+		if a.Internal {
+			folder = "internal/" + folder
+		}
+		out = append(out, evidence.ArchiveFile{Path: req.Reference + "/" + folder + "/" + a.Name, Key: a.Key, Size: a.Size,
+			SHA256: a.SHA256, Type: a.Type, UploadedBy: string(a.UploadedBy.Role), UploadedAt: a.CreatedAt})
+	}
+	return req, out, nil
+}

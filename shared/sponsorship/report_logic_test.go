@@ -97,7 +97,7 @@ func advance(amount string) act {
 func allowsAdvance(kind sponsorship.Kind, share int) act {
 	return func(w *world, id string) error {
 		_, err := w.admin.PutGovernance(ctx, admin, sponsorship.GovernanceInput{QuorumPercent: 50,
-			AdvancePercent: map[sponsorship.Kind]int{kind: share}})
+			AdvancePercent: map[sponsorship.Kind]*int{kind: &share}})
 		return err
 	}
 }
@@ -253,5 +253,26 @@ func TestEvidenceGatesPayment(t *testing.T) {
 				t.Errorf("events written (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestAdvanceSharesAreChecked: an advance share is a whole percentage of a known kind,
+// every error at once, and nothing is saved when one is wrong.
+func TestAdvanceSharesAreChecked(t *testing.T) {
+	w := newWorld(t)
+	w.committee()
+	over, under, fine := 101, -1, 30
+	_, err := w.admin.PutGovernance(ctx, admin, sponsorship.GovernanceInput{QuorumPercent: 50, AdvancePercent: map[sponsorship.Kind]*int{
+		sponsorship.KindTravel: &over, sponsorship.KindProject: &under, sponsorship.KindConference: nil, "lunch": &fine}})
+	if got := kindOf(err); got != "invalid advancePercent.conference:wrong_type advancePercent.lunch:unknown_value advancePercent.project:invalid_format advancePercent.travel:invalid_format" {
+		t.Errorf("refusal: %s", got)
+	}
+	if g, _ := w.admin.Governance(ctx, admin); len(g.AdvancePercent) != 0 || g.Version != 0 {
+		t.Errorf("saved after a refusal: %+v", g)
+	}
+	g, err := w.admin.PutGovernance(ctx, admin, sponsorship.GovernanceInput{QuorumPercent: 50,
+		AdvancePercent: map[sponsorship.Kind]*int{sponsorship.KindTravel: &fine}})
+	if err != nil || g.AdvancePercent[sponsorship.KindTravel] != 30 {
+		t.Errorf("a valid share: %+v %v", g, err)
 	}
 }

@@ -3,8 +3,14 @@
 package e2e
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"path"
 	"strings"
 	"testing"
 )
@@ -37,10 +43,10 @@ func approveAs(t *testing.T, body map[string]any) (string, string) {
 }
 
 // evidence uploads a PDF as the request's applicant, for purpose (and a cost line or
-// milestone, -1 for none), and waits until the check accepts it.
-func evidence(t *testing.T, id, token, purpose string, line, milestone int) {
+// milestone, -1 for none), and waits until the check accepts it; it returns the bytes.
+func evidence(t *testing.T, id, token, purpose string, line, milestone int) []byte {
 	t.Helper()
-	content := samplePDF(purpose + " " + id)
+	content := samplePDF(fmt.Sprintf("%s %d %d %s", purpose, line, milestone, id))
 	in := map[string]any{"name": purpose + ".pdf", "type": "application/pdf", "size": len(content), "purpose": purpose}
 	if line >= 0 {
 		in["costLine"] = line
@@ -61,6 +67,7 @@ func evidence(t *testing.T, id, token, purpose string, line, milestone int) {
 	if a := waitForCheck(t, as(t, token), path, attID); a["status"] != "accepted" {
 		t.Fatalf("%s not accepted: %v", purpose, a)
 	}
+	return content
 }
 
 // refusedFor checks a 409 evidence_missing and returns what it names as missing.
@@ -99,33 +106,41 @@ func payOf(currency, value string, extra ...any) map[string]any {
 // A travel grant is reimbursed only once a receipt for each cost line and the trip
 // report are accepted; a report sent back for changes is submitted again.
 func TestTravelGrantReimbursedAgainstReceiptsAndReport(t *testing.T) {
-	budgets(t, "CHF", []int{2031}, "travel")
+	budgets(t, "CZK", []int{2031}, "travel")
 	body := application("travel", "e2e-travel-evidence@northwind.example")
-	body["amount"] = map[string]any{"currency": "CHF", "value": "1200.00"}
+	body["amount"] = map[string]any{"currency": "CZK", "value": "1200.00"}
 	body["budgetItems"] = []any{
-		map[string]any{"description": "Airfare", "amount": map[string]any{"currency": "CHF", "value": "900.00"}},
-		map[string]any{"description": "Lodging", "amount": map[string]any{"currency": "CHF", "value": "300.00"}},
+		map[string]any{"description": "Airfare", "amount": map[string]any{"currency": "CZK", "value": "900.00"}},
+		map[string]any{"description": "Lodging", "amount": map[string]any{"currency": "CZK", "value": "300.00"}},
 	}
 	id, token := approveAs(t, body)
 	fin, rita := staff(t, "finance"), staff(t, "rita.reviewer@example.org")
 	applicant := as(t, token)
 
-	if got := refusedFor(t, fin.do("POST", "/finance/requests/"+id+"/payments", payOf("CHF", "1200.00"))); got != "Receipt for Airfare; Receipt for Lodging; Trip report accepted" {
+	if got := refusedFor(t, fin.do("POST", "/finance/requests/"+id+"/payments", payOf("CZK", "1200.00"))); got != "Receipt for Airfare; Receipt for Lodging; Trip report accepted" {
 		t.Errorf("payment at approval: missing %q", got)
 	}
 	report := map[string]any{"text": "Gave the talk to a full room; the recording is online."}
 	if got := refusedFor(t, applicant.do("POST", "/requests/"+id+"/reports/0", report)); got != "Receipt for Airfare; Receipt for Lodging" {
 		t.Errorf("report before the receipts: missing %q", got)
 	}
-	evidence(t, id, token, "receipt", 0, -1)
-	evidence(t, id, token, "receipt", 1, -1)
+	airfare := evidence(t, id, token, "receipt", 0, -1)
+	lodging := evidence(t, id, token, "receipt", 1, -1)
+	// A disguised executable is quarantined: never in the evidence, never in the archive.
+	attID, form := attach(t, applicant, "/requests/"+id+"/attachments", "receipt.pdf", "application/pdf", len(elfBytes), "receipt")
+	if status, body := postForm(t, form, "receipt.pdf", elfBytes); status/100 != 2 {
+		t.Fatalf("upload: %d %s", status, body)
+	}
+	if a := waitForCheck(t, applicant, "/requests/"+id+"/attachments", attID); a["status"] != "quarantined" {
+		t.Fatalf("a disguised executable: %v", a)
+	}
 	if r := applicant.do("POST", "/requests/"+id+"/reports/0", report); r.status != 200 {
 		t.Fatalf("report: %d %s", r.status, r.body)
 	}
 	if r := rita.do("POST", "/review/requests/"+id+"/reports/0/changes", map[string]any{"message": "Add the slides' link."}); r.status != 200 {
 		t.Fatalf("changes: %d %s", r.status, r.body)
 	}
-	if got := refusedFor(t, fin.do("POST", "/finance/requests/"+id+"/payments", payOf("CHF", "1200.00"))); got != "Trip report accepted" {
+	if got := refusedFor(t, fin.do("POST", "/finance/requests/"+id+"/payments", payOf("CZK", "1200.00"))); got != "Trip report accepted" {
 		t.Errorf("payment with the report sent back: missing %q", got)
 	}
 	report["text"] = "Gave the talk to a full room; slides at https://example.org/slides and the recording is online."
@@ -135,9 +150,49 @@ func TestTravelGrantReimbursedAgainstReceiptsAndReport(t *testing.T) {
 	if r := fin.do("POST", "/finance/requests/"+id+"/reports/0/accept", nil); r.status != 200 {
 		t.Fatalf("accept: %d %s", r.status, r.body)
 	}
-	r := fin.do("POST", "/finance/requests/"+id+"/payments", payOf("CHF", "1200.00"))
+	r := fin.do("POST", "/finance/requests/"+id+"/payments", payOf("CZK", "1200.00"))
 	if r.status != 201 || r.json(t)["status"] != "closed" {
 		t.Fatalf("reimbursement: %d %s", r.status, r.body)
+	}
+	// Finance's archive holds exactly the two accepted receipts, as uploaded, and a
+	// manifest with their SHA-256.
+	archive := fin.do("GET", "/finance/requests/"+id+"/archive", nil)
+	if archive.status != 200 || archive.json(t)["files"] != float64(2) {
+		t.Fatalf("archive: %d %s", archive.status, archive.body)
+	}
+	resp, zipped := fetchLink(t, archive.json(t)["downloadUrl"].(string))
+	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), "evidence.zip") {
+		t.Fatalf("archive download: %d %v", resp.StatusCode, resp.Header)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zipped), int64(len(zipped)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]byte{"receipt, cost line 1": airfare, "receipt, cost line 2": lodging}
+	var manifest string
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(rc)
+		rc.Close()
+		if f.Name == "MANIFEST.csv" {
+			manifest = string(body)
+			continue
+		}
+		folder := path.Base(path.Dir(f.Name))
+		if content, ok := want[folder]; !ok || !bytes.Equal(body, content) {
+			t.Errorf("archive entry %s: not an accepted file as uploaded", f.Name)
+		}
+		delete(want, folder)
+		sum := sha256.Sum256(body)
+		if !strings.Contains(manifest, hex.EncodeToString(sum[:])) {
+			t.Errorf("the manifest lacks %s's sha256", f.Name)
+		}
+	}
+	if len(want) != 0 || manifest == "" {
+		t.Errorf("archive lacks %v (manifest %q)", want, manifest)
 	}
 	view := applicant.do("GET", "/requests/"+id+"/evidence", nil).json(t)
 	for _, it := range view["checklist"].([]any) {
@@ -175,16 +230,16 @@ func TestConferencePaidOnItsInvoiceAndClosedByItsReport(t *testing.T) {
 // A project is paid milestone by milestone, each once its deliverable and invoice are
 // on file and its report is accepted.
 func TestProjectPaidMilestoneByMilestone(t *testing.T) {
-	budgets(t, "CHF", []int{2026, 2027}, "project")
+	budgets(t, "RON", []int{2026, 2027}, "project")
 	body := application("project", "e2e-project-evidence@northwind.example")
-	body["amount"] = map[string]any{"currency": "CHF", "value": "3000.00"}
+	body["amount"] = map[string]any{"currency": "RON", "value": "3000.00"}
 	body["project"].(map[string]any)["milestones"] = []any{
-		map[string]any{"title": "Design", "dueDate": "2031-03-31", "amount": map[string]any{"currency": "CHF", "value": "1000.00"}},
-		map[string]any{"title": "Release", "dueDate": "2031-06-30", "amount": map[string]any{"currency": "CHF", "value": "2000.00"}},
+		map[string]any{"title": "Design", "dueDate": "2031-03-31", "amount": map[string]any{"currency": "RON", "value": "1000.00"}},
+		map[string]any{"title": "Release", "dueDate": "2031-06-30", "amount": map[string]any{"currency": "RON", "value": "2000.00"}},
 	}
 	id, token := approveAs(t, body)
 	fin, applicant := staff(t, "finance"), as(t, token)
-	if got := refusedFor(t, fin.do("POST", "/finance/requests/"+id+"/payments", payOf("CHF", "1000.00", "milestone", 0))); got != "Milestone 1 (Design): report accepted" {
+	if got := refusedFor(t, fin.do("POST", "/finance/requests/"+id+"/payments", payOf("RON", "1000.00", "milestone", 0))); got != "Milestone 1 (Design): report accepted" {
 		t.Errorf("first milestone at approval: missing %q", got)
 	}
 	for n, status := range []string{"partially_paid", "closed"} {
@@ -202,10 +257,10 @@ func TestProjectPaidMilestoneByMilestone(t *testing.T) {
 			t.Fatalf("accept %d: %d %s", n, r.status, r.body)
 		}
 		amount, over := []string{"1000.00", "2000.00"}[n], []string{"1000.01", "2000.01"}[n]
-		if r := fin.do("POST", "/finance/requests/"+id+"/payments", payOf("CHF", over, "milestone", n)); r.status != 422 {
+		if r := fin.do("POST", "/finance/requests/"+id+"/payments", payOf("RON", over, "milestone", n)); r.status != 422 {
 			t.Errorf("more than milestone %d: %d %s", n, r.status, r.body)
 		}
-		if r := fin.do("POST", "/finance/requests/"+id+"/payments", payOf("CHF", amount, "milestone", n)); r.status != 201 || r.json(t)["status"] != status {
+		if r := fin.do("POST", "/finance/requests/"+id+"/payments", payOf("RON", amount, "milestone", n)); r.status != 201 || r.json(t)["status"] != status {
 			t.Fatalf("milestone %d: %d %s", n, r.status, r.body)
 		}
 	}

@@ -7,6 +7,7 @@ package eventtest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +18,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/devstack/seed"
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
@@ -42,6 +46,9 @@ type Function struct {
 	// events stand for those: each is replaced by its user's subject before the event
 	// is sent.
 	UserPool bool
+	// Buckets names the variables of Env that hold bucket names: each bucket is made in
+	// moto first (once; the test run shares one moto).
+	Buckets []string
 }
 
 // Run invokes every sample event of the function.
@@ -150,6 +157,16 @@ func prepare(tb testing.TB, fn Function) environment {
 	env["TABLE_NAME"] = table
 	for k, v := range fn.Env {
 		env[k] = v
+	}
+	if len(fn.Buckets) > 0 {
+		client := s3.NewFromConfig(testenv.AWSConfig(tb), func(o *s3.Options) { o.UsePathStyle = true })
+		for _, k := range fn.Buckets {
+			_, err := client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(env[k])})
+			var owned *s3types.BucketAlreadyOwnedByYou
+			if err != nil && !errors.As(err, &owned) {
+				tb.Fatalf("bucket %s: %v", env[k], err)
+			}
+		}
 	}
 	h, err := fn.NewHandler(context.Background(), func(k string) string { return env[k] })
 	if err != nil {

@@ -18,6 +18,23 @@ export async function toPay() {
 const methods = ["bank_transfer", "card", "paypal", "cheque", "cash", "other"];
 const today = () => new Date().toISOString().slice(0, 10);
 
+// archiveButton asks for the request's evidence as one ZIP (written to S3 as it
+// streams) and follows the link it gets back.
+function archiveButton(id, reference) {
+  const note = h("span", { class: "hint", role: "status" });
+  const button = h("button", { type: "button", class: "secondary", text: "Download all evidence (ZIP)", onclick: async () => {
+    button.disabled = true;
+    note.textContent = "Preparing the archive…";
+    try {
+      const a = await api("GET", `/finance/requests/${id}/archive`);
+      note.textContent = `${reference}-evidence.zip: ${a.files} file(s) and a manifest; your browser downloads it now.`;
+      location.assign(a.downloadUrl);
+    } catch (err) { note.textContent = err.problem?.detail || err.message; }
+    button.disabled = false;
+  } });
+  return h("p", {}, button, " ", note);
+}
+
 // ledger: two calls (the payments, the evidence); the payment form carries one
 // Idempotency-Key for as long as it is on screen, so a double click or a retry after a
 // lost answer records one payment.
@@ -74,7 +91,7 @@ export async function ledger(id) {
     h("dl", { class: "facts" }, [["Payee", `${l.applicant}, ${l.organization}`], ["Status", words(l.status)], ["Approved", money(l.approved)],
       ["Paid", money(l.paid)], ["Outstanding", money(l.outstanding)], ["Fiscal year", l.fiscalYear]].map(([t, d]) => [h("dt", { text: t }), h("dd", { text: String(d) })])),
     rows.length ? table("Payments", ["Date", "Amount", "Against", "Method", "Reference", "Note", "Recorded by", ""], rows) : h("p", { text: "No payments yet." }),
-    ...evidenceSection(`/finance/requests/${id}`, ev, mayPay), ...pay];
+    ...evidenceSection(`/finance/requests/${id}`, ev, mayPay), mayPay ? archiveButton(id, l.reference) : null, ...pay];
 }
 
 // budgets: one call; admins change allocations here too.

@@ -17,12 +17,12 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring"
 )
 
-// New builds finance's API: payments, budgets, and reports (large ones through S3
-// links that expire after 15 minutes).
+// New builds finance's API: payments, budgets, reports (large ones through S3 links
+// that expire after 15 minutes), the requests' files and their evidence as one ZIP.
 func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
 	b, err := wiring.Setup(ctx, getenv)
 	rc, rerr := config.LoadReports(getenv)
-	_, berr := config.LoadEvidenceBucket(getenv)
+	bucket, berr := config.LoadEvidenceBucket(getenv)
 	if err := errors.Join(err, rerr, berr); err != nil {
 		return nil, err
 	}
@@ -32,13 +32,15 @@ func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
 	}
 	// Path-style addressing works with S3 and with moto alike.
 	client := s3.NewFromConfig(b.AWS, func(o *s3.Options) { o.UsePathStyle = true })
+	reportsBucket := exports.S3{Client: client, Bucket: rc.Bucket, TTL: 15 * time.Minute}
 	return api.NewFinance(api.FinanceDeps{
 		Evidence: evidence,
+		Archives: exports.Archive{Evidence: exports.Evidence{Client: client, Bucket: bucket}, Reports: reportsBucket},
 		Payments: sponsorship.NewFinanceService(b.Store, time.Now),
 		Budgets:  sponsorship.NewAdminService(b.Store, time.Now),
 		Reports: reports.Desk{
 			Builder:     reports.Builder{Source: b.Store, Calendar: b.Config.Service.Calendar},
-			Exporter:    exports.S3{Client: client, Bucket: rc.Bucket, TTL: 15 * time.Minute},
+			Exporter:    reportsBucket,
 			InlineLimit: rc.InlineLimit,
 		},
 	}, b.Log), nil
