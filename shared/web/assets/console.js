@@ -339,7 +339,10 @@ start().catch((err) => say("The console could not start: " + err.message, "bad")
 // report or send it back. base is the request under /review or /finance.
 export function evidenceSection(base, ev, mayJudge) {
   if (!ev.checklist.length) return [];
-  const items = ev.checklist.map((it) => [it.label, it.done ? "Done" : "Missing", it.files.length ? `${it.files.length} file(s)` : ""]);
+  const reportOf = (n) => ev.reports.find((r) => r.number === n);
+  const items = ev.checklist.map((it) => [it.label,
+    it.done ? "Done" : it.report !== undefined ? `Report ${words(reportOf(it.report)?.state)}` : "Missing", it.files.length ? `${it.files.length} file(s)` : ""]);
+  const nameOf = (r) => ev.checklist.find((it) => it.report === r.number)?.label || `Report ${r.number + 1}`;
   const judge = (r) => {
     if (!mayJudge || r.state !== "submitted") return "";
     const accept = h("button", { type: "button", text: "Accept", "aria-label": `Accept report ${r.number + 1}`, onclick: async () => {
@@ -349,10 +352,10 @@ export function evidenceSection(base, ev, mayJudge) {
     } });
     return accept;
   };
-  const reports = ev.reports.map((r) => [r.milestone !== undefined ? `Milestone ${r.milestone + 1}` : "Report", words(r.state),
+  const reports = ev.reports.map((r) => [nameOf(r), words(r.state),
     r.dueDate || "", r.text || "", judge(r)]);
   const changes = mayJudge && ev.reports.some((r) => r.state === "submitted") ? [form("Ask for changes to a report", [
-    field({ name: "report", label: "Report", options: ev.reports.filter((r) => r.state === "submitted").map((r) => [String(r.number), r.milestone !== undefined ? `Milestone ${r.milestone + 1}` : "Report"]) }),
+    field({ name: "report", label: "Report", options: ev.reports.filter((r) => r.state === "submitted").map((r) => [String(r.number), nameOf(r)]) }),
     field({ name: "message", label: "What the report needs", type: "textarea", required: true }),
   ], "Send it back", async (v) => {
     await api("POST", `${base}/reports/${v.report}/changes`, { message: v.message });
