@@ -108,6 +108,7 @@ func (oneApplicant) Directory(context.Context) (sponsorship.Directory, error) {
 func (oneApplicant) WaitingSince(context.Context, time.Time) ([]*sponsorship.Request, error) {
 	return nil, nil
 }
+func (oneApplicant) Owing(context.Context) ([]*sponsorship.Request, error) { return nil, nil }
 func (oneApplicant) ConfirmationCode(context.Context, string) (string, error) {
 	return "", sponsorship.ErrNotFound
 }
