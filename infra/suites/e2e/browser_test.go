@@ -803,7 +803,7 @@ func TestBrowserConfirmsTheAddressFromItsMail(t *testing.T) {
 func TestBrowserStatusPageTakesAReport(t *testing.T) {
 	budgets(t, "HUF", []int{2032}, "conference")
 	body := application("conference", "browser-report@northwind.example")
-	body["amount"] = map[string]any{"currency": "HUF", "value": "200000"}
+	body["amount"] = map[string]any{"currency": "HUF", "value": "90000"}
 	body["conference"].(map[string]any)["startDate"], body["conference"].(map[string]any)["endDate"] = "2032-04-01", "2032-04-02"
 	id, token := approveAs(t, body)
 	b := openTab(t)

@@ -68,16 +68,17 @@ var wantGrants = map[string][]string{
 		"managed:AWSLambdaBasicExecutionRole",
 	},
 	"FinanceFunction": {
-		"dynamodb:GetItem ${Table.Arn}",               // idempotency keys, a request after a lost race
-		"dynamodb:PutItem ${Table.Arn}",               // payments, events, idempotency keys
-		"dynamodb:Query ${Table.Arn}",                 // a request's ledger and votes, the roster, budgets
-		"dynamodb:Query ${Table.Arn}/index/GSI1",      // approved requests still to pay, by status
-		"dynamodb:Query ${Table.Arn}/index/GSI2",      // reports by fiscal year and month
-		"dynamodb:UpdateItem ${Table.Arn}",            // a payment settles its budget
-		evidenceRequests("s3:GetObject"),              // a request's files, as download links
-		evidenceRequests("s3:PutObject"),              // finance's upload forms
-		"s3:GetObject ${ReportsBucket.Arn}/reports/*", // what the presigned link downloads
-		"s3:PutObject ${ReportsBucket.Arn}/reports/*", // a large report
+		"dynamodb:GetItem ${Table.Arn}",                          // idempotency keys, a request after a lost race
+		"dynamodb:PutItem ${Table.Arn}",                          // payments, events, idempotency keys
+		"dynamodb:Query ${Table.Arn}",                            // a request's ledger and votes, the roster, budgets
+		"dynamodb:Query ${Table.Arn}/index/GSI1",                 // approved requests still to pay, by status
+		"dynamodb:Query ${Table.Arn}/index/GSI2",                 // reports by fiscal year and month
+		"dynamodb:UpdateItem ${Table.Arn}",                       // a payment settles its budget
+		evidenceRequests("s3:GetObject"),                         // a request's files: download links, and the archive reads them
+		evidenceRequests("s3:PutObject"),                         // finance's upload forms
+		"s3:GetObject ${ReportsBucket.Arn}/reports/*",            // what the presigned link downloads
+		"s3:PutObject ${ReportsBucket.Arn}/reports/*",            // a large report, an evidence archive's parts
+		"s3:AbortMultipartUpload ${ReportsBucket.Arn}/reports/*", // an evidence archive that failed part way
 		"managed:AWSLambdaBasicExecutionRole",
 	},
 	"NotifyFunction": {
