@@ -809,7 +809,7 @@ func TestBrowserStatusPageTakesAReport(t *testing.T) {
 	b := openTab(t)
 	b.do(chromedp.Navigate(dev.URL()+"/status#id="+url.QueryEscape(id)+"&token="+url.QueryEscape(token)),
 		chromedp.WaitVisible(chromedp.ID("s-evidence")))
-	if got := b.text("#s-checklist"); !strings.Contains(got, "The organiser's invoice: missing") || !strings.Contains(got, "Post-event report") {
+	if got := b.text("#s-checklist"); !strings.Contains(got, "The organiser's invoice: missing") || !strings.Contains(got, "how the sponsorship showed: due") {
 		t.Errorf("checklist: %q", got)
 	}
 	if got := b.text("#s-reports .report-state"); got != "Due" {
@@ -835,9 +835,11 @@ func TestBrowserStatusPageTakesAReport(t *testing.T) {
 	if got := b.text("#s-reports blockquote"); got != message {
 		t.Errorf("the committee's message shows as %q", got)
 	}
+	if got := eval[string](b, `document.getElementById("report-0-attendance").value`); got != "350" {
+		t.Errorf("the report sent back keeps its attendance: %q", got)
+	}
 	b.screenshot("status-report.png")
-	b.do(chromedp.SendKeys("#report-0-text", " About 80 came to the booth."),
-		chromedp.SendKeys("#report-0-attendance", "350"), chromedp.Click(`#s-reports button[type="submit"]`))
+	b.do(chromedp.SendKeys("#report-0-text", " About 80 came to the booth."), chromedp.Click(`#s-reports button[type="submit"]`))
 	b.waitFor(`document.querySelector("#s-reports .report-state")?.textContent === "Submitted, waiting for the committee"`)
 	stored, err := dev.Store().GetRequest(context.Background(), id)
 	if err != nil || len(stored.Reports) != 1 || stored.Reports[0].Attendance != 350 || !strings.Contains(stored.Reports[0].Text, "booth") {

@@ -114,8 +114,13 @@ async function loadEvidence(r) {
   if (!resp.ok) return;
   const ev = await resp.json();
   const list = $("s-checklist");
+  const stateOf = (it) => {
+    if (it.done) return "done";
+    const rep = it.report === undefined ? null : ev.reports.find((x) => x.number === it.report);
+    return rep ? (reportStates[rep.state] || rep.state).toLowerCase() : "missing";
+  };
   list.replaceChildren(...ev.checklist.map((it) => el("li", { class: it.done ? "done" : undefined },
-    `${it.label}: `, el("strong", { text: it.done ? "done" : "missing" }))));
+    `${it.label}: `, el("strong", { text: stateOf(it) }))));
   $("s-reports").replaceChildren(...ev.reports.map((rep) => reportView(r, rep)));
   $("s-evidence").hidden = false;
 }
@@ -146,8 +151,13 @@ function reportForm(r, rep) {
   const text = el("textarea", { rows: "5", required: true });
   text.value = rep.text || "";
   f.append(field("text", "Your report", text, r.kind === "conference" ? "How the event went and how the sponsorship showed." : "What was done, and what the money paid for."));
-  if (r.kind === "conference") f.append(field("attendance", "Attendance", el("input", { type: "number", min: "1", inputmode: "numeric", required: true })));
-  if (r.kind === "project") f.append(field("deliverableUrl", "Where the deliverable is (a link, or attach it as a file)", el("input", { type: "url" })));
+  // A report sent back keeps what was written, for the applicant to change.
+  const attendance = el("input", { type: "number", min: "1", inputmode: "numeric", required: true });
+  attendance.value = rep.attendance || "";
+  const deliverable = el("input", { type: "url" });
+  deliverable.value = rep.deliverableUrl || "";
+  if (r.kind === "conference") f.append(field("attendance", "Attendance", attendance));
+  if (r.kind === "project") f.append(field("deliverableUrl", "Where the deliverable is (a link, or attach it as a file)", deliverable));
   const missing = el("div", { class: "panel notice", role: "alert", hidden: true });
   const submit = el("button", { type: "submit", class: "primary", text: "Submit the report" });
   f.append(missing, el("p", {}, submit));
