@@ -82,6 +82,7 @@ func New(reader Reader, outbox Outbox, senders map[string]Sender, cfg Config, lo
 var notifying = []sponsorship.EventType{
 	sponsorship.EventReceived, sponsorship.EventSubmitted, sponsorship.EventResubmitted, sponsorship.EventChangesRequested,
 	sponsorship.EventApproved, sponsorship.EventRejected, sponsorship.EventApprovalRefused,
+	sponsorship.EventReportSubmitted, sponsorship.EventReportChangesRequested, sponsorship.EventAttachmentQuarantined,
 }
 
 // Handle sends every notification of one audit event. It returns an error when any of

@@ -325,3 +325,47 @@ func TestApplicantsAreRemindedOfReportsDue(t *testing.T) {
 		}
 	}
 }
+
+// TestEvidenceEventsAreSent runs each evidence event through Handle, as the stream
+// delivers it: finance hears of a submitted report, the applicant of a report sent back
+// and of their own file refused by its check (with the reason), and nobody of a staff
+// member's refused file.
+func TestEvidenceEventsAreSent(t *testing.T) {
+	tests := []struct {
+		ev   sponsorship.AuditEvent
+		want []string // recipient: subject
+	}{
+		{sponsorship.AuditEvent{Type: sponsorship.EventReportSubmitted, Actor: sponsorship.Actor{Role: sponsorship.RoleApplicant}},
+			[]string{"finance@foundation.example: [ST-7ZQ4M-K2P9X] Report to read: Trip to FOSDEM"}},
+		{sponsorship.AuditEvent{Type: sponsorship.EventReportChangesRequested, Message: "Add the slides.", Actor: sponsorship.Actor{Role: sponsorship.RoleReviewer}},
+			[]string{"grace@xylo.example: [ST-7ZQ4M-K2P9X] Changes asked to your report: Trip to FOSDEM"}},
+		{sponsorship.AuditEvent{Type: sponsorship.EventAttachmentQuarantined, Actor: sponsorship.Actor{Role: sponsorship.RoleApplicant},
+			Data: map[string]string{"reason": "The file is an executable, not a PDF."}},
+			[]string{"grace@xylo.example: [ST-7ZQ4M-K2P9X] A file was refused: Trip to FOSDEM"}},
+		{sponsorship.AuditEvent{Type: sponsorship.EventAttachmentQuarantined, Internal: true, Actor: sponsorship.Actor{Role: sponsorship.RoleFinance},
+			Data: map[string]string{"reason": "The file is an executable, not a PDF."}}, nil},
+	}
+	for _, tt := range tests {
+		mail := &capturingSender{}
+		req := request()
+		req.Reference = "ST-7ZQ4M-K2P9X"
+		n := New(fixedReader{req: req}, &memOutbox{state: map[string]string{}}, map[string]Sender{Email: mail},
+			Config{BaseURL: "https://tracker.example/", Rules: Rules{FinanceEmail: "finance@foundation.example"}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		tt.ev.RequestID, tt.ev.Version = "r1", 7
+		if err := n.Handle(context.Background(), tt.ev); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for to, ms := range mail.sent {
+			for _, m := range ms {
+				got = append(got, to+": "+m.Subject)
+				if reason := tt.ev.Data["reason"]; reason != "" && (!strings.Contains(m.Text, reason) || !strings.Contains(m.HTML, "an executable")) {
+					t.Errorf("%s: the reason is not in the message:\n%s", tt.ev.Type, m.Text)
+				}
+			}
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.ev.Type, diff)
+		}
+	}
+}

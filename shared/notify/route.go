@@ -32,6 +32,7 @@ const (
 	KindReportChanges   = "report_changes"   // to the applicant: what a report needs
 	KindReportToRead    = "report_to_read"   // to finance: a report submitted, to accept or send back
 	KindReportsDue      = "reports_due"      // to the applicant: reports due soon or overdue
+	KindFileRefused     = "file_refused"     // to the applicant: a file of theirs was quarantined, and why
 )
 
 // Rules are the addresses and switches routing needs from configuration.
@@ -56,7 +57,8 @@ type Notification struct {
 // hear of, since they must settle it), the applicant on receipt, on a
 // request for changes, on approval and on rejection, finance on approval, admins when
 // an approval is refused for lack of budget, finance when a report is submitted, the
-// applicant when a report is sent back, and the committee's chat on each of those that
+// applicant when a report is sent back or a file of theirs is quarantined, and the
+// committee's chat on each of those that
 // concern the committee. Other events notify nobody.
 func Route(ev sponsorship.AuditEvent, req *sponsorship.Request, dir sponsorship.Directory, r Rules) []Notification {
 	var out []Notification
@@ -112,6 +114,12 @@ func Route(ev sponsorship.AuditEvent, req *sponsorship.Request, dir sponsorship.
 		}
 	case sponsorship.EventReportChangesRequested:
 		applicant(KindReportChanges)
+	case sponsorship.EventAttachmentQuarantined:
+		// The applicant's own upload: they hear why it was refused. A member of staff
+		// sees their refused file in the console.
+		if ev.Actor.Role == sponsorship.RoleApplicant && !ev.Internal {
+			applicant(KindFileRefused)
+		}
 	case sponsorship.EventApprovalRefused:
 		if r.AdminsEmail != "" {
 			add(Email, r.AdminsEmail, "Admins", KindBudgetRefused)
