@@ -59,6 +59,8 @@ func BenchmarkRoutes(b *testing.B) {
 		// The evidence archive of the demo's approved conference: its manifest alone,
 		// written to the reports bucket.
 		eventtest.Route{Event: "get-archive.json", Want: http.StatusOK},
+		// A fiscal year's evidence: the demo year's payments reach no request yet.
+		eventtest.Route{Event: "get-year-archive.json", Want: http.StatusOK},
 	},
 		// Attachments: see eventtest.AttachmentRoutes.
 		append(eventtest.AttachmentRoutes("01KC0000000000000000000004", false),

@@ -26,6 +26,7 @@ func TestSampleEvents(t *testing.T) {
 			"get-attachment-download-unknown.json": 404,
 			"get-evidence.json":                    200,
 			"get-archive.json":                     200,
+			"get-year-archive.json":                200,
 			"post-report-accept-due.json":          409,
 			"post-report-changes-invalid.json":     422,
 			// The demo's approved conference has no invoice on file: finance cannot pay it.

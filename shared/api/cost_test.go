@@ -533,6 +533,13 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			reason:   "the request (its reference names the archive) and one Query of its files (none here: the files' bytes come from S3, not DynamoDB)",
 		},
 		{
+			operation: "evidence archive of a fiscal year (finance)", route: "GET /finance/archive", status: 200,
+			run:      financeCall(financeP, "GET", "/finance/archive?fiscalYear=2049"),
+			measured: "Query 1 | read 0 | written 0",
+			minimum:  "Query 1 | read 0 | written 0",
+			reason:   "one Query of the year's payments in the period index (none here); then, per request paid, its request and one Query of its files",
+		},
+		{
 			operation: "evidence a request owes (finance)", route: "GET /finance/requests/{id}/evidence", status: 200,
 			run:      financeCall(financeP, "GET", "/finance/requests/"+decide+"/evidence"),
 			measured: "GetItem 1, Query 1 | read 3 | written 0",

@@ -37,6 +37,7 @@ func NewFinance(d FinanceDeps, log *slog.Logger) http.Handler {
 		files.routes(rt)
 		if d.Archives != nil {
 			rt.handle("GET /finance/requests/{id}/archive", files.archive(d.Archives))
+			rt.handle("GET /finance/archive", (&financeAPI{d: d}).yearArchive)
 		}
 	}
 	return withBasics(log, rt)

@@ -2,11 +2,14 @@ package api
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/evidence"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/reports"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -182,4 +185,45 @@ func (h staffFiles) archive(archiver Archiver) handlerFunc {
 		writeJSON(w, http.StatusOK, archiveView{DownloadURL: url, ExpiresAt: expires, Files: len(files)})
 		return nil
 	}
+}
+
+// yearArchive answers finance's request for the evidence of a fiscal year's payments
+// as one ZIP: a folder per request paid that year.
+func (h *financeAPI) yearArchive(w http.ResponseWriter, r *http.Request) error {
+	if _, err := staffIn(r, sponsorship.GroupFinance); err != nil {
+		return err
+	}
+	v, err := strictQuery(r, "fiscalYear")
+	if err != nil {
+		return err
+	}
+	year, err := strconv.Atoi(v.Get("fiscalYear"))
+	if err != nil || year < 2000 || year > 2200 {
+		return &sponsorship.ValidationError{Errors: []sponsorship.FieldError{{Field: "fiscalYear", Code: sponsorship.CodeInvalidFormat,
+			Message: "Give the fiscal year, such as 2027."}}}
+	}
+	ids, err := h.d.Reports.Builder.PaidRequests(r.Context(), year)
+	var ceiling *reports.CeilingError
+	if errors.As(err, &ceiling) {
+		return &sponsorship.ValidationError{Errors: []sponsorship.FieldError{{Field: "fiscalYear", Code: sponsorship.CodeTooMany,
+			Message: fmt.Sprintf("The year's payments reach more than %d requests, the most one archive holds; download the requests' archives one by one.", ceiling.Limit)}}}
+	}
+	if err != nil {
+		return err
+	}
+	var files []evidence.ArchiveFile
+	for _, id := range ids {
+		_, fs, err := h.d.Evidence.ArchiveFiles(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		files = append(files, fs...)
+	}
+	url, expires, err := h.d.Archives.Publish(r.Context(), fmt.Sprintf("FY%d-evidence.zip", year), files)
+	if err != nil {
+		return err
+	}
+	loggerFrom(r.Context()).Info("evidence archived", "fiscalYear", year, "requests", len(ids), "files", len(files))
+	writeJSON(w, http.StatusOK, archiveView{DownloadURL: url, ExpiresAt: expires, Files: len(files)})
+	return nil
 }

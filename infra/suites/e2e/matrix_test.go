@@ -312,6 +312,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			call: get(file("/finance/requests/%s/attachments/%s/download")), want: staffOnly(map[string]int{byFinance: 200})},
 		{key: "GET /finance/requests/{id}/evidence", call: get(under("/finance/requests/%s/evidence")), want: staffOnly(map[string]int{byFinance: 200})},
 		{key: "GET /finance/requests/{id}/archive", setup: withFile, call: get(under("/finance/requests/%s/archive")), want: staffOnly(map[string]int{byFinance: 200})},
+		{key: "GET /finance/archive", call: get(fixed("/finance/archive?fiscalYear=2049")), want: staffOnly(map[string]int{byFinance: 200})},
 		{key: "POST /finance/requests/{id}/reports/{report}/accept", call: send("POST", under("/finance/requests/%s/reports/0/accept"), body(nil)),
 			want: staffOnly(map[string]int{byFinance: 409})},
 		{key: "POST /finance/requests/{id}/reports/{report}/changes", call: send("POST", under("/finance/requests/%s/reports/0/changes"),

@@ -214,9 +214,33 @@ func TestConferencePaidOnItsInvoiceAndClosedByItsReport(t *testing.T) {
 	if got := refusedFor(t, fin.do("POST", "/finance/requests/"+id+"/payments", payOf("PLN", "5000.00"))); got != "The organiser's invoice" {
 		t.Errorf("payment without the invoice: missing %q", got)
 	}
-	evidence(t, id, token, "invoice", -1, -1)
+	invoice := evidence(t, id, token, "invoice", -1, -1)
 	if r := fin.do("POST", "/finance/requests/"+id+"/payments", payOf("PLN", "5000.00")); r.status != 201 || r.json(t)["status"] != "paid" {
 		t.Fatalf("payment on the invoice: %d %s", r.status, r.body)
+	}
+	// The fiscal year's archive holds the invoice the payment stood on, in the
+	// request's folder.
+	ref := as(t, token).do("GET", "/requests/"+id, nil).json(t)["reference"].(string)
+	year := fin.do("GET", "/finance/archive?fiscalYear=2032", nil)
+	if year.status != 200 {
+		t.Fatalf("year archive: %d %s", year.status, year.body)
+	}
+	_, zipped := fetchLink(t, year.json(t)["downloadUrl"].(string))
+	zr, err := zip.NewReader(bytes.NewReader(zipped), int64(len(zipped)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range zr.File {
+		if strings.HasPrefix(f.Name, ref+"/invoice/") {
+			rc, _ := f.Open()
+			body, _ := io.ReadAll(rc)
+			rc.Close()
+			found = bytes.Equal(body, invoice)
+		}
+	}
+	if !found {
+		t.Errorf("the 2032 archive lacks %s's invoice as uploaded", ref)
 	}
 	if r := as(t, token).do("POST", "/requests/"+id+"/reports/0", map[string]any{
 		"text": "The track ran all day; the sponsor's logo was on the banner.", "attendance": 380}); r.status != 200 {
