@@ -129,5 +129,19 @@ export function reports() {
     for (const [k, val] of Object.entries(v)) if (val && k !== "report") q.set(k, k === "currency" ? val.toUpperCase() : val);
     const name = `${v.report}${v.fiscalYear ? "-FY" + v.fiscalYear : ""}.${v.format}`;
     await download(`/finance/reports/${v.report}?${q}`, name, (m) => { progress.textContent = m; });
-  }, progress)];
+  }, progress), ...(groups().includes("finance") ? yearArchive(year) : [])];
+}
+
+// yearArchive asks for the evidence of a fiscal year's payments as one ZIP and follows
+// the link it gets back.
+function yearArchive(year) {
+  const note = h("p", { role: "status", "aria-live": "polite" });
+  return [h("h2", { text: "Evidence of a fiscal year" }), form("Download a fiscal year's evidence",
+    field({ name: "fiscalYear", label: "Fiscal year", value: year, inputmode: "numeric", required: true }), "Download the evidence (ZIP)",
+    async (v) => {
+      note.textContent = "Preparing the archive…";
+      const a = await api("GET", `/finance/archive?fiscalYear=${encodeURIComponent(v.fiscalYear)}`);
+      note.textContent = `FY${v.fiscalYear}-evidence.zip: ${a.files} file(s) and a manifest; your browser downloads it now.`;
+      location.assign(a.downloadUrl);
+    }, note)];
 }
