@@ -119,6 +119,8 @@ type staffFiles struct {
 	// admit resolves the caller and decides whether they may act on the request's
 	// files: a reviewer as on its dossier (not recused), finance by group.
 	admit func(r *http.Request) (sponsorship.Actor, error)
+	// admitJudge, when set, admits the caller to accept or send back a report instead.
+	admitJudge func(r *http.Request) (sponsorship.Actor, error)
 }
 
 // reviewerFiles admits reviewers as the dossier does.
@@ -132,14 +134,21 @@ func reviewerFiles(e *sponsorship.Evidence, svc *sponsorship.ReviewService) staf
 	}}
 }
 
-// financeFiles admits the finance group.
-func financeFiles(e *sponsorship.Evidence) staffFiles {
+// financeFiles admits the finance group; a report is judged only by finance who may
+// pay the request (payments.AdmitJudge).
+func financeFiles(e *sponsorship.Evidence, payments *sponsorship.FinanceService) staffFiles {
 	return staffFiles{evidence: e, prefix: "/finance", admit: func(r *http.Request) (sponsorship.Actor, error) {
 		who, err := staffIn(r, sponsorship.GroupFinance)
 		if err != nil {
 			return sponsorship.Actor{}, err
 		}
 		return sponsorship.Actor{Role: sponsorship.RoleFinance, ID: who.ID}, nil
+	}, admitJudge: func(r *http.Request) (sponsorship.Actor, error) {
+		who, err := staffIn(r, sponsorship.GroupFinance)
+		if err != nil {
+			return sponsorship.Actor{}, err
+		}
+		return payments.AdmitJudge(r.Context(), who, r.PathValue("id"))
 	}}
 }
 

@@ -33,7 +33,7 @@ func NewFinance(d FinanceDeps, log *slog.Logger) http.Handler {
 	rt := newRouter()
 	financeRoutes(rt, &financeAPI{d: d})
 	if d.Evidence != nil {
-		files := financeFiles(d.Evidence)
+		files := financeFiles(d.Evidence, d.Payments)
 		files.routes(rt)
 		if d.Archives != nil {
 			rt.handle("GET /finance/requests/{id}/archive", files.archive(d.Archives))

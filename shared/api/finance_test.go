@@ -224,7 +224,7 @@ func TestMoneyLeavesOnlyAgainstAcceptedEvidence(t *testing.T) {
 		}
 		return r.json(t)["missing"].([]any)
 	}
-	if m := missing(s.payWithKey(fin, id, "k-evidence-first-000001", pay("1000.00", "EUR"))); fmt.Sprint(m) != "[Milestone 1 (All): report accepted]" {
+	if m := missing(s.payWithKey(fin, id, "k-evidence-first-000001", pay("1000.00", "EUR"))); fmt.Sprint(m) != "[Milestone 1 (All): report accepted Milestone 1 (All): deliverable, a link or a file Milestone 1 (All): invoice]" {
 		t.Errorf("payment before the report: missing %v", m)
 	}
 	report := map[string]any{"text": "The milestone is done and released."}

@@ -130,7 +130,11 @@ func (h staffFiles) progress(w http.ResponseWriter, r *http.Request) error {
 // judge answers a report's acceptance (accept) or a request for changes to it.
 func (h staffFiles) judge(accept bool) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		who, err := h.admit(r)
+		admit := h.admit
+		if h.admitJudge != nil {
+			admit = h.admitJudge
+		}
+		who, err := admit(r)
 		if err != nil {
 			return err
 		}
@@ -187,6 +191,11 @@ func (h staffFiles) archive(archiver Archiver) handlerFunc {
 	}
 }
 
+// MaxArchiveBytes bounds the files of a fiscal year's archive: it is written while the
+// caller waits, within the finance function's 29 seconds. A request's archive holds at
+// most 30 files of 10 MB and needs no bound.
+const MaxArchiveBytes = 600 << 20
+
 // yearArchive answers finance's request for the evidence of a fiscal year's payments
 // as one ZIP: a folder per request paid that year.
 func (h *financeAPI) yearArchive(w http.ResponseWriter, r *http.Request) error {
@@ -202,22 +211,34 @@ func (h *financeAPI) yearArchive(w http.ResponseWriter, r *http.Request) error {
 		return &sponsorship.ValidationError{Errors: []sponsorship.FieldError{{Field: "fiscalYear", Code: sponsorship.CodeInvalidFormat,
 			Message: "Give the fiscal year, such as 2027."}}}
 	}
+	tooMany := func(message string) error {
+		return &sponsorship.ValidationError{Errors: []sponsorship.FieldError{{Field: "fiscalYear", Code: sponsorship.CodeTooMany, Message: message}}}
+	}
 	ids, err := h.d.Reports.Builder.PaidRequests(r.Context(), year)
 	var ceiling *reports.CeilingError
-	if errors.As(err, &ceiling) {
-		return &sponsorship.ValidationError{Errors: []sponsorship.FieldError{{Field: "fiscalYear", Code: sponsorship.CodeTooMany,
-			Message: fmt.Sprintf("The year's payments reach more than %d requests, the most one archive holds; download the requests' archives one by one.", ceiling.Limit)}}}
-	}
-	if err != nil {
+	switch {
+	case errors.As(err, &ceiling) && ceiling.Report == "archive":
+		return tooMany(fmt.Sprintf("The year's payments reach more than %d requests, the most one archive holds; download the requests' archives one by one.", ceiling.Limit))
+	case errors.As(err, &ceiling):
+		return tooMany(fmt.Sprintf("The year has more than %d payments, the most one call reads; download the requests' archives one by one.", ceiling.Limit))
+	case err != nil:
 		return err
 	}
 	var files []evidence.ArchiveFile
+	var size int64
 	for _, id := range ids {
 		_, fs, err := h.d.Evidence.ArchiveFiles(r.Context(), id)
 		if err != nil {
 			return err
 		}
+		for _, f := range fs {
+			size += f.Size
+		}
 		files = append(files, fs...)
+	}
+	if size > MaxArchiveBytes {
+		return tooMany(fmt.Sprintf("The year's evidence is %d MB, more than the %d MB one archive is written in while you wait; download the requests' archives one by one.",
+			size>>20, MaxArchiveBytes>>20))
 	}
 	url, expires, err := h.d.Archives.Publish(r.Context(), fmt.Sprintf("FY%d-evidence.zip", year), files)
 	if err != nil {

@@ -42,11 +42,18 @@ func (e S3) Publish(ctx context.Context, name string, body io.Reader, size int64
 func (e S3) PublishStream(ctx context.Context, name, contentType string, write func(io.Writer) error) (string, time.Time, error) {
 	key, disposition := e.key(name)
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(write(pw)) }()
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		pw.CloseWithError(write(pw))
+	}()
 	uploader := manager.NewUploader(e.Client, func(u *manager.Uploader) { u.Concurrency = 1 })
 	_, err := uploader.Upload(ctx, &s3.PutObjectInput{Bucket: &e.Bucket, Key: &key, Body: pr,
 		ContentType: &contentType, ContentDisposition: &disposition})
-	_ = pr.CloseWithError(err) // unblocks write when the upload stopped first
+	if err != nil {
+		_ = pr.CloseWithError(err) // unblocks write when the upload stopped first
+	}
+	<-written // write has returned, and closed what it opened
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("upload %s: %w", name, err)
 	}

@@ -226,6 +226,9 @@ func (n *Notifier) Remind(ctx context.Context, after time.Duration) (int, error)
 	return sent, errors.Join(failed...)
 }
 
+// maxOverdueDays is how long after its due date a report is still reminded of.
+const maxOverdueDays = 56
+
 // ReportDue is one line of an applicant's reminder: a report not yet submitted (or
 // sent back), and when it is due.
 type ReportDue struct {
@@ -235,8 +238,10 @@ type ReportDue struct {
 }
 
 // reportsToNag lists the reports of a request to remind its applicant of today: a week
-// before the due date, on it, and every seven days once overdue. Reports submitted or
-// accepted are the committee's to act on.
+// before the due date, on it, and every seven days once overdue, for eight weeks (after
+// that the committee follows up itself; a request approved before reports existed would
+// otherwise be nagged for ever). Reports submitted or accepted are the committee's to
+// act on.
 func reportsToNag(req *sponsorship.Request, now time.Time) []ReportDue {
 	today := now.UTC().Truncate(24 * time.Hour)
 	var out []ReportDue
@@ -249,7 +254,7 @@ func reportsToNag(req *sponsorship.Request, now time.Time) []ReportDue {
 			continue
 		}
 		days := int(due.Sub(today).Hours() / 24)
-		if days != 7 && days != 0 && (days > 0 || -days%7 != 0) {
+		if days != 7 && days != 0 && (days > 0 || -days%7 != 0 || -days > maxOverdueDays) {
 			continue
 		}
 		name := "the trip report"

@@ -292,6 +292,11 @@ func TestApplicantsAreRemindedOfReportsDue(t *testing.T) {
 		{"2027-03-12", nil},
 		{"2027-03-16", []string{"grace@xylo.example: the trip report, due 2027-03-09 (overdue)",
 			"linus@example.net: the report on milestone 2 (Release), due 2027-03-09 (overdue) + the report on milestone 3 (Docs), due 2027-03-16 (today)"}},
+		// Eight weeks overdue is the last reminder; nine is past it.
+		{"2027-05-04", []string{"grace@xylo.example: the trip report, due 2027-03-09 (overdue)",
+			"linus@example.net: the report on milestone 2 (Release), due 2027-03-09 (overdue) + the report on milestone 3 (Docs), due 2027-03-16 (overdue)"}},
+		{"2027-05-11", []string{"linus@example.net: the report on milestone 3 (Docs), due 2027-03-16 (overdue)"}},
+		{"2027-05-18", nil},
 	}
 	for _, tt := range tests {
 		mail := &capturingSender{}

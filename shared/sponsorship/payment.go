@@ -220,11 +220,40 @@ func (s *FinanceService) RecordPayment(ctx context.Context, who Staff, id, idemp
 	}
 }
 
+// AdmitJudge admits a member of finance to accept a request's report or send it back,
+// under the rule that keeps apart who decides on money and who pays it (see separate):
+// a report's acceptance releases money, so the applicant, their company's members and
+// whoever voted on or stood aside from the request do not judge it.
+func (s *FinanceService) AdmitJudge(ctx context.Context, who Staff, id string) (Actor, error) {
+	if !who.In(GroupFinance) {
+		return Actor{}, &ForbiddenError{Reason: "only finance judges reports here"}
+	}
+	if !ValidID(id) {
+		return Actor{}, ErrNotFound
+	}
+	dir, err := s.store.Directory(ctx)
+	if err != nil {
+		return Actor{}, fmt.Errorf("read roster: %w", err)
+	}
+	me, ok := dir.Member(who.ID)
+	if !ok || !me.Active {
+		return Actor{}, &ForbiddenError{Reason: "only finance staff on the roster judge reports; an admin can add you"}
+	}
+	d, err := s.store.PaymentBasis(ctx, id)
+	if err != nil {
+		return Actor{}, err
+	}
+	if err := separate(dir, me, d); err != nil {
+		return Actor{}, err
+	}
+	return Actor{Role: RoleFinance, ID: me.ID, Name: me.Name}, nil
+}
+
 // separate keeps apart who decides on money and who pays it: a reviewer who voted on a
 // request (in any round), stood aside from it, or whose company is the applicant's does
 // not record its payments, nor does its applicant. Their other roles elsewhere stay.
 func separate(dir Directory, me Reviewer, d *Dossier) error {
-	const other = "; someone else in finance records its payments"
+	const other = "; someone else in finance records its payments and judges its reports"
 	for _, v := range d.Votes {
 		if v.ReviewerID == me.ID {
 			return &ForbiddenError{Reason: "you voted on this request" + other}
@@ -387,7 +416,9 @@ func (s *FinanceService) gate(ctx context.Context, req *Request, payments []Paym
 	switch req.Kind {
 	case KindProject:
 		n := *p.Milestone
-		miss = missing(items, func(it ChecklistItem) bool { return it.Report != nil && *it.Report == n })
+		// The milestone's report was accepted with its deliverable and invoice on file;
+		// all three are checked again here.
+		miss = missing(items, func(it ChecklistItem) bool { return it.Milestone != nil && *it.Milestone == n })
 		if len(miss) == 0 {
 			m := req.Project.Milestones[n]
 			paid := int64(0)

@@ -180,6 +180,9 @@ type ChecklistItem struct {
 //
 // Only accepted files count. A report item is done when the report is accepted.
 func Checklist(r *Request, files []Attachment) []ChecklistItem {
+	if r.Approved == nil {
+		return nil // evidence is owed after approval only
+	}
 	reports := r.ReportsOwed()
 	accepted := func(p Purpose, costLine, milestone *int) []string {
 		var ids []string
@@ -436,10 +439,9 @@ func (e *Evidence) SubmitReport(ctx context.Context, id, token string, n int, in
 		if err != nil {
 			return Progress{}, err
 		}
-		if req.Kind == KindProject && rep.DeliverableURL != "" {
-			// A link stands for the deliverable's file.
-			reports[n].DeliverableURL = rep.DeliverableURL
-		}
+		// The evidence is checked against this submission: a link it gives stands for
+		// the deliverable's file, a link an earlier one gave does not.
+		reports[n].DeliverableURL = rep.DeliverableURL
 		probe := *req
 		probe.Reports = reports
 		if miss := reportEvidence(req, Checklist(&probe, files), n); len(miss) > 0 {

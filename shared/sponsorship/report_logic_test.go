@@ -202,14 +202,14 @@ func TestEvidenceGatesPayment(t *testing.T) {
 		{"a project is paid milestone by milestone", approvedAs(project), []step{
 			{pay("3000.00"), "invalid milestone:required"},
 			{paysOn("3000.00", 2), "invalid milestone:unknown_value"},
-			{paysOn("3000.00", 0), "missing Milestone 1 (Design): report accepted"},
+			{paysOn("3000.00", 0), "missing Milestone 1 (Design): report accepted; Milestone 1 (Design): deliverable, a link or a file; Milestone 1 (Design): invoice"},
 			{reports(0, sponsorship.ReportInput{Text: milestone0.Text}),
 				"missing Milestone 1 (Design): deliverable, a link or a file; Milestone 1 (Design): invoice"},
 			{attaches(sponsorship.PurposeInvoice, -1, 0), "ok"},
 			{reports(0, milestone0), "ok"},
 			{accepts(0), "ok"},
 			{paysOn("3000.01", 0), "invalid amount.value:above_ceiling"},
-			{paysOn("1000.00", 1), "missing Milestone 2 (Integer vectors): report accepted"},
+			{paysOn("1000.00", 1), "missing Milestone 2 (Integer vectors): report accepted; Milestone 2 (Integer vectors): deliverable, a link or a file; Milestone 2 (Integer vectors): invoice"},
 			{paysOn("3000.00", 0), "ok"},
 			{paysOn("0.01", 0), "invalid amount.value:above_ceiling"},
 			{attaches(sponsorship.PurposeDeliverable, -1, 1), "ok"},
@@ -220,6 +220,17 @@ func TestEvidenceGatesPayment(t *testing.T) {
 		}, "closed, paid 5000.00, reports accepted accepted",
 			[]sponsorship.EventType{"attachment_added", "report_submitted", "report_accepted", "payment_recorded",
 				"attachment_added", "attachment_added", "report_submitted", "report_accepted", "payment_recorded"}},
+		{"a report sent back must bring its deliverable again, and the milestone is paid only with it", approvedAs(project), []step{
+			{attaches(sponsorship.PurposeInvoice, -1, 0), "ok"},
+			{reports(0, milestone0), "ok"},
+			{judges(sponsorship.RoleReviewer, 0, false, "Say what the design decided."), "ok"},
+			{reports(0, sponsorship.ReportInput{Text: "The design decided on a vector-length-agnostic lowering."}),
+				"missing Milestone 1 (Design): deliverable, a link or a file"},
+			{reports(0, sponsorship.ReportInput{Text: "The design decided on a vector-length-agnostic lowering.", DeliverableURL: milestone0.DeliverableURL}), "ok"},
+			{accepts(0), "ok"},
+			{paysOn("3000.00", 0), "ok"},
+		}, "partially_paid, paid 3000.00, reports accepted due",
+			[]sponsorship.EventType{"attachment_added", "report_submitted", "report_changes_requested", "report_submitted", "report_accepted", "payment_recorded"}},
 		{"a reversal reopens a closed request and carries its payment's milestone", approvedAs(project), []step{
 			{attaches(sponsorship.PurposeInvoice, -1, 0), "ok"},
 			{reports(0, milestone0), "ok"},
@@ -274,5 +285,22 @@ func TestAdvanceSharesAreChecked(t *testing.T) {
 		AdvancePercent: map[sponsorship.Kind]*int{sponsorship.KindTravel: &fine}})
 	if err != nil || g.AdvancePercent[sponsorship.KindTravel] != 30 {
 		t.Errorf("a valid share: %+v %v", g, err)
+	}
+}
+
+// TestWhoPaysJudgesReports: accepting a report releases money, so finance judges a
+// request's reports under the rule of who may pay it: not a reviewer who voted on it,
+// not a colleague of its applicant, not someone off the roster.
+func TestWhoPaysJudgesReports(t *testing.T) {
+	w := newWorld(t)
+	id := w.approved()
+	for who, want := range map[string]string{"fay": "ok", "c": "forbidden", "x": "forbidden", "ghost": "forbidden"} {
+		_, err := w.finance.AdmitJudge(ctx, financier(who), id)
+		if got := kindOf(err); got != want {
+			t.Errorf("%s: %s, want %s", who, got, want)
+		}
+	}
+	if _, err := w.finance.AdmitJudge(ctx, reviewer("a1"), id); kindOf(err) != "forbidden" {
+		t.Errorf("a reviewer judges as finance: %v", err)
 	}
 }

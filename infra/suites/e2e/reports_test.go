@@ -263,7 +263,7 @@ func TestProjectPaidMilestoneByMilestone(t *testing.T) {
 	}
 	id, token := approveAs(t, body)
 	fin, applicant := staff(t, "finance"), as(t, token)
-	if got := refusedFor(t, fin.do("POST", "/finance/requests/"+id+"/payments", payOf("RON", "1000.00", "milestone", 0))); got != "Milestone 1 (Design): report accepted" {
+	if got := refusedFor(t, fin.do("POST", "/finance/requests/"+id+"/payments", payOf("RON", "1000.00", "milestone", 0))); got != "Milestone 1 (Design): report accepted; Milestone 1 (Design): deliverable, a link or a file; Milestone 1 (Design): invoice" {
 		t.Errorf("first milestone at approval: missing %q", got)
 	}
 	for n, status := range []string{"partially_paid", "closed"} {

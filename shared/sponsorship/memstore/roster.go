@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
@@ -168,7 +169,9 @@ func (s *Store) Governance(context.Context) (sponsorship.Governance, error) {
 	if s.governance == nil {
 		return sponsorship.DefaultGovernance, nil
 	}
-	return *s.governance, nil
+	g := *s.governance
+	g.AdvancePercent = maps.Clone(g.AdvancePercent) // the caller's copy, as a read from DynamoDB is
+	return g, nil
 }
 
 // PutGovernance saves the settings (Version 1 the first time, else one more than the
@@ -183,6 +186,7 @@ func (s *Store) PutGovernance(_ context.Context, g sponsorship.Governance, ev sp
 	if err := versioned(s.governance != nil, stored, g.Version, "settings"); err != nil {
 		return err
 	}
+	g.AdvancePercent = maps.Clone(g.AdvancePercent)
 	s.governance = &g
 	s.record(ev)
 	return nil

@@ -80,7 +80,9 @@ export async function settings() {
   ...kinds.map((k) => field({ name: "advancePercent." + k, label: `Advance on ${k} requests (percent of the approved amount)`,
     value: (g.advancePercent || {})[k] || 0, inputmode: "numeric", hint: k === "travel" ? "Paid before the receipts and trip report, e.g. for airfare booked early; 0 allows none." : "0 allows none." }))],
   "Save", async (v) => {
-    const advancePercent = Object.fromEntries(kinds.map((k) => [k, Number(v["advancePercent." + k]) || 0]));
+    // An empty box is no advance; anything else goes as typed, for the server to check.
+    const share = (s) => (s === "" ? 0 : Number.isInteger(Number(s)) ? Number(s) : s);
+    const advancePercent = Object.fromEntries(kinds.map((k) => [k, share(v["advancePercent." + k])]));
     await api("PUT", "/admin/settings", { quorumPercent: Number(v.quorumPercent), advancePercent });
     say("Settings saved.", "good");
     reload();

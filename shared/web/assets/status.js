@@ -169,10 +169,18 @@ function reportForm(r, rep) {
     const body = { text: f.elements.text.value.trim() };
     if (f.elements.attendance) body.attendance = Number(f.elements.attendance.value) || 0;
     if (f.elements.deliverableUrl && f.elements.deliverableUrl.value.trim()) body.deliverableUrl = f.elements.deliverableUrl.value.trim();
-    const resp = await fetch(`/requests/${encodeURIComponent(id)}/reports/${rep.number}`, {
-      method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify(body),
-    });
-    submit.disabled = false;
+    let resp;
+    try {
+      resp = await fetch(`/requests/${encodeURIComponent(id)}/reports/${rep.number}`, {
+        method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify(body),
+      });
+    } catch {
+      missing.replaceChildren(el("p", { text: "The report could not be sent; check your connection and try again." }));
+      missing.hidden = false;
+      return;
+    } finally {
+      submit.disabled = false;
+    }
     if (resp.ok) {
       await load();
       return;
