@@ -505,9 +505,10 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 					map[string]any{"text": "The milestone is done; the release is linked.", "deliverableUrl": "https://example.org/release/1"}), 200)
 			},
 			run:      financeCall(financeP, "POST", "/finance/requests/"+decide+"/reports/0/accept"),
-			measured: "GetItem 1, Query 1, TransactWriteItems 1 | read 3 | written 2",
-			minimum:  "GetItem 1, Query 1, TransactWriteItems 1 | read 3 | written 2",
-			reason:   "the request, then the request and its event in one transaction, and its files for the checklist in the answer",
+			measured: "GetItem 1, Query 3, TransactWriteItems 1 | read 21 | written 2",
+			minimum:  "GetItem 1, Query 3, TransactWriteItems 1 | read 21 | written 2",
+			reason: "the roster and the request's votes and recusals admit the judge as they would a payer (separation of duties), the request, " +
+				"then the request and its event in one transaction, and its files for the checklist in the answer",
 		},
 		{
 			operation: "accept a report already accepted (reviewer, refused 409)", route: "POST /review/requests/{id}/reports/{report}/accept", status: 409,
@@ -521,9 +522,9 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			run: func() response {
 				return s.call(fin, financeP, "POST", "/finance/requests/"+decide+"/reports/0/changes", map[string]any{"message": "Too late."})
 			},
-			measured: "GetItem 1 | read 1 | written 0",
-			minimum:  "GetItem 1 | read 1 | written 0",
-			reason:   "the request, whose report is accepted: nothing is written",
+			measured: "GetItem 1, Query 2 | read 19 | written 0",
+			minimum:  "GetItem 1, Query 2 | read 19 | written 0",
+			reason:   "the judge's admission (the roster, the request's votes and recusals) and the request, whose report is accepted: nothing is written",
 		},
 		{
 			operation: "evidence archive (finance)", route: "GET /finance/requests/{id}/archive", status: 200,
