@@ -121,6 +121,12 @@ func TestRenderEscapesApplicantText(t *testing.T) {
 	if !strings.Contains(m.Text, "1200.00 EUR") || !strings.Contains(m.Text, "you asked for 1500.00 EUR") || !strings.Contains(m.HTML, "https://tracker.example/status") {
 		t.Errorf("approval message:\n%s", m.Text)
 	}
+	for _, kind := range []string{KindFinanceApproved, KindReportToRead} {
+		m, _ = Render(kind, NewView("Finance", request(), sponsorship.AuditEvent{}, "https://tracker.example"))
+		if link := "https://tracker.example/console/#/pay/" + request().ID; !strings.Contains(m.Text, link) || !strings.Contains(m.HTML, link) {
+			t.Errorf("%s does not link finance to the request's ledger in the console:\n%s", kind, m.Text)
+		}
+	}
 	for _, kind := range []string{KindChangesAsked, KindReportChanges} {
 		m, _ = Render(kind, NewView("Grace", request(), sponsorship.AuditEvent{Message: "Split the airfare."}, "https://tracker.example"))
 		if !strings.Contains(m.Text, "Split the airfare.") || !strings.Contains(m.HTML, "Split the airfare.") || !strings.Contains(m.Text, "https://tracker.example/status") {

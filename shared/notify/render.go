@@ -31,6 +31,7 @@ type View struct {
 	Event     sponsorship.AuditEvent
 	StatusURL string // the applicant's status page
 	ReviewURL string // the request in the committee's API
+	LedgerURL string // the request's ledger in the staff console, where finance pays and judges reports
 	Approved  string // the approved amount, "1500.00 EUR"
 	Requested string
 	Remaining string // for a refused approval
@@ -105,7 +106,7 @@ func oneLine(s string) string {
 func NewView(name string, req *sponsorship.Request, ev sponsorship.AuditEvent, baseURL string) View {
 	base := strings.TrimRight(baseURL, "/")
 	v := View{Name: name, Request: req, Event: ev, StatusURL: base + "/status", ReviewURL: base + "/review/requests/" + req.ID,
-		Requested: req.Amount.String()}
+		LedgerURL: base + "/console/#/pay/" + req.ID, Requested: req.Amount.String()}
 	if req.Approved != nil {
 		v.Approved = req.Approved.String()
 	}
