@@ -131,19 +131,7 @@ func approveWith(t *testing.T, currency string, before func(id string)) string {
 	body["conference"].(map[string]any)["startDate"], body["conference"].(map[string]any)["endDate"] = "2032-03-01", "2032-03-02"
 	id, _, _ := submitConfirmed(t, body)
 	before(id)
-	for _, who := range []string{"rita.reviewer@example.org", "bruno.reviewer@example.org", "gita.reviewer@example.org"} {
-		tok, err := dev.Token(context.Background(), who)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := as(t, tok).do("POST", "/review/requests/"+id+"/votes", map[string]any{"choice": "approve"})
-		if r.status != 200 {
-			t.Fatalf("vote: %d %s", r.status, r.body)
-		}
-		if r.json(t)["status"] == "approved" {
-			break
-		}
-	}
+	approveBySeats(t, id)
 	invoiceOnFile(t, id)
 	return id
 }

@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -27,15 +26,7 @@ func approveThroughTheGateway(t *testing.T, currency, value, title string) strin
 	body["amount"] = map[string]any{"currency": currency, "value": value}
 	body["conference"].(map[string]any)["startDate"], body["conference"].(map[string]any)["endDate"] = "2032-03-01", "2032-03-02"
 	id, _, _ := submitConfirmed(t, body)
-	for _, who := range []string{"rita.reviewer@example.org", "bruno.reviewer@example.org", "gita.reviewer@example.org"} {
-		tok, err := dev.Token(context.Background(), who)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r := as(t, tok).do("POST", "/review/requests/"+id+"/votes", map[string]any{"choice": "approve"}); r.status != 200 {
-			t.Fatalf("vote: %d %s", r.status, r.body)
-		}
-	}
+	approveBySeats(t, id)
 	invoiceOnFile(t, id)
 	return id
 }

@@ -26,6 +26,14 @@ func approveAs(t *testing.T, body map[string]any) (string, string) {
 	t.Helper()
 	body["applicant"].(map[string]any)["organization"] = "Northwind Ltd"
 	id, _, token := submitConfirmed(t, body)
+	approveBySeats(t, id)
+	return id, token
+}
+
+// approveBySeats has Rita, Bruno and Gita, of three companies, approve a request in
+// review, in turn until the committee's rule approves it.
+func approveBySeats(t *testing.T, id string) {
+	t.Helper()
 	for _, who := range []string{"rita.reviewer@example.org", "bruno.reviewer@example.org", "gita.reviewer@example.org"} {
 		tok, err := dev.Token(context.Background(), who)
 		if err != nil {
@@ -39,7 +47,6 @@ func approveAs(t *testing.T, body map[string]any) (string, string) {
 			break
 		}
 	}
-	return id, token
 }
 
 // evidence uploads a PDF as the request's applicant, for purpose (and a cost line or
