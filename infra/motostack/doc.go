@@ -5,13 +5,14 @@
 // HttpApi events, the JWT authorizer, event source mappings and schedules mean here what
 // they mean on AWS. From the expanded template the stack:
 //
-//   - creates tables, queues, topics, buckets and Cognito user pools, clients and domains
-//     in moto (behind a proxy that serialises calls), leaving out resources whose
-//     condition does not hold;
+//   - creates tables, queues, topics, buckets (with their CORS rules) and Cognito user
+//     pools, clients and domains in moto (behind a proxy that serialises calls), leaving
+//     out resources whose condition does not hold;
 //   - puts a gate in front of moto through which every function reaches it with
 //     credentials of its own: each call is evaluated against the function's execution
 //     role as the template expands it and refused as AWS refuses it (package iam); the
-//     gate also checks presigned POST policies and expiries, and sees what S3 stores;
+//     gate also checks presigned POST policies and expiries, applies buckets' CORS rules
+//     to browsers' requests, and sees what S3 stores;
 //   - builds each function as sam build does (linux, CGO_ENABLED=0, -tags lambda.norpc)
 //     for the host's architecture, and runs it under the Lambda Runtime Interface
 //     Emulator, a pool of environments per function;

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/iam"
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/localaws"
@@ -44,6 +45,7 @@ type gate struct {
 	url     string
 	srv     *http.Server
 	kms     *kms.Client // an administrator's, to resolve key aliases
+	s3      *s3.Client  // an administrator's, to read buckets' CORS rules
 
 	mu        sync.Mutex
 	iterators map[string]string // shard iterator → stream ARN
@@ -95,7 +97,8 @@ func (s *Stack) startGate(upstream string) error {
 	}
 	g := &gate{s: s, enforce: !s.opts.NoIAM, byKey: map[string]*principal{}, byFn: map[string]*principal{},
 		iterators: map[string]string{}, keys: map[string]string{},
-		kms: kms.NewFromConfig(localaws.Config(upstream))}
+		kms: kms.NewFromConfig(localaws.Config(upstream)),
+		s3:  s3.NewFromConfig(localaws.Config(upstream), func(o *s3.Options) { o.UsePathStyle = true })}
 	g.forward = httputil.NewSingleHostReverseProxy(u)
 	g.forward.ErrorLog = log.New(io.Discard, "", 0)
 	g.forward.ModifyResponse = g.observe
@@ -275,7 +278,16 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	// Only browsers send OPTIONS, and of the services here only S3 answers them: a
+	// preflight before an upload or a download.
+	if r.Method == http.MethodOptions {
+		g.s3Preflight(w, r)
+		return
+	}
 	key, service := credentialOf(r)
+	if origin := r.Header.Get("Origin"); origin != "" && service == "s3" {
+		w = g.withS3CORS(w, r, origin)
+	}
 	call := iam.Describe(r, body, service, g.env)
 	if expired, msg := presignExpired(r, time.Now()); expired {
 		writeS3Error(w, http.StatusForbidden, "AccessDenied", msg)

@@ -11,6 +11,7 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -192,8 +193,17 @@ func (s *Stack) createResource(ctx context.Context, id string, res Resource) err
 		r.Attrs[id]["TopicName"] = name
 		record(aws.ToString(out.TopicArn))
 	case "AWS::S3::Bucket":
+		cors, err := s.bucketCORS(res)
+		if err != nil {
+			return err
+		}
 		if _, err := s.aws.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name}); err != nil {
 			return err
+		}
+		if cors != nil {
+			if _, err := s.aws.s3.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: &name, CORSConfiguration: cors}); err != nil {
+				return fmt.Errorf("CORS configuration of %s: %w", name, err)
+			}
 		}
 		r.Attrs[id]["DomainName"] = name + ".s3.amazonaws.com"
 		record(name)
@@ -296,6 +306,38 @@ func (s *Stack) createResource(ctx context.Context, id string, res Resource) err
 		record(identity)
 	}
 	return nil
+}
+
+// bucketCORS reads a bucket's CorsConfiguration, resolved against the stack's
+// parameters, as S3's PutBucketCors takes it (CloudFormation's ExposedHeaders, Id and
+// MaxAge are its ExposeHeaders, ID and MaxAgeSeconds); nil when the bucket has none.
+func (s *Stack) bucketCORS(res Resource) (*s3types.CORSConfiguration, error) {
+	raw, ok := res.Properties["CorsConfiguration"]
+	if !ok {
+		return nil, nil
+	}
+	v, err := s.resolver.Resolve(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errNotYet, err)
+	}
+	rules, _ := mapOf(v)["CorsRules"].([]any)
+	if len(rules) == 0 {
+		return nil, fmt.Errorf("CorsConfiguration has no CorsRules")
+	}
+	out := &s3types.CORSConfiguration{}
+	for _, r := range rules {
+		m := mapOf(r)
+		rule := s3types.CORSRule{AllowedHeaders: strs(m["AllowedHeaders"]), AllowedMethods: strs(m["AllowedMethods"]),
+			AllowedOrigins: strs(m["AllowedOrigins"]), ExposeHeaders: strs(m["ExposedHeaders"])}
+		if id := str(m["Id"]); id != "" {
+			rule.ID = aws.String(id)
+		}
+		if age, ok := number(m["MaxAge"]); ok {
+			rule.MaxAgeSeconds = aws.Int32(int32(age))
+		}
+		out.CORSRules = append(out.CORSRules, rule)
+	}
+	return out, nil
 }
 
 // physicalName is the name the stack gives a resource: the one its properties set, or

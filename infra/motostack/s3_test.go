@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -217,6 +218,24 @@ type s3Answer struct {
 // extra, "" removing one), then the file.
 func post(t *testing.T, p presigned, file []byte, extra ...string) (int, s3Answer) {
 	t.Helper()
+	resp, err := http.DefaultClient.Do(uploadRequest(t, p, file, extra...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var a s3Answer
+	if resp.StatusCode >= 300 {
+		if err := xml.Unmarshal(b, &a); err != nil {
+			t.Fatalf("%d %s: %v", resp.StatusCode, b, err)
+		}
+	}
+	return resp.StatusCode, a
+}
+
+// uploadRequest is the POST of a file with a presigned form (see post).
+func uploadRequest(t *testing.T, p presigned, file []byte, extra ...string) *http.Request {
+	t.Helper()
 	fields := maps(p.Values)
 	for i := 0; i+1 < len(extra); i += 2 {
 		if extra[i+1] == "" {
@@ -238,19 +257,12 @@ func post(t *testing.T, p presigned, file []byte, extra ...string) (int, s3Answe
 	part, _ := w.CreateFormFile("file", "upload.bin")
 	_, _ = part.Write(file)
 	_ = w.Close()
-	resp, err := http.Post(p.URL, w.FormDataContentType(), &body)
+	req, err := http.NewRequest(http.MethodPost, p.URL, &body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var a s3Answer
-	if resp.StatusCode >= 300 {
-		if err := xml.Unmarshal(b, &a); err != nil {
-			t.Fatalf("%d %s: %v", resp.StatusCode, b, err)
-		}
-	}
-	return resp.StatusCode, a
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return req
 }
 
 func maps(m map[string]string) map[string]string {
@@ -271,6 +283,7 @@ func TestS3(t *testing.T) {
 	t.Run("presigned POST", func(t *testing.T) { e.t = t; testS3PresignedPost(e) })
 	t.Run("presigned POST refusals", func(t *testing.T) { e.t = t; testS3PostRefusals(e) })
 	t.Run("retries and failure destinations", func(t *testing.T) { e.t = t; testS3Failures(e) })
+	t.Run("CORS", func(t *testing.T) { e.t = t; testS3CORS(e) })
 	// The one call the gate refused is the upload Flaky presigned without s3:PutObject.
 	var denied []string
 	for _, d := range e.stack.Denials() {
@@ -606,5 +619,138 @@ func testS3Failures(e *s3Env) {
 	if s.RequestContext.Condition != "RetriesExhausted" || s.RequestContext.ApproximateInvokeCount != 1 ||
 		s.ResponsePayload["errorType"] != "Sandbox.Timedout" || !strings.Contains(fmt.Sprint(s.ResponsePayload["errorMessage"]), "Task timed out after 1.00 seconds") {
 		t.Errorf("Sleepy's on-failure record %+v", s)
+	}
+}
+
+// corsHeaderNames are the headers of a CORS answer, and Vary.
+var corsHeaderNames = []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Access-Control-Allow-Methods",
+	"Access-Control-Allow-Headers", "Access-Control-Expose-Headers", "Access-Control-Max-Age", "Vary"}
+
+// corsOf lists the CORS headers of an answer that are set.
+func corsOf(h http.Header) map[string]string {
+	out := map[string]string{}
+	for _, k := range corsHeaderNames {
+		if v := h.Get(k); v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// corsAnswer is S3's XML refusal of a preflight.
+type corsAnswer struct {
+	Code, Message, Method, ResourceType string
+}
+
+// The bucket's CorsConfiguration from the template (its origin made from a parameter)
+// is on the bucket, and the gate applies it as S3 does: a preflight is answered for an
+// allowed origin, method and headers and refused 403 otherwise (moto would allow it),
+// and an upload from the page's origin is answered with the headers that let the page
+// read the answer, an upload from elsewhere with none (moto would allow a look-alike).
+func testS3CORS(e *s3Env) {
+	t := e.t
+	out, err := e.s3.GetBucketCors(context.Background(), &s3.GetBucketCorsInput{Bucket: &e.bucket})
+	if err != nil || len(out.CORSRules) != 2 || !slices.Equal(out.CORSRules[0].AllowedOrigins, []string{"https://pages.example"}) ||
+		aws.ToInt32(out.CORSRules[0].MaxAgeSeconds) != 3000 || aws.ToString(out.CORSRules[1].ID) != "viewers" ||
+		!slices.Equal(out.CORSRules[1].ExposeHeaders, []string{"ETag", "x-amz-version-id"}) {
+		t.Fatalf("the bucket's CORS rules: %+v %v", out, err)
+	}
+	page := "https://pages.example"
+	preflight := func(path string, header ...string) (int, map[string]string, corsAnswer) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodOptions, e.stack.Endpoint()+path, nil)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var a corsAnswer
+		if resp.StatusCode != http.StatusOK {
+			if err := xml.Unmarshal(b, &a); err != nil {
+				t.Fatalf("%d %s: %v", resp.StatusCode, b, err)
+			}
+		}
+		return resp.StatusCode, corsOf(resp.Header), a
+	}
+	vary := "Origin, Access-Control-Request-Headers, Access-Control-Request-Method"
+	object := "/" + e.bucket + "/cors/a.png"
+	notAllowed := "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / " +
+		"Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec."
+	for _, c := range []struct {
+		name   string
+		path   string
+		header []string
+		status int
+		cors   map[string]string
+		answer corsAnswer
+	}{
+		{"an upload from the page", "/" + e.bucket, []string{"Origin", page, "Access-Control-Request-Method", "POST"}, 200,
+			map[string]string{"Access-Control-Allow-Origin": page, "Access-Control-Allow-Credentials": "true", "Access-Control-Allow-Methods": "POST",
+				"Access-Control-Max-Age": "3000", "Vary": vary}, corsAnswer{}},
+		{"an upload from the page with a header", "/" + e.bucket, []string{"Origin", page, "Access-Control-Request-Method", "POST",
+			"Access-Control-Request-Headers", "X-Requested-With, content-type"}, 200,
+			map[string]string{"Access-Control-Allow-Origin": page, "Access-Control-Allow-Credentials": "true", "Access-Control-Allow-Methods": "POST",
+				"Access-Control-Allow-Headers": "x-requested-with, content-type", "Access-Control-Max-Age": "3000", "Vary": vary}, corsAnswer{}},
+		{"an upload from a look-alike", "/" + e.bucket, []string{"Origin", page + ".evil.example", "Access-Control-Request-Method", "POST"}, 403,
+			map[string]string{}, corsAnswer{"AccessForbidden", notAllowed, "POST", "BUCKET"}},
+		{"an upload over plain HTTP", "/" + e.bucket, []string{"Origin", "http://pages.example", "Access-Control-Request-Method", "POST"}, 403,
+			map[string]string{}, corsAnswer{"AccessForbidden", notAllowed, "POST", "BUCKET"}},
+		{"a PUT from the page", object, []string{"Origin", page, "Access-Control-Request-Method", "PUT"}, 403,
+			map[string]string{}, corsAnswer{"AccessForbidden", notAllowed, "PUT", "OBJECT"}},
+		{"a read from a viewer", object, []string{"Origin", "https://a.viewer.example", "Access-Control-Request-Method", "GET",
+			"Access-Control-Request-Headers", "range"}, 200,
+			map[string]string{"Access-Control-Allow-Origin": "https://a.viewer.example", "Access-Control-Allow-Credentials": "true",
+				"Access-Control-Allow-Methods": "GET, HEAD", "Access-Control-Allow-Headers": "range",
+				"Access-Control-Expose-Headers": "ETag, x-amz-version-id", "Vary": vary}, corsAnswer{}},
+		{"a read from anyone", object, []string{"Origin", "https://anyone.example", "Access-Control-Request-Method", "GET"}, 200,
+			map[string]string{"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, HEAD",
+				"Access-Control-Expose-Headers": "ETag, x-amz-version-id", "Vary": vary}, corsAnswer{}},
+		{"a read with a header no rule allows", object, []string{"Origin", "https://anyone.example", "Access-Control-Request-Method", "GET",
+			"Access-Control-Request-Headers", "authorization"}, 403, map[string]string{}, corsAnswer{"AccessForbidden", notAllowed, "GET", "OBJECT"}},
+		{"no method", object, []string{"Origin", page}, 403, map[string]string{}, corsAnswer{"AccessForbidden", notAllowed, "OPTIONS", "OBJECT"}},
+		{"no origin", object, []string{"Access-Control-Request-Method", "POST"}, 400, map[string]string{},
+			corsAnswer{Code: "BadRequest", Message: "Insufficient information. Origin request header needed."}},
+		{"a bucket without CORS", "/" + e.stack.Physical("Plain") + "/a.png", []string{"Origin", page, "Access-Control-Request-Method", "POST"}, 403,
+			map[string]string{}, corsAnswer{"AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.", "POST", "OBJECT"}},
+		{"no such bucket", "/no-such-bucket-here", []string{"Origin", page, "Access-Control-Request-Method", "POST"}, 403,
+			map[string]string{}, corsAnswer{"AccessForbidden", "CORSResponse: Bucket not found", "POST", "BUCKET"}},
+	} {
+		status, cors, answer := preflight(c.path, c.header...)
+		if status != c.status || !reflect.DeepEqual(cors, c.cors) || answer != c.answer {
+			t.Errorf("%s: %d %v %+v\nwant %d %v %+v", c.name, status, cors, answer, c.status, c.cors, c.answer)
+		}
+	}
+
+	// The upload itself: from the page its answer carries the headers, and so does S3's
+	// refusal, which the page may then read; from a look-alike it is stored all the same,
+	// without them.
+	upload := func(key, origin string, file []byte) (int, map[string]string) {
+		t.Helper()
+		req := uploadRequest(t, e.presign(key, time.Minute, []any{"content-length-range", 1, 10}), file)
+		req.Header.Set("Origin", origin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, corsOf(resp.Header)
+	}
+	fromPage := map[string]string{"Access-Control-Allow-Origin": page, "Access-Control-Allow-Credentials": "true",
+		"Access-Control-Allow-Methods": "POST", "Access-Control-Max-Age": "3000", "Vary": vary}
+	if status, cors := upload("cors/from-page.png", page, []byte("0123")); status != http.StatusNoContent || !reflect.DeepEqual(cors, fromPage) {
+		t.Errorf("upload from the page: %d %v", status, cors)
+	}
+	if status, cors := upload("cors/too-big.png", page, []byte("0123456789ab")); status != http.StatusBadRequest || !reflect.DeepEqual(cors, fromPage) {
+		t.Errorf("refused upload from the page: %d %v", status, cors)
+	}
+	if status, cors := upload("cors/look-alike.png", page+".evil.example", []byte("0123")); status != http.StatusNoContent || len(cors) != 0 {
+		t.Errorf("upload from a look-alike: %d %v", status, cors)
+	}
+	if !e.stored("cors/from-page.png") || !e.stored("cors/look-alike.png") || e.stored("cors/too-big.png") {
+		t.Error("uploads stored other than S3 would")
 	}
 }

@@ -51,7 +51,7 @@ import (
 // postSecret is the secret of every access key other than the functions'.
 const postSecret = "local"
 
-// postRefusal is S3's answer to an upload it refuses.
+// postRefusal is S3's answer to a request it refuses: an upload, a preflight.
 type postRefusal struct {
 	status  int
 	code    string
@@ -460,6 +460,13 @@ func (p *postPolicy) covers(field string) bool {
 
 // refusePost answers as S3 does, with its XML error.
 func (g *gate) refusePost(w http.ResponseWriter, bucket string, f *postRefusal) {
+	g.s.log.Warn("POST upload refused", "bucket", bucket, "code", f.code, "message", f.message)
+	f.write(w)
+}
+
+// write answers with S3's XML error document: Code, Message, the details, RequestId
+// and HostId.
+func (f *postRefusal) write(w http.ResponseWriter) {
 	id := randomHex(8)
 	var b bytes.Buffer
 	b.WriteString(xml.Header + "<Error>")
@@ -476,7 +483,6 @@ func (g *gate) refusePost(w http.ResponseWriter, bucket string, f *postRefusal) 
 	elem("RequestId", id)
 	elem("HostId", randomBase64(48))
 	b.WriteString("</Error>")
-	g.s.log.Warn("POST upload refused", "bucket", bucket, "code", f.code, "message", f.message)
 	w.Header().Set("Content-Type", "application/xml")
 	w.Header().Set("X-Amz-Request-Id", id)
 	w.WriteHeader(f.status)
