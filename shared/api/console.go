@@ -3,8 +3,6 @@ package api
 import (
 	"net/http"
 	"strings"
-
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/web"
 )
 
 // ConsoleConfig is what GET /console/config.json tells the staff console: where it signs
@@ -56,7 +54,7 @@ func (s *submissions) consolePage(w http.ResponseWriter, r *http.Request) error 
 	if s.console == nil {
 		return newHTTPError(http.StatusNotFound, "not-found", "Not found", "This deployment has no staff console.")
 	}
-	return writePage(w, "console", strings.Replace(web.CSP, "connect-src 'self'", "connect-src 'self' "+s.console.Authority, 1))
+	return writePage(w, "console", connecting(s.console.Authority))
 }
 
 // consoleHome sends /console to /console/, the address the sign-in returns to. The

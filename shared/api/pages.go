@@ -1,7 +1,10 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"regexp"
+	"strings"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/web"
 )
@@ -9,6 +12,37 @@ import (
 // servePage serves one of the applicant's pages under the strict Content-Security-Policy.
 func servePage(name string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error { return writePage(w, name, web.CSP) }
+}
+
+// uploadPage serves a page that uploads files (the form, the status page): the pages'
+// policy, which also lets it send to the evidence bucket's upload URL when the
+// function signs uploads.
+func (s *submissions) uploadPage(name string) handlerFunc {
+	csp := web.CSP
+	if s.uploadTo != "" {
+		csp = connecting(s.uploadTo)
+	}
+	return func(w http.ResponseWriter, r *http.Request) error { return writePage(w, name, csp) }
+}
+
+// connecting is the pages' policy with one more source the page may connect to.
+func connecting(source string) string {
+	return strings.Replace(web.CSP, "connect-src 'self'", "connect-src 'self' "+source, 1)
+}
+
+// uploadURL is an upload URL a policy may name as it is: http(s), a host, an optional
+// port and path of plain segments, nothing that could end the source or the directive.
+var uploadURL = regexp.MustCompile(`^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*$`)
+
+// WithUploads lets the form and the status page send files to endpoint, the URL the
+// evidence bucket's presigned POSTs go to (exports.Evidence.UploadEndpoint): their
+// Content-Security-Policy names it in connect-src, path and all, so that with S3's
+// path-style addresses the pages reach that bucket and no other on the same host.
+func WithUploads(endpoint string) (SubmissionsOption, error) {
+	if !uploadURL.MatchString(endpoint) {
+		return nil, fmt.Errorf("upload endpoint %q is not an http(s) URL a Content-Security-Policy can name", endpoint)
+	}
+	return func(s *submissions) { s.uploadTo = endpoint }, nil
 }
 
 // writePage answers with a rendered page under a Content-Security-Policy.

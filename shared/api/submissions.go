@@ -37,8 +37,8 @@ func submissionRoutes(rt *router, s *submissions) {
 	rt.handle("POST /requests/{id}/withdraw", s.withdraw)
 	rt.handle("POST /requests/{id}/confirm", s.confirm)
 	rt.handle("GET /openapi.yaml", serveOpenAPI)
-	rt.handle("GET /{$}", servePage("index"))
-	rt.handle("GET /status", servePage("status"))
+	rt.handle("GET /{$}", s.uploadPage("index"))
+	rt.handle("GET /status", s.uploadPage("status"))
 	rt.handle("GET /confirm", servePage("confirm"))
 	rt.handle("GET /assets/{file}", serveAsset)
 	rt.handle("GET /console/config.json", s.consoleConfig)
@@ -50,6 +50,9 @@ type submissions struct {
 	svc     *sponsorship.Service
 	console *ConsoleConfig  // nil: no console
 	files   *applicantFiles // nil: no attachments
+	// uploadTo is the evidence bucket's upload URL the pages may send files to; "" for
+	// none.
+	uploadTo string
 }
 
 // IdempotencyKeyHeader names the header that makes a submission safe to retry.

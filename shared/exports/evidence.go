@@ -47,6 +47,19 @@ func (e Evidence) UploadForm(ctx context.Context, key, contentType string, maxBy
 	return sponsorship.UploadForm{URL: out.URL, Fields: fields, Expires: time.Now().Add(window).UTC().Truncate(time.Second)}, nil
 }
 
+// UploadEndpoint is where browsers send the bucket's uploads: the URL of every form
+// UploadForm signs (https://s3.<region>.amazonaws.com/<bucket> with the path-style
+// addressing the functions use, the local emulator's address locally). The applicant's
+// pages name it in their Content-Security-Policy. It is read from a form signed here
+// and sent nowhere, so it is the URL the SDK resolves for the uploads themselves.
+func (e Evidence) UploadEndpoint(ctx context.Context) (string, error) {
+	out, err := s3.NewPresignClient(e.Client).PresignPostObject(ctx, &s3.PutObjectInput{Bucket: &e.Bucket, Key: aws.String("requests/")})
+	if err != nil {
+		return "", fmt.Errorf("resolve the upload endpoint of %s: %w", e.Bucket, err)
+	}
+	return out.URL, nil
+}
+
 // DownloadLink signs a download of an accepted file that the browser saves under its
 // name rather than renders (Content-Disposition: attachment), with the type its check
 // found.

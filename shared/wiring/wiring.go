@@ -73,11 +73,21 @@ func Setup(ctx context.Context, getenv Getenv) (Basics, error) {
 // Evidence builds the attachments' keeper over the store and the private evidence
 // bucket the environment names (EVIDENCE_BUCKET).
 func Evidence(b Basics, getenv Getenv) (*sponsorship.Evidence, error) {
-	bucket, err := config.LoadEvidenceBucket(getenv)
+	files, err := EvidenceBucket(b, getenv)
 	if err != nil {
 		return nil, err
 	}
+	return sponsorship.NewEvidence(b.Store, files, time.Now), nil
+}
+
+// EvidenceBucket is the private evidence bucket the environment names
+// (EVIDENCE_BUCKET), where attachments' bytes live.
+func EvidenceBucket(b Basics, getenv Getenv) (exports.Evidence, error) {
+	bucket, err := config.LoadEvidenceBucket(getenv)
+	if err != nil {
+		return exports.Evidence{}, err
+	}
 	// Path-style addressing works with S3 and with moto alike.
 	client := s3.NewFromConfig(b.AWS, func(o *s3.Options) { o.UsePathStyle = true })
-	return sponsorship.NewEvidence(b.Store, exports.Evidence{Client: client, Bucket: bucket}, time.Now), nil
+	return exports.Evidence{Client: client, Bucket: bucket}, nil
 }

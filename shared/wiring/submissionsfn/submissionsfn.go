@@ -14,7 +14,8 @@ import (
 )
 
 // New builds the applicant API: the form, submissions and their status, the
-// confirmation, attachments, and the staff console's page and sign-in settings.
+// confirmation, attachments (the pages upload straight to the evidence bucket), and the
+// staff console's page and sign-in settings.
 func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
 	b, err := wiring.Setup(ctx, getenv)
 	console, cerr := config.LoadConsole(getenv)
@@ -22,11 +23,19 @@ func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
 	if err := errors.Join(err, cerr, berr); err != nil {
 		return nil, err
 	}
-	evidence, err := wiring.Evidence(b, getenv)
+	files, err := wiring.EvidenceBucket(b, getenv)
+	if err != nil {
+		return nil, err
+	}
+	endpoint, err := files.UploadEndpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	uploads, err := api.WithUploads(endpoint)
 	if err != nil {
 		return nil, err
 	}
 	return api.NewSubmissions(sponsorship.NewService(b.Store, b.Config.Service, time.Now), b.Log,
 		api.WithConsole(api.NewConsoleConfig(console.AuthBaseURL, console.ClientID, console.PublicBaseURL)),
-		api.WithEvidence(evidence)), nil
+		api.WithEvidence(sponsorship.NewEvidence(b.Store, files, time.Now)), uploads), nil
 }
