@@ -3,13 +3,20 @@ package web
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"flag"
+	"fmt"
+	"html"
 	"html/template"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/evidence"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -27,6 +34,44 @@ type fieldView struct{ ID, Path, Label, Type, Hint string }
 
 type pageView struct{ Title, Script, Submit string }
 
+// fileFieldView is a file chooser. The types and the size it accepts come from package
+// evidence, which the API and the content check hold uploads to: the page reads them
+// from the input's attributes, so it checks a file with the server's own list.
+type fileFieldView struct {
+	ID, Label, Hint, Accept, Types string
+	MaxBytes                       int64
+	Multiple                       bool
+}
+
+// fileField describes a file chooser for evidence: accept lists each type's extensions
+// and media type (what the browser's dialog offers), data-types the types with their
+// names and extensions (what the page checks a file against), data-max-bytes the size.
+func fileField(id, label string, multiple bool) (fileFieldView, error) {
+	type pageType struct {
+		Type       string   `json:"type"`
+		Name       string   `json:"name"`
+		Extensions []string `json:"extensions"`
+	}
+	var accept, names []string
+	var types []pageType
+	for _, t := range evidence.Types() {
+		accept = append(append(accept, t.Extensions...), t.MIME)
+		names = append(names, t.Name)
+		types = append(types, pageType{Type: t.MIME, Name: t.Name, Extensions: t.Extensions})
+	}
+	b, err := json.Marshal(types)
+	if err != nil {
+		return fileFieldView{}, err
+	}
+	list := strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	each := ""
+	if multiple {
+		each = " each"
+	}
+	return fileFieldView{ID: id, Label: label, Accept: strings.Join(accept, ","), Types: string(b), MaxBytes: evidence.MaxSize,
+		Multiple: multiple, Hint: fmt.Sprintf("A %s, of at most %d MB%s.", list, evidence.MaxSize>>20, each)}, nil
+}
+
 // renderPages renders each page from the layout, the shared form and its own template.
 func renderPages(t *testing.T) map[string][]byte {
 	t.Helper()
@@ -36,6 +81,7 @@ func renderPages(t *testing.T) map[string][]byte {
 		},
 		"currencies": func() []string { return currencies },
 		"licences":   func() []string { return sponsorship.Licences },
+		"fileField":  fileField,
 	}
 	pages := map[string][]byte{}
 	console, err := template.New("layout").ParseFS(templateFiles, "templates/console.html")
@@ -52,7 +98,8 @@ func renderPages(t *testing.T) map[string][]byte {
 		"status":  {Title: "Your request", Script: "status.js", Submit: "Resubmit the request"},
 		"confirm": {Title: "Confirm your e-mail address", Script: "confirm.js"},
 	} {
-		tmpl, err := template.New("layout").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/form.html", "templates/"+name+".html")
+		tmpl, err := template.New("layout").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/form.html",
+			"templates/upload.html", "templates/"+name+".html")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,6 +135,34 @@ func TestUnknownPagesAreRefused(t *testing.T) {
 	for _, name := range []string{"missing", "../web", "index.html", ""} {
 		if _, err := Page(name); err == nil {
 			t.Errorf("Page(%q) answered", name)
+		}
+	}
+}
+
+// TestFileChoosersCheckWhatTheAPIAccepts: each page's file chooser carries the types
+// and the size the API holds an upload to, which the page checks a file against before
+// anything is sent.
+func TestFileChoosersCheckWhatTheAPIAccepts(t *testing.T) {
+	input := regexp.MustCompile(`<input id="([a-z-]+)" type="file"[^>]* data-types="([^"]*)" data-max-bytes="([0-9]+)"`)
+	for _, name := range []string{"status"} {
+		page, err := Page(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := input.FindSubmatch(page)
+		if m == nil {
+			t.Fatalf("pages/%s.html has no file chooser with its types and size", name)
+		}
+		var types []struct{ Type string }
+		if err := json.Unmarshal([]byte(html.UnescapeString(string(m[2]))), &types); err != nil {
+			t.Fatalf("%s: data-types: %v", name, err)
+		}
+		var got []string
+		for _, x := range types {
+			got = append(got, x.Type)
+		}
+		if !slices.Equal(got, sponsorship.AttachmentTypes) || string(m[3]) != strconv.Itoa(sponsorship.MaxAttachmentBytes) {
+			t.Errorf("%s: the chooser takes %v up to %s bytes; the API %v up to %d", name, got, m[3], sponsorship.AttachmentTypes, sponsorship.MaxAttachmentBytes)
 		}
 	}
 }

@@ -181,6 +181,22 @@ func (b *tab) screenshot(name string) {
 	if err != nil {
 		b.t.Fatal(err)
 	}
+	b.keep(name, png)
+}
+
+// screenshotOf saves one element of the page under artifacts/.
+func (b *tab) screenshotOf(sel, name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.Screenshot(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.keep(name, png)
+}
+
+// keep writes an image under artifacts/.
+func (b *tab) keep(name string, png []byte) {
+	b.t.Helper()
 	dir := filepath.Join(testenv.Root(), "artifacts")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.t.Fatal(err)

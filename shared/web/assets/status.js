@@ -1,6 +1,9 @@
 // The status page: open a request with the private link's id and token, show where it
-// stands, and let the applicant edit and resubmit it or withdraw it.
+// stands and its files, and let the applicant edit and resubmit it or withdraw it, add
+// files, and write the reports owed after approval.
+import { el } from "/assets/dom.js";
 import { mount, fill } from "/assets/form.js";
+import { FileList, checkFile, purposeLabel, rulesOf, send, showChoiceError } from "/assets/upload.js";
 
 const params = new URLSearchParams(location.hash.slice(1));
 const id = params.get("id") || "";
@@ -90,22 +93,96 @@ function render(r) {
   }
   $("s-payments-section").hidden = !(r.payments && r.payments.length);
   $("withdraw").hidden = !["unconfirmed", "submitted", "changes_requested"].includes(r.status);
-  $("s-evidence").hidden = true;
-  if (["approved", "partially_paid", "paid", "closed"].includes(r.status)) loadEvidence(r);
+  const approved = ["approved", "partially_paid", "paid", "closed"].includes(r.status);
+  // Shown again (after an upload, a report) the evidence stays in place until it is
+  // read anew, so the page does not jump.
+  if (!approved) $("s-evidence").hidden = true;
+  showFiles(r, approved);
+  if (approved) loadEvidence(r);
 }
 
 const reportStates = { due: "Due", submitted: "Submitted, waiting for the committee", changes_requested: "Changes asked for", accepted: "Accepted" };
 
-// el makes an element with text content only: nothing the applicant or the committee
-// wrote is ever read as HTML.
-function el(tag, attrs, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "text") e.textContent = v; else if (v !== undefined && v !== false) e.setAttribute(k, v === true ? "" : v);
+const files = new FileList($("s-files-list"));
+const chooser = $("u-file");
+const rules = rulesOf(chooser);
+// choices are what a new file may be, as the purpose list offers them; evidence, those
+// of an approved request's checklist.
+let choices = [], evidence = null;
+
+// showFiles lists the request's files and offers the upload, but on a request rejected
+// or withdrawn, which takes no files. Before the decision a file supports the request;
+// after approval it is evidence, as the checklist (loadEvidence) asks for it.
+async function showFiles(r, approved) {
+  const open = !["rejected", "withdrawn"].includes(r.status);
+  $("upload-form").hidden = !open;
+  if (!approved) {
+    setChoices([{ purpose: "quote", label: "A quote (from a venue, a travel agency, a contractor…)" },
+      ...(r.kind === "conference" ? [{ purpose: "prospectus", label: "The event's sponsorship prospectus" }] : []),
+      { purpose: "other", label: "Other supporting material" }]);
+    $("upload-why").textContent = r.kind === "conference" ? "A quote, or the event's sponsorship prospectus, helps the committee decide."
+      : "A quote helps the committee decide.";
+  } else {
+    // The checklist's items, once loadEvidence has read them.
+    setChoices(evidence || [{ purpose: "other", label: "Other supporting material" }]);
+    $("upload-why").textContent = "Attach the evidence the checklist above asks for.";
   }
-  e.append(...children.filter(Boolean));
-  return e;
+  const resp = await fetch(`/requests/${encodeURIComponent(id)}/attachments`, { headers: auth });
+  const items = resp.ok ? (await resp.json()).items : [];
+  files.show(items, (a) => purposeLabel(a, r));
+  $("s-files-none").hidden = files.size > 0;
+  $("s-files").hidden = !open && files.size === 0;
 }
+
+// setChoices fills the purpose list, keeping the choice made if it is still offered.
+function setChoices(list) {
+  const select = $("u-purpose");
+  const was = select.selectedOptions[0] ? select.selectedOptions[0].textContent : "";
+  choices = list;
+  select.replaceChildren(...list.map((c, i) => el("option", { value: String(i), text: c.label, selected: c.label === was })));
+}
+
+// evidenceChoices are the items of an approved request's checklist, each a purpose with
+// the cost line or milestone its key names, and other material.
+function evidenceChoices(checklist) {
+  return checklist.map((it) => {
+    const c = { purpose: it.purpose, label: it.report === undefined ? it.label : `${it.label}: a file for it` };
+    const line = /^receipt:(\d+)$/.exec(it.key), milestone = /^milestone:(\d+):/.exec(it.key);
+    if (line) c.costLine = Number(line[1]);
+    if (milestone) c.milestone = Number(milestone[1]);
+    return c;
+  }).concat([{ purpose: "other", label: "Other supporting material" }]);
+}
+
+const announce = (text) => { $("u-status").textContent = text; };
+
+chooser.addEventListener("change", () => {
+  showChoiceError(chooser, chooser.files[0] ? checkFile(chooser.files[0], rules).error : "");
+});
+
+// An upload is checked here first: a file the API would refuse is never sent.
+$("upload-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const file = chooser.files[0];
+  const verdict = file ? checkFile(file, rules) : { error: "Choose a file to upload." };
+  showChoiceError(chooser, verdict.error);
+  if (verdict.error) {
+    chooser.focus();
+    return;
+  }
+  const choice = choices[Number($("u-purpose").value)] || choices[0];
+  const button = $("upload-file");
+  button.disabled = true;
+  $("s-files-none").hidden = true;
+  const row = files.add(file.name, purposeLabel(choice, current));
+  const a = await send({ id, token, file, type: verdict.type, purpose: choice.purpose, costLine: choice.costLine, milestone: choice.milestone },
+    row, announce);
+  button.disabled = false;
+  // A file that could not be sent stays chosen, to try again.
+  if (row.li.dataset.state !== "failed") chooser.value = "";
+  // The history, the checklist and the list now show what the check found.
+  if (a) await load();
+});
 
 // loadEvidence shows the checklist of an approved request and its reports, with a form
 // for each report that is due or was sent back.
@@ -122,6 +199,8 @@ async function loadEvidence(r) {
   list.replaceChildren(...ev.checklist.map((it) => el("li", { class: it.done ? "done" : undefined },
     `${it.label}: `, el("strong", { text: stateOf(it) }))));
   $("s-reports").replaceChildren(...ev.reports.map((rep) => reportView(r, rep)));
+  evidence = evidenceChoices(ev.checklist);
+  setChoices(evidence);
   $("s-evidence").hidden = false;
 }
 
