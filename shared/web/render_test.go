@@ -32,7 +32,10 @@ var currencies = []string{"EUR", "USD", "GBP", "CHF", "CAD", "AUD", "JPY", "CNY"
 
 type fieldView struct{ ID, Path, Label, Type, Hint string }
 
-type pageView struct{ Title, Script, Submit string }
+type pageView struct {
+	Title, Script, Submit string
+	Attach                bool // the form offers files to send with the request
+}
 
 // fileFieldView is a file chooser. The types and the size it accepts come from package
 // evidence, which the API and the content check hold uploads to: the page reads them
@@ -94,7 +97,7 @@ func renderPages(t *testing.T) map[string][]byte {
 	}
 	pages["console"] = b.Bytes()
 	for name, v := range map[string]pageView{
-		"index":   {Title: "Ask for funding", Script: "index.js", Submit: "Send the request"},
+		"index":   {Title: "Ask for funding", Script: "index.js", Submit: "Send the request", Attach: true},
 		"status":  {Title: "Your request", Script: "status.js", Submit: "Resubmit the request"},
 		"confirm": {Title: "Confirm your e-mail address", Script: "confirm.js"},
 	} {
@@ -144,7 +147,7 @@ func TestUnknownPagesAreRefused(t *testing.T) {
 // anything is sent.
 func TestFileChoosersCheckWhatTheAPIAccepts(t *testing.T) {
 	input := regexp.MustCompile(`<input id="([a-z-]+)" type="file"[^>]* data-types="([^"]*)" data-max-bytes="([0-9]+)"`)
-	for _, name := range []string{"status"} {
+	for _, name := range []string{"index", "status"} {
 		page, err := Page(name)
 		if err != nil {
 			t.Fatal(err)

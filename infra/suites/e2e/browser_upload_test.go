@@ -209,3 +209,53 @@ func TestBrowserStatusPageUploadsEvidence(t *testing.T) {
 	}
 	noLogHolds(t, token)
 }
+
+// TestBrowserFormSendsChosenFiles: the form takes a quote and a prospectus with the
+// request, checked when chosen (a file over 10 MB is refused beside the chooser and
+// never sent), and sends them with the new request's token once it is submitted, while
+// it still waits for its e-mail confirmation; the receipt says how each went.
+func TestBrowserFormSendsChosenFiles(t *testing.T) {
+	email := "browser-files@example.org"
+	in := browserRequests(email)["conference"]
+	b := openTab(t)
+	b.do(chromedp.Navigate(dev.URL() + "/"))
+	b.fill(in)
+	b.choose("#f-files", fileOnDisk(t, "venue-quote.pdf", samplePDF("venue quote")), fileOnDisk(t, "recording.pdf", bytes.Repeat([]byte("a"), evidencecheck.MaxSize+1)))
+	b.waitFor(`!document.getElementById("err-f-files").hidden`)
+	if got := b.text("#err-f-files"); got != "Not added: “recording.pdf” is larger than 10 MB, the most a file may be." {
+		t.Errorf("beside the chooser: %q", got)
+	}
+	b.screenshotOf("#form-files", "form-files-refused.png")
+	b.choose("#f-files", fileOnDisk(t, "prospectus.png", samplePNG(t)))
+	b.waitFor(`document.querySelectorAll("#chosen-files li").length === 2`)
+	if !eval[bool](b, `document.getElementById("err-f-files").hidden`) {
+		t.Error("the refusal stays after a file that fits was chosen")
+	}
+	if got := eval[[]string](b, `[...document.querySelectorAll("#chosen-files .file-name")].map((e) => e.textContent)`); fmt.Sprint(got) != "[venue-quote.pdf prospectus.png]" {
+		t.Errorf("chosen: %v", got)
+	}
+	b.do(chromedp.SetValue(chromedp.CSS(`#chosen-files li:last-child select`), "prospectus"))
+	// Each chosen file's list and button are labelled.
+	if got := eval[[]string](b, `[...document.querySelectorAll("#chosen-files select, #chosen-files button")].map((e) => e.labels && e.labels.length ? e.labels[0].textContent : e.getAttribute("aria-label"))`); fmt.Sprint(got) != "[What it is Remove venue-quote.pdf What it is Remove prospectus.png]" {
+		t.Errorf("labels: %q", got)
+	}
+	b.screenshotOf("#form-files", "form-files.png")
+	b.screenshot("form-with-files.png")
+
+	ref, link := b.submitFromThePage()
+	id, token := linkParts(t, link)
+	for _, name := range []string{"venue-quote.pdf", "prospectus.png"} {
+		b.waitFor(fileRow("#receipt-files-list", name) + `?.querySelector(".file-state").textContent === "accepted"`)
+	}
+	b.waitFor(`document.getElementById("receipt-files-status").textContent === "Done: all 2 files are accepted."`)
+	files := applicantFiles(t, id, token)
+	if len(files) != 2 || files[0]["name"] != "venue-quote.pdf" || files[0]["purpose"] != "quote" || files[0]["status"] != "accepted" ||
+		files[1]["name"] != "prospectus.png" || files[1]["purpose"] != "prospectus" || files[1]["status"] != "accepted" {
+		t.Errorf("files through the API: %v", files)
+	}
+	if r := as(t, token).do("GET", "/requests/"+id, nil); r.json(t)["status"] != "unconfirmed" || r.json(t)["reference"] != ref {
+		t.Errorf("the request: %s", r.body)
+	}
+	b.screenshot("submitted-with-files.png")
+	noLogHolds(t, token)
+}
