@@ -17,7 +17,7 @@ import (
 // bucket's CorsConfiguration from the template is put on the bucket when the stack
 // creates it, and the gate answers preflights and adds the CORS headers itself, since
 // moto answers every preflight 200 (with no configuration too), checks neither the
-// method nor the headers asked for, and matches origins as unanchored patterns
+// method nor the headers asked for, and takes an allowed origin as a prefix
 // ("https://app.example" would allow "https://app.example.evil"). The rules are the S3
 // User Guide's ("Elements of a CORS configuration", "Troubleshooting CORS") and the S3
 // API Reference's ("Appendix: OPTIONS object"); the answers, headers and their order are
