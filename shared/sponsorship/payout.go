@@ -262,6 +262,7 @@ func (p *Payouts) give(ctx context.Context, req *Request, details PayoutDetails,
 		rec.Code, rec.ExpiresAt = code, np.PendingUntil
 		ev.Type = EventPayoutChangeRequested
 		ev.Data["confirmBy"] = np.PendingUntil.Format(time.RFC3339)
+		ev.Data["details"] = fmt.Sprint(n)
 	}
 	next.Payout = &np
 	return Change{Request: &next, Events: []AuditEvent{ev}, PutPayout: rec}, nil

@@ -15,12 +15,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/config"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/exports"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/vault"
 )
 
 // Logger returns the structured JSON logger every function writes to stdout, where
@@ -80,4 +82,14 @@ func Evidence(b Basics, getenv Getenv) (*sponsorship.Evidence, error) {
 	// Path-style addressing works with S3 and with moto alike.
 	client := s3.NewFromConfig(b.AWS, func(o *s3.Options) { o.UsePathStyle = true })
 	return sponsorship.NewEvidence(b.Store, exports.Evidence{Client: client, Bucket: bucket}, time.Now), nil
+}
+
+// Payouts builds the keeper of payout details, sealing under the KMS key the
+// environment names (PAYOUT_KEY_ID).
+func Payouts(b Basics, getenv Getenv) (*sponsorship.Payouts, error) {
+	keyID, err := config.LoadPayoutKey(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return sponsorship.NewPayouts(b.Store, vault.KMS{Client: kms.NewFromConfig(b.AWS), KeyID: keyID}, time.Now), nil
 }
