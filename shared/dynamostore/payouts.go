@@ -12,10 +12,12 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
-// payoutPrefix keys the sealed payout details in their request's partition. "VAULT#"
-// sorts after REQUEST, outside the key range the applicant's reads (Public) query,
-// and no read but SealedPayout decodes it.
-const payoutPrefix = "VAULT#PAYOUT#"
+// payoutPrefix keys the sealed payout details in their request's partition. "WALLET#"
+// sorts after every other item of the partition (VOTE# included), outside the key
+// ranges the applicant's reads (EVENT# to REQUEST) and payments (PAYMENT# to VOTE#)
+// query, so only a read of the whole partition (a dossier) meets it, and skips it; no
+// read but SealedPayout decodes it.
+const payoutPrefix = "WALLET#"
 
 var _ sponsorship.PayoutStore = (*Store)(nil)
 
