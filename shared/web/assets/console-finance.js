@@ -55,7 +55,7 @@ function payoutSection(id, p) {
   if (p.change) {
     out.push(h("p", { class: "notice", role: "status", text: `A change to ${p.change.hint} waits for the applicant to confirm it from their mailbox, until ${day(p.change.confirmBy)}. Nothing is paid until then.` }));
   } else if (!p.verified) {
-    const button = h("button", { type: "button", text: "Mark these details verified", onclick: async () => {
+    const button = h("button", { type: "button", id: "verify-payout", text: "Mark these details verified", onclick: async () => {
       button.disabled = true;
       try {
         await api("POST", `/finance/requests/${id}/payout/verify`, { details: p.details });
