@@ -20,7 +20,12 @@ import (
 func BenchmarkRoutes(b *testing.B) {
 	eventtest.Bench(b, eventtest.Function{LogicalID: "FinanceFunction", Folder: "finance", NewHandler: financefn.New,
 		Env:     map[string]string{"REPORTS_BUCKET": "reports-bench", "EVIDENCE_BUCKET": "evidence-bench"},
-		Buckets: []string{"REPORTS_BUCKET", "EVIDENCE_BUCKET"}}, append([]eventtest.Route{
+		Buckets: []string{"REPORTS_BUCKET", "EVIDENCE_BUCKET"}, Keys: []string{"PAYOUT_KEY_ID"}}, append([]eventtest.Route{
+		// Payout details: read (the roster for the separation of duties, the request; no
+		// details on the demo request, so nothing to open) and a verification refused
+		// for want of details.
+		eventtest.Route{Event: "get-payout.json", Want: http.StatusOK},
+		eventtest.Route{Event: "post-payout-verify-nothing.json", Want: http.StatusUnprocessableEntity},
 		// A first payment every iteration, with a key of its own, on a copy of its own of
 		// the approved demo request: paying the same request again and again would make
 		// each payment read a longer list of payments, and soon exceed the approval.

@@ -19,8 +19,11 @@ func TestSampleEvents(t *testing.T) {
 	eventtest.Run(t, eventtest.Function{
 		LogicalID: "FinanceFunction", Folder: "finance", NewHandler: financefn.New,
 		Env:     map[string]string{"REPORTS_BUCKET": "reports-sample", "EVIDENCE_BUCKET": "evidence-sample"},
-		Buckets: []string{"REPORTS_BUCKET", "EVIDENCE_BUCKET"},
+		Buckets: []string{"REPORTS_BUCKET", "EVIDENCE_BUCKET"}, Keys: []string{"PAYOUT_KEY_ID"},
 		Expected: map[string]int{
+			"get-payout.json": 200,
+			// The demo's approved conference has no payout details to verify.
+			"post-payout-verify-nothing.json":      422,
 			"post-attachment.json":                 201,
 			"get-attachments.json":                 200,
 			"get-attachment-download-unknown.json": 404,

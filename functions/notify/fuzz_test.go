@@ -135,3 +135,7 @@ func (m *mailbox) Send(context.Context, string, notify.Message) (string, error) 
 }
 
 var errMailboxDown = errors.New("mailbox unavailable")
+
+func (oneApplicant) SealedPayout(context.Context, string, int) (*sponsorship.SealedPayout, error) {
+	return nil, sponsorship.ErrNotFound
+}

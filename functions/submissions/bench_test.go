@@ -17,7 +17,8 @@ import (
 // Lambda adapter and through plain net/http (see eventtest.Bench). The $default route
 // answers only 404 and 405; shared/lambdahttp's BenchmarkRouter measures it.
 func BenchmarkRoutes(b *testing.B) {
-	eventtest.Bench(b, eventtest.Function{LogicalID: "SubmissionsFunction", Folder: "submissions", NewHandler: submissionsfn.New, Env: consoleEnv}, append([]eventtest.Route{
+	eventtest.Bench(b, eventtest.Function{LogicalID: "SubmissionsFunction", Folder: "submissions", NewHandler: submissionsfn.New, Env: consoleEnv,
+		Keys: []string{"PAYOUT_KEY_ID"}}, append([]eventtest.Route{
 		// A fresh submission every iteration: each gets an Idempotency-Key and an
 		// applicant address of its own (an address may have three unconfirmed requests a
 		// day), so each stores a new request (one transaction: request, audit event,
@@ -63,6 +64,16 @@ func BenchmarkRoutes(b *testing.B) {
 			}},
 		eventtest.Route{Event: "get-confirm-page.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-openapi.json", Want: http.StatusOK},
+		// Payout details: the first details of a copy of its own of the approved demo
+		// conference every iteration (a data key from KMS, one transaction), where they
+		// stand, and a confirmation with a wrong code (one read).
+		eventtest.Route{Event: "put-payout.json", Want: http.StatusOK,
+			Fresh: func(tb testing.TB, s *eventtest.Setup, ev *events.APIGatewayV2HTTPRequest) {
+				id, token := s.Copy(tb, "01KC0000000000000000000004")
+				eventtest.Retarget(ev, id, token)
+			}},
+		eventtest.Route{Event: "get-payout.json", Want: http.StatusOK},
+		eventtest.Route{Event: "post-payout-confirm-wrong-code.json", Want: http.StatusNotFound},
 		eventtest.Route{Event: "get-form-page.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-status-page.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-asset-script.json", Want: http.StatusOK},

@@ -21,14 +21,19 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 var consoleEnv = map[string]string{
 	"AUTH_BASE_URL": "https://sponsorship-tracker.auth.us-east-1.amazoncognito.com", "CONSOLE_CLIENT_ID": "4example5client6id",
 	"PUBLIC_BASE_URL": "https://sponsorship.example.org", "EVIDENCE_BUCKET": "evidence-sample",
+	"PAYOUT_KEY_ID": "made-by-the-test",
 }
 
 // TestSampleEvents invokes the Lambda entry point with every event in events/submissions.
 func TestSampleEvents(t *testing.T) {
 	eventtest.Run(t, eventtest.Function{
 		LogicalID: "SubmissionsFunction", Folder: "submissions", NewHandler: submissionsfn.New,
-		Env: consoleEnv,
+		Env: consoleEnv, Keys: []string{"PAYOUT_KEY_ID"},
 		Expected: map[string]int{
+			"get-payout.json":                      200,
+			"put-payout.json":                      200,
+			"put-payout-invalid.json":              422,
+			"post-payout-confirm-wrong-code.json":  404,
 			"post-requests-conference.json":        201,
 			"post-requests-travel.json":            201,
 			"post-requests-project.json":           201,
@@ -63,11 +68,11 @@ func TestSampleEvents(t *testing.T) {
 }
 
 // TestMissingConfigurationStopsStartUp checks that a function without its table name,
-// the console's sign-in settings or the evidence bucket refuses to start with a message
+// the console's sign-in settings, the evidence bucket or the payout key refuses to start with a message
 // naming each, instead of failing on the first request.
 func TestMissingConfigurationStopsStartUp(t *testing.T) {
 	_, err := submissionsfn.New(context.Background(), func(string) string { return "" })
-	for _, name := range []string{"TABLE_NAME", "AUTH_BASE_URL", "CONSOLE_CLIENT_ID", "PUBLIC_BASE_URL", "EVIDENCE_BUCKET"} {
+	for _, name := range []string{"TABLE_NAME", "AUTH_BASE_URL", "CONSOLE_CLIENT_ID", "PUBLIC_BASE_URL", "EVIDENCE_BUCKET", "PAYOUT_KEY_ID"} {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("error = %v, want one naming %s", err, name)
 		}

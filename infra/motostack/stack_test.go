@@ -25,6 +25,8 @@ import (
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/golang-jwt/jwt/v5"
 
@@ -623,4 +625,28 @@ func testLog() io.Writer {
 		return io.MultiWriter(&testLogs, os.Stderr)
 	}
 	return &testLogs
+}
+
+// TestKMSKeyIsCreated: a template's KMS key exists in moto with its rotation on; Ref
+// is its key id and Arn its ARN, and it makes data keys.
+func TestKMSKeyIsCreated(t *testing.T) {
+	ctx := context.Background()
+	id, arn := stack.Physical("Secrets"), stack.Attribute("Secrets", "Arn")
+	if id == "" || !strings.HasSuffix(arn, ":key/"+id) {
+		t.Fatalf("Ref %q, Arn %q: want a key id and its ARN", id, arn)
+	}
+	c := kms.NewFromConfig(localaws.Config(stack.Endpoint()))
+	rot, err := c.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: &id})
+	if err != nil || !rot.KeyRotationEnabled {
+		t.Errorf("rotation: %v, %v", rot, err)
+	}
+	desc, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: &arn})
+	if err != nil || aws.ToString(desc.KeyMetadata.Description) != "Seals the test's secrets" {
+		t.Errorf("describe: %v", err)
+	}
+	out, err := c.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: &id, KeySpec: kmstypes.DataKeySpecAes256,
+		EncryptionContext: map[string]string{"request": "r1"}})
+	if err != nil || len(out.Plaintext) != 32 {
+		t.Fatalf("data key: %v", err)
+	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
@@ -26,6 +27,7 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/exports"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/identity"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/vault"
 )
 
 // dbCost is what an API operation spends in DynamoDB, written as
@@ -117,9 +119,11 @@ func newCountedAPI(t *testing.T) (*staffAPI, *testenv.Counter) {
 		t.Fatal(err)
 	}
 	evidence := sponsorship.NewEvidence(store, exports.Evidence{Client: s3c, Bucket: bucket}, clock)
+	payouts := sponsorship.NewPayouts(store, vault.KMS{Client: kms.NewFromConfig(testenv.AWSConfig(t)), KeyID: testenv.KMSKey(t)}, clock)
 	return &staffAPI{
-		t: t, store: store, checker: openapitest.New(t), evidence: evidence, evidenceBucket: bucket,
-		applic:  api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{}, clock), log, api.WithEvidence(evidence)),
+		t: t, store: store, checker: openapitest.New(t), evidence: evidence, evidenceBucket: bucket, payouts: payouts,
+		applic: api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{}, clock), log, api.WithEvidence(evidence),
+			api.WithPayouts(payouts)),
 		reviews: api.NewReviews(sponsorship.NewReviewService(store, clock), evidence, log),
 		admin:   api.NewAdmin(sponsorship.NewAdminService(store, clock), sponsorship.NewStaffService(store, identity.New(pool.Client, pool.ID), clock), log),
 		pool:    pool,
@@ -548,6 +552,49 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			reason:   "the request and one Query of its files",
 		},
 		{
+			operation: "give payout details (the first)", route: "PUT /requests/{id}/payout", status: 200,
+			run: func() response {
+				return s.callApplicantBody("PUT", "/requests/"+decide+"/payout", decideToken, map[string]any{"method": "bank_transfer",
+					"accountHolder": "Example Labs GmbH", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"})
+			},
+			measured: "GetItem 1, TransactWriteItems 1 | read 1 | written 3",
+			minimum:  "GetItem 1, TransactWriteItems 1 | read 1 | written 3",
+			reason:   "the request (token, status, version), then the request, its event and the sealed details in one transaction (and one KMS call for the data key)",
+		},
+		{
+			operation: "where payout details stand (applicant)", route: "GET /requests/{id}/payout", status: 200,
+			run:      func() response { return s.callApplicant("GET", "/requests/"+decide+"/payout", decideToken) },
+			measured: "GetItem 1 | read 1 | written 0",
+			minimum:  "GetItem 1 | read 1 | written 0",
+			reason:   "the request, which says where its details stand without them",
+		},
+		{
+			operation: "confirm a payout change with a wrong code (refused 404)", route: "POST /requests/{id}/payout/confirm", status: 404,
+			run: func() response {
+				return s.call(s.applic, nobody, "POST", "/requests/"+decide+"/payout/confirm", map[string]any{"code": "not-the-code"})
+			},
+			measured: "GetItem 1 | read 1 | written 0",
+			minimum:  "GetItem 1 | read 1 | written 0",
+			reason:   "the request, whose change's code hash does not match: nothing is written",
+		},
+		{
+			operation: "payout details (finance)", route: "GET /finance/requests/{id}/payout", status: 200,
+			run:      financeCall(financeP, "GET", "/finance/requests/"+decide+"/payout"),
+			measured: "GetItem 2, Query 2 | read 20 | written 0",
+			minimum:  "GetItem 2, Query 2 | read 20 | written 0",
+			reason: "the roster and the request's votes and recusals admit the reader as they would a payer (separation of duties), " +
+				"then the request and the sealed details in force (and one KMS call to open them)",
+		},
+		{
+			operation: "verify payout details", route: "POST /finance/requests/{id}/payout/verify", status: 200,
+			run: func() response {
+				return s.call(fin, financeP, "POST", "/finance/requests/"+decide+"/payout/verify", map[string]any{"details": 1})
+			},
+			measured: "GetItem 1, Query 2, TransactWriteItems 1 | read 19 | written 2",
+			minimum:  "GetItem 1, Query 2, TransactWriteItems 1 | read 19 | written 2",
+			reason:   "the admission (roster, votes and recusals), the request, then the request and its event in one transaction",
+		},
+		{
 			operation: "record payment (with Idempotency-Key)", route: "POST /finance/requests/{id}/payments", status: 201,
 			run: func() response {
 				r := s.callHeader(fin, financeP, "POST", "/finance/requests/"+decide+"/payments", pay("500.00", "EUR"), "idempotency-key", payKey)
@@ -629,8 +676,8 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 		{
 			operation: "report: audit trail of a fiscal year", route: "GET /finance/reports/{report}", status: 200,
 			run:      financeCall(financeP, "GET", "/finance/reports/audit?fiscalYear=2026&format=csv"),
-			measured: "Query 12 | read 50 | written 0",
-			minimum:  "Query 12 | read 50 | written 0",
+			measured: "Query 12 | read 52 | written 0",
+			minimum:  "Query 12 | read 52 | written 0",
 			reason: "audit events are partitioned by month in the period index: one Query per month of the year (empty months too), and one per 500 events; " +
 				"a period is at most 366 days (13 months) and a call reads at most 50 000 events (113 Queries), its ceiling; " +
 				"the events of requests still unconfirmed are not in it",

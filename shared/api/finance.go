@@ -25,6 +25,8 @@ type FinanceDeps struct {
 	Evidence *sponsorship.Evidence
 	// Archives, with Evidence, publishes a request's evidence as one ZIP.
 	Archives Archiver
+	// Payouts, when set, opens the applicants' payout details to finance.
+	Payouts *sponsorship.Payouts
 }
 
 // NewFinance returns finance's API: payments against approved requests, budgets, and
@@ -39,6 +41,9 @@ func NewFinance(d FinanceDeps, log *slog.Logger) http.Handler {
 			rt.handle("GET /finance/requests/{id}/archive", files.archive(d.Archives))
 			rt.handle("GET /finance/archive", (&financeAPI{d: d}).yearArchive)
 		}
+	}
+	if d.Payouts != nil {
+		financePayoutRoutes(rt, d.Payouts, d.Payments)
 	}
 	return withBasics(log, rt)
 }

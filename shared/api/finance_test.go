@@ -54,6 +54,7 @@ func (s *staffAPI) financeAPIWith(inline int64, ceilings map[string]int) http.Ha
 		},
 		Evidence: s.evidence,
 		Archives: archives,
+		Payouts:  s.payouts,
 	}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 }
 

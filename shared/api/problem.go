@@ -159,7 +159,7 @@ func classify(err error) *httpError {
 		return e
 	case errors.As(err, &missing):
 		e := newHTTPError(http.StatusConflict, "evidence-missing", "Evidence missing",
-			"You cannot "+missing.Action+" yet: the evidence listed in missing is not on file or not accepted.")
+			"You cannot "+missing.Action+" yet. It waits for what is listed in missing (evidence not yet on file or accepted, or payout details not yet confirmed or verified).")
 		e.code, e.missing = "evidence_missing", missing.Missing
 		return e
 	case errors.As(err, &report):

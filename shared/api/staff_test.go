@@ -40,6 +40,8 @@ type staffAPI struct {
 	// test has none.
 	evidence       *sponsorship.Evidence
 	evidenceBucket string
+	// payouts seals payout details under a KMS key of moto's; nil where a test has none.
+	payouts *sponsorship.Payouts
 }
 
 func newStaffAPI(t *testing.T) *staffAPI {

@@ -24,6 +24,9 @@ func NewSubmissions(svc *sponsorship.Service, log *slog.Logger, opts ...Submissi
 	if s.files != nil {
 		s.files.routes(rt)
 	}
+	if s.payouts != nil {
+		applicantPayoutRoutes(rt, s.payouts)
+	}
 	// The gateway's $default route sends here what no route of the API matches: answer
 	// 405 (with Allow) for a path the API has under another method, else 404.
 	rt.api = everyRoute
@@ -48,8 +51,9 @@ func submissionRoutes(rt *router, s *submissions) {
 
 type submissions struct {
 	svc     *sponsorship.Service
-	console *ConsoleConfig  // nil: no console
-	files   *applicantFiles // nil: no attachments
+	console *ConsoleConfig       // nil: no console
+	files   *applicantFiles      // nil: no attachments
+	payouts *sponsorship.Payouts // nil: no payout details
 	// uploadTo is the evidence bucket's upload URL the pages may send files to; "" for
 	// none.
 	uploadTo string

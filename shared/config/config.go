@@ -186,6 +186,17 @@ func LoadEvidenceBucket(getenv func(string) string) (string, error) {
 	return "", fmt.Errorf("%s is required", EnvEvidenceBucket)
 }
 
+// EnvPayoutKey names the KMS key that seals applicants' payout details.
+const EnvPayoutKey = "PAYOUT_KEY_ID"
+
+// LoadPayoutKey reads the KMS key (id, ARN or alias) of the payout details.
+func LoadPayoutKey(getenv func(string) string) (string, error) {
+	if k := getenv(EnvPayoutKey); k != "" {
+		return k, nil
+	}
+	return "", fmt.Errorf("%s is required", EnvPayoutKey)
+}
+
 // Console is where the staff console signs staff in: the submissions function tells the
 // console (GET /console/config.json).
 type Console struct {

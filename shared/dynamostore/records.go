@@ -121,6 +121,54 @@ type requestRecord struct {
 
 	// Reports are the reports of an approved request, as far as any was written.
 	Reports []reportRecord `json:"reports,omitempty"`
+	// Payout is where the payout details stand; the details are sealed in items of
+	// their own (payoutRecord).
+	Payout *payoutState `json:"payout,omitempty"`
+}
+
+// payoutState is the stored shape of sponsorship.Payout.
+type payoutState struct {
+	Current       int                `json:"current,omitempty"`
+	Method        string             `json:"method,omitempty"`
+	Hint          string             `json:"hint,omitempty"`
+	EnteredAt     string             `json:"enteredAt,omitempty"`
+	Verified      bool               `json:"verified,omitempty"`
+	VerifiedBy    *sponsorship.Actor `json:"verifiedBy,omitempty"`
+	VerifiedAt    string             `json:"verifiedAt,omitempty"`
+	Pending       int                `json:"pending,omitempty"`
+	PendingMethod string             `json:"pendingMethod,omitempty"`
+	PendingHint   string             `json:"pendingHint,omitempty"`
+	PendingHash   string             `json:"pendingHash,omitempty"`
+	PendingUntil  string             `json:"pendingUntil,omitempty"`
+}
+
+func toPayoutState(p *sponsorship.Payout) *payoutState {
+	if p == nil {
+		return nil
+	}
+	st := &payoutState{Current: p.Current, Method: string(p.Method), Hint: p.Hint, EnteredAt: optionalStamp(p.EnteredAt),
+		Verified: p.Verified, VerifiedAt: optionalStamp(p.VerifiedAt), Pending: p.Pending,
+		PendingMethod: string(p.PendingMethod), PendingHint: p.PendingHint, PendingHash: p.PendingHash,
+		PendingUntil: optionalStamp(p.PendingUntil)}
+	if p.VerifiedBy != (sponsorship.Actor{}) {
+		by := p.VerifiedBy
+		st.VerifiedBy = &by
+	}
+	return st
+}
+
+func (st *payoutState) payout() *sponsorship.Payout {
+	if st == nil {
+		return nil
+	}
+	p := &sponsorship.Payout{Current: st.Current, Method: sponsorship.PayoutMethod(st.Method), Hint: st.Hint,
+		EnteredAt: parseStamp(st.EnteredAt), Verified: st.Verified, VerifiedAt: parseStamp(st.VerifiedAt),
+		Pending: st.Pending, PendingMethod: sponsorship.PayoutMethod(st.PendingMethod), PendingHint: st.PendingHint,
+		PendingHash: st.PendingHash, PendingUntil: parseStamp(st.PendingUntil)}
+	if st.VerifiedBy != nil {
+		p.VerifiedBy = *st.VerifiedBy
+	}
+	return p
 }
 
 // reportRecord is the stored shape of a report.
@@ -193,7 +241,7 @@ func toRequestRecord(r *sponsorship.Request) requestRecord {
 		v := r.Approved.Minor
 		rec.ApprovedMinor = &v
 	}
-	rec.ConfirmHash = r.ConfirmHash
+	rec.ConfirmHash, rec.Payout = r.ConfirmHash, toPayoutState(r.Payout)
 	for _, rp := range r.Reports {
 		rec.Reports = append(rec.Reports, reportRecord{Number: rp.Number, State: string(rp.State), DueDate: rp.DueDate,
 			Text: rp.Text, Attendance: rp.Attendance, DeliverableURL: rp.DeliverableURL, Message: rp.Message,
@@ -237,7 +285,7 @@ func (rec requestRecord) request() *sponsorship.Request {
 		a := m(*rec.ApprovedMinor)
 		r.Approved = &a
 	}
-	r.ConfirmHash = rec.ConfirmHash
+	r.ConfirmHash, r.Payout = rec.ConfirmHash, rec.Payout.payout()
 	for _, rp := range rec.Reports {
 		r.Reports = append(r.Reports, sponsorship.Report{Number: rp.Number, State: sponsorship.ReportState(rp.State),
 			DueDate: rp.DueDate, Text: rp.Text, Attendance: rp.Attendance, DeliverableURL: rp.DeliverableURL,

@@ -183,6 +183,9 @@ func (s *Store) Apply(ctx context.Context, c sponsorship.Change) error {
 	if c.PutAttachment != nil {
 		puts = append(puts, toAttachmentRecord(*c.PutAttachment))
 	}
+	if c.PutPayout != nil {
+		puts = append(puts, toPayoutRecord(*c.PutPayout))
+	}
 	for _, p := range puts {
 		item, err := marshal(p)
 		if err != nil {
@@ -197,6 +200,9 @@ func (s *Store) Apply(ctx context.Context, c sponsorship.Change) error {
 	}
 	if c.Confirmed != nil {
 		items = append(items, s.confirmationItems(r, prev, *c.Confirmed)...)
+	}
+	if c.ConfirmPayout != 0 {
+		items = append(items, s.confirmPayoutItem(r.ID, c.ConfirmPayout))
 	}
 	if c.DeleteVote != "" {
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: key(requestPK(r.ID), votePrefix+c.DeleteVote)}})

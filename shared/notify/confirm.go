@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
@@ -47,4 +48,35 @@ func ConfirmView(req *sponsorship.Request, code, baseURL string) View {
 		ConfirmURL: link,
 		ConfirmBy:  req.ExpiresAt.UTC().Format("2 January 2006, 15:04 MST"),
 	}
+}
+
+// askToConfirmPayout mails the request's address the link that confirms a change of
+// its payout details. The message names the request and the last characters of the
+// new account, nothing more; a change confirmed, replaced or lapsed meanwhile gets no
+// message.
+func (n *Notifier) askToConfirmPayout(ctx context.Context, ev sponsorship.AuditEvent, req *sponsorship.Request) error {
+	num, err := strconv.Atoi(ev.Data["details"])
+	p := req.Payout
+	if err != nil || p == nil || p.Pending != num || !n.now().Before(p.PendingUntil) {
+		n.log.Info("no payout confirmation link for a change no longer waiting", "request", req.ID, "version", ev.Version)
+		return nil
+	}
+	rec, err := n.reader.SealedPayout(ctx, req.ID, num)
+	if err != nil {
+		return fmt.Errorf("read payout change %d of %s: %w", num, req.ID, err)
+	}
+	if rec.Code == "" {
+		return nil
+	}
+	var failed []error
+	for _, note := range Route(ev, req, sponsorship.Directory{}, n.cfg.Rules) {
+		v := NewView(note.Name, req, ev, n.cfg.BaseURL)
+		v.ConfirmURL = strings.TrimRight(n.cfg.BaseURL, "/") + "/confirm#id=" + url.QueryEscape(req.ID) +
+			"&payout=" + url.QueryEscape(rec.Code)
+		v.ConfirmBy = p.PendingUntil.UTC().Format("2 January 2006, 15:04 MST")
+		if err := n.deliver(ctx, note, v); err != nil {
+			failed = append(failed, err)
+		}
+	}
+	return errors.Join(failed...)
 }

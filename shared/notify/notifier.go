@@ -47,6 +47,9 @@ type Reader interface {
 	// ConfirmationCode reads the code of an unconfirmed request's confirmation link;
 	// sponsorship.ErrNotFound once the address is confirmed.
 	ConfirmationCode(ctx context.Context, id string) (string, error)
+	// SealedPayout reads a set of payout details, for the code of a change's
+	// confirmation link (the notifier cannot open the details).
+	SealedPayout(ctx context.Context, id string, n int) (*sponsorship.SealedPayout, error)
 }
 
 // Config is the notifier's configuration.
@@ -83,6 +86,7 @@ var notifying = []sponsorship.EventType{
 	sponsorship.EventReceived, sponsorship.EventSubmitted, sponsorship.EventResubmitted, sponsorship.EventChangesRequested,
 	sponsorship.EventApproved, sponsorship.EventRejected, sponsorship.EventApprovalRefused,
 	sponsorship.EventReportSubmitted, sponsorship.EventReportChangesRequested, sponsorship.EventAttachmentQuarantined,
+	sponsorship.EventPayoutEntered, sponsorship.EventPayoutChangeRequested, sponsorship.EventPayoutChanged,
 }
 
 // Handle sends every notification of one audit event. It returns an error when any of
@@ -100,8 +104,11 @@ func (n *Notifier) Handle(ctx context.Context, ev sponsorship.AuditEvent) error 
 	if err != nil {
 		return fmt.Errorf("read request %s: %w", ev.RequestID, err)
 	}
-	if ev.Type == sponsorship.EventReceived {
+	switch ev.Type {
+	case sponsorship.EventReceived:
 		return n.askToConfirm(ctx, ev, req)
+	case sponsorship.EventPayoutChangeRequested:
+		return n.askToConfirmPayout(ctx, ev, req)
 	}
 	dir, err := n.reader.Directory(ctx)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"sort"
@@ -186,9 +187,10 @@ func (s *recordingSender) Send(_ context.Context, to string, m Message) (string,
 }
 
 type fixedReader struct {
-	req   *sponsorship.Request
-	code  string                 // the confirmation code; empty once confirmed
-	owing []*sponsorship.Request // approved requests that may owe reports
+	req    *sponsorship.Request
+	code   string                 // the confirmation code; empty once confirmed
+	owing  []*sponsorship.Request // approved requests that may owe reports
+	payout string                 // the code of a change of payout details waiting
 }
 
 func (r fixedReader) GetRequest(context.Context, string) (*sponsorship.Request, error) {
@@ -202,6 +204,9 @@ func (r fixedReader) WaitingSince(context.Context, time.Time) ([]*sponsorship.Re
 	return []*sponsorship.Request{r.req}, nil
 }
 func (r fixedReader) Owing(context.Context) ([]*sponsorship.Request, error) { return r.owing, nil }
+func (r fixedReader) SealedPayout(_ context.Context, id string, n int) (*sponsorship.SealedPayout, error) {
+	return &sponsorship.SealedPayout{RequestID: id, Number: n, Code: r.payout}, nil
+}
 func (r fixedReader) ConfirmationCode(context.Context, string) (string, error) {
 	if r.code == "" {
 		return "", sponsorship.ErrNotFound
@@ -378,5 +383,67 @@ func TestEvidenceEventsAreSent(t *testing.T) {
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tt.ev.Type, diff)
 		}
+	}
+}
+
+// TestPayoutEventsAreSent: a change of payout details sends its confirmation link to
+// the request's address (with the new account's last characters, nothing more), and
+// only while that change waits; finance hears of details given or changed.
+func TestPayoutEventsAreSent(t *testing.T) {
+	now := time.Now()
+	waiting := &sponsorship.Payout{Current: 1, Method: "bank_transfer", Hint: "IBAN ending 3000", Verified: true,
+		Pending: 2, PendingMethod: "bank_transfer", PendingHint: "IBAN ending 7034", PendingUntil: now.Add(48 * time.Hour)}
+	confirmed := &sponsorship.Payout{Current: 2, Method: "bank_transfer", Hint: "IBAN ending 7034"}
+	lapsed := &sponsorship.Payout{Current: 1, Method: "bank_transfer", Hint: "IBAN ending 3000",
+		Pending: 2, PendingUntil: now.Add(-time.Minute)}
+	change := sponsorship.AuditEvent{Type: sponsorship.EventPayoutChangeRequested, Actor: sponsorship.Actor{Role: sponsorship.RoleApplicant},
+		Data: map[string]string{"method": "bank_transfer", "details": "2"}}
+	tests := []struct {
+		name   string
+		payout *sponsorship.Payout
+		ev     sponsorship.AuditEvent
+		want   []string
+		link   bool // the message holds the confirmation link
+	}{
+		{"a change waiting", waiting, change,
+			[]string{"grace@xylo.example: [ST-7ZQ4M-K2P9X] Confirm the change of your payout details"}, true},
+		{"a change confirmed before the message went", confirmed, change, nil, false},
+		{"a change that lapsed", lapsed, change, nil, false},
+		{"details given", &sponsorship.Payout{Current: 1, Hint: "IBAN ending 3000"},
+			sponsorship.AuditEvent{Type: sponsorship.EventPayoutEntered, Data: map[string]string{"method": "bank_transfer"}},
+			[]string{"finance@foundation.example: [ST-7ZQ4M-K2P9X] Payout details to verify: Trip to FOSDEM"}, false},
+		{"a change confirmed", confirmed,
+			sponsorship.AuditEvent{Type: sponsorship.EventPayoutChanged, Data: map[string]string{"method": "bank_transfer"}},
+			[]string{"finance@foundation.example: [ST-7ZQ4M-K2P9X] Payout details to verify: Trip to FOSDEM"}, false},
+		{"details verified", confirmed, sponsorship.AuditEvent{Type: sponsorship.EventPayoutVerified}, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mail := &capturingSender{}
+			req := request()
+			req.Reference, req.Payout = "ST-7ZQ4M-K2P9X", tt.payout
+			n := New(fixedReader{req: req, payout: "the-code"}, &memOutbox{state: map[string]string{}}, map[string]Sender{Email: mail},
+				Config{BaseURL: "https://tracker.example/", Rules: Rules{FinanceEmail: "finance@foundation.example"}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			tt.ev.RequestID, tt.ev.Version = req.ID, 9
+			if err := n.Handle(context.Background(), tt.ev); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for to, ms := range mail.sent {
+				for _, m := range ms {
+					got = append(got, to+": "+m.Subject)
+					link := "https://tracker.example/confirm#id=" + req.ID + "&payout=the-code"
+					if has := strings.Contains(m.Text, link) && strings.Contains(m.HTML, html.EscapeString(link)); has != tt.link {
+						t.Errorf("the link in the message: %v, want %v:\n%s", has, tt.link, m.Text)
+					}
+					if tt.link && !strings.Contains(m.Text, "IBAN ending 7034") {
+						t.Errorf("the message does not say which account:\n%s", m.Text)
+					}
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -33,6 +33,8 @@ const (
 	KindReportToRead    = "report_to_read"   // to finance: a report submitted, to accept or send back
 	KindReportsDue      = "reports_due"      // to the applicant: reports due soon or overdue
 	KindFileRefused     = "file_refused"     // to the applicant: a file of theirs was quarantined, and why
+	KindPayoutConfirm   = "payout_confirm"   // to the request's address: the link that confirms a change of payout details
+	KindPayoutToVerify  = "payout_to_verify" // to finance: payout details to verify before paying
 )
 
 // Rules are the addresses and switches routing needs from configuration.
@@ -57,7 +59,9 @@ type Notification struct {
 // hear of, since they must settle it), the applicant on receipt, on a
 // request for changes, on approval and on rejection, finance on approval, admins when
 // an approval is refused for lack of budget, finance when a report is submitted, the
-// applicant when a report is sent back or a file of theirs is quarantined, and the
+// applicant when a report is sent back or a file of theirs is quarantined, the
+// request's address when its payout details are to change (with the link that confirms
+// it), finance when payout details are given or changed, and the
 // committee's chat on each of those that
 // concern the committee. Other events notify nobody.
 func Route(ev sponsorship.AuditEvent, req *sponsorship.Request, dir sponsorship.Directory, r Rules) []Notification {
@@ -114,6 +118,13 @@ func Route(ev sponsorship.AuditEvent, req *sponsorship.Request, dir sponsorship.
 		}
 	case sponsorship.EventReportChangesRequested:
 		applicant(KindReportChanges)
+	case sponsorship.EventPayoutChangeRequested:
+		// To the address on the request, whoever asked for the change.
+		applicant(KindPayoutConfirm)
+	case sponsorship.EventPayoutEntered, sponsorship.EventPayoutChanged:
+		if r.FinanceEmail != "" {
+			add(Email, r.FinanceEmail, "Finance", KindPayoutToVerify)
+		}
 	case sponsorship.EventAttachmentQuarantined:
 		// The applicant's own upload: they hear why it was refused. A member of staff
 		// sees their refused file in the console.

@@ -463,20 +463,7 @@ func parseAttachmentKey(key string) (requestID, attachmentID string, ok bool) {
 }
 
 func (e *Evidence) applicantRequest(ctx context.Context, id, token string) (*Request, error) {
-	if token == "" {
-		return nil, ErrUnauthenticated
-	}
-	if !ValidID(id) {
-		return nil, ErrNotFound
-	}
-	req, err := e.store.GetRequest(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if !tokenMatches(token, req.TokenHash) || req.Expired(e.clock.at()) {
-		return nil, ErrNotFound
-	}
-	return req, nil
+	return applicantRequest(ctx, e.store, id, token, e.clock.at())
 }
 
 func (e *Evidence) staffRequest(ctx context.Context, id string) (*Request, error) {

@@ -99,6 +99,7 @@ type world struct {
 	admin      *sponsorship.AdminService
 	finance    *sponsorship.FinanceService
 	evidence   *sponsorship.Evidence
+	payouts    *sponsorship.Payouts
 	tokens     map[string]string // the applicant token of each request submitted
 	codes      map[string]string // the confirmation code mailed for each request confirmed
 }
@@ -111,6 +112,7 @@ func newWorld(t *testing.T) *world {
 	w.admin = sponsorship.NewAdminService(w.race, w.clock.Now)
 	w.finance = sponsorship.NewFinanceService(w.race, w.clock.Now)
 	w.evidence = sponsorship.NewEvidence(w.race, &files{}, w.clock.Now)
+	w.payouts = sponsorship.NewPayouts(w.race, sealer{}, w.clock.Now)
 	return w
 }
 
@@ -123,6 +125,7 @@ func (w *world) other() *world {
 	o.admin = sponsorship.NewAdminService(w.store, w.clock.Now)
 	o.finance = sponsorship.NewFinanceService(w.store, w.clock.Now)
 	o.evidence = sponsorship.NewEvidence(w.store, &files{}, w.clock.Now)
+	o.payouts = sponsorship.NewPayouts(w.store, sealer{}, w.clock.Now)
 	return &o
 }
 

@@ -402,8 +402,16 @@ func (s *FinanceService) PaymentsOf(ctx context.Context, who Staff, id string) (
 //     amount less what was paid on it;
 //   - a travel reimbursement once the receipts and the trip report are accepted;
 //   - a conference's sponsorship once the organiser's invoice is on file (the request
-//     closes when its post-event report is accepted).
+//     closes when its post-event report is accepted);
+//
+// and, whatever the kind, never while payout details wait for the applicant's
+// confirmation of a change or for finance's verification.
 func (s *FinanceService) gate(ctx context.Context, req *Request, payments []Payment, p Payment) error {
+	// Money never leaves to payout details that are being changed or that finance has
+	// not verified, advances included.
+	if miss := payoutMissing(req, p.RecordedAt); len(miss) > 0 {
+		return &EvidenceMissingError{Action: "record this payment", Missing: miss}
+	}
 	if p.Advance {
 		return s.advance(ctx, req, payments, p)
 	}

@@ -40,6 +40,9 @@ type Request struct {
 	// Reports are the reports an approved request owes, as far as any was written (see
 	// ReportsOwed): one per milestone for a project, one otherwise.
 	Reports []Report
+	// Payout says where the applicant's payout details stand, without them (see Payout);
+	// nil until the applicant gives some.
+	Payout *Payout
 }
 
 // EventType names what an audit event records.
@@ -80,6 +83,13 @@ const (
 	EventReportSubmitted        EventType = "report_submitted"
 	EventReportChangesRequested EventType = "report_changes_requested"
 	EventReportAccepted         EventType = "report_accepted"
+	// Payout details: given for the first time, a change asked for (waiting for the
+	// confirmation mailed to the request's address), that change confirmed, and the
+	// details in force verified by finance. Events hold the method only.
+	EventPayoutEntered         EventType = "payout_entered"
+	EventPayoutChangeRequested EventType = "payout_change_requested"
+	EventPayoutChanged         EventType = "payout_changed"
+	EventPayoutVerified        EventType = "payout_verified"
 )
 
 // Actor is who made a change: their role, and an id and name where they have one. An

@@ -208,20 +208,31 @@ type ApplicantView struct {
 	Payments []Payment
 }
 
-// authorize loads a request for the holder of an applicant token. A wrong token and an
-// unknown id look the same (ErrNotFound), so a token never reveals other requests.
+// authorize loads a request for the holder of an applicant token.
 func (s *Service) authorize(ctx context.Context, id, token string) (*Request, error) {
+	return applicantRequest(ctx, s.store, id, token, s.now())
+}
+
+// requestGetter reads one request.
+type requestGetter interface {
+	GetRequest(ctx context.Context, id string) (*Request, error)
+}
+
+// applicantRequest loads a request for the holder of an applicant token. A wrong token
+// and an unknown id look the same (ErrNotFound), so a token never reveals other
+// requests; a provisional request whose time ran out is absent.
+func applicantRequest(ctx context.Context, store requestGetter, id, token string, now time.Time) (*Request, error) {
 	if token == "" {
 		return nil, ErrUnauthenticated
 	}
 	if !ValidID(id) {
 		return nil, ErrNotFound
 	}
-	req, err := s.store.GetRequest(ctx, id)
+	req, err := store.GetRequest(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("load request %s: %w", id, err)
 	}
-	if !tokenMatches(token, req.TokenHash) || req.Expired(s.now()) {
+	if !tokenMatches(token, req.TokenHash) || req.Expired(now) {
 		return nil, ErrNotFound
 	}
 	return req, nil

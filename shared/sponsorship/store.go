@@ -65,6 +65,12 @@ type Change struct {
 	Confirmed *Confirmation
 	// PutAttachment writes an attachment's record, new or updated.
 	PutAttachment *Attachment
+	// PutPayout writes a new set of sealed payout details (and, for a change, its plain
+	// confirmation code).
+	PutPayout *SealedPayout
+	// ConfirmPayout names the details whose change was confirmed: their plain code and
+	// expiry go.
+	ConfirmPayout int
 	// Touch says the request's Version advanced by one more than its events: a change
 	// recorded without an event (an upload slot) still takes the version, so writers at
 	// once cannot both act on the same state.

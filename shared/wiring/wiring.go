@@ -15,12 +15,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/config"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/exports"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/vault"
 )
 
 // Logger returns the structured JSON logger every function writes to stdout, where
@@ -90,4 +92,14 @@ func EvidenceBucket(b Basics, getenv Getenv) (exports.Evidence, error) {
 	// Path-style addressing works with S3 and with moto alike.
 	client := s3.NewFromConfig(b.AWS, func(o *s3.Options) { o.UsePathStyle = true })
 	return exports.Evidence{Client: client, Bucket: bucket}, nil
+}
+
+// Payouts builds the keeper of payout details, sealing under the KMS key the
+// environment names (PAYOUT_KEY_ID).
+func Payouts(b Basics, getenv Getenv) (*sponsorship.Payouts, error) {
+	keyID, err := config.LoadPayoutKey(getenv)
+	if err != nil {
+		return nil, err
+	}
+	return sponsorship.NewPayouts(b.Store, vault.KMS{Client: kms.NewFromConfig(b.AWS), KeyID: keyID}, time.Now), nil
 }

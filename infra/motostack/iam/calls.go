@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -132,6 +133,15 @@ func describeJSON(c *Call, prefix string, in map[string]any, env Env) {
 		ctx := map[string][]string{}
 		if strings.Contains(key, "alias/") {
 			ctx["kms:RequestAlias"] = []string{key[strings.Index(key, "alias/"):]}
+		}
+		// The encryption context's keys and each pair, as KMS gives them to policies
+		// (AWS KMS Developer Guide, "kms:EncryptionContextKeys" and
+		// "kms:EncryptionContext:context-key").
+		if ec, ok := in["EncryptionContext"].(map[string]any); ok && len(ec) > 0 {
+			for _, k := range slices.Sorted(maps.Keys(ec)) {
+				ctx["kms:EncryptionContextKeys"] = append(ctx["kms:EncryptionContextKeys"], k)
+				ctx["kms:EncryptionContext:"+k] = []string{fmt.Sprint(ec[k])}
+			}
 		}
 		c.add("kms:"+c.Operation, arn, ctx)
 	case prefix == "AmazonSQS":

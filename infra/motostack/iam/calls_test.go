@@ -93,6 +93,9 @@ func TestDescribe(t *testing.T) {
 			"cognito-idp", "InitiateAuth", nil, true, false},
 		{"KMS resolves an alias to its key", jsonCall("TrentService.Decrypt", `{"KeyId": "alias/payout"}`),
 			"kms", "Decrypt", []Request{{"kms:Decrypt", "arn:aws:kms:us-east-1:123456789012:key/k-1", map[string][]string{"kms:RequestAlias": {"alias/payout"}}}}, false, false},
+		{"KMS gives policies the encryption context", jsonCall("TrentService.GenerateDataKey", `{"KeyId": "k-1", "KeySpec": "AES_256", "EncryptionContext": {"request": "r1", "payout": "2"}}`),
+			"kms", "GenerateDataKey", []Request{{"kms:GenerateDataKey", "arn:aws:kms:us-east-1:123456789012:key/k-1", map[string][]string{
+				"kms:EncryptionContextKeys": {"payout", "request"}, "kms:EncryptionContext:payout": {"2"}, "kms:EncryptionContext:request": {"r1"}}}}, false, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			body, _ := io.ReadAll(c.r.Body)

@@ -193,7 +193,7 @@ func TestConsoleCommitteeWeek(t *testing.T) {
 	body["applicant"].(map[string]any)["organization"] = "Example Labs GmbH"
 	body["amount"] = map[string]any{"currency": "SGD", "value": "6000.00"}
 	body["conference"].(map[string]any)["startDate"], body["conference"].(map[string]any)["endDate"] = "2034-02-10", "2034-02-12"
-	id, ref, _ := submitConfirmed(t, body)
+	id, ref, token := submitConfirmed(t, body)
 
 	// The invited reviewer chooses a password, sets up an authenticator and votes.
 	temporary, err := localaws.Invitations(ctx, dev.Endpoint(), nia)
@@ -246,7 +246,21 @@ func TestConsoleCommitteeWeek(t *testing.T) {
 	fin := signInConsole(t, "felix.finance@example.org", password, "")
 	fin.open("#/pay", "console-to-pay.png")
 	fin.waitFor(fmt.Sprintf("document.querySelector('main')?.textContent.includes(%q)", ref))
+	// The applicant gave their bank details after the approval: finance reads them on
+	// the ledger, is refused a payment until it has checked them, and marks them so.
+	if r := as(t, token).do("PUT", "/requests/"+id+"/payout", map[string]any{"method": "bank_transfer",
+		"accountHolder": "Example Labs GmbH", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"}); r.status != 200 {
+		t.Fatalf("payout details: %d %s", r.status, r.body)
+	}
 	fin.open("#/pay/"+id, "")
+	fin.until("document.querySelector('main')?.textContent.includes('DE89 3704 0044 0532 0130 00')", "the payout details on the ledger")
+	fin.submitForm("Record a payment", map[string]string{"value": "2500.00", "externalReference": "SG-0"})
+	fin.until("[...document.querySelectorAll('main .summary')].some((e) => !e.hidden && e.textContent.includes('payout details verified by finance'))",
+		"the refusal naming what the payment waits for")
+	fin.screenshot("console-ledger-payout.png")
+	fin.click("#verify-payout")
+	fin.until("document.getElementById('status').textContent.includes('Payout details verified.')", "the verification's confirmation")
+	fin.until("document.querySelector('main')?.textContent.includes('Verified by Felix')", "the verification on the ledger")
 	fin.submitForm("Record a payment", map[string]string{"value": "2500.00", "externalReference": "SG-1"})
 	fin.status("Payment recorded; 3,500.00 SGD still owed.")
 	fin.submitForm("Record a payment", map[string]string{"value": "1000.00", "externalReference": "SG-2"})

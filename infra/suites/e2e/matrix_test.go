@@ -243,6 +243,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{key: "GET /requests/{id}/evidence", call: get(under("/requests/%s/evidence")), want: applicantOnly(200)},
 		{key: "POST /requests/{id}/reports/{report}", call: send("POST", under("/requests/%s/reports/0"), report),
 			want: applicantOnly(409)},
+		// Payout details: the request is in review, so its applicant reads where they
+		// stand (nothing given) and is told none are taken yet (409); a confirmation
+		// needs no token and a wrong code is 404 for anyone. The walks in
+		// payout_test.go give, change, confirm and verify details on approved requests.
+		{key: "GET /requests/{id}/payout", call: get(under("/requests/%s/payout")), want: applicantOnly(200)},
+		{key: "PUT /requests/{id}/payout", call: send("PUT", under("/requests/%s/payout"), body(map[string]any{
+			"method": "bank_transfer", "accountHolder": "Matrix", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"})),
+			want: applicantOnly(409)},
+		{key: "POST /requests/{id}/payout/confirm", call: send("POST", under("/requests/%s/payout/confirm"), body(map[string]any{"code": "matrix"})),
+			want: everyone(404)},
 
 		{key: "GET /review/requests", call: get(fixed("/review/requests")), want: staffOnly(map[string]int{byReviewer: 200, byRecused: 200})},
 		{key: "GET /review/requests/{id}", call: get(under("/review/requests/%s")), want: staffOnly(map[string]int{byReviewer: 200})},
@@ -317,6 +327,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 			want: staffOnly(map[string]int{byFinance: 409})},
 		{key: "POST /finance/requests/{id}/reports/{report}/changes", call: send("POST", under("/finance/requests/%s/reports/0/changes"),
 			body(map[string]any{"message": "matrix"})), want: staffOnly(map[string]int{byFinance: 409})},
+		// Finance reads payout details and verifies them; admins, who may read payments,
+		// never see the details. Nothing was given on the matrix's request (422).
+		{key: "GET /finance/requests/{id}/payout", call: get(under("/finance/requests/%s/payout")), want: staffOnly(map[string]int{byFinance: 200})},
+		{key: "POST /finance/requests/{id}/payout/verify", call: send("POST", under("/finance/requests/%s/payout/verify"), body(map[string]any{"details": 1})),
+			want: staffOnly(map[string]int{byFinance: 422})},
 	}
 
 	// Every route of the template has a row, and every row is a route.

@@ -28,13 +28,14 @@ import (
 // dynamodb:ConditionCheckItem.
 var wantGrants = map[string][]string{
 	"SubmissionsFunction": {
-		evidenceRequests("s3:GetObject"),   // the download link an applicant gets
-		evidenceRequests("s3:PutObject"),   // the upload form an applicant gets
-		"dynamodb:DeleteItem ${Table.Arn}", // confirmation deletes the plain confirmation code
-		"dynamodb:GetItem ${Table.Arn}",    // a request, an idempotency key
-		"dynamodb:PutItem ${Table.Arn}",    // submit, resubmit, withdraw: transactions of puts
-		"dynamodb:Query ${Table.Arn}",      // a request with its history
-		"dynamodb:UpdateItem ${Table.Arn}", // an address's daily count of unconfirmed requests; events kept on confirmation
+		evidenceRequests("s3:GetObject"),       // the download link an applicant gets
+		evidenceRequests("s3:PutObject"),       // the upload form an applicant gets
+		"dynamodb:DeleteItem ${Table.Arn}",     // confirmation deletes the plain confirmation code
+		"dynamodb:GetItem ${Table.Arn}",        // a request, an idempotency key
+		"dynamodb:PutItem ${Table.Arn}",        // submit, resubmit, withdraw: transactions of puts
+		"dynamodb:Query ${Table.Arn}",          // a request with its history
+		"dynamodb:UpdateItem ${Table.Arn}",     // an address's daily count of unconfirmed requests; events kept on confirmation
+		"kms:GenerateDataKey ${PayoutKey.Arn}", // seals payout details; never decrypts them
 		"managed:AWSLambdaBasicExecutionRole",
 	},
 	"ReviewsFunction": {
@@ -79,6 +80,7 @@ var wantGrants = map[string][]string{
 		"s3:GetObject ${ReportsBucket.Arn}/reports/*",            // what the presigned link downloads
 		"s3:PutObject ${ReportsBucket.Arn}/reports/*",            // a large report, an evidence archive's parts
 		"s3:AbortMultipartUpload ${ReportsBucket.Arn}/reports/*", // an evidence archive that failed part way
+		"kms:Decrypt ${PayoutKey.Arn}",                           // opens payout details for finance
 		"managed:AWSLambdaBasicExecutionRole",
 	},
 	"NotifyFunction": {

@@ -49,6 +49,9 @@ type Function struct {
 	// Buckets names the variables of Env that hold bucket names: each bucket is made in
 	// moto first (once; the test run shares one moto).
 	Buckets []string
+	// Keys names the variables of Env that receive a KMS key made in moto for the
+	// function (its payout key).
+	Keys []string
 }
 
 // Run invokes every sample event of the function.
@@ -167,6 +170,9 @@ func prepare(tb testing.TB, fn Function) environment {
 				tb.Fatalf("bucket %s: %v", env[k], err)
 			}
 		}
+	}
+	for _, k := range fn.Keys {
+		env[k] = testenv.KMSKey(tb)
 	}
 	h, err := fn.NewHandler(context.Background(), func(k string) string { return env[k] })
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/localaws"
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/mototest"
@@ -135,4 +136,14 @@ type Mail = localaws.Mail
 // SentMail reads every message moto's SES has sent, oldest first.
 func SentMail(ctx context.Context, t testing.TB) ([]Mail, error) {
 	return localaws.SentMail(ctx, Endpoint(t))
+}
+
+// KMSKey makes a symmetric KMS key in moto and returns its id.
+func KMSKey(t testing.TB) string {
+	t.Helper()
+	out, err := kms.NewFromConfig(AWSConfig(t)).CreateKey(context.Background(), &kms.CreateKeyInput{Description: aws.String("test key")})
+	if err != nil {
+		t.Fatalf("create KMS key: %v", err)
+	}
+	return aws.ToString(out.KeyMetadata.KeyId)
 }

@@ -16,6 +16,7 @@ func cloneRequest(r *sponsorship.Request) *sponsorship.Request {
 	c.Voters, c.Recused = slices.Clone(r.Voters), slices.Clone(r.Recused)
 	c.BudgetItems, c.Reports = slices.Clone(r.BudgetItems), slices.Clone(r.Reports)
 	c.Approved, c.Conference, c.Travel = clonePtr(r.Approved), clonePtr(r.Conference), clonePtr(r.Travel)
+	c.Payout = clonePtr(r.Payout)
 	if r.Project != nil {
 		p := *r.Project
 		p.Milestones = slices.Clone(p.Milestones)
@@ -50,4 +51,9 @@ func cloneReviewer(r sponsorship.Reviewer) sponsorship.Reviewer {
 func cloneCompany(c sponsorship.Company) sponsorship.Company {
 	c.Aliases, c.Domains = slices.Clone(c.Aliases), slices.Clone(c.Domains)
 	return c
+}
+
+func cloneSealed(x sponsorship.SealedPayout) sponsorship.SealedPayout {
+	x.Sealed.DataKey, x.Sealed.Nonce, x.Sealed.Ciphertext = slices.Clone(x.Sealed.DataKey), slices.Clone(x.Sealed.Nonce), slices.Clone(x.Sealed.Ciphertext)
+	return x
 }

@@ -70,6 +70,7 @@ var (
 	_ sponsorship.StaffStore      = (*Store)(nil)
 	_ sponsorship.FinanceStore    = (*Store)(nil)
 	_ sponsorship.AttachmentStore = (*Store)(nil)
+	_ sponsorship.PayoutStore     = (*Store)(nil)
 )
 
 // Attachments lists a request's attachments, oldest first (by id: ULIDs sort by time).
@@ -99,6 +100,7 @@ type partition struct {
 	comments     map[string]sponsorship.Comment
 	payments     map[string]sponsorship.Payment
 	attachments  map[string]sponsorship.Attachment
+	payouts      map[int]sponsorship.SealedPayout // sealed payout details by number
 }
 
 type budgetKey struct {
@@ -284,6 +286,17 @@ func (s *Store) Apply(_ context.Context, c sponsorship.Change) error {
 		}
 		p.attachments[x.ID] = *x
 	}
+	if x := c.PutPayout; x != nil {
+		if p.payouts == nil {
+			p.payouts = map[int]sponsorship.SealedPayout{}
+		}
+		p.payouts[x.Number] = cloneSealed(*x)
+	}
+	if n := c.ConfirmPayout; n != 0 {
+		x := p.payouts[n]
+		x.Code, x.ExpiresAt = "", time.Time{}
+		p.payouts[n] = x
+	}
 	if cm := c.Commit; cm != nil {
 		s.moveBudget(*cm, r.UpdatedAt, func(b *sponsorship.Budget, minor int64) { b.Committed += minor })
 	}
@@ -300,8 +313,8 @@ func (s *Store) Apply(_ context.Context, c sponsorship.Change) error {
 	return nil
 }
 
-// overwrites reports whether a change would replace an event, comment or payment,
-// which are written once.
+// overwrites reports whether a change would replace an event, comment, payment or set
+// of payout details, which are written once.
 func (p *partition) overwrites(c sponsorship.Change) bool {
 	for _, ev := range c.Events {
 		if slices.ContainsFunc(p.events, func(e sponsorship.AuditEvent) bool { return e.Version == ev.Version }) {
@@ -315,6 +328,11 @@ func (p *partition) overwrites(c sponsorship.Change) bool {
 	}
 	if c.PutPayment != nil {
 		if _, ok := p.payments[c.PutPayment.ID]; ok {
+			return true
+		}
+	}
+	if c.PutPayout != nil {
+		if _, ok := p.payouts[c.PutPayout.Number]; ok {
 			return true
 		}
 	}
@@ -440,4 +458,20 @@ func (s *Store) Payments(_ context.Context, id string) (*sponsorship.Request, []
 // recusals and declarations.
 func (s *Store) PaymentBasis(_ context.Context, id string) (*sponsorship.Dossier, error) {
 	return s.read(id, "payment basis of", payments|allVotes|recusals|declarations)
+}
+
+// SealedPayout reads one set of a request's sealed payout details.
+func (s *Store) SealedPayout(_ context.Context, id string, n int) (*sponsorship.SealedPayout, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.requests[id]
+	if p == nil {
+		return nil, fmt.Errorf("payout details of %s: %w", id, sponsorship.ErrNotFound)
+	}
+	x, ok := p.payouts[n]
+	if !ok {
+		return nil, fmt.Errorf("payout details %d of %s: %w", n, id, sponsorship.ErrNotFound)
+	}
+	c := cloneSealed(x)
+	return &c, nil
 }

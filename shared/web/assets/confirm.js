@@ -1,16 +1,18 @@
-// The confirmation page: opened from the link mailed to an applicant, it sends the
-// link's code when the person presses the button, and shows the outcome. It shows
+// The confirmation page: opened from a link mailed to an applicant (the address's
+// confirmation, #id=…&code=…, or a change of payout details, #id=…&payout=…), it sends
+// the link's code when the person presses the button, and shows the outcome. It shows
 // nothing the applicant typed, only the reference: whoever reads the mailbox may not
 // be whoever submitted. The code waits for a press, not for the page to load, so that
 // a mail scanner that opens links does not confirm on a person's behalf.
 const params = new URLSearchParams(location.hash.slice(1));
 const id = params.get("id") || "";
 const code = params.get("code") || "";
+const payout = params.get("payout") || "";
 const $ = (x) => document.getElementById(x);
 
 function show(panel) {
-  for (const p of ["confirm-ask", "confirm-done", "confirm-failed"]) $(p).hidden = p !== panel;
-  if (panel !== "confirm-ask") $(panel).focus();
+  for (const p of ["confirm-ask", "confirm-done", "payout-ask", "payout-done", "confirm-failed"]) $(p).hidden = p !== panel;
+  if (!panel.endsWith("-ask")) $(panel).focus();
 }
 
 function failed(reason) {
@@ -49,5 +51,34 @@ $("confirm-address").addEventListener("click", async (e) => {
   }
 });
 
-if (id && code) show("confirm-ask");
+// A change of payout details: the same press-to-confirm, its own words.
+$("confirm-payout").addEventListener("click", async (e) => {
+  const button = e.currentTarget;
+  button.disabled = true;
+  $("payout-busy").textContent = "Confirming…";
+  try {
+    const resp = await fetch(`/requests/${encodeURIComponent(id)}/payout/confirm`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code: payout }),
+    });
+    if (resp.ok) {
+      $("payout-reference").textContent = (await resp.json()).reference;
+      show("payout-done");
+    } else if (resp.status === 404 || resp.status === 400 || resp.status === 422) {
+      failed("It is incomplete, more than two days old, or a newer change replaced it. Give the details again from your status page if you still want the change.");
+    } else {
+      failed(`Something went wrong on our side (${resp.status}); nothing was changed. Try the link again in a moment.`);
+    }
+  } catch {
+    failed("The network failed; nothing was changed. Try the link again.");
+  } finally {
+    button.disabled = false;
+    $("payout-busy").textContent = "";
+  }
+});
+
+if (id && payout) {
+  $("confirm-title").textContent = "Confirm the change of your payout details";
+  document.title = "Confirm the change of your payout details";
+  show("payout-ask");
+} else if (id && code) show("confirm-ask");
 else failed("");

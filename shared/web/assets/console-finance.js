@@ -35,14 +35,50 @@ function archiveButton(id, reference) {
   return h("p", {}, button, " ", note);
 }
 
-// ledger: two calls (the payments, the evidence); the payment form carries one
+// payoutSection shows finance the applicant's payout details, opened, where they
+// stand, and the button that marks them verified: payments wait until it is pressed,
+// and while a change waits for the applicant's confirmation. The details are shown,
+// never kept: the API answers them with Cache-Control: no-store.
+function payoutSection(id, p) {
+  const title = h("h2", { text: "Payout details" });
+  if (!p) return [title, h("p", { text: "Only a member of finance who may pay this request sees its payout details." })];
+  if (!p.given) return [title, h("p", { text: "The applicant has given no payout details: pay by the details on the invoice." })];
+  const d = p.accountDetails || {};
+  const grouped = (s) => (s || "").replace(/(.{4})(?=.)/g, "$1 ");
+  const facts = [["Method", words(d.method)], ["Account holder", d.accountHolder]];
+  if (d.method === "bank_transfer") facts.push(["IBAN", grouped(d.iban)], ["BIC", d.bic]);
+  if (d.method === "paypal") facts.push(["PayPal address", d.email]);
+  if (d.method === "other") facts.push(["Instructions", d.instructions]);
+  facts.push(["Checked", p.verified ? `Verified by ${p.verifiedBy?.name || p.verifiedBy?.id || "finance"} on ${day(p.verifiedAt)}`
+    : "Not verified yet: check them (against the invoice, or with the applicant by phone) before paying."]);
+  const out = [title, h("dl", { class: "facts" }, facts.map(([t, v]) => [h("dt", { text: t }), h("dd", { text: String(v || "") })]))];
+  if (p.change) {
+    out.push(h("p", { class: "notice", role: "status", text: `A change to ${p.change.hint} waits for the applicant to confirm it from their mailbox, until ${day(p.change.confirmBy)}. Nothing is paid until then.` }));
+  } else if (!p.verified) {
+    const button = h("button", { type: "button", id: "verify-payout", text: "Mark these details verified", onclick: async () => {
+      button.disabled = true;
+      try {
+        await api("POST", `/finance/requests/${id}/payout/verify`, { details: p.details });
+        say("Payout details verified.", "good");
+        reload();
+      } catch (err) { say(err.problem?.detail || err.message, "bad"); button.disabled = false; }
+    } });
+    out.push(h("p", {}, button));
+  }
+  if (p.blocking.length) out.push(h("p", { text: "Payments wait for: " + p.blocking.join("; ") + "." }));
+  return out;
+}
+
+// ledger: two calls (the payments, the evidence), and for finance a third (the payout
+// details); the payment form carries one
 // Idempotency-Key for as long as it is on screen, so a double click or a retry after a
 // lost answer records one payment.
 export async function ledger(id) {
-  const [l, ev] = await Promise.all([api("GET", `/finance/requests/${id}/payments`), api("GET", `/finance/requests/${id}/evidence`)]);
+  const mayPay = groups().includes("finance");
+  const [l, ev, payout] = await Promise.all([api("GET", `/finance/requests/${id}/payments`), api("GET", `/finance/requests/${id}/evidence`),
+    mayPay ? api("GET", `/finance/requests/${id}/payout`).catch((err) => { if (err.status === 403) return null; throw err; }) : null]);
   const payments = l.payments || [];
   const reversed = new Set(payments.filter((p) => p.reverses).map((p) => p.reverses));
-  const mayPay = groups().includes("finance");
   const key = newKey();
   // Reversing asks once more in place (no modal dialog): the question and its two
   // answers replace the button, and focus moves to them.
@@ -91,7 +127,8 @@ export async function ledger(id) {
     h("dl", { class: "facts" }, [["Payee", `${l.applicant}, ${l.organization}`], ["Status", words(l.status)], ["Approved", money(l.approved)],
       ["Paid", money(l.paid)], ["Outstanding", money(l.outstanding)], ["Fiscal year", l.fiscalYear]].map(([t, d]) => [h("dt", { text: t }), h("dd", { text: String(d) })])),
     rows.length ? table("Payments", ["Date", "Amount", "Against", "Method", "Reference", "Note", "Recorded by", ""], rows) : h("p", { text: "No payments yet." }),
-    ...evidenceSection(`/finance/requests/${id}`, ev, mayPay), mayPay ? archiveButton(id, l.reference) : null, ...pay];
+    ...evidenceSection(`/finance/requests/${id}`, ev, mayPay), mayPay ? archiveButton(id, l.reference) : null,
+    ...(mayPay ? payoutSection(id, payout) : []), ...pay];
 }
 
 // budgets: one call; admins change allocations here too.

@@ -76,7 +76,10 @@ export function showProblem(form, err) {
       f.querySelector("input,select,textarea")?.setAttribute("aria-invalid", "true");
     } else loose.push(fe.message);
   }
-  summary.replaceChildren(h("p", { text: p.detail || err.message }), ...(loose.length ? [h("ul", {}, loose.map((m) => h("li", { text: m })))] : []));
+  // What a refused payment or report still needs (409 evidence_missing), item by item.
+  loose.push(...(p.missing || []));
+  const detail = p.code === "evidence_missing" ? "Not yet: this waits for" : p.detail || err.message;
+  summary.replaceChildren(h("p", { text: detail }), ...(loose.length ? [h("ul", {}, loose.map((m) => h("li", { text: m })))] : []));
   summary.hidden = false;
   summary.focus();
 }

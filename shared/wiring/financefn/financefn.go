@@ -18,23 +18,29 @@ import (
 )
 
 // New builds finance's API: payments, budgets, reports (large ones through S3 links
-// that expire after 15 minutes), the requests' files and their evidence as one ZIP.
+// that expire after 15 minutes), the requests' files and their evidence as one ZIP, and the applicants' payout details.
 func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
 	b, err := wiring.Setup(ctx, getenv)
 	rc, rerr := config.LoadReports(getenv)
 	bucket, berr := config.LoadEvidenceBucket(getenv)
-	if err := errors.Join(err, rerr, berr); err != nil {
+	_, kerr := config.LoadPayoutKey(getenv)
+	if err := errors.Join(err, rerr, berr, kerr); err != nil {
 		return nil, err
 	}
 	evidence, eerr := wiring.Evidence(b, getenv)
 	if eerr != nil {
 		return nil, eerr
 	}
+	payouts, perr := wiring.Payouts(b, getenv)
+	if perr != nil {
+		return nil, perr
+	}
 	// Path-style addressing works with S3 and with moto alike.
 	client := s3.NewFromConfig(b.AWS, func(o *s3.Options) { o.UsePathStyle = true })
 	reportsBucket := exports.S3{Client: client, Bucket: rc.Bucket, TTL: 15 * time.Minute}
 	return api.NewFinance(api.FinanceDeps{
 		Evidence: evidence,
+		Payouts:  payouts,
 		Archives: exports.Archive{Evidence: exports.Evidence{Client: client, Bucket: bucket}, Reports: reportsBucket},
 		Payments: sponsorship.NewFinanceService(b.Store, time.Now),
 		Budgets:  sponsorship.NewAdminService(b.Store, time.Now),
