@@ -115,3 +115,23 @@ func TestDigestLeavesOutUnconfirmedRequests(t *testing.T) {
 		t.Errorf("an unconfirmed request waits on Bob: %v", got)
 	}
 }
+
+// TestUnconfirmedRequestHearsNothingElse: while a request waits for its address's
+// confirmation, no event but its receipt sends anything; a file of it refused by its
+// check (whose notice names the request's title, the submitter's words) included.
+func TestUnconfirmedRequestHearsNothingElse(t *testing.T) {
+	req := hostileUnconfirmed(time.Now())
+	mail := &capturingSender{}
+	n := New(fixedReader{req: req, code: "c0de"}, &memOutbox{state: map[string]string{}}, map[string]Sender{Email: mail},
+		Config{BaseURL: "https://tracker.example/", Rules: Rules{FinanceEmail: "f@x.example"}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for v, typ := range []sponsorship.EventType{sponsorship.EventAttachmentQuarantined, sponsorship.EventAttachmentAdded, sponsorship.EventWithdrawn} {
+		ev := sponsorship.AuditEvent{RequestID: req.ID, Version: v + 2, Type: typ, Actor: sponsorship.Actor{Role: sponsorship.RoleApplicant},
+			Data: map[string]string{"reason": "The file is an executable, not a PDF."}}
+		if err := n.Handle(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if mail.count() != 0 {
+		t.Errorf("sent about an unconfirmed request: %v", mail.sent)
+	}
+}

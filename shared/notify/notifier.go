@@ -104,6 +104,13 @@ func (n *Notifier) Handle(ctx context.Context, ev sponsorship.AuditEvent) error 
 	if err != nil {
 		return fmt.Errorf("read request %s: %w", ev.RequestID, err)
 	}
+	if ev.Type != sponsorship.EventReceived && req.Provisional() {
+		// Until its address is confirmed a request's address hears one message, the
+		// confirmation link, and nobody else hears anything: not even of a file of it
+		// refused by its check, whose notice would carry the submitter's words.
+		n.log.Info("nothing sent about an unconfirmed request", "request", req.ID, "type", ev.Type)
+		return nil
+	}
 	switch ev.Type {
 	case sponsorship.EventReceived:
 		return n.askToConfirm(ctx, ev, req)
