@@ -4,29 +4,23 @@
 // once; a change waits for the link mailed to the request's address. Every value goes
 // in as text.
 
+import { el } from "/assets/dom.js";
+
 const methods = [["bank_transfer", "Bank transfer (IBAN)"], ["paypal", "PayPal"], ["other", "Another way"]];
 const fieldsOf = { bank_transfer: ["accountHolder", "iban", "bic"], paypal: ["accountHolder", "email"], other: ["accountHolder", "instructions"] };
 const labels = {
   accountHolder: ["Account holder", "The name the account is in, as the bank knows it."],
-  iban: ["IBAN", "Spaces are fine, e.g. DE89 3704 0044 0532 0130 00."],
-  bic: ["BIC (SWIFT code)", "8 or 11 letters and digits, e.g. COBADEFFXXX."],
+  iban: ["IBAN", "Spaces are fine, e.g. FR76 3000 6000 0112 3456 7890 189."],
+  bic: ["BIC (SWIFT code)", "8 or 11 letters and digits, e.g. BNPAFRPPXXX."],
   email: ["PayPal address", ""],
   instructions: ["How to pay you", "For example a US routing and account number, or a wise.com account."],
 };
 const when = (t) => new Date(t).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 
-function el(tag, attrs, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "text") e.textContent = v; else if (v !== undefined && v !== false) e.setAttribute(k, v === true ? "" : v);
-  }
-  e.append(...children.filter(Boolean));
-  return e;
-}
-
 // showPayout fills the section with where the details of request id stand and, while
-// money remains to pay (status), the form. email is where a change's link goes.
-export async function showPayout(section, id, token, status, email) {
+// money remains to pay (status), the form. email is where a change's link goes;
+// changed shows the whole request again once details are saved (its history grew).
+export async function showPayout(section, id, token, status, email, changed) {
   const auth = { Authorization: "Bearer " + token };
   const resp = await fetch(`/requests/${encodeURIComponent(id)}/payout`, { headers: auth });
   if (!resp.ok) { section.hidden = true; return; }
@@ -44,10 +38,16 @@ export async function showPayout(section, id, token, status, email) {
     parts.push(el("div", { class: "panel notice", id: "payout-change", role: "status", tabindex: "-1" },
       el("p", {}, "A change to ", el("strong", { text: p.change.hint }), ` waits for you: open the link we mailed to ${email} by ${when(p.change.confirmBy)}. Nothing is paid until then.`)));
   }
-  if (open) parts.push(payoutForm(id, auth, p, () => showPayout(section, id, token, status, email)));
+  if (open) parts.push(payoutForm(id, auth, p, changed));
   body.replaceChildren(...parts);
   section.hidden = parts.length === 0;
+  // After a save, the news takes the focus: the details in force, or the change waiting.
+  if (focusNext) document.getElementById(focusNext)?.focus();
+  focusNext = "";
 }
+
+// focusNext names what takes the focus once the section is shown again after a save.
+let focusNext = "";
 
 function payoutForm(id, auth, p, reload) {
   const f = el("form", { novalidate: true, id: "payout-form", "aria-label": p.given ? "Change the payout details" : "Give the payout details", autocomplete: "off" });
@@ -110,8 +110,8 @@ function payoutForm(id, auth, p, reload) {
     submit.disabled = false;
     note.textContent = "";
     if (resp.ok) {
+      focusNext = resp.status === 202 ? "payout-change" : "payout-current";
       await reload();
-      document.getElementById(resp.status === 202 ? "payout-change" : "payout-current")?.focus?.();
       return;
     }
     const prob = await resp.json().catch(() => ({}));

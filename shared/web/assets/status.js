@@ -3,6 +3,7 @@
 // files, and write the reports owed after approval.
 import { el } from "/assets/dom.js";
 import { mount, fill } from "/assets/form.js";
+import { showPayout } from "/assets/payout.js";
 import { FileList, checkFile, purposeLabel, rulesOf, send, showChoiceError } from "/assets/upload.js";
 
 const params = new URLSearchParams(location.hash.slice(1));
@@ -19,6 +20,8 @@ const eventLabels = {
   received: "Received; waiting for e-mail confirmation", submitted: "Submitted to the committee", changes_requested: "The committee asked for changes", resubmitted: "Resubmitted",
   approved: "Approved", rejected: "Not funded", withdrawn: "Withdrawn", payment_recorded: "Payment sent", payment_reversed: "Payment corrected",
   attachment_added: "File added", attachment_quarantined: "File refused by its check",
+  payout_entered: "Payout details given", payout_change_requested: "Change of payout details asked for",
+  payout_changed: "Change of payout details confirmed",
   report_submitted: "Report submitted", report_changes_requested: "The committee asked for changes to a report", report_accepted: "Report accepted",
 };
 const money = (a) => (a ? `${a.value} ${a.currency}` : "—");
@@ -99,6 +102,8 @@ function render(r) {
   if (!approved) $("s-evidence").hidden = true;
   showFiles(r, approved);
   if (approved) loadEvidence(r);
+  if (approved) showPayout($("s-payout"), id, token, r.status, r.applicant.email, load);
+  else $("s-payout").hidden = true;
 }
 
 const reportStates = { due: "Due", submitted: "Submitted, waiting for the committee", changes_requested: "Changes asked for", accepted: "Accepted" };
