@@ -68,7 +68,7 @@ func TestChatShowsApplicantTextAsText(t *testing.T) {
 
 func TestChatMessages(t *testing.T) {
 	req := request()
-	base := "https://tracker.example/review/requests/" + req.ID
+	base := "https://tracker.example/console/#/review/" + req.ID
 	tests := map[sponsorship.EventType]string{
 		sponsorship.EventSubmitted:       `New travel request <` + base + `|ST-00000-00001> from XYLO CORP.: "Trip to FOSDEM", 1500.00 EUR.`,
 		sponsorship.EventResubmitted:     `Resubmitted after changes: <` + base + `|ST-00000-00001> "Trip to FOSDEM".`,

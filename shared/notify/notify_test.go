@@ -266,7 +266,7 @@ func TestDigestListsExactlyTheOverdueRequests(t *testing.T) {
 		mk("mine", 96*time.Hour, nil, nil, "ACME"),
 	}
 	got := digestLines(waitingOn(directory, member("a"), reqs), now, "https://t.example")
-	if len(got) != 1 || got[0].Reference != "ST-old" || got[0].Days != 4 || got[0].ReviewURL != "https://t.example/review/requests/old" {
+	if len(got) != 1 || got[0].Reference != "ST-old" || got[0].Days != 4 || got[0].ReviewURL != "https://t.example/console/#/review/old" {
 		t.Errorf("waiting on Ann: %+v", got)
 	}
 	if got := waitingOn(directory, member("b"), reqs); len(got) != 4 {

@@ -30,7 +30,7 @@ type View struct {
 	Request   *sponsorship.Request
 	Event     sponsorship.AuditEvent
 	StatusURL string // the applicant's status page
-	ReviewURL string // the request in the committee's API
+	ReviewURL string // the request's dossier in the staff console, where reviewers act
 	LedgerURL string // the request's ledger in the staff console, where finance pays and judges reports
 	Approved  string // the approved amount, "1500.00 EUR"
 	Requested string
@@ -105,7 +105,7 @@ func oneLine(s string) string {
 // NewView fills in what every template needs.
 func NewView(name string, req *sponsorship.Request, ev sponsorship.AuditEvent, baseURL string) View {
 	base := strings.TrimRight(baseURL, "/")
-	v := View{Name: name, Request: req, Event: ev, StatusURL: base + "/status", ReviewURL: base + "/review/requests/" + req.ID,
+	v := View{Name: name, Request: req, Event: ev, StatusURL: base + "/status", ReviewURL: base + "/console/#/review/" + req.ID,
 		LedgerURL: base + "/console/#/pay/" + req.ID, Requested: req.Amount.String()}
 	if req.Approved != nil {
 		v.Approved = req.Approved.String()

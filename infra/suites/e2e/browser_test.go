@@ -818,9 +818,7 @@ func TestBrowserConfirmsTheAddressFromItsMail(t *testing.T) {
 // committee's request for changes and submits again.
 func TestBrowserStatusPageTakesAReport(t *testing.T) {
 	budgets(t, "HUF", []int{2032}, "conference")
-	body := application("conference", "browser-report@northwind.example")
-	body["amount"] = map[string]any{"currency": "HUF", "value": "90000"}
-	body["conference"].(map[string]any)["startDate"], body["conference"].(map[string]any)["endDate"] = "2032-04-01", "2032-04-02"
+	body := conferenceOf("browser-report@northwind.example", "HUF", "90000", "2032-04-01")
 	id, token := approveAs(t, body)
 	b := openTab(t)
 	b.do(chromedp.Navigate(dev.URL()+"/status#id="+url.QueryEscape(id)+"&token="+url.QueryEscape(token)),

@@ -157,7 +157,7 @@ func TestDecisionsNotifyTheRightPeople(t *testing.T) {
 	if len(toFinance) != 1 || !strings.Contains(toFinance[0].Subject, "To pay: 1200.00 EUR") {
 		t.Errorf("finance's mail: %+v", toFinance)
 	}
-	if msgs := chatAbout(ref); len(msgs) != 2 || !strings.Contains(strings.Join(msgs, "\n"), "Approved: <"+dev.Parameter("PublicBaseUrl")+"/review/requests/"+id+"|"+ref+">") {
+	if msgs := chatAbout(ref); len(msgs) != 2 || !strings.Contains(strings.Join(msgs, "\n"), "Approved: <"+dev.Parameter("PublicBaseUrl")+"/console/#/review/"+id+"|"+ref+">") {
 		t.Errorf("chat about %s: %v", ref, msgs)
 	}
 	_, ref = decide("reject")

@@ -19,9 +19,7 @@ import (
 // new account, and never the details themselves.
 func TestBrowserPayoutDetailsFromTheStatusPage(t *testing.T) {
 	budgets(t, "NZD", []int{2033}, "conference")
-	body := application("conference", "browser-payout@northwind.example")
-	body["amount"] = map[string]any{"currency": "NZD", "value": "900.00"}
-	body["conference"].(map[string]any)["startDate"], body["conference"].(map[string]any)["endDate"] = "2033-05-01", "2033-05-02"
+	body := conferenceOf("browser-payout@northwind.example", "NZD", "900.00", "2033-05-01")
 	id, token := approveAs(t, body)
 	ref := as(t, token).do("GET", "/requests/"+id, nil).json(t)["reference"].(string)
 	status := dev.URL() + "/status#id=" + url.QueryEscape(id) + "&token=" + url.QueryEscape(token)

@@ -50,9 +50,7 @@ func payoutConfirmation(t *testing.T, ref string) (to, code string) {
 func TestPayoutChangeBlocksPaymentUntilVerified(t *testing.T) {
 	const ibanDE, ibanBE = "DE89370400440532013000", "BE68539007547034"
 	budgets(t, "SEK", []int{2033}, "conference")
-	body := application("conference", "e2e-payout@northwind.example")
-	body["amount"] = map[string]any{"currency": "SEK", "value": "5000.00"}
-	body["conference"].(map[string]any)["startDate"], body["conference"].(map[string]any)["endDate"] = "2033-03-01", "2033-03-02"
+	body := conferenceOf("e2e-payout@northwind.example", "SEK", "5000.00", "2033-03-01")
 	id, token := approveAs(t, body)
 	applicant, fin := as(t, token), staff(t, "finance")
 	ref := applicant.do("GET", "/requests/"+id, nil).json(t)["reference"].(string)

@@ -13,6 +13,7 @@ import (
 	"path"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The walks from approval to the last payment, one per kind, as applicants, reviewers
@@ -88,6 +89,20 @@ func refusedFor(t *testing.T, r reply) string {
 		missing = append(missing, m.(string))
 	}
 	return strings.Join(missing, "; ")
+}
+
+// conferenceOf is a conference sponsorship of email's asking for value in currency, for
+// a two-day event starting on start (YYYY-MM-DD), which sets its fiscal year.
+func conferenceOf(email, currency, value, start string) map[string]any {
+	body := application("conference", email)
+	body["amount"] = map[string]any{"currency": currency, "value": value}
+	day, err := time.Parse(time.DateOnly, start)
+	if err != nil {
+		panic(err)
+	}
+	c := body["conference"].(map[string]any)
+	c["startDate"], c["endDate"] = start, day.AddDate(0, 0, 1).Format(time.DateOnly)
+	return body
 }
 
 func budgets(t *testing.T, currency string, years []int, kinds ...string) {
@@ -213,9 +228,7 @@ func TestTravelGrantReimbursedAgainstReceiptsAndReport(t *testing.T) {
 // report is accepted.
 func TestConferencePaidOnItsInvoiceAndClosedByItsReport(t *testing.T) {
 	budgets(t, "PLN", []int{2032}, "conference")
-	body := application("conference", "e2e-conference-evidence@northwind.example")
-	body["amount"] = map[string]any{"currency": "PLN", "value": "5000.00"}
-	body["conference"].(map[string]any)["startDate"], body["conference"].(map[string]any)["endDate"] = "2032-03-01", "2032-03-02"
+	body := conferenceOf("e2e-conference-evidence@northwind.example", "PLN", "5000.00", "2032-03-01")
 	id, token := approveAs(t, body)
 	fin := staff(t, "finance")
 	if got := refusedFor(t, fin.do("POST", "/finance/requests/"+id+"/payments", payOf("PLN", "5000.00"))); got != "The organiser's invoice" {
