@@ -26,17 +26,24 @@ func applicantPayoutRoutes(rt *router, p *sponsorship.Payouts) {
 		if applicantToken(r) == "" {
 			return sponsorship.ErrUnauthenticated
 		}
+		key, err := idempotencyKey(r)
+		if err != nil {
+			return err
+		}
 		var in sponsorship.PayoutDetails
 		if err := decodeJSON(r, &in, false); err != nil {
 			return err
 		}
-		s, err := p.Give(r.Context(), r.PathValue("id"), applicantToken(r), in)
+		s, err := p.Give(r.Context(), r.PathValue("id"), applicantToken(r), key, in)
 		if err != nil {
 			return err
 		}
+		if s.Replayed {
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
 		// The method only: the details never reach a log.
 		loggerFrom(r.Context()).Info("payout details given", "id", r.PathValue("id"), "method", in.Method,
-			"awaitingConfirmation", s.Payout.Pending != 0)
+			"awaitingConfirmation", s.Payout.Pending != 0, "replayed", s.Replayed)
 		status := http.StatusOK
 		if s.Payout.Pending != 0 {
 			status = http.StatusAccepted // in force once the mailed link is opened

@@ -16,6 +16,9 @@
 //	vote               REQ#<id>              VOTE#<reviewer>  -
 //	recusal            REQ#<id>              RECUSAL#<reviewer>
 //	declaration        REQ#<id>              SETTLED#<reviewer> (of no conflict)
+//	payment            REQ#<id>              PAYMENT#<ulid>
+//	attachment         REQ#<id>              ATT#<ulid>
+//	payout details     REQ#<id>              WALLET#<nnnn>    (sealed; sorts last)
 //	roster entry       ROSTER                REVIEWER#<sub>
 //	company            ROSTER                COMPANY#<id>
 //	company's claim    COMPANYKEY#<key> or COMPANYDOMAIN#<domain> / CLAIM

@@ -14,9 +14,8 @@ import (
 
 // payoutPrefix keys the sealed payout details in their request's partition. "WALLET#"
 // sorts after every other item of the partition (VOTE# included), outside the key
-// ranges the applicant's reads (EVENT# to REQUEST) and payments (PAYMENT# to VOTE#)
-// query, so only a read of the whole partition (a dossier) meets it, and skips it; no
-// read but SealedPayout decodes it.
+// ranges the applicant's reads (EVENT# to REQUEST), payments (PAYMENT# to VOTE#) and
+// dossiers (everything before WALLET#) query: no read but SealedPayout meets it.
 const payoutPrefix = "WALLET#"
 
 var _ sponsorship.PayoutStore = (*Store)(nil)

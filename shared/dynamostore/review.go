@@ -67,12 +67,13 @@ func (s *Store) keyRange(ctx context.Context, id, from, to, what string) (*spons
 	return d, nil
 }
 
-// Dossier reads the request's whole partition.
+// Dossier reads the request's whole partition but the sealed payout details, which
+// sort last (WALLET#) and which only finance's read of them needs.
 func (s *Store) Dossier(ctx context.Context, id string) (*sponsorship.Dossier, error) {
 	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 		TableName:                 &s.table,
-		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(requestPK(id))},
+		KeyConditionExpression:    aws.String("PK = :pk AND SK < :wallet"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(requestPK(id)), ":wallet": sv(payoutPrefix)},
 		ConsistentRead:            aws.Bool(true),
 	})
 	if err != nil {

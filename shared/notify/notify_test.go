@@ -411,7 +411,8 @@ func TestPayoutEventsAreSent(t *testing.T) {
 		{"a change that lapsed", lapsed, change, nil, false},
 		{"details given", &sponsorship.Payout{Current: 1, Hint: "IBAN ending 3000"},
 			sponsorship.AuditEvent{Type: sponsorship.EventPayoutEntered, Data: map[string]string{"method": "bank_transfer"}},
-			[]string{"finance@foundation.example: [ST-7ZQ4M-K2P9X] Payout details to verify: Trip to FOSDEM"}, false},
+			[]string{"finance@foundation.example: [ST-7ZQ4M-K2P9X] Payout details to verify: Trip to FOSDEM",
+				"grace@xylo.example: [ST-7ZQ4M-K2P9X] Your payout details were received"}, false},
 		{"a change confirmed", confirmed,
 			sponsorship.AuditEvent{Type: sponsorship.EventPayoutChanged, Data: map[string]string{"method": "bank_transfer"}},
 			[]string{"finance@foundation.example: [ST-7ZQ4M-K2P9X] Payout details to verify: Trip to FOSDEM"}, false},
@@ -441,6 +442,7 @@ func TestPayoutEventsAreSent(t *testing.T) {
 					}
 				}
 			}
+			sort.Strings(got)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}

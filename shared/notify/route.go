@@ -35,6 +35,7 @@ const (
 	KindFileRefused     = "file_refused"     // to the applicant: a file of theirs was quarantined, and why
 	KindPayoutConfirm   = "payout_confirm"   // to the request's address: the link that confirms a change of payout details
 	KindPayoutToVerify  = "payout_to_verify" // to finance: payout details to verify before paying
+	KindPayoutGiven     = "payout_given"     // to the request's address: payout details were given, in case it was not them
 )
 
 // Rules are the addresses and switches routing needs from configuration.
@@ -122,6 +123,11 @@ func Route(ev sponsorship.AuditEvent, req *sponsorship.Request, dir sponsorship.
 		// To the address on the request, whoever asked for the change.
 		applicant(KindPayoutConfirm)
 	case sponsorship.EventPayoutEntered, sponsorship.EventPayoutChanged:
+		if ev.Type == sponsorship.EventPayoutEntered {
+			// The address hears of the first details too: whoever holds a status link
+			// could give their own account before the applicant does.
+			applicant(KindPayoutGiven)
+		}
 		if r.FinanceEmail != "" {
 			add(Email, r.FinanceEmail, "Finance", KindPayoutToVerify)
 		}

@@ -2,6 +2,9 @@ package sponsorship
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -98,8 +101,8 @@ type Sealed struct {
 // (KMS encryption context and AEAD additional data): a sealed value moved to another
 // request or number does not open.
 type Sealer interface {
-	Seal(ctx context.Context, plaintext []byte, context map[string]string) (Sealed, error)
-	Open(ctx context.Context, s Sealed, context map[string]string) ([]byte, error)
+	Seal(ctx context.Context, plaintext []byte, bound map[string]string) (Sealed, error)
+	Open(ctx context.Context, s Sealed, bound map[string]string) ([]byte, error)
 }
 
 // SealedPayout is one set of payout details as stored.
@@ -127,6 +130,7 @@ type PayoutStore interface {
 	SealedPayout(ctx context.Context, id string, n int) (*SealedPayout, error)
 	// Apply writes the change; PutPayout and ConfirmPayout are written with it.
 	Apply(ctx context.Context, c Change) error
+	GetIdempotency(ctx context.Context, keyHash string) (*IdempotencyRecord, error)
 }
 
 // Payouts keeps payout details: the applicant gives and changes them, the address's
@@ -136,6 +140,7 @@ type Payouts struct {
 	sealer        Sealer
 	clock         Clock
 	confirmWithin time.Duration
+	keyTTL        time.Duration // how long an Idempotency-Key is remembered
 }
 
 // NewPayouts returns Payouts over store, sealing with sealer, reading the time from clock.
@@ -143,15 +148,18 @@ func NewPayouts(store PayoutStore, sealer Sealer, clock Clock) *Payouts {
 	if store == nil || sealer == nil {
 		panic("sponsorship: NewPayouts needs a store and a sealer")
 	}
-	return &Payouts{store: store, sealer: sealer, clock: mustClock("NewPayouts", clock), confirmWithin: DefaultPayoutConfirmWithin}
+	return &Payouts{store: store, sealer: sealer, clock: mustClock("NewPayouts", clock), confirmWithin: DefaultPayoutConfirmWithin,
+		keyTTL: 24 * time.Hour}
 }
 
 // PayoutSummary is where a request's payout details stand, without the details.
 type PayoutSummary struct {
-	Payout   Payout
-	Required bool // a payment is blocked until the details are verified
+	Payout Payout
 	// Missing says what payment waits for, as EvidenceMissingError names it.
 	Missing []string
+	// Replayed is true when the answer is that of an earlier call with the same
+	// Idempotency-Key.
+	Replayed bool
 }
 
 // payable lists the statuses in which money may still leave, and so in which payout
@@ -175,7 +183,6 @@ func summarize(req *Request, now time.Time) PayoutSummary {
 			s.Payout.Pending, s.Payout.PendingMethod, s.Payout.PendingHint, s.Payout.PendingUntil = 0, "", "", time.Time{}
 		}
 		s.Payout.PendingHash = ""
-		s.Required = len(s.Missing) > 0
 	}
 	return s
 }
@@ -198,19 +205,33 @@ func payoutMissing(req *Request, now time.Time) []string {
 
 // Give records the applicant's payout details. The first details take effect at once
 // (finance verifies them before paying); a change waits for confirmation through a link
-// mailed to the request's address, and replaces any change still waiting. It answers
-// with the summary and, for a change, the plain code, which only the mail carries.
-func (p *Payouts) Give(ctx context.Context, id, token string, in PayoutDetails) (PayoutSummary, error) {
+// mailed to the request's address, and replaces any change still waiting. The code of
+// that link goes only into the sealed record, for the mail: never into the answer,
+// which reaches whoever holds the status link.
+//
+// With an Idempotency-Key a retry (a lost answer, a second click) changes nothing and
+// answers with where the details stand: without it, the same details sent twice would
+// be a change, and block payments until confirmed and verified again. The key's record
+// holds its hash and an HMAC of the details under the key itself, never a plain hash of
+// an account number, which could be guessed back offline.
+func (p *Payouts) Give(ctx context.Context, id, token, idempotencyKey string, in PayoutDetails) (PayoutSummary, error) {
+	var keyHash, fingerprint string
 	for attempt := 1; ; attempt++ {
 		now := p.clock.at()
 		req, err := applicantRequest(ctx, p.store, id, token, now)
 		if err != nil {
 			return PayoutSummary{}, err
 		}
+		details, err := ValidatePayout(in)
+		if idempotencyKey != "" && keyHash == "" {
+			keyHash, fingerprint = HashSecret("payout\x00"+idempotencyKey), payoutFingerprint(idempotencyKey, id, details)
+			if replay, done, rerr := p.replay(ctx, req, keyHash, fingerprint, now); done {
+				return replay, rerr
+			}
+		}
 		if !payable(req.Status) {
 			return PayoutSummary{}, &TransitionError{From: req.Status, Action: "give payout details"}
 		}
-		details, err := ValidatePayout(in)
 		if err != nil {
 			return PayoutSummary{}, err
 		}
@@ -218,16 +239,52 @@ func (p *Payouts) Give(ctx context.Context, id, token string, in PayoutDetails) 
 		if err != nil {
 			return PayoutSummary{}, err
 		}
+		if keyHash != "" {
+			c.Idempotency = &IdempotencyRecord{KeyHash: keyHash, Fingerprint: fingerprint, RequestID: id,
+				Reference: fmt.Sprint(c.PutPayout.Number), SubmittedAt: now, ExpiresAt: now.Add(p.keyTTL)}
+		}
 		err = p.store.Apply(ctx, c)
 		var conflict *ConflictError
-		if errors.As(err, &conflict) && attempt < maxUpdateAttempts {
+		switch {
+		case errors.As(err, &conflict) && attempt < maxUpdateAttempts:
 			continue
-		}
-		if err != nil {
+		case errors.Is(err, ErrDuplicate) && keyHash != "" && attempt < maxUpdateAttempts:
+			continue // the same key won a race: the next round replays its answer
+		case err != nil:
 			return PayoutSummary{}, fmt.Errorf("payout details of %s: %w", id, err)
 		}
 		return summarize(c.Request, now), nil
 	}
+}
+
+// replay answers a Give whose Idempotency-Key was seen: with where the details stand
+// now, or ErrIdempotencyKeyReused for other details or another request. done is false
+// when the key is new (or expired).
+func (p *Payouts) replay(ctx context.Context, req *Request, keyHash, fingerprint string, now time.Time) (PayoutSummary, bool, error) {
+	rec, err := p.store.GetIdempotency(ctx, keyHash)
+	switch {
+	case errors.Is(err, ErrNotFound) || (err == nil && !rec.ExpiresAt.After(now)):
+		return PayoutSummary{}, false, nil
+	case err != nil:
+		return PayoutSummary{}, true, err
+	case rec.RequestID != req.ID || !hmac.Equal([]byte(rec.Fingerprint), []byte(fingerprint)):
+		return PayoutSummary{}, true, ErrIdempotencyKeyReused
+	}
+	s := summarize(req, now)
+	s.Replayed = true
+	return s, true, nil
+}
+
+// payoutFingerprint is an HMAC of a request's details under the Idempotency-Key that
+// sent them.
+func payoutFingerprint(key, id string, d PayoutDetails) string {
+	b, _ := json.Marshal(struct {
+		ID string
+		D  PayoutDetails
+	}{id, d})
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write(b)
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 func (p *Payouts) give(ctx context.Context, req *Request, details PayoutDetails, now time.Time) (Change, error) {
@@ -255,6 +312,7 @@ func (p *Payouts) give(ctx context.Context, req *Request, details PayoutDetails,
 		np.Current, np.Method, np.Hint, np.EnteredAt = n, details.Method, hintOf(details), now
 		np.Verified, np.VerifiedBy, np.VerifiedAt = false, Actor{}, time.Time{}
 		ev.Type = EventPayoutEntered
+		ev.Data["details"] = fmt.Sprint(n)
 	} else {
 		code := newToken()
 		np.Pending, np.PendingMethod, np.PendingHint = n, details.Method, hintOf(details)
@@ -309,7 +367,7 @@ func (p *Payouts) Confirm(ctx context.Context, id, code string) (PayoutConfirmed
 		next.Version, next.UpdatedAt, next.Payout = req.Version+1, now, &np
 		ev := AuditEvent{RequestID: id, Version: next.Version, Type: EventPayoutChanged, At: now,
 			FromStatus: req.Status, ToStatus: req.Status, Actor: Actor{Role: RoleApplicant, Name: req.Applicant.Name},
-			Data: map[string]string{"method": string(np.Method)}}
+			Data: map[string]string{"method": string(np.Method), "details": fmt.Sprint(np.Current)}}
 		err = p.store.Apply(ctx, Change{Request: &next, Events: []AuditEvent{ev}, ConfirmPayout: np.Current})
 		var conflict *ConflictError
 		if errors.As(err, &conflict) && attempt < maxUpdateAttempts {
@@ -348,6 +406,10 @@ func (p *Payouts) ForFinance(ctx context.Context, id string) (PayoutForFinance, 
 	}
 	n := req.Payout.Current
 	rec, err := p.store.SealedPayout(ctx, id, n)
+	if errors.Is(err, ErrNotFound) {
+		// The request names details the store does not hold: a fault, not an absence.
+		return PayoutForFinance{}, fmt.Errorf("payout details %d of %s are missing", n, id)
+	}
 	if err != nil {
 		return PayoutForFinance{}, fmt.Errorf("payout details %d of %s: %w", n, id, err)
 	}
@@ -375,6 +437,10 @@ type PayoutVerification struct {
 func (p *Payouts) Verify(ctx context.Context, id string, by Actor, in PayoutVerification) (PayoutSummary, error) {
 	if !ValidID(id) {
 		return PayoutSummary{}, ErrNotFound
+	}
+	if in.Details < 1 {
+		return PayoutSummary{}, &ValidationError{Errors: []FieldError{{Field: "details", Code: CodeRequired,
+			Message: "Name the number of the details you checked, as read (details, from 1)."}}}
 	}
 	for attempt := 1; ; attempt++ {
 		now := p.clock.at()
@@ -446,8 +512,6 @@ func ValidatePayout(in PayoutDetails) (PayoutDetails, error) {
 			v.add("bic", CodeRequired, "Give the bank's BIC (SWIFT code), 8 or 11 characters.")
 		case !bicPattern.MatchString(out.BIC):
 			v.add("bic", CodeInvalidFormat, "A BIC has 8 or 11 letters and digits, such as DEUTDEFF or DEUTDEFF500.")
-		case len(out.IBAN) >= 2 && out.BIC[4:6] != out.IBAN[:2] && !v.has("iban"):
-			v.add("bic", CodeInvalidFormat, "The BIC's country (%s) is not the IBAN's (%s).", out.BIC[4:6], out.IBAN[:2])
 		}
 		unused("email", in.Email)
 		unused("instructions", in.Instructions)

@@ -3,8 +3,11 @@ package sponsorship_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,8 +63,8 @@ func TestPayoutDetailsAreChecked(t *testing.T) {
 			"invalid iban:invalid_format"},
 		{"too short for its country", sponsorship.PayoutDetails{Method: "bank_transfer", AccountHolder: "Ada", IBAN: "DE8937040044053201300", BIC: "COBADEFF"},
 			"invalid iban:invalid_format"},
-		{"a BIC of another country", sponsorship.PayoutDetails{Method: "bank_transfer", AccountHolder: "Ada", IBAN: bankDE.IBAN, BIC: "GKCCBEBB"},
-			"invalid bic:invalid_format"},
+		// A BIC's country may differ from the IBAN's: Jersey's banks hold GB IBANs.
+		{"a Jersey BIC with a British IBAN", sponsorship.PayoutDetails{Method: "bank_transfer", AccountHolder: "Ada", IBAN: "GB29 NWBK 6016 1331 9268 19", BIC: "RBOSJESH"}, "ok"},
 		{"a BIC of the wrong shape", sponsorship.PayoutDetails{Method: "bank_transfer", AccountHolder: "Ada", IBAN: bankDE.IBAN, BIC: "COBA-DE"},
 			"invalid bic:invalid_format"},
 		{"nothing but the method", sponsorship.PayoutDetails{Method: "bank_transfer"},
@@ -92,7 +95,7 @@ func TestPayoutDetailsAreChecked(t *testing.T) {
 // gives is the applicant giving payout details.
 func gives(d sponsorship.PayoutDetails) act {
 	return func(w *world, id string) error {
-		_, err := w.payouts.Give(ctx, id, w.tokens[id], d)
+		_, err := w.payouts.Give(ctx, id, w.tokens[id], "", d)
 		return err
 	}
 }
@@ -167,10 +170,11 @@ func TestPayoutChangesBlockPaymentUntilVerified(t *testing.T) {
 			func(w *world, _ string) error { w.clock.advance(sponsorship.DefaultPayoutConfirmWithin); return nil }},
 			confirmsChange(2), "not found", "DE89370400440532013000", nil, "ok"},
 		{"nothing to verify", nil, verifies(1), "invalid details:not_allowed", "", nil, "ok"},
+		{"a verification naming no details", []act{gives(bankDE)}, verifies(0), "invalid details:required", "DE89370400440532013000", nil, unverified},
 		{"invalid details change nothing", []act{gives(bankDE)}, gives(sponsorship.PayoutDetails{Method: "paypal"}),
 			"invalid accountHolder:required email:required", "DE89370400440532013000", nil, unverified},
 		{"a wrong token", nil, func(w *world, id string) error {
-			_, err := w.payouts.Give(ctx, id, "not-the-token", bankDE)
+			_, err := w.payouts.Give(ctx, id, "not-the-token", "", bankDE)
 			return err
 		}, "not found", "", nil, "ok"},
 		{"once paid in full, details no longer change", []act{pays("fay", "", payment("5000.00"))}, gives(bankDE),
@@ -257,4 +261,47 @@ func TestPayoutDetailsAreNeverStoredOrToldInClear(t *testing.T) {
 	if got := w.request(id).Payout.Hint; got != "IBAN ending 7034" {
 		t.Errorf("after the confirmation the details in force are %q", got)
 	}
+}
+
+// TestPayoutRetriesChangeNothing: the same details sent again under one Idempotency-Key
+// (a lost answer, a second click) are answered as they stand and are no change; the
+// key with other details, or on another request, is refused; without a key the same
+// details again are a change, which the mailbox must confirm.
+func TestPayoutRetriesChangeNothing(t *testing.T) {
+	const key = "a-key-of-the-status-page-0001"
+	give := func(w *world, id, key string, d sponsorship.PayoutDetails) (sponsorship.PayoutSummary, error) {
+		return w.payouts.Give(ctx, id, w.tokens[id], key, d)
+	}
+	w := newWorld(t)
+	id := w.invoiced()
+	first, err := give(w, id, key, bankDE)
+	w.must(err)
+	again, err := give(w, id, key, bankDE)
+	w.must(err)
+	if !again.Replayed || again.Payout.Pending != 0 || again.Payout.Current != first.Payout.Current {
+		t.Errorf("a retry: %+v", again)
+	}
+	if got := w.history(id); slices.Index(got, "payout_entered") != len(got)-1 {
+		t.Errorf("history after a retry: %v, want one payout_entered, last", got)
+	}
+	if _, err := give(w, id, key, bankBE); kindOf(err) != "key reused" {
+		t.Errorf("the key with other details: %s", kindOf(err))
+	}
+	if _, err := give(w, id, "", bankDE); err != nil {
+		t.Fatal(err)
+	}
+	if p := w.request(id).Payout; p.Pending == 0 {
+		t.Error("the same details without a key were no change")
+	}
+	// The key's record keeps no plain hash of the details: only an HMAC under the key.
+	rec, err := w.store.GetIdempotency(ctx, sponsorship.HashSecret("payout\x00"+key))
+	w.must(err)
+	if rec.Fingerprint == sha256Hex(fmt.Sprint(bankDE)) || len(rec.Fingerprint) != 64 {
+		t.Errorf("fingerprint %q", rec.Fingerprint)
+	}
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

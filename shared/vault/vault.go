@@ -49,10 +49,10 @@ var _ sponsorship.Sealer = KMS{}
 // another context, or not sealed by this vault.
 var ErrOpen = errors.New("sealed value does not open")
 
-// Seal encrypts plaintext under a new data key bound to context.
-func (v KMS) Seal(ctx context.Context, plaintext []byte, context map[string]string) (sponsorship.Sealed, error) {
+// Seal encrypts plaintext under a new data key, bound to the encryption context bound.
+func (v KMS) Seal(ctx context.Context, plaintext []byte, bound map[string]string) (sponsorship.Sealed, error) {
 	out, err := v.Client.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{
-		KeyId: aws.String(v.KeyID), KeySpec: types.DataKeySpecAes256, EncryptionContext: context,
+		KeyId: aws.String(v.KeyID), KeySpec: types.DataKeySpecAes256, EncryptionContext: bound,
 	})
 	if err != nil {
 		return sponsorship.Sealed{}, fmt.Errorf("generate data key: %w", err)
@@ -68,14 +68,14 @@ func (v KMS) Seal(ctx context.Context, plaintext []byte, context map[string]stri
 	}
 	return sponsorship.Sealed{
 		KeyID: aws.ToString(out.KeyId), DataKey: out.CiphertextBlob, Nonce: nonce,
-		Ciphertext: aead.Seal(nil, nonce, plaintext, additionalData(context)),
+		Ciphertext: aead.Seal(nil, nonce, plaintext, additionalData(bound)),
 	}, nil
 }
 
-// Open decrypts a sealed value with the context it was sealed with.
-func (v KMS) Open(ctx context.Context, s sponsorship.Sealed, context map[string]string) ([]byte, error) {
+// Open decrypts a sealed value with the encryption context it was sealed with.
+func (v KMS) Open(ctx context.Context, s sponsorship.Sealed, bound map[string]string) ([]byte, error) {
 	out, err := v.Client.Decrypt(ctx, &kms.DecryptInput{
-		CiphertextBlob: s.DataKey, EncryptionContext: context, KeyId: aws.String(s.KeyID),
+		CiphertextBlob: s.DataKey, EncryptionContext: bound, KeyId: aws.String(s.KeyID),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("decrypt data key: %w", err)
@@ -88,7 +88,7 @@ func (v KMS) Open(ctx context.Context, s sponsorship.Sealed, context map[string]
 	if len(s.Nonce) != aead.NonceSize() {
 		return nil, ErrOpen
 	}
-	plain, err := aead.Open(nil, s.Nonce, s.Ciphertext, additionalData(context))
+	plain, err := aead.Open(nil, s.Nonce, s.Ciphertext, additionalData(bound))
 	if err != nil {
 		return nil, ErrOpen
 	}
@@ -106,11 +106,11 @@ func gcm(key []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
-// additionalData is the context as canonical JSON (keys sorted), for GCM.
-func additionalData(context map[string]string) []byte {
-	pairs := make([][2]string, 0, len(context))
-	for _, k := range slices.Sorted(maps.Keys(context)) {
-		pairs = append(pairs, [2]string{k, context[k]})
+// additionalData is the encryption context as canonical JSON (keys sorted), for GCM.
+func additionalData(bound map[string]string) []byte {
+	pairs := make([][2]string, 0, len(bound))
+	for _, k := range slices.Sorted(maps.Keys(bound)) {
+		pairs = append(pairs, [2]string{k, bound[k]})
 	}
 	b, _ := json.Marshal(pairs)
 	return b

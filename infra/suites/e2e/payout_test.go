@@ -155,7 +155,7 @@ func TestPayoutChangeBlocksPaymentUntilVerified(t *testing.T) {
 		t.Errorf("the applicant reads: %s", standing.body)
 	}
 	seen.WriteString(string(applicant.do("GET", "/requests/"+id, nil).body) + string(standing.body))
-	for _, secret := range []string{"3704004405320130", "539007547034", "COBADEFF", "GKCCBEBB"} {
+	for _, secret := range []string{"3704004405320130", "539007547034", "COBADEFF", "GKCCBEBB", "Northwind e.V.", code} {
 		if strings.Contains(seen.String(), secret) {
 			t.Errorf("%s is in a mail, a log line, the table or the applicant's answers", secret)
 		}

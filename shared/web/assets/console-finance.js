@@ -42,6 +42,7 @@ function archiveButton(id, reference) {
 function payoutSection(id, p) {
   const title = h("h2", { text: "Payout details" });
   if (!p) return [title, h("p", { text: "Only a member of finance who may pay this request sees its payout details." })];
+  if (p.error) return [title, h("p", { class: "notice", role: "alert", text: "The payout details could not be opened: " + p.error + " Try again shortly." })];
   if (!p.given) return [title, h("p", { text: "The applicant has given no payout details: pay by the details on the invoice." })];
   const d = p.accountDetails || {};
   const grouped = (s) => (s || "").replace(/(.{4})(?=.)/g, "$1 ");
@@ -76,7 +77,9 @@ function payoutSection(id, p) {
 export async function ledger(id) {
   const mayPay = groups().includes("finance");
   const [l, ev, payout] = await Promise.all([api("GET", `/finance/requests/${id}/payments`), api("GET", `/finance/requests/${id}/evidence`),
-    mayPay ? api("GET", `/finance/requests/${id}/payout`).catch((err) => { if (err.status === 403) return null; throw err; }) : null]);
+    // The ledger shows even when the payout details cannot be read: not allowed (403),
+    // or not opened (a KMS or storage fault).
+    mayPay ? api("GET", `/finance/requests/${id}/payout`).catch((err) => err.status === 403 ? null : { error: err.problem?.detail || err.message }) : null]);
   const payments = l.payments || [];
   const reversed = new Set(payments.filter((p) => p.reverses).map((p) => p.reverses));
   const key = newKey();

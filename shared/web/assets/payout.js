@@ -22,8 +22,13 @@ const when = (t) => new Date(t).toLocaleString(undefined, { dateStyle: "medium",
 // changed shows the whole request again once details are saved (its history grew).
 export async function showPayout(section, id, token, status, email, changed) {
   const auth = { Authorization: "Bearer " + token };
-  const resp = await fetch(`/requests/${encodeURIComponent(id)}/payout`, { headers: auth });
-  if (!resp.ok) { section.hidden = true; return; }
+  let resp;
+  try {
+    resp = await fetch(`/requests/${encodeURIComponent(id)}/payout`, { headers: auth });
+  } catch {
+    resp = null;
+  }
+  if (!resp?.ok) { section.hidden = true; return; }
   const p = await resp.json();
   const open = status === "approved" || status === "partially_paid";
   const body = section.querySelector(".payout-body");
@@ -38,7 +43,13 @@ export async function showPayout(section, id, token, status, email, changed) {
     parts.push(el("div", { class: "panel notice", id: "payout-change", role: "status", tabindex: "-1" },
       el("p", {}, "A change to ", el("strong", { text: p.change.hint }), ` waits for you: open the link we mailed to ${email} by ${when(p.change.confirmBy)}. Nothing is paid until then.`)));
   }
-  if (open) parts.push(payoutForm(id, auth, p, changed));
+  if (open) {
+    // A form being filled in survives the page showing the request again (after an
+    // upload or a report); after a save it starts afresh.
+    const typing = section.querySelector("#payout-form");
+    const kept = typing && !focusNext && [...typing.querySelectorAll("input, textarea")].some((c) => c.value.trim());
+    parts.push(kept ? typing : payoutForm(id, auth, p, changed));
+  }
   body.replaceChildren(...parts);
   section.hidden = parts.length === 0;
   // After a save, the news takes the focus: the details in force, or the change waiting.
@@ -76,12 +87,16 @@ function payoutForm(id, auth, p, reload) {
   method.addEventListener("change", showFields);
   showFields();
   const note = el("p", { class: "busy", role: "status", "aria-live": "polite" });
+  // One key for as long as this form is shown: a second click or a retry after a lost
+  // answer is the same request, not a change to confirm.
+  const key = crypto.randomUUID();
   const submit = el("button", { type: "submit", class: "primary", text: p.given ? "Ask to change the payout details" : "Save the payout details" });
   f.append(p.given ? el("p", { class: "hint", text: "A change takes effect once you open the link we mail you; until finance has checked the new details, nothing is paid." }) : null,
     el("p", {}, submit), note);
   f.addEventListener("submit", async (e) => {
     e.preventDefault();
     for (const x of f.querySelectorAll(".error")) { x.hidden = true; x.textContent = ""; }
+    for (const c of f.querySelectorAll("[aria-invalid]")) c.removeAttribute("aria-invalid");
     const body = { method: method.value };
     for (const name of fieldsOf[method.value]) body[name] = f.elements[name].value.trim();
     // Checked here first so that nothing half-filled is sent; the server checks all again.
@@ -91,35 +106,43 @@ function payoutForm(id, auth, p, reload) {
         const err = fields[name].querySelector(".error");
         err.textContent = "This field is required.";
         err.hidden = false;
+        f.elements[name].setAttribute("aria-invalid", "true");
         missing = true;
       }
     }
-    if (missing) { f.querySelector(".error:not([hidden])")?.previousElementSibling?.focus(); return; }
+    if (missing) { f.querySelector("[aria-invalid]")?.focus(); return; }
     submit.disabled = true;
     note.textContent = "Saving…";
     let resp;
     try {
       resp = await fetch(`/requests/${encodeURIComponent(id)}/payout`, {
-        method: "PUT", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify(body),
+        method: "PUT", headers: { ...auth, "Content-Type": "application/json", "Idempotency-Key": key }, body: JSON.stringify(body),
       });
     } catch {
       note.textContent = "The details could not be sent; check your connection and try again.";
       submit.disabled = false;
       return;
     }
-    submit.disabled = false;
     note.textContent = "";
     if (resp.ok) {
       focusNext = resp.status === 202 ? "payout-change" : "payout-current";
-      await reload();
+      await reload(); // the button stays disabled until the page shows the outcome
       return;
     }
+    submit.disabled = false;
     const prob = await resp.json().catch(() => ({}));
+    const loose = [];
     for (const fe of prob.errors || []) {
-      const err = f.querySelector(`[data-field="${CSS.escape(fe.field)}"] .error`);
-      if (err) { err.textContent = fe.message; err.hidden = false; }
+      const box = f.querySelector(`[data-field="${CSS.escape(fe.field)}"]`);
+      const err = box?.querySelector(".error");
+      if (err && !box.hidden) {
+        err.textContent = fe.message;
+        err.hidden = false;
+        box.querySelector("input, select, textarea")?.setAttribute("aria-invalid", "true");
+      } else loose.push(fe.message);
     }
-    if (!(prob.errors || []).length) note.textContent = prob.detail || "The details could not be saved.";
+    if (loose.length || !(prob.errors || []).length) note.textContent = [prob.detail || "The details could not be saved.", ...loose].join(" ");
+    f.querySelector("[aria-invalid]")?.focus();
   });
   return f;
 }
