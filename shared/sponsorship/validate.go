@@ -131,14 +131,17 @@ const (
 // override and isolate controls that make text display in another order than it is
 // stored; names may not hold invisible (format or default-ignorable) characters.
 func (v *validator) text(field, s string, minLen, maxLen int, kind textKind) string {
+	// The maximum counts what was sent, spaces around it included, as the OpenAPI
+	// document's maxLength does; the minimum counts what is left once trimmed.
+	sent := utf8.RuneCountInString(s)
 	s = strings.TrimSpace(s)
 	n := utf8.RuneCountInString(s)
 	switch {
-	case n == 0 && minLen > 0:
+	case n == 0 && minLen > 0 && sent <= maxLen:
 		v.add(field, CodeRequired, "This field is required.")
-	case n < minLen:
+	case n < minLen && sent <= maxLen:
 		v.add(field, CodeTooShort, "Use at least %d characters.", minLen)
-	case n > maxLen:
+	case sent > maxLen:
 		v.add(field, CodeTooLong, "Use at most %d characters.", maxLen)
 	default:
 		v.characters(field, s, kind)

@@ -311,6 +311,32 @@ func TestValidateTrims(t *testing.T) {
 	}
 }
 
+// TestTextLongerThanItsMaximumIsRefusedWhateverItsSpaces: the maximum counts what was
+// sent, as the OpenAPI document's maxLength does, so text padded with spaces or tabs
+// past it is refused even when what is left once trimmed would fit.
+func TestTextLongerThanItsMaximumIsRefusedWhateverItsSpaces(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want string
+	}{
+		{"Sponsor the compiler track" + strings.Repeat(" ", maxTitle-26), ""},
+		{"Sponsor the compiler track" + strings.Repeat("\t", maxTitle-25), "title:too_long"},
+		{strings.Repeat(" ", maxTitle+1), "title:too_long"},
+	} {
+		in := conferenceInput()
+		in.Title = tt.text
+		_, err := Validate(in, DefaultRules, today)
+		got := ""
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			got = ve.Errors[0].Field + ":" + ve.Errors[0].Code
+		}
+		if got != tt.want {
+			t.Errorf("a title of %d characters: %q, want %q (%v)", len(tt.text), got, tt.want, err)
+		}
+	}
+}
+
 // FuzzValidate feeds arbitrary text into every field of each kind of request, with and
 // without budget items, and checks what validation promises: it never panics; it
 // refuses with a *ValidationError whose every field error names a field of the input by
