@@ -225,6 +225,10 @@ func (p *Payouts) Give(ctx context.Context, id, token, idempotencyKey string, in
 		details, err := ValidatePayout(in)
 		if idempotencyKey != "" && keyHash == "" {
 			keyHash, fingerprint = HashSecret("payout\x00"+idempotencyKey), payoutFingerprint(idempotencyKey, id, details)
+		}
+		// Every round looks: after losing a race to the same key, the winner's record
+		// is there to answer with.
+		if keyHash != "" {
 			if replay, done, rerr := p.replay(ctx, req, keyHash, fingerprint, now); done {
 				return replay, rerr
 			}

@@ -284,6 +284,17 @@ func TestPayoutRetriesChangeNothing(t *testing.T) {
 	if got := w.history(id); slices.Index(got, "payout_entered") != len(got)-1 {
 		t.Errorf("history after a retry: %v, want one payout_entered, last", got)
 	}
+	// Two sends with one key at once: the loser of the race answers as the winner did.
+	raced := newWorld(t)
+	rid := raced.invoiced()
+	raced.racedBy(1, func() {
+		if _, err := raced.other().payouts.Give(ctx, rid, raced.tokens[rid], key, bankDE); err != nil {
+			t.Errorf("the rival: %v", err)
+		}
+	})
+	if s, err := give(raced, rid, key, bankDE); err != nil || !s.Replayed || s.Payout.Current != 1 || s.Payout.Pending != 0 {
+		t.Errorf("the send that lost the race: %+v, %v", s, err)
+	}
 	if _, err := give(w, id, key, bankBE); kindOf(err) != "key reused" {
 		t.Errorf("the key with other details: %s", kindOf(err))
 	}
