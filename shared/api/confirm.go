@@ -26,21 +26,31 @@ type confirmedView struct {
 // confirm confirms a request's e-mail address. It needs no token, only the code: the
 // link reaches whoever reads the address's mail, not whoever submitted.
 func (s *submissions) confirm(w http.ResponseWriter, r *http.Request) error {
-	var in confirmation
-	if err := decodeJSON(r, &in, false); err != nil {
+	code, err := linkCode(r)
+	if err != nil {
 		return err
 	}
-	if in.Code == "" {
-		return &sponsorship.ValidationError{Errors: []sponsorship.FieldError{{Field: "code", Code: sponsorship.CodeRequired,
-			Message: "Open the link from the e-mail we sent; it holds the code."}}}
-	}
-	c, err := s.svc.Confirm(r.Context(), r.PathValue("id"), in.Code)
+	c, err := s.svc.Confirm(r.Context(), r.PathValue("id"), code)
 	if err != nil {
 		return err
 	}
 	loggerFrom(r.Context()).Info("e-mail address confirmed", "id", c.ID, "already", c.Already)
 	writeJSON(w, http.StatusOK, confirmedView{ID: c.ID, Reference: c.Reference, Status: c.Status, AlreadyConfirmed: c.Already})
 	return nil
+}
+
+// linkCode reads the body of a confirmation: the code of a link mailed to the
+// request's address.
+func linkCode(r *http.Request) (string, error) {
+	var in confirmation
+	if err := decodeJSON(r, &in, false); err != nil {
+		return "", err
+	}
+	if in.Code == "" {
+		return "", &sponsorship.ValidationError{Errors: []sponsorship.FieldError{{Field: "code", Code: sponsorship.CodeRequired,
+			Message: "Open the link from the e-mail we sent; it holds the code."}}}
+	}
+	return in.Code, nil
 }
 
 // timeOrNil leaves a zero time out of a JSON answer.

@@ -52,15 +52,11 @@ func applicantPayoutRoutes(rt *router, p *sponsorship.Payouts) {
 		return nil
 	})
 	rt.handle("POST /requests/{id}/payout/confirm", func(w http.ResponseWriter, r *http.Request) error {
-		var in confirmation
-		if err := decodeJSON(r, &in, false); err != nil {
+		code, err := linkCode(r)
+		if err != nil {
 			return err
 		}
-		if in.Code == "" {
-			return &sponsorship.ValidationError{Errors: []sponsorship.FieldError{{Field: "code", Code: sponsorship.CodeRequired,
-				Message: "Open the link from the e-mail we sent; it holds the code."}}}
-		}
-		c, err := p.Confirm(r.Context(), r.PathValue("id"), in.Code)
+		c, err := p.Confirm(r.Context(), r.PathValue("id"), code)
 		if err != nil {
 			return err
 		}

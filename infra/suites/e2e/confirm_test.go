@@ -62,22 +62,34 @@ var confirmLink = regexp.MustCompile(`https?://[^"<\s]*/confirm#id=([^&"<\s]+)&(
 // would, and returns it with the id and code its link carries.
 func confirmationMail(t *testing.T, ref string) (m mail, id, code string) {
 	t.Helper()
+	m, parts := linkMail(t, ref, "Confirm your e-mail address", confirmLink)
+	return m, parts[0], parts[1]
+}
+
+// linkMail waits up to a minute for the mail about ref whose subject holds subject, as
+// its recipient would, and returns it with the parts of its link (link's groups,
+// unescaped).
+func linkMail(t *testing.T, ref, subject string, link *regexp.Regexp) (mail, []string) {
+	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {
 		for _, m := range mailAbout(t, ref) {
-			if !strings.Contains(m.Subject, "Confirm your e-mail address") {
+			if !strings.Contains(m.Subject, subject) {
 				continue
 			}
-			match := confirmLink.FindStringSubmatch(m.Body)
+			match := link.FindStringSubmatch(m.Body)
 			if match == nil {
-				t.Fatalf("the confirmation mail has no link: %s", m.Body)
+				t.Fatalf("the mail %q has no link: %s", m.Subject, m.Body)
 			}
-			id, _ = url.QueryUnescape(html.UnescapeString(match[1]))
-			code, _ = url.QueryUnescape(html.UnescapeString(match[2]))
-			return m, id, code
+			var parts []string
+			for _, p := range match[1:] {
+				v, _ := url.QueryUnescape(html.UnescapeString(p))
+				parts = append(parts, v)
+			}
+			return m, parts
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no confirmation mail about %s", ref)
+			t.Fatalf("no mail %q about %s", subject, ref)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -5,12 +5,9 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"html"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -24,23 +21,8 @@ var payoutLink = regexp.MustCompile(`https?://[^"<\s]*/confirm#id=([^&"<\s]+)&(?
 // as the request's address receives it, and returns its recipient and code.
 func payoutConfirmation(t *testing.T, ref string) (to, code string) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for time.Now().Before(deadline) {
-		for _, m := range mailAbout(t, ref) {
-			if !strings.Contains(m.Subject, "Confirm the change of your payout details") {
-				continue
-			}
-			match := payoutLink.FindStringSubmatch(m.Body)
-			if match == nil {
-				t.Fatalf("the mail has no link: %s", m.Body)
-			}
-			code, _ = url.QueryUnescape(html.UnescapeString(match[2]))
-			return m.To(), code
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("no payout confirmation mail about %s", ref)
-	return "", ""
+	m, parts := linkMail(t, ref, "Confirm the change of your payout details", payoutLink)
+	return m.To(), parts[1]
 }
 
 // A conference's payout details, given after approval, are paid only once finance

@@ -20,61 +20,45 @@ function failed(reason) {
   show("confirm-failed");
 }
 
-$("confirm-address").addEventListener("click", async (e) => {
-  const button = e.currentTarget;
-  button.disabled = true;
-  $("confirm-busy").textContent = "Confirming…";
-  try {
-    const resp = await fetch(`/requests/${encodeURIComponent(id)}/confirm`, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code }),
-    });
-    if (resp.ok) {
-      const answer = await resp.json();
-      $("confirm-reference").textContent = answer.reference;
-      if (answer.alreadyConfirmed) {
-        $("confirm-done-title").textContent = "Your address was confirmed already";
-        $("confirm-next").textContent = "There is nothing more to do here.";
-      }
-      show("confirm-done");
-    } else if (resp.status === 409) {
-      failed("The request was withdrawn before its address was confirmed; nothing more will happen to it.");
-    } else if (resp.status === 404 || resp.status === 400 || resp.status === 422) {
-      failed("");
-    } else {
-      failed(`Something went wrong on our side (${resp.status}); nothing was changed. Try the link again in a moment.`);
+// pressToConfirm sends a link's code when its button is pressed, saying so in busy,
+// and hands a success's answer to done; refused says what a refused code (404, or a
+// malformed one) means, conflict what a 409 means.
+function pressToConfirm(button, busy, path, code, done, refused, conflict) {
+  $(button).addEventListener("click", async (e) => {
+    const b = e.currentTarget;
+    b.disabled = true;
+    $(busy).textContent = "Confirming…";
+    try {
+      const resp = await fetch(`/requests/${encodeURIComponent(id)}/${path}`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code }),
+      });
+      if (resp.ok) done(await resp.json());
+      else if (resp.status === 409 && conflict) failed(conflict);
+      else if (resp.status === 404 || resp.status === 400 || resp.status === 422) failed(refused);
+      else failed(`Something went wrong on our side (${resp.status}); nothing was changed. Try the link again in a moment.`);
+    } catch {
+      failed("The network failed; nothing was changed. Try the link again.");
+    } finally {
+      b.disabled = false;
+      $(busy).textContent = "";
     }
-  } catch {
-    failed("The network failed; nothing was changed. Try the link again.");
-  } finally {
-    button.disabled = false;
-    $("confirm-busy").textContent = "";
+  });
+}
+
+pressToConfirm("confirm-address", "confirm-busy", "confirm", code, (answer) => {
+  $("confirm-reference").textContent = answer.reference;
+  if (answer.alreadyConfirmed) {
+    $("confirm-done-title").textContent = "Your address was confirmed already";
+    $("confirm-next").textContent = "There is nothing more to do here.";
   }
-});
+  show("confirm-done");
+}, "", "The request was withdrawn before its address was confirmed; nothing more will happen to it.");
 
 // A change of payout details: the same press-to-confirm, its own words.
-$("confirm-payout").addEventListener("click", async (e) => {
-  const button = e.currentTarget;
-  button.disabled = true;
-  $("payout-busy").textContent = "Confirming…";
-  try {
-    const resp = await fetch(`/requests/${encodeURIComponent(id)}/payout/confirm`, {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code: payout }),
-    });
-    if (resp.ok) {
-      $("payout-reference").textContent = (await resp.json()).reference;
-      show("payout-done");
-    } else if (resp.status === 404 || resp.status === 400 || resp.status === 422) {
-      failed("It is incomplete, more than two days old, or a newer change replaced it. Give the details again from your status page if you still want the change.");
-    } else {
-      failed(`Something went wrong on our side (${resp.status}); nothing was changed. Try the link again in a moment.`);
-    }
-  } catch {
-    failed("The network failed; nothing was changed. Try the link again.");
-  } finally {
-    button.disabled = false;
-    $("payout-busy").textContent = "";
-  }
-});
+pressToConfirm("confirm-payout", "payout-busy", "payout/confirm", payout, (answer) => {
+  $("payout-reference").textContent = answer.reference;
+  show("payout-done");
+}, "It is incomplete, more than two days old, or a newer change replaced it. Give the details again from your status page if you still want the change.");
 
 if (id && payout) {
   $("confirm-title").textContent = "Confirm the change of your payout details";
