@@ -16,9 +16,9 @@ import (
 // NewPublic builds the public function's API, answered to anyone without signing in:
 // the verifiable log of the audit trail under /log/ (C2SP tlog-tiles and
 // tlog-checkpoint, the verifier key, and inclusion proofs).
-func NewPublic(log ledger.Reader, verifierKey, origin string, logger *slog.Logger) http.Handler {
+func NewPublic(log ledger.Reader, verifierKey string, logger *slog.Logger) http.Handler {
 	rt := newRouter()
-	l := &publicLog{log: log, key: verifierKey, origin: origin}
+	l := &publicLog{log: log, key: verifierKey}
 	rt.handle("GET /log/checkpoint", l.checkpoint)
 	rt.handle("GET /log/key", l.verifierKey)
 	rt.handle("GET /log/tile/{path...}", l.tile)
@@ -28,8 +28,8 @@ func NewPublic(log ledger.Reader, verifierKey, origin string, logger *slog.Logge
 }
 
 type publicLog struct {
-	log         ledger.Reader
-	key, origin string
+	log ledger.Reader
+	key string
 }
 
 // cacheable writes a public response that caches may keep for maxAge seconds (0:
@@ -46,7 +46,6 @@ func cacheable(w http.ResponseWriter, r *http.Request, contentType string, maxAg
 		cc = "public, no-cache"
 	}
 	h.Set("Cache-Control", cc)
-	h.Set("Access-Control-Allow-Origin", "*")
 	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return nil

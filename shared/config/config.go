@@ -229,3 +229,39 @@ func LoadConsole(getenv func(string) string) (Console, error) {
 	}
 	return c, errors.Join(errs...)
 }
+
+// Log is the verifiable log's identity: its signing key in KMS and its origin, the
+// name that begins every checkpoint and names the key.
+type Log struct {
+	KeyID  string
+	Origin string
+}
+
+// Environment variable names of the log's settings.
+const (
+	EnvLogKey    = "LOG_KEY_ID"
+	EnvLogOrigin = "LOG_ORIGIN"
+)
+
+// LoadLog reads the log's settings. The origin defaults to the host (and port) of
+// PUBLIC_BASE_URL followed by /log, as C2SP asks: a schema-less URL that no other log
+// uses.
+func LoadLog(getenv func(string) string) (Log, error) {
+	l := Log{KeyID: getenv(EnvLogKey), Origin: getenv(EnvLogOrigin)}
+	var errs []error
+	if l.KeyID == "" {
+		errs = append(errs, fmt.Errorf("%s is required", EnvLogKey))
+	}
+	if l.Origin == "" {
+		u, err := url.Parse(getenv(EnvPublicBaseURL))
+		if err != nil || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s or a %s with a host is required", EnvLogOrigin, EnvPublicBaseURL))
+		} else {
+			l.Origin = u.Host + strings.TrimRight(u.Path, "/") + "/log"
+		}
+	}
+	if strings.ContainsAny(l.Origin, " \n+") {
+		errs = append(errs, fmt.Errorf("%s %q may not hold spaces, newlines or '+'", EnvLogOrigin, l.Origin))
+	}
+	return l, errors.Join(errs...)
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/orgname"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
@@ -332,6 +333,7 @@ type eventRecord struct {
 	Changed    []string          `json:"changed,omitempty"`
 	Data       map[string]string `json:"data,omitempty"`
 	Internal   bool              `json:"internal,omitempty"`
+	Salt       []byte            `json:"salt,omitempty"`
 	// ExpiresAt (epoch seconds) is set on the events of a provisional request.
 	ExpiresAt int64 `json:"expiresAt,omitempty"`
 }
@@ -346,7 +348,10 @@ func toEventRecord(ev sponsorship.AuditEvent) eventRecord {
 		Entity:    "event",
 		RequestID: ev.RequestID, Subject: ev.Subject, Version: ev.Version, Type: string(ev.Type), Actor: ev.Actor, At: at,
 		FromStatus: string(ev.FromStatus), ToStatus: string(ev.ToStatus), Message: ev.Message,
-		Changed: ev.Changed, Data: ev.Data, Internal: ev.Internal,
+		Changed: ev.Changed, Data: ev.Data, Internal: ev.Internal, Salt: ev.Salt,
+	}
+	if rec.Salt == nil {
+		rec.Salt = ledger.NewSalt()
 	}
 	if ev.RequestID == "" {
 		id := ulid.Make().String()
@@ -360,7 +365,7 @@ func (rec eventRecord) event() sponsorship.AuditEvent {
 	return sponsorship.AuditEvent{
 		RequestID: rec.RequestID, Version: rec.Version, Type: sponsorship.EventType(rec.Type), Actor: rec.Actor,
 		At: parseStamp(rec.At), FromStatus: sponsorship.Status(rec.FromStatus), ToStatus: sponsorship.Status(rec.ToStatus),
-		Message: rec.Message, Changed: rec.Changed, Data: rec.Data, Internal: rec.Internal, Subject: rec.Subject,
+		Message: rec.Message, Changed: rec.Changed, Data: rec.Data, Internal: rec.Internal, Subject: rec.Subject, Salt: rec.Salt,
 	}
 }
 

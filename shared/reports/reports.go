@@ -5,6 +5,7 @@ package reports
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/tabular"
@@ -244,8 +246,9 @@ var (
 		{Name: "utilisation_percent", Type: tabular.Decimal, Decimals: 1},
 	}
 	auditColumns = []tabular.Column{
-		{Name: "at", Type: tabular.DateTime}, {Name: "request_id"}, {Name: "subject"}, {Name: "type"}, {Name: "actor_role"}, {Name: "actor_id"},
-		{Name: "actor_name"}, {Name: "from_status"}, {Name: "to_status"}, {Name: "message"}, {Name: "details"}, {Name: "internal"},
+		{Name: "at", Type: tabular.DateTime}, {Name: "request_id"}, {Name: "subject"}, {Name: "version"}, {Name: "type"}, {Name: "actor_role"},
+		{Name: "actor_id"}, {Name: "actor_name"}, {Name: "from_status"}, {Name: "to_status"}, {Name: "message"}, {Name: "details"},
+		{Name: "internal"}, {Name: "salt"},
 	}
 )
 
@@ -309,15 +312,7 @@ func (b Builder) audit(ctx context.Context, q Query, read *ceiling, row func(...
 		if err := read.items(1); err != nil {
 			return err
 		}
-		var details []string
-		for _, k := range sortedKeys(ev.Data) {
-			details = append(details, k+"="+ev.Data[k])
-		}
-		if len(ev.Changed) > 0 {
-			details = append(details, "changed="+strings.Join(ev.Changed, "|"))
-		}
-		return row(ev.At.UTC().Format(time.RFC3339Nano), ev.RequestID, ev.Subject, string(ev.Type), string(ev.Actor.Role), ev.Actor.ID,
-			ev.Actor.Name, string(ev.FromStatus), string(ev.ToStatus), ev.Message, strings.Join(details, "; "), strconv.FormatBool(ev.Internal))
+		return row(append(ledger.Row(ev), hex.EncodeToString(ev.Salt))...)
 	})
 }
 

@@ -117,6 +117,10 @@ type AuditEvent struct {
 	Changed    []string          // fields an edit changed, for resubmissions
 	Data       map[string]string // what else the event needs to say: choice, amounts, reasons
 	Internal   bool              // hidden from the applicant's view
+	// Salt is the event's random salt for its commitment in the verifiable log, drawn
+	// by the store when it writes the event and kept with it; the audit report exports
+	// it so that an auditor can recompute the commitment.
+	Salt []byte
 }
 
 // IdempotencyRecord remembers the first response to a submission made with an

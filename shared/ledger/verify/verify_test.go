@@ -46,7 +46,7 @@ func newLogged(t *testing.T) *logged {
 		t.Fatal(err)
 	}
 	l := &logged{store: memlog.New(), signer: signer, vkey: vkey, t0: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	l.server = httptest.NewServer(api.NewPublic(l.store, vkey, origin, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	l.server = httptest.NewServer(api.NewPublic(l.store, vkey, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	t.Cleanup(l.server.Close)
 	return l
 }

@@ -1,0 +1,112 @@
+// Package ledgerfn composes the ledger function: see New.
+package ledgerfn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/config"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring/notifyfn"
+)
+
+// Handler is the ledger function's handler: a batch of the table's stream records, or
+// its hourly schedule's event.
+type Handler = func(context.Context, json.RawMessage) (*events.DynamoDBEventResponse, error)
+
+// New builds the function that appends each new audit event to the verifiable log, in
+// stream order and exactly once, and signs a checkpoint after each append; its hourly
+// schedule signs one if an append's signing failed.
+func New(ctx context.Context, getenv wiring.Getenv) (Handler, error) {
+	b, err := wiring.Setup(ctx, getenv)
+	lc, lerr := config.LoadLog(getenv)
+	if err := errors.Join(err, lerr); err != nil {
+		return nil, err
+	}
+	key, err := ledger.NewKMSKey(ctx, kms.NewFromConfig(b.AWS), lc.KeyID, lc.Origin)
+	if err != nil {
+		return nil, err
+	}
+	return NewHandler(b.Store, key, lc.Origin, b.Log), nil
+}
+
+// Store is where the log and its checkpoints live.
+type Store interface {
+	ledger.Store
+	ledger.Checkpoints
+}
+
+// Key signs checkpoints: *ledger.KMSKey, or a test's key in memory.
+type Key interface {
+	Signer(ctx context.Context) note.Signer
+}
+
+// NewHandler is New's handler around a store and key built elsewhere.
+func NewHandler(store Store, key Key, origin string, log *slog.Logger) Handler {
+	a := &appender{log: log, appender: ledger.Appender{Store: store, MaxBatch: 64},
+		publish: func(ctx context.Context) (bool, error) {
+			return ledger.Publisher{Store: store, Checkpoints: store, Signer: key.Signer(ctx), Origin: origin}.Publish(ctx)
+		}}
+	return a.handle
+}
+
+type appender struct {
+	log      *slog.Logger
+	appender ledger.Appender
+	publish  func(context.Context) (bool, error)
+}
+
+func (a *appender) handle(ctx context.Context, raw json.RawMessage) (*events.DynamoDBEventResponse, error) {
+	log := notifyfn.WithInvocation(ctx, a.log)
+	var batch events.DynamoDBEvent
+	if err := json.Unmarshal(raw, &batch); err != nil || len(batch.Records) == 0 {
+		// The schedule: sign a checkpoint if the tree grew since the last.
+		published, err := a.publish(ctx)
+		log.Info("checkpoint", "published", published)
+		return nil, err
+	}
+	entries := a.entries(batch, log)
+	res, err := a.appender.Append(ctx, entries)
+	if err != nil {
+		// The whole batch comes again, in order; what was appended is skipped then.
+		return nil, fmt.Errorf("append %d events to the log: %w", len(entries), err)
+	}
+	log.Info("appended", "events", len(entries), "new", res.New, "treeSize", res.Head.Size)
+	if res.New > 0 {
+		if _, err := a.publish(ctx); err != nil {
+			// The entries are in; the hourly schedule signs the checkpoint instead.
+			log.Warn("checkpoint not signed", "error", err.Error())
+		}
+	}
+	return &events.DynamoDBEventResponse{}, nil
+}
+
+// entries are the leaves of the batch's new audit events, in stream order. Events of a
+// request whose applicant has not confirmed the address yet are not in the audit
+// trail (nor in its report) and not logged: they carry no period index key.
+func (a *appender) entries(batch events.DynamoDBEvent, log *slog.Logger) []ledger.Entry {
+	var out []ledger.Entry
+	for _, rec := range batch.Records {
+		img := rec.Change.NewImage
+		if period, ok := img["GSI2PK"]; rec.EventName != "INSERT" || !ok || period.DataType() != events.DataTypeString {
+			continue
+		}
+		ev, err := dynamostore.EventFromStream(img)
+		if err != nil {
+			log.Warn("skipped a record that is not an audit event", "sequence", rec.Change.SequenceNumber, "error", err.Error())
+			continue
+		}
+		key := dynamostore.LogKey(rec.Change.Keys["PK"].String(), rec.Change.Keys["SK"].String())
+		out = append(out, ledger.Entry{Key: key, Data: ledger.NewLeaf(ev, ev.Salt, nil).Data()})
+	}
+	return out
+}
