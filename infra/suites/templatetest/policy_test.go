@@ -103,6 +103,21 @@ var wantGrants = map[string][]string{
 		"sqs:SendMessage ${NotifyDeadLetters.Arn}",         // its dead-letter queue
 		"managed:AWSLambdaBasicExecutionRole",
 	},
+	"LedgerFunction": {
+		"dynamodb:GetItem ${Table.Arn}",      // the log's head
+		"dynamodb:BatchGetItem ${Table.Arn}", // its tiles, and which events it holds already
+		"dynamodb:PutItem ${Table.Arn}",      // an append: tiles, leaves and head in one transaction; checkpoints
+		"kms:GetPublicKey ${LogKey.Arn}",     // the verifier key, to name the signatures
+		"kms:Sign ${LogKey.Arn}",             // checkpoints
+		"managed:AWSLambdaBasicExecutionRole",
+		"managed:AWSLambdaDynamoDBExecutionRole", // reading the stream
+	},
+	"PublicFunction": {
+		"dynamodb:GetItem ${Table.Arn}",      // a tile, the checkpoint
+		"dynamodb:BatchGetItem ${Table.Arn}", // the tiles of a proof
+		"kms:GetPublicKey ${LogKey.Arn}",     // the verifier key it publishes
+		"managed:AWSLambdaBasicExecutionRole",
+	},
 	"RemindersFunction": {
 		"dynamodb:PutItem ${Table.Arn}",            // claiming a digest in the outbox
 		"dynamodb:Query ${Table.Arn}",              // the roster

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/localaws"
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/mototest"
@@ -144,6 +145,18 @@ func KMSKey(t testing.TB) string {
 	out, err := kms.NewFromConfig(AWSConfig(t)).CreateKey(context.Background(), &kms.CreateKeyInput{Description: aws.String("test key")})
 	if err != nil {
 		t.Fatalf("create KMS key: %v", err)
+	}
+	return aws.ToString(out.KeyMetadata.KeyId)
+}
+
+// LogKey makes an Ed25519 signing key in KMS (key spec ECC_NIST_EDWARDS25519), as the
+// template's LogKey, and returns its id.
+func LogKey(t testing.TB) string {
+	t.Helper()
+	out, err := kms.NewFromConfig(AWSConfig(t)).CreateKey(context.Background(), &kms.CreateKeyInput{Description: aws.String("test log key"),
+		KeySpec: kmstypes.KeySpecEccNistEdwards25519, KeyUsage: kmstypes.KeyUsageTypeSignVerify})
+	if err != nil {
+		t.Fatalf("create KMS signing key: %v", err)
 	}
 	return aws.ToString(out.KeyMetadata.KeyId)
 }
