@@ -198,15 +198,28 @@ func (s *Stack) createResource(ctx context.Context, id string, res Resource) err
 		r.Attrs[id]["TopicName"] = name
 		record(aws.ToString(out.TopicArn))
 	case "AWS::KMS::Key":
-		// A symmetric key for encryption (the template's KeySpec and KeyUsage are those
-		// defaults); Ref is its key id, Arn its ARN. moto keeps the key policy but does
-		// not evaluate it: the gate's IAM check of the callers' roles is what applies.
+		// The template's KeySpec and KeyUsage, defaulting as CloudFormation does to a
+		// symmetric key for encryption; Ref is its key id, Arn its ARN. moto keeps the key
+		// policy but does not evaluate it: the gate's IAM check of the callers' roles is
+		// what applies.
 		p, err := s.props(res)
 		if err != nil {
 			return err
 		}
 		in := &kms.CreateKeyInput{Description: aws.String(fmt.Sprint(p["Description"])),
 			KeyUsage: kmstypes.KeyUsageTypeEncryptDecrypt, KeySpec: kmstypes.KeySpecSymmetricDefault}
+		if v := str(p["KeySpec"]); v != "" {
+			in.KeySpec = kmstypes.KeySpec(v)
+		}
+		if v := str(p["KeyUsage"]); v != "" {
+			in.KeyUsage = kmstypes.KeyUsageType(v)
+		}
+		rotate, _ := p["EnableKeyRotation"].(bool)
+		if rotate && in.KeySpec != kmstypes.KeySpecSymmetricDefault {
+			// KMS rotates symmetric encryption keys only and refuses EnableKeyRotation for
+			// any other, so CloudFormation fails the stack: refuse before creating anything.
+			return fmt.Errorf("EnableKeyRotation is for symmetric encryption keys only, not KeySpec %s", in.KeySpec)
+		}
 		if pol, ok := p["KeyPolicy"]; ok {
 			b, err := json.Marshal(pol)
 			if err != nil {
@@ -219,7 +232,7 @@ func (s *Stack) createResource(ctx context.Context, id string, res Resource) err
 			return err
 		}
 		keyID := aws.ToString(out.KeyMetadata.KeyId)
-		if rotate, _ := p["EnableKeyRotation"].(bool); rotate {
+		if rotate {
 			if _, err := s.aws.kms.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: &keyID}); err != nil {
 				return err
 			}

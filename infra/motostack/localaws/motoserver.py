@@ -72,8 +72,24 @@ stream follow; the stream's REMOVE record then names the service as DynamoDB's d
 userIdentity {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}. It answers
 {"expired": {TABLE: COUNT}} for the tables swept. The local stack calls it every
 Options.TTLSweep, through the serialising proxy like any other call.
+
+Ed25519 KMS keys. moto 5.2 knows no KeySpec ECC_NIST_EDWARDS25519, which KMS has for
+signing with Ed25519 (a transparency log's signed checkpoints). Here CreateKey makes
+such a key (KeyUsage SIGN_VERIFY only) with an Ed25519 key of the cryptography library;
+its metadata and GetPublicKey list ED25519_SHA_512 and ED25519_PH_SHA_512, and
+GetPublicKey gives its DER SubjectPublicKeyInfo. Sign and Verify hold a request to
+KMS's rules for these keys: ED25519_SHA_512 takes MessageType RAW (pure Ed25519, RFC
+8032, over the message itself), ED25519_PH_SHA_512 takes DIGEST (a 64-byte SHA-512
+digest); the other way round is a ValidationException, another algorithm an
+InvalidKeyUsageException, and a signature that does not verify a
+KMSInvalidSignatureException, as KMS answers. The cryptography library has no HashEdDSA
+(Ed25519ph), so an ED25519_PH_SHA_512 request that passes those checks is refused with
+UnsupportedOperationException rather than signed some other way. Every other key is
+left to moto; GetPublicKey also gains the KeySpec field KMS returns, which moto leaves
+out.
 """
 
+import base64
 import copy
 import inspect
 import json
@@ -84,6 +100,10 @@ import time
 from urllib.parse import parse_qs, urlparse
 
 import moto.dynamodb.models as dynamodb_models
+import moto.kms.models as kms_models
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from moto.cognitoidp.exceptions import NotAuthorizedError
 from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, UserStatus
 from moto.core.exceptions import JsonRESTError
@@ -91,6 +111,10 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import StreamRecord, Table
 from moto.dynamodbstreams.models import ShardIterator
+from moto.kms.exceptions import ValidationException
+from moto.kms.models import Key, KmsBackend
+from moto.kms.responses import KmsResponse
+from moto.kms.utils import AbstractPrivateKey
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.s3.models import FakeKey
 from moto.server import main
@@ -386,6 +410,153 @@ if "refresh_tokens[token] = None" in inspect.getsource(_sign_out) and "self.refr
     CognitoIdpUserPool.create_tokens_from_refresh_token = create_tokens_from_refresh_token
 else:
     print("motoserver.py: unfamiliar moto; its Cognito sign-out is left as it is", file=sys.stderr)
+
+
+# KMS's Ed25519 key spec, and the MessageType each of its signing algorithms requires.
+ED25519_SPEC = "ECC_NIST_EDWARDS25519"
+ED25519_PURE, ED25519_PREHASH = "ED25519_SHA_512", "ED25519_PH_SHA_512"
+ED25519_MESSAGE_TYPE = {ED25519_PURE: "RAW", ED25519_PREHASH: "DIGEST"}
+KMS_MAX_MESSAGE = 4096  # bytes, for Sign and Verify
+SHA512_DIGEST = 64  # bytes
+
+
+class Ed25519SigningKey(AbstractPrivateKey):
+    """The private key of an ECC_NIST_EDWARDS25519 KMS key: pure Ed25519 only."""
+
+    def __init__(self):
+        self.private_key = Ed25519PrivateKey.generate()
+
+    def sign(self, message, signing_algorithm):
+        if signing_algorithm != ED25519_PURE:  # _ed25519_request refuses the others first
+            raise ValueError(f"Ed25519SigningKey cannot sign with {signing_algorithm}")
+        return self.private_key.sign(message)
+
+    def verify(self, message, signature, signing_algorithm):
+        if signing_algorithm != ED25519_PURE:
+            raise ValueError(f"Ed25519SigningKey cannot verify {signing_algorithm}")
+        try:
+            self.private_key.public_key().verify(signature, message)
+            return True
+        except InvalidSignature:
+            return False
+
+    def public_key(self):
+        return self.private_key.public_key().public_bytes(
+            encoding=serialization.Encoding.DER, format=serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+_create_key = KmsBackend.create_key
+_ensure_valid_key_spec = getattr(KmsBackend, "_KmsBackend__ensure_valid_key_spec", None)
+_generate_private_key = kms_models.generate_private_key
+_signing_algorithms = Key.signing_algorithms.fget
+_kms_sign = KmsResponse.sign
+_kms_verify = KmsResponse.verify
+_kms_get_public_key = KmsResponse.get_public_key
+
+
+def create_key(self, policy, key_usage, key_spec, *args, **kwargs):
+    if key_spec == ED25519_SPEC and key_usage != "SIGN_VERIFY":
+        # CreateKey's KeyUsage defaults to ENCRYPT_DECRYPT, which an Ed25519 key cannot do.
+        raise ValidationException(f"KeyUsage {key_usage or 'ENCRYPT_DECRYPT'} is not compatible with KeySpec "
+                                  f"{ED25519_SPEC}; it supports SIGN_VERIFY only.")
+    return _create_key(self, policy, key_usage, key_spec, *args, **kwargs)
+
+
+def ensure_valid_key_spec(self, key_spec):
+    """moto's check of CreateKey's KeySpec against its own list, which lacks Ed25519."""
+    if key_spec != ED25519_SPEC:
+        _ensure_valid_key_spec(self, key_spec)
+
+
+def generate_private_key(key_spec):
+    """The private key moto's Key makes for its key spec: moto's own, or an Ed25519 one."""
+    return Ed25519SigningKey() if key_spec == ED25519_SPEC else _generate_private_key(key_spec)
+
+
+def signing_algorithms(self):
+    """Key.SigningAlgorithms, which DescribeKey and GetPublicKey list and Sign checks."""
+    if self.key_spec == ED25519_SPEC:
+        return list(ED25519_MESSAGE_TYPE)
+    return _signing_algorithms(self)
+
+
+def _ed25519_key(response):
+    """The Ed25519 key a request names, or None for any other key or none at all (moto
+    then answers, NotFoundException included)."""
+    try:
+        key = response.kms_backend.describe_key(response._get_param("KeyId"))
+    except Exception:  # no key, an unknown one or alias: moto's own answer is the right one
+        return None
+    return key if key.key_spec == ED25519_SPEC else None
+
+
+def _ed25519_request(response):
+    """Checks a Sign or Verify request for an Ed25519 key as KMS does; returns the
+    message (bytes: moto's KmsResponse decodes it) and the signing algorithm."""
+    response._validate_key_id(response._get_param("KeyId"))
+    algorithm = response._get_param("SigningAlgorithm")
+    message_type = response._get_param("MessageType") or "RAW"
+    if not algorithm:
+        raise ValidationException("1 validation error detected: Value null at 'signingAlgorithm' failed to "
+                                  "satisfy constraint: Member must not be null")
+    if algorithm not in ED25519_MESSAGE_TYPE:
+        raise JsonRESTError("InvalidKeyUsageException", f"{algorithm} is not a signing algorithm of KeySpec "
+                            f"{ED25519_SPEC}; it supports {', '.join(ED25519_MESSAGE_TYPE)}.")
+    if message_type != ED25519_MESSAGE_TYPE[algorithm]:
+        raise ValidationException(f"Message type {message_type} is incompatible with signing algorithm "
+                                  f"{algorithm}: it requires {ED25519_MESSAGE_TYPE[algorithm]}.")
+    message = response._get_param("Message") or b""
+    if not message or len(message) > KMS_MAX_MESSAGE:
+        raise ValidationException("1 validation error detected: Value at 'message' failed to satisfy constraint: "
+                                  f"Member must have length between 1 and {KMS_MAX_MESSAGE}")
+    if message_type == "DIGEST" and len(message) != SHA512_DIGEST:
+        raise ValidationException(f"Digest is invalid length for algorithm {algorithm}: a SHA-512 digest has "
+                                  f"{SHA512_DIGEST} bytes, not {len(message)}.")
+    if algorithm == ED25519_PREHASH:
+        raise JsonRESTError("UnsupportedOperationException", f"{ED25519_PREHASH} (HashEdDSA, Ed25519ph) is not "
+                            "emulated locally: the cryptography library has no Ed25519ph. Use ED25519_SHA_512.")
+    return message, algorithm
+
+
+def kms_sign(self):
+    key = _ed25519_key(self)
+    if key is None:
+        return _kms_sign(self)
+    message, algorithm = _ed25519_request(self)
+    arn, signature, _ = self.kms_backend.sign(key.id, message, algorithm)
+    return json.dumps({"KeyId": arn, "Signature": base64.b64encode(signature).decode(), "SigningAlgorithm": algorithm})
+
+
+def kms_verify(self):
+    key = _ed25519_key(self)
+    if key is None:
+        return _kms_verify(self)
+    message, algorithm = _ed25519_request(self)
+    signature = base64.b64decode(self._get_param("Signature") or "")
+    arn, valid, _ = self.kms_backend.verify(key.id, message, signature, algorithm)
+    if not valid:
+        raise JsonRESTError("KMSInvalidSignatureException", "The signature does not verify.")
+    return json.dumps({"KeyId": arn, "SignatureValid": True, "SigningAlgorithm": algorithm})
+
+
+def kms_get_public_key(self):
+    out = json.loads(_kms_get_public_key(self))
+    out.setdefault("KeySpec", out.get("CustomerMasterKeySpec"))
+    return json.dumps(out)
+
+
+# Only the moto this was written against (the pinned one) is changed: its key spec check
+# and its Key making the private key from key_spec.
+if _ensure_valid_key_spec is not None and "generate_private_key(self.key_spec)" in inspect.getsource(Key.__init__):
+    KmsBackend.create_key = create_key
+    KmsBackend._KmsBackend__ensure_valid_key_spec = ensure_valid_key_spec
+    kms_models.generate_private_key = generate_private_key
+    Key.signing_algorithms = property(signing_algorithms)
+    KmsResponse.sign = kms_sign
+    KmsResponse.verify = kms_verify
+    KmsResponse.get_public_key = kms_get_public_key
+else:
+    print("motoserver.py: unfamiliar moto; its KMS has no Ed25519 keys", file=sys.stderr)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
