@@ -920,6 +920,7 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			reason:   "the request says it is confirmed; nothing is written",
 		},
 	}
+	rows = append(rows, s.logRows(t)...)
 	checkEveryRouteHasACost(t, rows)
 
 	var records []costRecord

@@ -38,15 +38,7 @@ func NewKMSKey(ctx context.Context, client KMS, keyID, name string) (*KMSKey, er
 	if out.KeySpec != kmstypes.KeySpecEccNistEdwards25519 {
 		return nil, fmt.Errorf("the log's signing key is %s, not ECC_NIST_EDWARDS25519", out.KeySpec)
 	}
-	pub, err := x509.ParsePKIXPublicKey(out.PublicKey)
-	if err != nil {
-		return nil, fmt.Errorf("the log's signing key: %w", err)
-	}
-	ed, ok := pub.(ed25519.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("the log's signing key is a %T, not Ed25519", pub)
-	}
-	vkey, err := note.NewEd25519VerifierKey(name, ed)
+	vkey, err := VerifierKey(name, out.PublicKey)
 	if err != nil {
 		return nil, err
 	}
@@ -82,4 +74,18 @@ func (s kmsSigner) Sign(msg []byte) ([]byte, error) {
 		return nil, fmt.Errorf("sign with KMS: %w", err)
 	}
 	return out.Signature, nil
+}
+
+// VerifierKey is the note verifier key of name for an Ed25519 public key in DER
+// (SubjectPublicKeyInfo), as KMS's GetPublicKey returns it.
+func VerifierKey(name string, der []byte) (string, error) {
+	pub, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return "", fmt.Errorf("the log's signing key: %w", err)
+	}
+	ed, ok := pub.(ed25519.PublicKey)
+	if !ok {
+		return "", fmt.Errorf("the log's signing key is a %T, not Ed25519", pub)
+	}
+	return note.NewEd25519VerifierKey(name, ed)
 }

@@ -114,7 +114,7 @@ func TestFinanceThroughTheGateway(t *testing.T) {
 	if link.header.Get("Content-Type") != "application/json" {
 		t.Fatalf("a large report came inline: %s", link.header.Get("Content-Type"))
 	}
-	if body := download(t, link); !bytes.HasPrefix(body, []byte("at,request_id,subject,type")) {
+	if body := download(t, link); !bytes.HasPrefix(body, []byte("at,request_id,subject,version,type")) {
 		t.Errorf("download: %.80s", body)
 	}
 

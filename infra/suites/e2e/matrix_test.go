@@ -211,6 +211,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{key: "GET /status", call: get(fixed("/status")), want: everyone(200)},
 		{key: "GET /assets/{file}", call: get(fixed("/assets/form.js")), want: everyone(200)},
 		{key: "GET /openapi.yaml", call: get(fixed("/openapi.yaml")), want: everyone(200)},
+		// The verifiable log is public: no authorizer, and a token changes nothing. The
+		// seeded stack's log has its first leaves before any test runs.
+		{key: "GET /log/checkpoint", call: get(fixed("/log/checkpoint")), want: everyone(200)},
+		{key: "GET /log/key", call: get(fixed("/log/key")), want: everyone(200)},
+		{key: "GET /log/tile/{path+}", call: get(fixed("/log/tile/entries/000.p/1")), want: everyone(200)},
+		{key: "GET /log/proof/{index}", call: get(fixed("/log/proof/0")), want: everyone(200)},
 		// Where staff sign in: public, like the sign-in page itself.
 		{key: "GET /console/config.json", call: get(fixed("/console/config.json")), want: everyone(200)},
 		{key: "GET /console", call: get(fixed("/console/")), want: everyone(200)},

@@ -1,0 +1,167 @@
+//go:build integration
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/localaws"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger/verify"
+)
+
+// auditReport exports the audit trail of the last 300 days and the next 30 as JSON,
+// as finance would for an auditor, and the period it covers.
+func auditReport(t *testing.T) ([]map[string]string, time.Time, time.Time) {
+	t.Helper()
+	now := time.Now().UTC()
+	from, to := now.AddDate(0, 0, -300), now.AddDate(0, 0, 30)
+	r := staff(t, "finance").do("GET", "/finance/reports/audit?from="+from.Format("2006-01-02")+"&to="+to.Format("2006-01-02")+"&format=json", nil)
+	var rows []map[string]string
+	if err := json.Unmarshal(download(t, r), &rows); err != nil {
+		t.Fatal(err)
+	}
+	start, _ := time.Parse("2006-01-02", from.Format("2006-01-02"))
+	return rows, start, now // events after the export are not in it
+}
+
+// checkLog runs the auditor's check against the stack until the log has caught up
+// with the audit report (the ledger function follows the stream within seconds), and
+// returns the last result.
+func checkLog(t *testing.T, key string, previous []byte, clean bool) *verify.Result {
+	t.Helper()
+	var res *verify.Result
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		rows, from, to := auditReport(t)
+		var err error
+		res, err = verify.Run(context.Background(), verify.Options{Log: dev.URL() + "/log/", VerifierKey: key,
+			Previous: previous, Audit: rows, From: from, To: to})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Problems) == 0 || !clean || time.Now().After(deadline) {
+			return res
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func hasProblem(res *verify.Result, parts ...string) bool {
+	for _, p := range res.Problems {
+		all := true
+		for _, part := range parts {
+			all = all && strings.Contains(p, part)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// TestTheAuditTrailIsAVerifiableLog checks the stack's log as an auditor would: with
+// the verifier key taken from KMS rather than from the log, the audit report finance
+// exports, and a checkpoint saved before more activity. Then it changes, drops and
+// reorders stored events behind the system's back, and the check names each.
+func TestTheAuditTrailIsAVerifiableLog(t *testing.T) {
+	ctx := context.Background()
+	out, err := kms.NewFromConfig(localaws.Config(dev.Endpoint())).GetPublicKey(ctx, &kms.GetPublicKeyInput{KeyId: aws.String(dev.Physical("LogKey"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := anonymous(t).do("GET", "/log/key", nil)
+	key := strings.TrimSpace(string(served.body))
+	name, _, _ := strings.Cut(key, "+")
+	fromKMS, err := ledger.VerifierKey(name, out.PublicKey)
+	if err != nil || fromKMS != key {
+		t.Fatalf("the published verifier key %q is not the KMS key's %q (%v)", key, fromKMS, err)
+	}
+
+	// A request of this test's own, so that tampering with it disturbs nobody else's.
+	id, _, token := submitConfirmed(t, application("travel", fmt.Sprintf("log-%d@example.org", time.Now().UnixNano())))
+	if r := as(t, token).do("POST", "/requests/"+id+"/withdraw", map[string]any{"reason": "plans changed"}); r.status != 200 {
+		t.Fatalf("withdraw: %d %s", r.status, r.body)
+	}
+	first := checkLog(t, key, nil, true)
+	if len(first.Problems) > 0 || first.Audited == 0 {
+		t.Fatalf("the log does not check out: %d events audited, problems %q", first.Audited, first.Problems)
+	}
+	// A day's activity later (here: one more request), the log extends the checkpoint.
+	submitConfirmed(t, application("conference", fmt.Sprintf("log-%d@example.org", time.Now().UnixNano())))
+	second := checkLog(t, key, first.Checkpoint, true)
+	if len(second.Problems) > 0 || second.Head.Size <= first.Head.Size {
+		t.Fatalf("after more activity: %d leaves (were %d), problems %q", second.Head.Size, first.Head.Size, second.Problems)
+	}
+
+	db := dev.DynamoDB()
+	table := dev.Physical("Table")
+	event := func(version int) map[string]types.AttributeValue {
+		got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, ConsistentRead: aws.Bool(true),
+			Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "REQ#" + id},
+				"SK": &types.AttributeValueMemberS{Value: fmt.Sprintf("EVENT#%010d", version)}}})
+		if err != nil || got.Item == nil {
+			t.Fatalf("event %d of %s: %v", version, id, err)
+		}
+		return got.Item
+	}
+	put := func(item map[string]types.AttributeValue) {
+		if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	confirmed, withdrawn := event(2), event(3)
+	defer put(confirmed)
+	defer put(withdrawn)
+
+	// Changed: the withdrawal's reason rewritten in the table.
+	changed := event(3)
+	changed["message"] = &types.AttributeValueMemberS{Value: "the committee made me"}
+	put(changed)
+	if res := checkLog(t, key, nil, false); !hasProblem(res, "request \""+id+"\" version 3", "is not in the log") {
+		t.Errorf("a changed event: problems %q", res.Problems)
+	}
+	put(withdrawn)
+
+	// Dropped: the withdrawal deleted.
+	if _, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &table, Key: map[string]types.AttributeValue{
+		"PK": withdrawn["PK"], "SK": withdrawn["SK"]}}); err != nil {
+		t.Fatal(err)
+	}
+	if res := checkLog(t, key, nil, false); !hasProblem(res, "has no row in the report") {
+		t.Errorf("a dropped event: problems %q", res.Problems)
+	}
+	put(withdrawn)
+
+	// Reordered: the two events' contents swapped under their keys.
+	swap := func(a, b map[string]types.AttributeValue) map[string]types.AttributeValue {
+		out := map[string]types.AttributeValue{}
+		for k, v := range b {
+			out[k] = v
+		}
+		for _, k := range []string{"PK", "SK", "version", "GSI2PK", "GSI2SK"} {
+			out[k] = a[k]
+		}
+		return out
+	}
+	put(swap(confirmed, withdrawn))
+	put(swap(withdrawn, confirmed))
+	if res := checkLog(t, key, nil, false); !hasProblem(res, "request \""+id+"\" version 2", "is not in the log") ||
+		!hasProblem(res, "request \""+id+"\" version 3", "is not in the log") {
+		t.Errorf("reordered events: problems %q", res.Problems)
+	}
+	put(confirmed)
+	put(withdrawn)
+	if res := checkLog(t, key, first.Checkpoint, true); len(res.Problems) > 0 {
+		t.Errorf("with the events restored: %q", res.Problems)
+	}
+}
