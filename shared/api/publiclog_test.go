@@ -36,7 +36,9 @@ func (s *staffAPI) logRows(t *testing.T) []routeCost {
 		t.Fatal(err)
 	}
 	public := api.NewPublic(s.store, vkey, slog.New(slog.DiscardHandler))
-	get := func(path string) func() response { return func() response { return s.call(public, nobody, "GET", path, nil) } }
+	get := func(path string) func() response {
+		return func() response { return s.call(public, nobody, "GET", path, nil) }
+	}
 	return []routeCost{
 		{
 			operation: "the log's checkpoint", route: "GET /log/checkpoint", status: 200, run: get("/log/checkpoint"),

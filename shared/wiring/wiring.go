@@ -1,4 +1,4 @@
-// Package wiring composes each of the six Lambda functions from the product's packages,
+// Package wiring composes each of the Lambda functions from the product's packages,
 // in one place and one style: configuration from the environment, the SDK clients, the
 // store on the table, the services, the notifier and the S3 link-maker, then the handler
 // the Lambda runtime is given. Each function's main is one call (Serve or ServeHTTP);

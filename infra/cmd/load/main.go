@@ -43,6 +43,7 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack"
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/localaws"
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/samtemplate"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger/verify"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
@@ -76,7 +77,15 @@ type Report struct {
 	MailsWanted     int     `json:"mailsWanted"`
 	Chats           int     `json:"chats"`
 	DrainSeconds    float64 `json:"drainSeconds"`
-	DynamoDBCalls   int     `json:"dynamodbCalls"`
+	// LogLeaves is the verifiable log's size once the streams drained, LogSeconds when
+	// it last grew (from the start of the drain), and LogAudited how many of the audit
+	// report's events the auditor's check found in it; LogProblems are what the check
+	// found wrong.
+	LogLeaves     int64    `json:"logLeaves"`
+	LogSeconds    float64  `json:"logSeconds"`
+	LogAudited    int      `json:"logAudited"`
+	LogProblems   []string `json:"logProblems,omitempty"`
+	DynamoDBCalls int      `json:"dynamodbCalls"`
 	// MotoCalls is the run's calls to moto by operation, with moto's time for them.
 	MotoCalls map[string]localaws.CallStats `json:"motoCalls"`
 	// Mappings are the stream pollers' figures: records, invocations, failures.
@@ -225,10 +234,16 @@ func run(ctx context.Context, n, concurrency int, logs io.Writer) (*Report, erro
 	drainStart := time.Now()
 	drainCtx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
+	logGrew := watchLog(drainCtx, dev, drainStart)
 	if err := dev.DrainStreams(drainCtx); err != nil {
 		return rep, err
 	}
 	rep.DrainSeconds = time.Since(drainStart).Seconds()
+	cancel()
+	rep.LogSeconds = (<-logGrew).Seconds()
+	if err := checkLog(ctx, dev, rep); err != nil {
+		return rep, err
+	}
 	if err := count(ctx, dev, runID, ids, rep); err != nil {
 		return rep, err
 	}
@@ -258,10 +273,102 @@ func run(ctx context.Context, n, concurrency int, logs io.Writer) (*Report, erro
 	if rep.Mails != rep.MailsWanted || rep.Chats != n {
 		problems = append(problems, fmt.Sprintf("%d e-mails (want %d) and %d chat messages (want %d)", rep.Mails, rep.MailsWanted, rep.Chats, n))
 	}
+	if len(rep.LogProblems) > 0 {
+		problems = append(problems, fmt.Sprintf("the verifiable log failed the auditor's check: %s", strings.Join(rep.LogProblems, "; ")))
+	}
 	if len(problems) > 0 {
 		return rep, errors.New(strings.Join(problems, "; "))
 	}
 	return rep, nil
+}
+
+// watchLog polls the log's size until ctx ends and then says when, after since, it
+// last grew.
+func watchLog(ctx context.Context, dev *devstack.Dev, since time.Time) <-chan time.Duration {
+	out := make(chan time.Duration, 1)
+	go func() {
+		store := dev.Store()
+		var size int64
+		var grew time.Duration
+		for ctx.Err() == nil {
+			if h, err := store.Head(context.WithoutCancel(ctx)); err == nil && h.Size != size {
+				size, grew = h.Size, time.Since(since)
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+		out <- grew
+	}()
+	return out
+}
+
+// checkLog runs the auditor's check on the stack's log once the streams drained: the
+// signed tree rebuilt from the served tiles and entries, and every event of the audit
+// report (the whole run, exported by finance) in it, with nothing else.
+func checkLog(ctx context.Context, dev *devstack.Dev, rep *Report) error {
+	token, err := dev.Token(ctx, "finance")
+	if err != nil {
+		return err
+	}
+	today := time.Now().UTC()
+	from := today.AddDate(0, 0, -300)
+	url := fmt.Sprintf("%s/finance/reports/audit?from=%s&to=%s&format=json", dev.URL(), from.Format("2006-01-02"), today.AddDate(0, 0, 30).Format("2006-01-02"))
+	report, err := getReport(ctx, url, token)
+	if err != nil {
+		return err
+	}
+	var rows []map[string]string
+	if err := json.Unmarshal(report, &rows); err != nil {
+		return fmt.Errorf("audit report: %w", err)
+	}
+	key, err := getBody(ctx, dev.URL()+"/log/key", "")
+	if err != nil {
+		return err
+	}
+	start, _ := time.Parse("2006-01-02", from.Format("2006-01-02"))
+	res, err := verify.Run(ctx, verify.Options{Log: dev.URL() + "/log/", VerifierKey: strings.TrimSpace(string(key)), Audit: rows, From: start})
+	if err != nil {
+		return err
+	}
+	rep.LogLeaves, rep.LogAudited, rep.LogProblems = res.Head.Size, res.Audited, res.Problems
+	return nil
+}
+
+// getReport reads a report inline or through its download link.
+func getReport(ctx context.Context, url, token string) ([]byte, error) {
+	body, err := getBody(ctx, url, token)
+	if err != nil {
+		return nil, err
+	}
+	var link struct {
+		DownloadURL string `json:"downloadUrl"`
+	}
+	if json.Unmarshal(body, &link) == nil && link.DownloadURL != "" {
+		return getBody(ctx, link.DownloadURL, "")
+	}
+	return body, nil
+}
+
+func getBody(ctx context.Context, url, token string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("GET %s: %s: %.200s", url, resp.Status, body)
+	}
+	return body, err
 }
 
 // submit sends submission i until it is stored: the same Idempotency-Key every time,
@@ -496,6 +603,8 @@ func printReport(r *Report) {
 			r.ConfirmationMails, r.ConfirmationDrainSeconds, r.Confirmed, r.ConfirmSeconds, r.ConfirmPerSecond),
 		fmt.Sprintf("stored           %d requests, %d submitted events", r.Stored, r.SubmittedEvents),
 		fmt.Sprintf("notifications    %d e-mails of %d expected, %d chat messages; stream drained %.1f s after the last confirmation", r.Mails, r.MailsWanted, r.Chats, r.DrainSeconds),
+		fmt.Sprintf("verifiable log   %d leaves, last grown %.1f s into the drain; %d of the audit report's events found, %d problems",
+			r.LogLeaves, r.LogSeconds, r.LogAudited, len(r.LogProblems)),
 		fmt.Sprintf("stream mappings  %v", r.Mappings),
 		fmt.Sprintf("dynamodb calls   %d (%.1f per submission, notifications included)", r.DynamoDBCalls, float64(r.DynamoDBCalls)/float64(max(r.Submissions, 1))),
 	}
