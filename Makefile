@@ -170,6 +170,8 @@ bench: tools browser
 	$(LOCAL) exec -- $(GO) test $(INTEGRATION) -run '^$$' -bench 'BenchmarkQueuePage|BenchmarkReportPage' -benchtime 10x -count 1 \
 		-timeout 30m ./shared/dynamostore > $(BENCH_DIR)/scale.txt
 	$(GO) tool benchstat -col /stored $(BENCH_DIR)/scale.txt > $(BENCH_DIR)/scale-benchstat.txt
+	$(GO) test -run '^$$' -bench 'BenchmarkAppend|BenchmarkSignCheckpoint' -benchmem -benchtime 3000x -count $(BENCH_COUNT) \
+		./shared/ledger > $(BENCH_DIR)/ledger.txt
 	$(GO) test -run '^$$' -bench BenchmarkReport -count $(BENCH_COUNT) ./shared/tabular > $(BENCH_DIR)/reports.txt
 	$(GO) tool benchstat -col /rows $(BENCH_DIR)/reports.txt > $(BENCH_DIR)/reports-benchstat.txt
 	$(BENCH) stack
