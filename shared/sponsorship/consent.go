@@ -15,7 +15,11 @@ import (
 func (s *Service) NarrowPublication(ctx context.Context, id, token string, p Publication) (_ *Request, changed bool, err error) {
 	if !p.Valid() {
 		var v validator
-		v.add("publication", CodeUnknownValue, "Choose named, anonymous or none.")
+		if p == "" {
+			v.add("publication", CodeRequired, "Choose named, anonymous or none.")
+		} else {
+			v.add("publication", CodeUnknownValue, "Choose named, anonymous or none.")
+		}
 		return nil, false, v.err()
 	}
 	for attempt := 1; ; attempt++ {
