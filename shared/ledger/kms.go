@@ -49,6 +49,9 @@ func NewKMSKey(ctx context.Context, client KMS, keyID, name string) (*KMSKey, er
 	return &KMSKey{client: client, keyID: keyID, name: name, hash: v.KeyHash(), verifier: vkey}, nil
 }
 
+// Name is the key's name: the log's origin.
+func (k *KMSKey) Name() string { return k.name }
+
 // VerifierKey is the key that checks the signatures, in the note format
 // name+hash+base64 that the log publishes.
 func (k *KMSKey) VerifierKey() string { return k.verifier }

@@ -494,11 +494,11 @@ func (s *ReviewService) ballot(ctx context.Context, who Staff, id string, settle
 			next.Status, next.Approved, next.DecidedAt = StatusApproved, tally.Amount, now
 			c.Commit = &Commitment{FiscalYear: req.FiscalYear, Category: req.Kind, Amount: *tally.Amount}
 			c.Events = append(c.Events, AuditEvent{Type: EventApproved, FromStatus: StatusSubmitted, ToStatus: StatusApproved,
-				Message: "Approved for " + tally.Amount.String() + ".", Data: tallyData(tally)})
+				Message: "Approved for " + tally.Amount.String() + ".", Data: decisionData(tally, req)})
 		case StatusRejected:
 			next.Status, next.DecidedAt = StatusRejected, now
 			c.Events = append(c.Events, AuditEvent{Type: EventRejected, FromStatus: StatusSubmitted, ToStatus: StatusRejected,
-				Data: tallyData(tally)})
+				Data: decisionData(tally, req)})
 		}
 		stamp(&c, req, me, now)
 		err = s.store.Apply(ctx, c)
@@ -677,6 +677,16 @@ func voteData(v Vote) map[string]string {
 	if v.Amount != nil {
 		d["amount"], d["currency"] = v.Amount.Decimal(), v.Amount.Currency
 	}
+	return d
+}
+
+// decisionData is a decision event's data: the tally, and the request's kind, fiscal
+// year and publication choice as they stood at the decision, so that the event alone
+// says whether, and what of it, the verifiable log may show in public.
+func decisionData(t Tally, req *Request) map[string]string {
+	d := tallyData(t)
+	d["kind"], d["fiscalYear"] = string(req.Kind), fmt.Sprint(req.FiscalYear)
+	d["publication"] = string(req.Publication.Or(PublishNone))
 	return d
 }
 

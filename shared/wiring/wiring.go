@@ -7,6 +7,7 @@ package wiring
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/config"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/exports"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/vault"
 )
@@ -102,4 +104,16 @@ func Payouts(b Basics, getenv Getenv) (*sponsorship.Payouts, error) {
 		return nil, err
 	}
 	return sponsorship.NewPayouts(b.Store, vault.KMS{Client: kms.NewFromConfig(b.AWS), KeyID: keyID}, time.Now), nil
+}
+
+// LogKey reads the verifiable log's settings (config.LoadLog) and opens its signing key
+// in KMS, whose public half names the log's signatures.
+func LogKey(ctx context.Context, getenv Getenv) (Basics, *ledger.KMSKey, error) {
+	b, err := Setup(ctx, getenv)
+	lc, lerr := config.LoadLog(getenv)
+	if err := errors.Join(err, lerr); err != nil {
+		return Basics{}, nil, err
+	}
+	key, err := ledger.NewKMSKey(ctx, kms.NewFromConfig(b.AWS), lc.KeyID, lc.Origin)
+	return b, key, err
 }

@@ -5,7 +5,12 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +19,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/localaws"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger/verify"
 )
@@ -56,6 +63,62 @@ func checkLog(t *testing.T, key string, previous []byte, clean bool) *verify.Res
 	}
 }
 
+// publicLeaf reports whether some leaf of the served log carries a public record of
+// request id.
+func publicLeaf(t *testing.T, id string) bool {
+	t.Helper()
+	cp := anonymous(t).do("GET", "/log/checkpoint", nil)
+	lines := strings.Split(string(cp.body), "\n")
+	size, _ := strconv.Atoi(lines[1])
+	for n := 0; n*ledger.TileWidth < size; n++ {
+		tile := tlog.Tile{H: ledger.TileHeight, L: ledger.EntriesLevel, N: int64(n), W: min(ledger.TileWidth, size-n*ledger.TileWidth)}
+		path := "/log/" + ledger.Path(tile)
+		bundle := anonymous(t).do("GET", path, nil)
+		entries, err := ledger.SplitBundle(bundle.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			leaf, err := ledger.ParseLeaf(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if leaf.Public != nil && strings.Contains(string(leaf.Public), `"request":"`+id+`"`) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// runVerify runs infra/cmd/verify against the stack's log with the key and the audit
+// report of the last 300 days, as an auditor would, and returns its output and exit
+// status.
+func runVerify(t *testing.T, key string) (string, int) {
+	t.Helper()
+	dir := t.TempDir()
+	rows, from, _ := auditReport(t)
+	report, _ := json.Marshal(rows)
+	for name, content := range map[string][]byte{"key.txt": []byte(key), "audit.json": report} {
+		if err := os.WriteFile(filepath.Join(dir, name), content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("go", "run", "./infra/cmd/verify", "-log", dev.URL()+"/log/", "-key", "@"+filepath.Join(dir, "key.txt"),
+		"-audit", filepath.Join(dir, "audit.json"), "-from", from.Format("2006-01-02"))
+	cmd.Dir = testenv.Root()
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return string(out), 0
+	case errors.As(err, &exit):
+		return string(out), exit.ExitCode()
+	}
+	t.Fatalf("run infra/cmd/verify: %v\n%s", err, out)
+	return "", 0
+}
+
 func hasProblem(res *verify.Result, parts ...string) bool {
 	for _, p := range res.Problems {
 		all := true
@@ -92,9 +155,21 @@ func TestTheAuditTrailIsAVerifiableLog(t *testing.T) {
 	if r := as(t, token).do("POST", "/requests/"+id+"/withdraw", map[string]any{"reason": "plans changed"}); r.status != 200 {
 		t.Fatalf("withdraw: %d %s", r.status, r.body)
 	}
+	// A decision its applicant agreed to publish: its leaf carries the public record, and
+	// the check proves its inclusion.
+	budgets(t, "NOK", []int{2034}, "conference")
+	published := conferenceOf(fmt.Sprintf("log-%d@northwind.example", time.Now().UnixNano()), "NOK", "4000.00", "2034-05-01")
+	published["publication"] = "named"
+	approved, _ := approveAs(t, published)
 	first := checkLog(t, key, nil, true)
-	if len(first.Problems) > 0 || first.Audited == 0 {
-		t.Fatalf("the log does not check out: %d events audited, problems %q", first.Audited, first.Problems)
+	if len(first.Problems) > 0 || first.Audited == 0 || first.Public == 0 {
+		t.Fatalf("the log does not check out: %d events audited, %d public leaves proven, problems %q", first.Audited, first.Public, first.Problems)
+	}
+	if !publicLeaf(t, approved) {
+		t.Fatalf("the approval of %s, published by its applicant's choice, has no public leaf", approved)
+	}
+	if publicLeaf(t, id) {
+		t.Fatalf("the request %s, not published, has a public leaf", id)
 	}
 	// A day's activity later (here: one more request), the log extends the checkpoint.
 	submitConfirmed(t, application("conference", fmt.Sprintf("log-%d@example.org", time.Now().UnixNano())))
@@ -129,6 +204,11 @@ func TestTheAuditTrailIsAVerifiableLog(t *testing.T) {
 	put(changed)
 	if res := checkLog(t, key, nil, false); !hasProblem(res, "request \""+id+"\" version 3", "is not in the log") {
 		t.Errorf("a changed event: problems %q", res.Problems)
+	}
+	// The auditor's command says so too, and fails.
+	said, code := runVerify(t, key)
+	if code != 1 || !strings.Contains(said, "PROBLEM: report row") || !strings.Contains(said, id) {
+		t.Errorf("infra/cmd/verify on a changed event: exit %d\n%s", code, said)
 	}
 	put(withdrawn)
 

@@ -4,15 +4,12 @@ package ledgerfn
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/config"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring"
@@ -27,16 +24,11 @@ type Handler = func(context.Context, json.RawMessage) (*events.DynamoDBEventResp
 // stream order and exactly once, and signs a checkpoint after each append; its hourly
 // schedule signs one if an append's signing failed.
 func New(ctx context.Context, getenv wiring.Getenv) (Handler, error) {
-	b, err := wiring.Setup(ctx, getenv)
-	lc, lerr := config.LoadLog(getenv)
-	if err := errors.Join(err, lerr); err != nil {
-		return nil, err
-	}
-	key, err := ledger.NewKMSKey(ctx, kms.NewFromConfig(b.AWS), lc.KeyID, lc.Origin)
+	b, key, err := wiring.LogKey(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
-	return NewHandler(b.Store, key, lc.Origin, b.Log), nil
+	return NewHandler(b.Store, key, key.Name(), b.Log), nil
 }
 
 // Store is where the log and its checkpoints live.
@@ -106,7 +98,7 @@ func (a *appender) entries(batch events.DynamoDBEvent, log *slog.Logger) []ledge
 			continue
 		}
 		key := dynamostore.LogKey(rec.Change.Keys["PK"].String(), rec.Change.Keys["SK"].String())
-		out = append(out, ledger.Entry{Key: key, Data: ledger.NewLeaf(ev, ev.Salt, nil).Data()})
+		out = append(out, ledger.Entry{Key: key, Data: ledger.NewLeaf(ev, ev.Salt, ledger.PublicRecord(ev)).Data()})
 	}
 	return out
 }

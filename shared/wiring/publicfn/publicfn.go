@@ -3,26 +3,16 @@ package publicfn
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/api"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/config"
-	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring"
 )
 
 // New builds what the public reads without signing in: the verifiable log of the
 // audit trail. Its role may only read the table and the log key's public half.
 func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
-	b, err := wiring.Setup(ctx, getenv)
-	lc, lerr := config.LoadLog(getenv)
-	if err := errors.Join(err, lerr); err != nil {
-		return nil, err
-	}
-	key, err := ledger.NewKMSKey(ctx, kms.NewFromConfig(b.AWS), lc.KeyID, lc.Origin)
+	b, key, err := wiring.LogKey(ctx, getenv)
 	if err != nil {
 		return nil, err
 	}
