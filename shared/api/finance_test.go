@@ -411,10 +411,17 @@ func TestReportsMatchThePaymentsAndStayInert(t *testing.T) {
 	audit := s.report(fin, "audit?from=2026-11-01&to=2026-11-30&format=csv")
 	trail, _ := csv.NewReader(bytes.NewReader(audit.body)).ReadAll()
 	types := map[string]int{}
+	column := map[string]int{}
+	for i, name := range trail[0] {
+		column[name] = i
+	}
 	for _, rec := range trail[1:] {
-		types[rec[3]]++
-		if rec[0] == "" || rec[4] == "" {
+		types[rec[column["type"]]]++
+		if rec[column["at"]] == "" || rec[column["actor_role"]] == "" {
 			t.Errorf("audit row without time or actor: %v", rec)
+		}
+		if len(rec[column["salt"]]) != 64 { // 32 bytes, hex
+			t.Errorf("audit row without the salt of its commitment in the log: %v", rec)
 		}
 	}
 	if types["payment_recorded"] != 2 || types["approved"] != 2 || types["budget_changed"] != 2 {

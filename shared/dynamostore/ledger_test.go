@@ -10,12 +10,18 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
+
+// ignoreSalt compares events as written with events read back: the store draws each
+// event's salt (tests check its length).
+var ignoreSalt = cmpopts.IgnoreFields(sponsorship.AuditEvent{}, "Salt")
 
 func logEntries(from, to int) []ledger.Entry {
 	var out []ledger.Entry

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/notify"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
@@ -86,8 +87,11 @@ func TestEventFromStreamReadsWhatTheStoreWrote(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(want, got); diff != "" {
+		if diff := cmp.Diff(want, got, ignoreSalt); diff != "" {
 			t.Errorf("event %d (-wrote +decoded):\n%s", want.Version, diff)
+		}
+		if len(got.Salt) != ledger.SaltSize {
+			t.Errorf("event %d has %d bytes of salt, want %d", want.Version, len(got.Salt), ledger.SaltSize)
 		}
 	}
 	// A request item is not an event.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
@@ -69,8 +70,11 @@ func TestCreateThenReadWithHistory(t *testing.T) {
 	if diff := cmp.Diff(r, d.Request); diff != "" {
 		t.Errorf("request with history differs:\n%s", diff)
 	}
-	if diff := cmp.Diff([]sponsorship.AuditEvent{ev}, d.History); diff != "" {
+	if diff := cmp.Diff([]sponsorship.AuditEvent{ev}, d.History, ignoreSalt); diff != "" {
 		t.Errorf("history differs:\n%s", diff)
+	}
+	if len(d.History[0].Salt) != ledger.SaltSize {
+		t.Errorf("the stored event has %d bytes of salt, want %d", len(d.History[0].Salt), ledger.SaltSize)
 	}
 	// The indexes are keyed as the table design says.
 	out, err := db.Query(ctx, &dynamodb.QueryInput{
