@@ -271,7 +271,9 @@ type PublicInput struct {
 
 // PublicRecord is what may be published of one decided request: the fields admins made
 // public, narrowed by the applicant's choice. Fields lists those it holds, so that a
-// reader can tell a withheld field from an empty one.
+// reader can tell a withheld field from an empty one. ID, Reference, Status and
+// FiscalYear are always there, as the register lists, links and counts by them; they
+// say nothing of the applicant.
 type PublicRecord struct {
 	ID         string
 	Reference  string
