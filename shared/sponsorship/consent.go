@@ -40,7 +40,7 @@ func (s *Service) NarrowPublication(ctx context.Context, id, token string, p Pub
 		ev := AuditEvent{
 			RequestID: id, Version: next.Version, Type: EventPublicationNarrowed, At: now,
 			Actor:   Actor{Role: RoleApplicant, Name: req.Applicant.Name},
-			Message: "Publication narrowed to " + publicationWords(p) + ".",
+			Message: "Was: " + publicationWords(current) + ". Now: " + publicationWords(p) + ".",
 			Data:    map[string]string{"publication": string(p), "previousPublication": string(current)},
 		}
 		err = s.store.Apply(ctx, Change{Request: &next, Events: []AuditEvent{ev}})

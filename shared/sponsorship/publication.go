@@ -195,12 +195,19 @@ type PublicFieldsInput struct {
 	Fields []Field `json:"fields"`
 }
 
+// maxPublicFields bounds the list an admin sends, as the OpenAPI document does.
+const maxPublicFields = 50
+
 // validPublicFields checks an admin's choice of public fields: each must be in the
 // catalogue and publishable. It returns them in catalogue order, without repeats.
 func validPublicFields(in PublicFieldsInput) ([]Field, error) {
 	var v validator
-	if in.Fields == nil {
+	switch {
+	case in.Fields == nil:
 		v.add("fields", CodeRequired, "List the fields to publish; an empty list publishes only the totals.")
+	case len(in.Fields) > maxPublicFields:
+		v.add("fields", CodeTooMany, "List each field once: at most %d.", maxPublicFields)
+		return nil, v.err()
 	}
 	for i, f := range in.Fields {
 		field := fmt.Sprintf("fields[%d]", i)
@@ -264,7 +271,9 @@ type PublicInput struct {
 
 // PublicRecord is what may be published of one decided request: the fields admins made
 // public, narrowed by the applicant's choice. Fields lists those it holds, so that a
-// reader can tell a withheld field from an empty one.
+// reader can tell a withheld field from an empty one. ID, Reference, Status and
+// FiscalYear are always there, as the register lists, links and counts by them; they
+// say nothing of the applicant.
 type PublicRecord struct {
 	ID         string
 	Reference  string

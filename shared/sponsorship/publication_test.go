@@ -191,6 +191,9 @@ func TestValidPublicFields(t *testing.T) {
 	if _, err := validPublicFields(PublicFieldsInput{}); err == nil {
 		t.Error("no list: want an error")
 	}
+	if _, err := validPublicFields(PublicFieldsInput{Fields: slices.Repeat([]Field{FieldKind}, 51)}); err == nil {
+		t.Error("51 fields: want an error")
+	}
 	for _, s := range FieldCatalogue {
 		if s.Default && !s.Publishable || !s.Publishable && s.Why == "" || s.Audience == VisibilityPublic {
 			t.Errorf("catalogue entry %s is inconsistent", s.Field)

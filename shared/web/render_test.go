@@ -35,6 +35,7 @@ type fieldView struct{ ID, Path, Label, Type, Hint string }
 type pageView struct {
 	Title, Script, Submit string
 	Attach                bool // the form offers files to send with the request
+	Publish               bool // the form asks what may be published
 }
 
 // fileFieldView is a file chooser. The types and the size it accepts come from package
@@ -97,7 +98,7 @@ func renderPages(t *testing.T) map[string][]byte {
 	}
 	pages["console"] = b.Bytes()
 	for name, v := range map[string]pageView{
-		"index":   {Title: "Ask for funding", Script: "index.js", Submit: "Send the request", Attach: true},
+		"index":   {Title: "Ask for funding", Script: "index.js", Submit: "Send the request", Attach: true, Publish: true},
 		"status":  {Title: "Your request", Script: "status.js", Submit: "Resubmit the request"},
 		"confirm": {Title: "Confirm your e-mail address", Script: "confirm.js"},
 	} {

@@ -229,6 +229,11 @@ func (b *tab) enter(path, value string) {
 func (b *tab) fill(in sponsorship.RequestInput) {
 	b.t.Helper()
 	b.do(chromedp.Click(chromedp.CSS(fmt.Sprintf("input[name=kind][value=%s]", in.Kind))))
+	// The new-request form asks what may be published: the request's choice, else none.
+	if eval[bool](b, "!!document.querySelector('input[name=publication]')") {
+		b.do(chromedp.Click(chromedp.CSS(fmt.Sprintf("input[name=publication][value=%s]", in.Publication.Or(sponsorship.PublishNone)))))
+	}
+	in.Publication = ""
 	raw, err := json.Marshal(in)
 	if err != nil {
 		b.t.Fatal(err)

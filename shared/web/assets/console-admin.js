@@ -70,10 +70,10 @@ export async function companies() {
     h("h2", { text: "Add a company" }), editor(null)];
 }
 
-// settings: one call. The advances are, per kind, the share of the approved amount
-// finance may pay before the evidence.
+// settings: two calls, governance and the public fields. The advances are, per kind,
+// the share of the approved amount finance may pay before the evidence.
 export async function settings() {
-  const g = await api("GET", "/admin/settings");
+  const [g, pub] = await Promise.all([api("GET", "/admin/settings"), api("GET", "/admin/publication")]);
   const kinds = ["conference", "travel", "project"];
   return [h("h1", { tabindex: "-1", text: "Settings" }), form("Governance", [field({ name: "quorumPercent", label: "Quorum (percent of seats)",
     value: g.quorumPercent, inputmode: "numeric", hint: "Quorum is reached when more than this share of the seats has voted; 50 is more than half." }),
@@ -86,5 +86,25 @@ export async function settings() {
     await api("PUT", "/admin/settings", { quorumPercent: Number(v.quorumPercent), advancePercent });
     say("Settings saved.", "good");
     reload();
-  })];
+  }), ...publication(pub)];
+}
+
+// publication is the choice of the fields a decided request publishes, from the
+// catalogue: those that may be public as boxes, those that never may with the reason.
+function publication(p) {
+  const boxes = h("fieldset", { class: "field", "data-field": "fields" }, h("legend", { text: "Fields published of a decided request" }),
+    p.catalogue.filter((c) => c.publishable).map((c) => h("label", { class: "choice" },
+      h("input", { type: "checkbox", name: "field-" + c.field, value: c.field, checked: p.fields.includes(c.field) }),
+      ` ${c.label}${c.default ? " (a default)" : ""}`)),
+    h("p", { class: "error", hidden: true }));
+  const never = p.catalogue.filter((c) => !c.publishable).map((c) => `${c.label} (${c.why})`);
+  return [h("h2", { text: "What is published" }),
+    h("p", { text: "The public register shows these fields of each decided request whose applicant agreed. Each applicant narrows them further: without their name and organization, or not at all beyond the yearly totals." }),
+    form("What is published", [boxes], "Save the public fields", async (v, f) => {
+      const fields = [...f.querySelectorAll("input[type=checkbox]:checked")].map((c) => c.value);
+      await api("PUT", "/admin/publication", { fields });
+      say("Public fields saved.", "good");
+      reload();
+    }),
+    h("p", { class: "hint", text: `Never public: ${never.join("; ")}.` })];
 }

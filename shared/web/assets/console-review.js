@@ -31,11 +31,15 @@ export async function queue() {
       : h("p", { text: "Nothing here: no request matches these filters." }), more];
 }
 
+// publicationWords say what the applicant agreed may be published once it is decided.
+const publicationWords = { named: "With name and organization", anonymous: "Without name or organization", none: "Only in the yearly totals" };
+
 // details lists what the applicant asked for, by kind.
 function details(r, round) {
   const k = r.conference || r.travel || r.project || {};
   const facts = [["Applicant", `${r.applicant.name} <${r.applicant.email}>, ${r.applicant.organization}`], ["Amount", money(r.amount)],
-    ["Fiscal year", r.fiscalYear], ["Status", words(r.status)], ["Review round", round]];
+    ["Fiscal year", r.fiscalYear], ["Status", words(r.status)], ["Review round", round],
+    ["Publication", publicationWords[r.publication] || publicationWords.none]];
   for (const [key, label] of [["eventName", "Event"], ["eventUrl", "Event site"], ["startDate", "From"], ["endDate", "To"], ["location", "Where"],
     ["tier", "Tier"], ["traveller", "Traveller"], ["talkTitle", "Talk"], ["origin", "Travelling from"], ["name", "Project"],
     ["repositoryUrl", "Repository"], ["licence", "Licence"]]) if (k[key]) facts.push([label, k[key]]);

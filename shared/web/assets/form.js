@@ -57,6 +57,10 @@ export function collect(form) {
     applicant: { name: val("applicant.name"), email: val("applicant.email"), organization: val("applicant.organization") },
     amount: { currency, value: val("amount.value") },
   };
+  // The new-request form asks what may be published; the edit form leaves it as it is.
+  if (form.querySelector('[data-field="publication"]')) {
+    body.publication = (form.querySelector("input[name=publication]:checked") || {}).value || "";
+  }
   const rows = (list) => [...form.querySelectorAll(`[data-list="${list}"] .rows > li`)];
   const items = rows("budgetItems").map((li) => ({
     description: li.querySelector('[data-part="description"]').value.trim(),
@@ -130,6 +134,7 @@ export function check(body) {
     return m;
   };
   if (!body.kind) add("kind", "Choose the kind of request: conference, travel or project.");
+  if ("publication" in body && !body.publication) add("publication", "Choose what may be published if the request is approved.");
   text("title", body.title, 5, 150);
   text("summary", body.summary, 20, 5000);
   text("applicant.name", body.applicant.name, 1, 200, true);

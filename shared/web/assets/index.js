@@ -1,7 +1,8 @@
 // The form page: send a new request, once, and show the private status link; then send
 // the files chosen with it, each checked in the page when it was chosen.
 import { el } from "/assets/dom.js";
-import { mount } from "/assets/form.js";
+import { collect, mount } from "/assets/form.js";
+import { mountFormChoice } from "/assets/publication.js";
 import { FileList, checkFile, purposeNames, rulesOf, send, showChoiceError } from "/assets/upload.js";
 
 const $ = (x) => document.getElementById(x);
@@ -36,6 +37,8 @@ mount(form, async (body) => {
   }
   return resp;
 });
+
+mountFormChoice(form, collect);
 
 $("copy-link").addEventListener("click", async () => {
   const done = $("copied");

@@ -4,6 +4,7 @@
 import { el } from "/assets/dom.js";
 import { mount, fill } from "/assets/form.js";
 import { showPayout } from "/assets/payout.js";
+import { showPublication } from "/assets/publication.js";
 import { FileList, checkFile, purposeLabel, rulesOf, send, showChoiceError } from "/assets/upload.js";
 
 const params = new URLSearchParams(location.hash.slice(1));
@@ -23,6 +24,7 @@ const eventLabels = {
   payout_entered: "Payout details given", payout_change_requested: "Change of payout details asked for",
   payout_changed: "Change of payout details confirmed",
   report_submitted: "Report submitted", report_changes_requested: "The committee asked for changes to a report", report_accepted: "Report accepted",
+  publication_narrowed: "What may be published narrowed",
 };
 const money = (a) => (a ? `${a.value} ${a.currency}` : "—");
 const when = (t) => new Date(t).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -104,6 +106,7 @@ function render(r) {
   if (approved) loadEvidence(r);
   if (approved) showPayout($("s-payout"), id, token, r.status, r.applicant.email, load);
   else $("s-payout").hidden = true;
+  showPublication($("s-publication"), r, token, load);
 }
 
 const reportStates = { due: "Due", submitted: "Submitted, waiting for the committee", changes_requested: "Changes asked for", accepted: "Accepted" };
