@@ -117,6 +117,9 @@ func (res *Result) consistent(previous []byte, verifier note.Verifier, hashes tl
 		res.problem("the log shrank: the saved checkpoint has %d leaves, the served one %d", old.Size, res.Head.Size)
 		return
 	}
+	if old.Size == 0 {
+		return // every tree extends the empty one
+	}
 	proof, err := tlog.ProveTree(res.Head.Size, old.Size, hashes)
 	if err == nil {
 		err = tlog.CheckTree(proof, res.Head.Size, res.Head.Root, old.Size, old.Root)
@@ -132,6 +135,9 @@ func (res *Result) consistent(previous []byte, verifier note.Verifier, hashes tl
 // problem.
 func (res *Result) entries(f *fetcher, hashes tlog.HashReader) ([]ledger.Leaf, [][]byte, error) {
 	size := res.Head.Size
+	if size == 0 {
+		return nil, [][]byte{}, nil // nothing to read, nothing to prove
+	}
 	var data [][]byte
 	for n := int64(0); n*ledger.TileWidth < size; n++ {
 		t := tlog.Tile{H: ledger.TileHeight, L: ledger.EntriesLevel, N: n, W: int(min(ledger.TileWidth, size-n*ledger.TileWidth))}

@@ -230,3 +230,18 @@ func TestTheServedTilesAnswerAsC2SPSays(t *testing.T) {
 		t.Errorf("a tile asked for again with its ETag: %d, want 304", again.StatusCode)
 	}
 }
+
+func TestTheEmptyLogsCheckpointIsExtendedByAnyGrowth(t *testing.T) {
+	l := newLogged(t)
+	if _, err := (ledger.Publisher{Store: l.store, Checkpoints: l.store, Signer: l.signer, Origin: origin}).Publish(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	empty := l.run(t, verify.Options{})
+	if len(empty.Problems) > 0 || empty.Head.Size != 0 {
+		t.Fatalf("the empty log: %+v", empty)
+	}
+	l.add(t, "A", 0, 3, false)
+	if res := l.run(t, verify.Options{Previous: empty.Checkpoint, Audit: l.rows}); len(res.Problems) > 0 || res.Head.Size != 3 {
+		t.Fatalf("grown from empty: %+v", res)
+	}
+}
