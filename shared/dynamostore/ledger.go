@@ -196,7 +196,9 @@ func (s *Store) Commit(ctx context.Context, u ledger.Update) error {
 	items = append(items, types.TransactWriteItem{Put: put})
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	var cancelled *types.TransactionCanceledException
-	if errors.As(err, &cancelled) && anyReason(cancelled, "ConditionalCheckFailed") {
+	// Another writer's head condition failed ours, or its transaction on the head was
+	// in flight (DynamoDB cancels ours with TransactionConflict): either way, start again.
+	if errors.As(err, &cancelled) && anyReason(cancelled, "ConditionalCheckFailed", "TransactionConflict") {
 		return ledger.ErrRaced
 	}
 	if err != nil {

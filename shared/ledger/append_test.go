@@ -2,6 +2,7 @@ package ledger_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger"
@@ -240,6 +242,52 @@ func TestTilePathsAreC2SPs(t *testing.T) {
 	for _, bad := range []string{"tile/8/0/000", "tile/0/1", "tiles/0/000", "tile/0/000.p/256", "tile/entries/000.p/0", "tile/0/-01"} {
 		if _, err := ledger.ParsePath(bad); err == nil {
 			t.Errorf("ParsePath(%q) accepted a path C2SP does not define", bad)
+		}
+	}
+}
+
+// TestThePublisherRefusesToSignARewrittenLog: tiles and head rewritten in storage (a
+// different history, longer than the signed one) are refused before the key signs.
+func TestThePublisherRefusesToSignARewrittenLog(t *testing.T) {
+	ctx := context.Background()
+	skey, _, _ := note.GenerateKey(rand.Reader, "tracker.example/log")
+	signer, _ := note.NewSigner(skey)
+	s := memlog.New()
+	p := ledger.Publisher{Store: s, Checkpoints: s, Signer: signer, Origin: "tracker.example/log"}
+	if _, err := (&ledger.Appender{Store: s}).Append(ctx, entries(0, 5)); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := p.Publish(ctx); !ok || err != nil {
+		t.Fatalf("first checkpoint: %v %v", ok, err)
+	}
+	// Another history of 8 events, its first one changed, copied over the stored one.
+	other := memlog.New()
+	forged := append([]ledger.Entry{{Key: "x", Data: []byte(`{"n":"changed"}`)}}, entries(1, 8)...)
+	if _, err := (&ledger.Appender{Store: other}).Append(ctx, forged); err != nil {
+		t.Fatal(err)
+	}
+	head, _ := s.Head(ctx)
+	forgedHead, _ := other.Head(ctx)
+	var tiles []ledger.TileData
+	for _, tile := range []tlog.Tile{{H: 8, L: 0, N: 0, W: 8}, {H: 8, L: ledger.EntriesLevel, N: 0, W: 8}} {
+		data, _ := other.ReadTiles(ctx, []tlog.Tile{tile})
+		tiles = append(tiles, ledger.TileData{Tile: tile, Data: data[0]})
+	}
+	if err := s.Commit(ctx, ledger.Update{Old: head, New: forgedHead, Tiles: tiles}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := p.Publish(ctx); ok || !errors.Is(err, ledger.ErrFork) {
+		t.Fatalf("publishing a rewritten log: %v, %v; want a refusal", ok, err)
+	}
+	// An honest append after the signed checkpoint is signed.
+	honest := memlog.New()
+	hp := ledger.Publisher{Store: honest, Checkpoints: honest, Signer: signer, Origin: "tracker.example/log"}
+	for _, n := range []int{5, 300} {
+		if _, err := (&ledger.Appender{Store: honest}).Append(ctx, entries(0, n)); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := hp.Publish(ctx); !ok || err != nil {
+			t.Fatalf("an honest log of %d: %v %v", n, ok, err)
 		}
 	}
 }

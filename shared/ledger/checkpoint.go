@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strings"
 
 	tlogformats "github.com/transparency-dev/formats/log"
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // Checkpoints keeps the latest signed checkpoint.
@@ -47,6 +49,9 @@ func (p Publisher) Publish(ctx context.Context) (bool, error) {
 	if stored != nil && head.Size <= size {
 		return false, nil
 	}
+	if err := p.extends(ctx, stored, head); err != nil {
+		return false, err
+	}
 	signed, err := Sign(p.Origin, head, p.Signer)
 	if err != nil {
 		return false, err
@@ -58,6 +63,37 @@ func (p Publisher) Publish(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	return true, nil
+}
+
+// ErrFork is Publish's refusal to sign a head whose tree does not extend the last signed
+// checkpoint's: the stored tiles or head were changed behind the appender's back.
+var ErrFork = errors.New("the stored tree does not extend the last signed checkpoint: refusing to sign a forked log")
+
+// extends checks, over the stored tiles, that the head's tree extends the tree of the
+// stored checkpoint, so that the key never signs a rewritten history.
+func (p Publisher) extends(ctx context.Context, stored []byte, head Head) error {
+	if stored == nil {
+		return nil
+	}
+	text, _, _ := strings.Cut(string(stored), "\n\n")
+	var old tlogformats.Checkpoint
+	if _, err := old.Unmarshal([]byte(text + "\n")); err != nil {
+		return fmt.Errorf("the stored checkpoint: %w", err)
+	}
+	if old.Size == 0 {
+		return nil
+	}
+	var oldRoot tlog.Hash
+	copy(oldRoot[:], old.Hash)
+	r := &storedHashes{ctx: ctx, store: p.Store, tiles: map[[2]int64][]byte{}, fresh: map[int64]tlog.Hash{}}
+	proof, err := tlog.ProveTree(head.Size, int64(old.Size), r)
+	if err == nil {
+		err = tlog.CheckTree(proof, head.Size, head.Root, int64(old.Size), oldRoot)
+	}
+	if err != nil {
+		return fmt.Errorf("%w (%d leaves signed, %d now): %v", ErrFork, old.Size, head.Size, err)
+	}
+	return nil
 }
 
 // Sign is the C2SP signed note of a checkpoint of the head: the origin, the tree size

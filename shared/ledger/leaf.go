@@ -84,8 +84,9 @@ func Commitment(salt []byte, row []string) [sha256.Size]byte {
 
 // Leaf is what the log holds for one event.
 type Leaf struct {
-	// At is the event's time, as in its row: an auditor checking a period's report
-	// knows which leaves the report must account for.
+	// At is the hour of the event (UTC, RFC 3339): an auditor checking a period's
+	// report knows which leaves it must account for, and the log does not tell to the
+	// second when a vote or a comment happened.
 	At string `json:"at"`
 	// Commitment is the hex SHA-256 commitment to the event's row and salt.
 	Commitment string `json:"commitment"`
@@ -96,7 +97,7 @@ type Leaf struct {
 // NewLeaf is the leaf of an event with its salt, and its public record if it has one.
 func NewLeaf(ev sponsorship.AuditEvent, salt []byte, public json.RawMessage) Leaf {
 	c := Commitment(salt, Row(ev))
-	return Leaf{At: ev.At.UTC().Format(time.RFC3339Nano), Commitment: hex.EncodeToString(c[:]), Public: public}
+	return Leaf{At: ev.At.UTC().Truncate(time.Hour).Format(time.RFC3339), Commitment: hex.EncodeToString(c[:]), Public: public}
 }
 
 // Data is the leaf's bytes in the log: its JSON object, keys in a fixed order.

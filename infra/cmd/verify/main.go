@@ -6,7 +6,7 @@
 //	go run ./infra/cmd/verify -log https://sponsorship.example.org/log/ \
 //	    -key 'sponsorship.example.org/log+1a2b3c4d+AU…' \
 //	    -previous checkpoint.txt -save checkpoint.txt \
-//	    -audit audit-2026.json -from 2026-01-01 -to 2026-12-31
+//	    -audit audit-2025.json -from 2025-01-01 -to 2025-12-31
 //
 // It checks the checkpoint's signature, that the tree extends the saved checkpoint's,
 // that the served tiles and entries make the signed tree, every public leaf's inclusion
@@ -93,7 +93,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "public leaves with checked inclusion proofs: %d\n", res.Public)
 	if o.Audit != nil {
-		fmt.Fprintf(out, "report events found in the log: %d of %d\n", res.Audited, len(o.Audit))
+		fmt.Fprintf(out, "report events found in the log: %d of %d (%d written before the log existed)\n", res.Audited, len(o.Audit), res.BeforeLog)
 	}
 	for _, p := range res.Problems {
 		fmt.Fprintln(out, "PROBLEM:", p)

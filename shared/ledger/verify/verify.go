@@ -53,8 +53,9 @@ type Result struct {
 	Head       ledger.Head
 	// Public counts the leaves with a public record whose inclusion proof checked.
 	Public int
-	// Audited counts the report's events found in the log.
-	Audited int
+	// Audited counts the report's events found in the log, and BeforeLog those it
+	// shows without a salt: written before the log existed, so not in it.
+	Audited, BeforeLog int
 	// Problems lists every inconsistency found; none means the log checked out.
 	Problems []string
 }
@@ -84,7 +85,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return res, nil
 	}
 	tree := tlog.Tree{N: res.Head.Size, Hash: res.Head.Root}
-	hashes := tlog.TileHashReader(tree, &tiles{f})
+	hashes := tlog.TileHashReader(tree, &tiles{f: f})
 	if o.Previous != nil {
 		res.consistent(o.Previous, verifier, hashes)
 	}
@@ -95,7 +96,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if raw == nil {
 		return res, nil
 	}
-	res.proofs(f, leaves, raw, hashes)
+	res.inOrder(leaves)
+	res.proofs(f, verifier, leaves, raw, hashes)
 	if o.Audit != nil {
 		res.audit(o, leaves)
 	}
@@ -195,9 +197,35 @@ func (res *Result) entries(f *fetcher, hashes tlog.HashReader) ([]ledger.Leaf, [
 	return leaves, data, nil
 }
 
-// proofs checks the served inclusion proof of every public leaf against the signed
-// checkpoint it names, and a proof of its own making against the checked tree.
-func (res *Result) proofs(f *fetcher, leaves []ledger.Leaf, raw [][]byte, hashes tlog.HashReader) {
+// MaxSkew is how much earlier than a leaf before it a leaf may be dated: the stream
+// delivers events within seconds, per shard, and retains them for a day. A leaf dated
+// further back is an event inserted with a time in the past.
+const MaxSkew = 24 * time.Hour
+
+// inOrder checks that the leaves are dated in the order they were appended, within
+// MaxSkew.
+func (res *Result) inOrder(leaves []ledger.Leaf) {
+	var latest time.Time
+	for i, l := range leaves {
+		at, err := time.Parse(time.RFC3339, l.At)
+		if err != nil {
+			res.problem("leaf %d has no readable time %q", i, l.At)
+			continue
+		}
+		if at.Before(latest.Add(-MaxSkew)) {
+			res.problem("leaf %d is dated %s, more than a day before a leaf appended earlier (%s): an event written with a time in the past",
+				i, l.At, latest.Format(time.RFC3339))
+		}
+		if at.After(latest) {
+			latest = at
+		}
+	}
+}
+
+// proofs checks the inclusion proof of every public leaf twice: one of its own making
+// against the checked tree, and the one the log serves, against the signed checkpoint
+// it names, which must verify and be the checked tree or a tree that extends it.
+func (res *Result) proofs(f *fetcher, verifier note.Verifier, leaves []ledger.Leaf, raw [][]byte, hashes tlog.HashReader) {
 	for i, l := range leaves {
 		if l.Public == nil {
 			continue
@@ -216,7 +244,7 @@ func (res *Result) proofs(f *fetcher, leaves []ledger.Leaf, raw [][]byte, hashes
 			res.problem("public leaf %d: no served proof: %v", i, err)
 			continue
 		}
-		if err := res.servedProof(body, index, raw[i]); err != nil {
+		if err := res.servedProof(f, verifier, body, index, raw[i]); err != nil {
 			res.problem("public leaf %d: the served proof fails: %v", i, err)
 			continue
 		}
@@ -224,7 +252,9 @@ func (res *Result) proofs(f *fetcher, leaves []ledger.Leaf, raw [][]byte, hashes
 	}
 }
 
-func (res *Result) servedProof(body []byte, index int64, leaf []byte) error {
+// servedProof checks a served proof of the leaf at index: its checkpoint verifies, its
+// tree is the checked one or extends it, and the leaf is in that tree.
+func (res *Result) servedProof(f *fetcher, verifier note.Verifier, body []byte, index int64, leaf []byte) error {
 	var p ledger.Proof
 	if err := json.Unmarshal(body, &p); err != nil {
 		return err
@@ -232,14 +262,28 @@ func (res *Result) servedProof(body []byte, index int64, leaf []byte) error {
 	if p.Index != index || p.Leaf != base64.StdEncoding.EncodeToString(leaf) {
 		return errors.New("it is for another leaf")
 	}
-	// The proof may lead to a newer checkpoint than the one checked: its size and
-	// root come from its own signed checkpoint, and at the checked size it must agree.
-	head := res.Head
-	if p.Checkpoint != string(res.Checkpoint) {
-		if p.TreeSize < res.Head.Size {
-			return fmt.Errorf("it leads to a tree of %d leaves, older than the checked one", p.TreeSize)
+	head, err := ledger.Open([]byte(p.Checkpoint), verifier.Name(), verifier)
+	if err != nil {
+		return fmt.Errorf("its checkpoint does not verify: %w", err)
+	}
+	if head.Size != p.TreeSize {
+		return fmt.Errorf("it claims a tree of %d leaves under a checkpoint of %d", p.TreeSize, head.Size)
+	}
+	switch {
+	case head.Size < res.Head.Size:
+		return fmt.Errorf("it leads to a tree of %d leaves, older than the checked one of %d", head.Size, res.Head.Size)
+	case head.Size == res.Head.Size && head.Root != res.Head.Root:
+		return fmt.Errorf("its checkpoint signs another tree of %d leaves: the log forked", head.Size)
+	case head.Size > res.Head.Size:
+		// The log grew since it was checked: the newer tree must extend the checked one.
+		newer := tlog.TileHashReader(tlog.Tree{N: head.Size, Hash: head.Root}, &tiles{f: f})
+		proof, err := tlog.ProveTree(head.Size, res.Head.Size, newer)
+		if err == nil {
+			err = tlog.CheckTree(proof, head.Size, head.Root, res.Head.Size, res.Head.Root)
 		}
-		return nil // checked against our own proof above; a newer tree is the next run's
+		if err != nil {
+			return fmt.Errorf("its tree of %d leaves does not extend the checked one: %w", head.Size, err)
+		}
 	}
 	proof := make(tlog.RecordProof, len(p.Hashes))
 	for i, s := range p.Hashes {
@@ -273,9 +317,15 @@ func (res *Result) audit(o Options, leaves []ledger.Leaf) {
 		for i, name := range ledger.RowNames {
 			cells[i] = row[name]
 		}
+		if row["salt"] == "" {
+			// Written before the log existed: no commitment to look for. A leaf whose
+			// event lost its salt since is still missed below.
+			res.BeforeLog++
+			continue
+		}
 		salt, err := hex.DecodeString(row["salt"])
-		if err != nil || len(salt) == 0 {
-			res.problem("report row %d (%s %s): no salt", n+1, row["at"], row["type"])
+		if err != nil || len(salt) != ledger.SaltSize {
+			res.problem("report row %d (%s %s): its salt is not %d bytes in hex", n+1, row["at"], row["type"], ledger.SaltSize)
 			continue
 		}
 		c := ledger.Commitment(salt, cells)
@@ -296,13 +346,12 @@ func (res *Result) audit(o Options, leaves []ledger.Leaf) {
 		}
 	}
 	for i, l := range leaves {
-		at, err := time.Parse(time.RFC3339Nano, l.At)
+		at, err := time.Parse(time.RFC3339, l.At)
 		if err != nil {
-			res.problem("leaf %d has no readable time %q", i, l.At)
-			continue
+			continue // inOrder said so
 		}
 		if !matched[int64(i)] && !at.Before(from) && !at.After(to) {
-			res.problem("leaf %d (an event at %s) has no row in the report: the event was dropped or changed", i, l.At)
+			res.problem("leaf %d (an event of the hour from %s) has no row in the report: the event was dropped or changed", i, l.At)
 		}
 	}
 	ids := make([]string, 0, len(requests))
@@ -329,37 +378,69 @@ type fetcher struct {
 	client *http.Client
 }
 
+// get fetches a path, waiting and trying again (up to five times) when the log asks
+// for patience: 429 or 503, after Retry-After seconds if it says, else a second.
 func (f *fetcher) get(path string) ([]byte, error) {
 	u := f.base.ResolveReference(&url.URL{Path: path})
-	req, err := http.NewRequestWithContext(f.ctx, http.MethodGet, u.String(), nil)
+	for attempt := 1; ; attempt++ {
+		body, status, wait, err := f.once(u.String())
+		if err != nil {
+			return nil, fmt.Errorf("fetch %s: %w", u, err)
+		}
+		if status == http.StatusOK {
+			return body, nil
+		}
+		if (status != http.StatusTooManyRequests && status != http.StatusServiceUnavailable) || attempt == 5 {
+			return nil, fmt.Errorf("fetch %s: %d: %s", u, status, bytes.TrimSpace(body[:min(len(body), 200)]))
+		}
+		select {
+		case <-f.ctx.Done():
+			return nil, f.ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (f *fetcher) once(u string) (body []byte, status int, wait time.Duration, err error) {
+	req, err := http.NewRequestWithContext(f.ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", u, err)
+		return nil, 0, 0, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<22))
-	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", u, err)
+	body, err = io.ReadAll(io.LimitReader(resp.Body, 1<<22))
+	wait = time.Second
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 && s <= 60 {
+		wait = time.Duration(s) * time.Second
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch %s: %s: %s", u, resp.Status, bytes.TrimSpace(body[:min(len(body), 200)]))
-	}
-	return body, nil
+	return body, resp.StatusCode, wait, err
 }
 
 // tiles is a tlog.TileReader over the served tiles; TileHashReader authenticates
-// them before they are used.
-type tiles struct{ f *fetcher }
+// them before they are used. Each tile is fetched once per run: a tile's bytes never
+// change, and a proof of every public leaf reads the same few again and again.
+type tiles struct {
+	f     *fetcher
+	cache map[string][]byte
+}
 
 func (t *tiles) Height() int { return ledger.TileHeight }
 
 func (t *tiles) ReadTiles(ts []tlog.Tile) ([][]byte, error) {
+	if t.cache == nil {
+		t.cache = map[string][]byte{}
+	}
 	out := make([][]byte, len(ts))
 	for i, tile := range ts {
-		data, err := t.f.get(ledger.Path(tile))
+		path := ledger.Path(tile)
+		if data, ok := t.cache[path]; ok {
+			out[i] = data
+			continue
+		}
+		data, err := t.f.get(path)
 		if err != nil {
 			return nil, err
 		}
@@ -368,4 +449,12 @@ func (t *tiles) ReadTiles(ts []tlog.Tile) ([][]byte, error) {
 	return out, nil
 }
 
-func (t *tiles) SaveTiles([]tlog.Tile, [][]byte) {}
+// SaveTiles keeps the tiles TileHashReader found good.
+func (t *tiles) SaveTiles(ts []tlog.Tile, data [][]byte) {
+	if t.cache == nil {
+		t.cache = map[string][]byte{}
+	}
+	for i, tile := range ts {
+		t.cache[ledger.Path(tile)] = data[i]
+	}
+}

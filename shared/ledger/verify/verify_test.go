@@ -3,12 +3,15 @@ package verify_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,7 +61,7 @@ func (l *logged) add(t *testing.T, request string, from, n int, public bool) {
 	var batch []ledger.Entry
 	for v := from + 1; v <= from+n; v++ {
 		ev := sponsorship.AuditEvent{RequestID: request, Version: v, Type: sponsorship.EventType("vote_cast"),
-			Actor: sponsorship.Actor{Role: "reviewer", ID: "r-1", Name: "Ada"}, At: l.t0.Add(time.Duration(len(l.rows)) * time.Minute),
+			Actor: sponsorship.Actor{Role: "reviewer", ID: "r-1", Name: "Ada"}, At: l.t0.Add(time.Duration(len(l.rows)) * time.Hour),
 			Message: fmt.Sprintf("comment %d on %s", v, request), Data: map[string]string{"choice": "approve"}, Internal: true}
 		salt := ledger.NewSalt()
 		var pub []byte
@@ -120,18 +123,18 @@ func TestAChangedEventFailsTheCheck(t *testing.T) {
 	l.add(t, "A", 0, 4, false)
 	l.rows[2]["message"] = "a kinder comment"
 	res := l.run(t, verify.Options{Audit: l.rows})
-	expectProblem(t, res, `report row 3 (2026-03-01T09:02:00Z, request "A" version 3, vote_cast) is not in the log`)
-	expectProblem(t, res, "leaf 2 (an event at 2026-03-01T09:02:00Z) has no row in the report")
+	expectProblem(t, res, `report row 3 (2026-03-01T11:00:00Z, request "A" version 3, vote_cast) is not in the log`)
+	expectProblem(t, res, "leaf 2 (an event of the hour from 2026-03-01T11:00:00Z) has no row in the report")
 }
 
 func TestADroppedEventFailsTheCheck(t *testing.T) {
 	l := newLogged(t)
 	l.add(t, "A", 0, 4, false)
 	res := l.run(t, verify.Options{Audit: append(l.rows[:1:1], l.rows[2:]...)})
-	expectProblem(t, res, "leaf 1 (an event at 2026-03-01T09:01:00Z) has no row in the report")
+	expectProblem(t, res, "leaf 1 (an event of the hour from 2026-03-01T10:00:00Z) has no row in the report")
 	// A period that ends before the event does not ask for it.
-	if res := l.run(t, verify.Options{Audit: l.rows[:1], To: l.t0.Add(30 * time.Second)}); len(res.Problems) > 0 {
-		t.Fatalf("the first minute's report: %q", res.Problems)
+	if res := l.run(t, verify.Options{Audit: l.rows[:1], To: l.t0.Add(30 * time.Minute)}); len(res.Problems) > 0 {
+		t.Fatalf("the first hour's report: %q", res.Problems)
 	}
 }
 
@@ -243,5 +246,127 @@ func TestTheEmptyLogsCheckpointIsExtendedByAnyGrowth(t *testing.T) {
 	l.add(t, "A", 0, 3, false)
 	if res := l.run(t, verify.Options{Previous: empty.Checkpoint, Audit: l.rows}); len(res.Problems) > 0 || res.Head.Size != 3 {
 		t.Fatalf("grown from empty: %+v", res)
+	}
+}
+
+// TestAForgedServedProofFails: a log that serves honest tiles but forged proofs (an
+// unsigned checkpoint, a checkpoint of another tree of the same size, hashes that do
+// not lead to the root) fails the check on each.
+func TestAForgedServedProofFails(t *testing.T) {
+	honest := newLogged(t)
+	honest.add(t, "A", 0, 3, true)
+	fork := newLogged(t)
+	fork.signer, fork.vkey = honest.signer, honest.vkey
+	fork.add(t, "B", 0, 3, true)
+	forkProof := func() ledger.Proof {
+		var p ledger.Proof
+		resp, err := http.Get(fork.server.URL + "/log/proof/2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}()
+	for name, forge := range map[string]func(p *ledger.Proof){
+		"an unsigned checkpoint": func(p *ledger.Proof) {
+			p.Checkpoint = "sponsorship.example.org/log\n3\n" + strings.Repeat("A", 43) + "=\n"
+		},
+		"another tree's checkpoint": func(p *ledger.Proof) {
+			p.Checkpoint, p.TreeSize, p.Hashes = forkProof.Checkpoint, forkProof.TreeSize, forkProof.Hashes
+		},
+		"wrong hashes":                        func(p *ledger.Proof) { p.Hashes = []string{base64.StdEncoding.EncodeToString(make([]byte, 32))} },
+		"a size its checkpoint does not sign": func(p *ledger.Proof) { p.TreeSize = 2 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			upstream := honest.server.URL
+			proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				resp, err := http.Get(upstream + r.URL.Path)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer resp.Body.Close()
+				body, _ := io.ReadAll(resp.Body)
+				if strings.HasPrefix(r.URL.Path, "/log/proof/") {
+					var p ledger.Proof
+					_ = json.Unmarshal(body, &p)
+					forge(&p)
+					body, _ = json.Marshal(p)
+				}
+				w.WriteHeader(resp.StatusCode)
+				_, _ = w.Write(body)
+			}))
+			defer proxy.Close()
+			res, err := verify.Run(context.Background(), verify.Options{Log: proxy.URL + "/log/", VerifierKey: honest.vkey})
+			if err != nil {
+				t.Fatal(err)
+			}
+			expectProblem(t, res, "the served proof fails")
+			if res.Public == 2 {
+				t.Fatal("forged proofs were counted as checked")
+			}
+		})
+	}
+}
+
+func TestABackdatedEventFailsTheCheck(t *testing.T) {
+	l := newLogged(t)
+	l.add(t, "A", 0, 3, false)
+	// Someone with write access inserts an event dated three days back; the stream
+	// logs it after the others, and the report holds it, so it matches.
+	l.t0 = l.t0.Add(-72 * time.Hour)
+	l.add(t, "B", 0, 1, false)
+	res := l.run(t, verify.Options{Audit: l.rows})
+	expectProblem(t, res, "leaf 3 is dated 2026-02-26T12:00:00Z, more than a day before a leaf appended earlier")
+	if res.Audited != 4 {
+		t.Fatalf("audited %d of 4", res.Audited)
+	}
+}
+
+func TestReportRowsWithoutASaltWereBeforeTheLog(t *testing.T) {
+	l := newLogged(t)
+	l.add(t, "A", 0, 2, false)
+	old := map[string]string{"at": "2025-01-01T00:00:00Z", "request_id": "OLD", "version": "1", "type": "submitted", "salt": ""}
+	res := l.run(t, verify.Options{Audit: append([]map[string]string{old}, l.rows...)})
+	if len(res.Problems) > 0 || res.BeforeLog != 1 || res.Audited != 2 {
+		t.Fatalf("a report reaching back before the log: %+v", res)
+	}
+	l.rows[0]["salt"] = "abcd"
+	expectProblem(t, l.run(t, verify.Options{Audit: l.rows}), "its salt is not 32 bytes in hex")
+}
+
+// TestAThrottledLogIsWaitedFor: a log behind a throttle answers 429 now and then; the
+// check waits as Retry-After says and passes.
+func TestAThrottledLogIsWaitedFor(t *testing.T) {
+	l := newLogged(t)
+	l.add(t, "A", 0, 3, true)
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		first := !seen[r.URL.Path]
+		seen[r.URL.Path] = true
+		mu.Unlock()
+		if first {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		resp, err := http.Get(l.server.URL + r.URL.Path)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer resp.Body.Close()
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	defer proxy.Close()
+	res, err := verify.Run(context.Background(), verify.Options{Log: proxy.URL + "/log/", VerifierKey: l.vkey, Audit: l.rows})
+	if err != nil || len(res.Problems) > 0 || res.Public != 1 || res.Audited != 3 {
+		t.Fatalf("a throttled log: %+v, %v", res, err)
 	}
 }

@@ -81,7 +81,10 @@ export function showPreview(box, r, s, choice) {
   const never = s.catalogue.filter((c) => !c.publishable).map((c) => c.label.toLowerCase());
   const decided = ["approved", "rejected", "partially_paid", "paid", "closed"].includes(r.status);
   box.replaceChildren(el("p", { text: decided ? "The public register shows:" : "If the request is approved, the public register will show:" }), dl,
-    el("p", { class: "hint", text: `Never published: ${never.join("; ")}.` }));
+    el("p", { class: "hint", text: `Never published: ${never.join("; ")}.` }),
+    el("p", { class: "hint", text: "The decision also gets an entry in the public log that proves the committee's record unchanged: "
+      + "the request's number, kind, fiscal year, decision, date, approved amount and vote count, never your name, organization or title. "
+      + "Narrowing your choice later takes the request out of the register, but not out of that log." }));
 }
 
 // mountFormChoice keeps the form's preview in step with its choice and its values.

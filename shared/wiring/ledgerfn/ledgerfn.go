@@ -4,6 +4,7 @@ package ledgerfn
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -59,14 +60,22 @@ type appender struct {
 
 func (a *appender) handle(ctx context.Context, raw json.RawMessage) (*events.DynamoDBEventResponse, error) {
 	log := notifyfn.WithInvocation(ctx, a.log)
-	var batch events.DynamoDBEvent
-	if err := json.Unmarshal(raw, &batch); err != nil || len(batch.Records) == 0 {
-		// The schedule: sign a checkpoint if the tree grew since the last.
+	var shape struct{ Records json.RawMessage }
+	if err := json.Unmarshal(raw, &shape); err != nil || shape.Records == nil {
+		// The schedule's event has no records: sign a checkpoint if the tree grew
+		// since the last.
 		published, err := a.publish(ctx)
 		log.Info("checkpoint", "published", published)
 		return nil, err
 	}
-	entries := a.entries(batch, log)
+	var batch events.DynamoDBEvent
+	if err := json.Unmarshal(raw, &batch); err != nil {
+		return nil, fmt.Errorf("a stream batch that does not parse: %w", err)
+	}
+	entries, err := a.entries(batch, log)
+	if err != nil {
+		return nil, err
+	}
 	res, err := a.appender.Append(ctx, entries)
 	if err != nil {
 		// The whole batch comes again, in order; what was appended is skipped then.
@@ -84,21 +93,35 @@ func (a *appender) handle(ctx context.Context, raw json.RawMessage) (*events.Dyn
 
 // entries are the leaves of the batch's new audit events, in stream order. Events of a
 // request whose applicant has not confirmed the address yet are not in the audit
-// trail (nor in its report) and not logged: they carry no period index key.
-func (a *appender) entries(batch events.DynamoDBEvent, log *slog.Logger) []ledger.Entry {
+// trail (nor in its report) and not logged: they carry no period index key. Events
+// without a salt were written before the log existed (a stream read from its horizon
+// when the log is first deployed): their commitment would hide nothing, so they stay
+// out, as the README says. An audit event that does not decode fails the batch, which
+// is retried until it does: the log never skips an event silently.
+func (a *appender) entries(batch events.DynamoDBEvent, log *slog.Logger) ([]ledger.Entry, error) {
 	var out []ledger.Entry
+	unsalted := 0
 	for _, rec := range batch.Records {
 		img := rec.Change.NewImage
 		if period, ok := img["GSI2PK"]; rec.EventName != "INSERT" || !ok || period.DataType() != events.DataTypeString {
 			continue
 		}
 		ev, err := dynamostore.EventFromStream(img)
+		if errors.Is(err, dynamostore.ErrNotAnEvent) {
+			continue
+		}
 		if err != nil {
-			log.Warn("skipped a record that is not an audit event", "sequence", rec.Change.SequenceNumber, "error", err.Error())
+			return nil, fmt.Errorf("record %s: %w", rec.Change.SequenceNumber, err)
+		}
+		if len(ev.Salt) != ledger.SaltSize {
+			unsalted++
 			continue
 		}
 		key := dynamostore.LogKey(rec.Change.Keys["PK"].String(), rec.Change.Keys["SK"].String())
 		out = append(out, ledger.Entry{Key: key, Data: ledger.NewLeaf(ev, ev.Salt, ledger.PublicRecord(ev)).Data()})
 	}
-	return out
+	if unsalted > 0 {
+		log.Warn("events written before the log existed were left out", "events", unsalted)
+	}
+	return out, nil
 }
