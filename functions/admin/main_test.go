@@ -37,6 +37,9 @@ func TestSampleEvents(t *testing.T) {
 			"put-budget.json":                      200,
 			"get-settings.json":                    200,
 			"put-settings.json":                    200,
+			"get-publication.json":                 200,
+			"put-publication.json":                 200,
+			"put-publication-invalid.json":         422,
 		},
 	})
 }

@@ -29,6 +29,8 @@ func adminRoutes(rt *router, h *admin) {
 	rt.handle("PUT /admin/budgets/{fiscalYear}/{category}/{currency}", h.putBudget)
 	rt.handle("GET /admin/settings", h.settings)
 	rt.handle("PUT /admin/settings", h.putSettings)
+	rt.handle("GET /admin/publication", h.publication)
+	rt.handle("PUT /admin/publication", h.putPublication)
 	staffRoutes(rt, h)
 }
 

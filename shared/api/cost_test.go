@@ -123,7 +123,7 @@ func newCountedAPI(t *testing.T) (*staffAPI, *testenv.Counter) {
 	return &staffAPI{
 		t: t, store: store, checker: openapitest.New(t), evidence: evidence, evidenceBucket: bucket, payouts: payouts,
 		applic: api.NewSubmissions(sponsorship.NewService(store, sponsorship.Config{}, clock), log, api.WithEvidence(evidence),
-			api.WithPayouts(payouts)),
+			api.WithPayouts(payouts), api.WithPublicFields(store)),
 		reviews: api.NewReviews(sponsorship.NewReviewService(store, clock), evidence, log),
 		admin:   api.NewAdmin(sponsorship.NewAdminService(store, clock), sponsorship.NewStaffService(store, identity.New(pool.Client, pool.ID), clock), log),
 		pool:    pool,
@@ -213,6 +213,10 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 	nearBody["applicant"].(map[string]any)["organization"] = "Acme Compilers Europe"
 	near := s.must(s.call(s.applic, nobody, "POST", "/requests", nearBody), 201)["id"].(string)
 	s.confirm(near)
+	namedBody := project() // to be published with the applicant's name, until they narrow it
+	namedBody["publication"] = "named"
+	named := s.must(s.call(s.applic, nobody, "POST", "/requests", namedBody), 201)
+	namedID, namedToken := named["id"].(string), named["applicantToken"].(string)
 
 	review := func(who, method, path string, body any) func() response {
 		return func() response { return s.call(s.reviews, reviewerP(who), method, path, body) }
@@ -293,6 +297,31 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			measured: "GetItem 1, TransactWriteItems 1 | read 1 | written 2",
 			minimum:  "GetItem 1, TransactWriteItems 1 | read 1 | written 2",
 			reason:   "read the request (token, status, version), then the request and its event in one transaction conditional on the version",
+		},
+		{
+			operation: "narrow the publication", route: "PUT /requests/{id}/publication", status: 200,
+			run: func() response {
+				return s.callApplicantBody("PUT", "/requests/"+namedID+"/publication", namedToken, map[string]any{"publication": "anonymous"})
+			},
+			measured: "GetItem 1, TransactWriteItems 1 | read 1 | written 2",
+			minimum:  "GetItem 1, TransactWriteItems 1 | read 1 | written 2",
+			reason:   "read the request (token, current choice, version), then the request and its event in one transaction conditional on the version",
+		},
+		{
+			operation: "the same publication again", route: "PUT /requests/{id}/publication", status: 200,
+			run: func() response {
+				return s.callApplicantBody("PUT", "/requests/"+namedID+"/publication", namedToken, map[string]any{"publication": "anonymous"})
+			},
+			measured: "GetItem 1 | read 1 | written 0",
+			minimum:  "GetItem 1 | read 1 | written 0",
+			reason:   "read the request: the choice is already this one, so nothing is written",
+		},
+		{
+			operation: "public fields (the form's preview)", route: "GET /publication", status: 200,
+			run:      func() response { return s.call(s.applic, nobody, "GET", "/publication", nil) },
+			measured: "GetItem 1 | read 0 | written 0",
+			minimum:  "GetItem 1 | read 0 | written 0",
+			reason:   "one GetItem of the settings (none saved yet: the catalogue's defaults)",
 		},
 		{
 			operation: "withdraw", route: "POST /requests/{id}/withdraw", status: 200,
@@ -761,6 +790,20 @@ func TestDynamoDBCostPerRoute(t *testing.T) {
 			measured: "GetItem 2, TransactWriteItems 1 | read 1 | written 2",
 			minimum:  "GetItem 2, TransactWriteItems 1 | read 1 | written 2",
 			reason:   "the admin's roster entry (their name on the record) and the current settings (version, previous value for the audit event), then the settings and the event in one conditional transaction",
+		},
+		{
+			operation: "admin: public fields", route: "GET /admin/publication", status: 200,
+			run:      adminCall("GET", "/admin/publication", nil),
+			measured: "GetItem 1 | read 0 | written 0",
+			minimum:  "GetItem 1 | read 0 | written 0",
+			reason:   "one GetItem (none saved yet: the defaults)",
+		},
+		{
+			operation: "admin: change the public fields", route: "PUT /admin/publication", status: 200,
+			run:      adminCall("PUT", "/admin/publication", map[string]any{"fields": []string{"kind", "title", "approvedAmount"}}),
+			measured: "GetItem 2, TransactWriteItems 1 | read 1 | written 2",
+			minimum:  "GetItem 2, TransactWriteItems 1 | read 1 | written 2",
+			reason:   "the current public fields (version, previous list for the audit event) and the admin's roster entry (their name on the record), then the fields and the event in one conditional transaction",
 		},
 		{
 			operation: "admin: staff with their sign-in", route: "GET /admin/staff", status: 200,

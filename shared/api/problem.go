@@ -88,6 +88,7 @@ func classify(err error) *httpError {
 		limit       *sponsorship.LimitError
 		missing     *sponsorship.EvidenceMissingError
 		report      *sponsorship.ReportStateError
+		widening    *sponsorship.PublicationWideningError
 	)
 	switch {
 	case errors.As(err, &he):
@@ -161,6 +162,13 @@ func classify(err error) *httpError {
 		e := newHTTPError(http.StatusConflict, "evidence-missing", "Evidence missing",
 			"You cannot "+missing.Action+" yet. It waits for what is listed in missing (evidence not yet on file or accepted, or payout details not yet confirmed or verified).")
 		e.code, e.missing = "evidence_missing", missing.Missing
+		return e
+	case errors.As(err, &widening):
+		e := newHTTPError(http.StatusConflict, "publication-widening", "Publication can only be narrowed",
+			sentence(widening.Error())+" What may be published can be narrowed at any time, never widened.")
+		e.code = "publication_widening"
+		e.fields = []sponsorship.FieldError{{Field: "publication", Code: sponsorship.CodeNotAllowed,
+			Message: "You agreed to " + string(widening.Current) + "; choose it or a narrower one."}}
 		return e
 	case errors.As(err, &report):
 		e := newHTTPError(http.StatusConflict, "invalid-report-state", "Not allowed in this report state", sentence(report.Error()))

@@ -39,6 +39,8 @@ func submissionRoutes(rt *router, s *submissions) {
 	rt.handle("PUT /requests/{id}", s.edit)
 	rt.handle("POST /requests/{id}/withdraw", s.withdraw)
 	rt.handle("POST /requests/{id}/confirm", s.confirm)
+	rt.handle("PUT /requests/{id}/publication", s.narrowPublication)
+	rt.handle("GET /publication", s.publicFields)
 	rt.handle("GET /openapi.yaml", serveOpenAPI)
 	rt.handle("GET /{$}", s.uploadPage("index"))
 	rt.handle("GET /status", s.uploadPage("status"))
@@ -57,6 +59,8 @@ type submissions struct {
 	// uploadTo is the evidence bucket's upload URL the pages may send files to; "" for
 	// none.
 	uploadTo string
+	// public reads the public fields (nil: the catalogue's defaults).
+	public PublicFieldsReader
 }
 
 // IdempotencyKeyHeader names the header that makes a submission safe to retry.
@@ -232,6 +236,7 @@ func applicantRequestView(req *sponsorship.Request, history []sponsorship.AuditE
 		ID: req.ID, Reference: req.Reference, Status: req.Status, Version: req.Version, FiscalYear: req.FiscalYear,
 		SubmittedAt: req.SubmittedAt, UpdatedAt: req.UpdatedAt, RequestInput: req.Input(),
 	}
+	v.Publication = req.Publication.Or(sponsorship.PublishNone)
 	if !req.DecidedAt.IsZero() {
 		v.DecidedAt = &req.DecidedAt
 	}

@@ -22,6 +22,8 @@
 //	roster entry       ROSTER                REVIEWER#<sub>
 //	company            ROSTER                COMPANY#<id>
 //	company's claim    COMPANYKEY#<key> or COMPANYDOMAIN#<domain> / CLAIM
+//	governance         SETTINGS              GOVERNANCE
+//	public fields      SETTINGS              PUBLICATION
 //
 //	item             GSI2PK / GSI2SK (period)             GSI3PK / GSI3SK (applicant)
 //	request          FY#<year> / <submitted>#<id>         EMAIL#<email> / <submitted>#<id>

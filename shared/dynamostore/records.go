@@ -125,6 +125,9 @@ type requestRecord struct {
 	// Payout is where the payout details stand; the details are sealed in items of
 	// their own (payoutRecord).
 	Payout *payoutState `json:"payout,omitempty"`
+	// Publication is the applicant's choice of what may be published; absent on
+	// requests stored before there was one.
+	Publication string `json:"publication,omitempty"`
 }
 
 // payoutState is the stored shape of sponsorship.Payout.
@@ -243,6 +246,7 @@ func toRequestRecord(r *sponsorship.Request) requestRecord {
 		rec.ApprovedMinor = &v
 	}
 	rec.ConfirmHash, rec.Payout = r.ConfirmHash, toPayoutState(r.Payout)
+	rec.Publication = string(r.Publication)
 	for _, rp := range r.Reports {
 		rec.Reports = append(rec.Reports, reportRecord{Number: rp.Number, State: string(rp.State), DueDate: rp.DueDate,
 			Text: rp.Text, Attendance: rp.Attendance, DeliverableURL: rp.DeliverableURL, Message: rp.Message,
@@ -287,6 +291,7 @@ func (rec requestRecord) request() *sponsorship.Request {
 		r.Approved = &a
 	}
 	r.ConfirmHash, r.Payout = rec.ConfirmHash, rec.Payout.payout()
+	r.Publication = sponsorship.Publication(rec.Publication)
 	for _, rp := range rec.Reports {
 		r.Reports = append(r.Reports, sponsorship.Report{Number: rp.Number, State: sponsorship.ReportState(rp.State),
 			DueDate: rp.DueDate, Text: rp.Text, Attendance: rp.Attendance, DeliverableURL: rp.DeliverableURL,

@@ -40,6 +40,7 @@ type AdminStore interface {
 	// (creating the budget when Version is 1), conditional on its version; it refuses an
 	// allocation below what is committed and paid with *AllocationError.
 	SetAllocation(ctx context.Context, b Budget, previous int64, ev AuditEvent) error
+	PublicFieldsStore
 }
 
 // AllocationError refuses an allocation smaller than what the budget has already

@@ -110,6 +110,10 @@ type RequestInput struct {
 	Conference  *Conference       `json:"conference,omitempty"`
 	Travel      *Travel           `json:"travel,omitempty"`
 	Project     *ProjectInput     `json:"project,omitempty"`
+	// Publication is what may be published once the request is decided. Left out at
+	// submission it is PublishNone; left out of an edit it stays as it was; an edit may
+	// narrow it, never widen it.
+	Publication Publication `json:"publication,omitempty"`
 }
 
 // Content is a validated RequestInput: trimmed text and exact money.

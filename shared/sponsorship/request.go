@@ -43,6 +43,10 @@ type Request struct {
 	// Payout says where the applicant's payout details stand, without them (see Payout);
 	// nil until the applicant gives some.
 	Payout *Payout
+	// Publication is what the applicant agreed may be published once the request is
+	// decided; empty on requests stored before the choice existed, which publish
+	// nothing (see Publication.Or).
+	Publication Publication
 }
 
 // EventType names what an audit event records.
@@ -90,6 +94,9 @@ const (
 	EventPayoutChangeRequested EventType = "payout_change_requested"
 	EventPayoutChanged         EventType = "payout_changed"
 	EventPayoutVerified        EventType = "payout_verified"
+	// EventPublicationNarrowed: the applicant narrowed what may be published of their
+	// request (Data holds the choice before and after).
+	EventPublicationNarrowed EventType = "publication_narrowed"
 )
 
 // Actor is who made a change: their role, and an id and name where they have one. An

@@ -128,13 +128,14 @@ func (s *Service) Submit(ctx context.Context, in RequestInput, idempotencyKey st
 		SubmittedAt: now,
 		UpdatedAt:   now,
 		ExpiresAt:   now.Add(s.cfg.ConfirmWithin).Truncate(time.Second), // as the TTL attribute holds it
+		Publication: in.Publication.Or(PublishNone),
 	}
 	code := newToken()
 	req.ConfirmHash = HashSecret(code)
 	var idem *IdempotencyRecord
 	token := newToken()
 	if idempotencyKey != "" {
-		keyHash, fingerprint := HashSecret(idempotencyKey), fingerprintOf(content)
+		keyHash, fingerprint := HashSecret(idempotencyKey), fingerprintOf(content, req.Publication)
 		rec, err := s.store.GetIdempotency(ctx, keyHash)
 		switch {
 		case err == nil && rec.ExpiresAt.After(now):
@@ -192,10 +193,16 @@ func (s *Service) replay(rec *IdempotencyRecord, key, fingerprint string) (Recei
 	return r, nil
 }
 
-// fingerprintOf hashes the canonical form of validated content, so that a retry that
-// differs only in spacing or key order is recognised as the same submission.
-func fingerprintOf(c Content) string {
-	b, _ := json.Marshal(c.Input()) // plain structs of strings and numbers always marshal
+// fingerprintOf hashes the canonical form of validated content and the publication
+// choice, so that a retry that differs only in spacing or key order is recognised as
+// the same submission. PublishNone is left out, as the default it is: leaving the
+// choice out and sending "none" is the same submission.
+func fingerprintOf(c Content, p Publication) string {
+	in := c.Input()
+	if p != PublishNone {
+		in.Publication = p
+	}
+	b, _ := json.Marshal(in) // plain structs of strings and numbers always marshal
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
@@ -284,6 +291,9 @@ func (s *Service) Resubmit(ctx context.Context, id, token string, in RequestInpu
 		}
 		err = keepConfirmedAddress(err, req.Applicant.Email, content.Applicant.Email)
 		if err != nil {
+			return err
+		}
+		if err := narrowOnEdit(req, in.Publication, ev); err != nil {
 			return err
 		}
 		ev.Changed = changedFields(req.Content, content)

@@ -69,6 +69,9 @@ func Validate(in RequestInput, rules Rules, today string) (Content, error) {
 			Organization: v.text("applicant.organization", in.Applicant.Organization, 1, maxName, nameText),
 		},
 	}
+	if in.Publication != "" && !in.Publication.Valid() {
+		v.add("publication", CodeUnknownValue, "Choose named, anonymous or none.")
+	}
 	if !in.Kind.Valid() {
 		if in.Kind == "" {
 			v.add("kind", CodeRequired, "Choose the kind of request: conference, travel or project.")

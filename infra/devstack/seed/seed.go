@@ -133,7 +133,7 @@ func apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config,
 		ID: d.ID, Reference: sponsorship.ReferenceFor(d.ID), Status: sponsorship.StatusSubmitted, Version: 1, Round: 1,
 		FiscalYear: cfg.Calendar.YearOf(content, now), Content: content,
 		TokenHash: sponsorship.HashSecret(d.Token), SubmittedAt: now, UpdatedAt: now,
-		Paid: money.Money{Currency: content.Amount.Currency},
+		Paid: money.Money{Currency: content.Amount.Currency}, Publication: d.Input.Publication.Or(sponsorship.PublishNone),
 	}
 	ev := sponsorship.AuditEvent{RequestID: d.ID, Version: 1, Type: sponsorship.EventSubmitted, At: now,
 		ToStatus: sponsorship.StatusSubmitted, Actor: sponsorship.Actor{Role: sponsorship.RoleApplicant, Name: content.Applicant.Name}}

@@ -93,7 +93,7 @@ func TestSchemathesis(t *testing.T) {
 		name, paths, token, id string
 		exclude                []string
 	}{
-		{"applicant", `^/(requests|status|assets|openapi\.yaml|$)`, seeded.Token, seeded.ID, []string{"ensure_resource_availability", "ignored_auth"}},
+		{"applicant", `^/(requests|publication|status|assets|openapi\.yaml|$)`, seeded.Token, seeded.ID, []string{"ensure_resource_availability", "ignored_auth"}},
 		{"reviewer", `^/review/`, token("reviewer"), seeded.ID, nil},
 		{"finance", `^/finance/`, token("finance"), approved, nil},
 		{"admin", `^/admin/`, token("admin"), "schemathesis-reviewer", nil},

@@ -156,6 +156,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	// byReviewer of its own, a budget of a year nobody uses, the quorum as it already is.
 	settings := as(t, tokens[byAdmin]).do("GET", "/admin/settings", nil).json(t)
 	quorum := settings["quorumPercent"]
+	publicFields := as(t, tokens[byAdmin]).do("GET", "/admin/publication", nil).json(t)["fields"]
 	changesRequested := func(t *testing.T) matrixRequest {
 		r := newMatrixRequest(t)
 		if got := as(t, tokens[byReviewer]).do("POST", "/review/requests/"+r.id+"/changes", map[string]any{"message": "Add the receipts."}); got.status != 200 {
@@ -239,6 +240,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 			return c.do("POST", "/requests/"+r.id+"/confirm", map[string]any{"code": r.code})
 		}, want: everyone(200)},
 		{key: "GET /confirm", call: get(fixed("/confirm")), want: everyone(200)},
+		// What may be published: anyone reads the public fields (the form previews them);
+		// only the request's applicant narrows its choice (none again: nothing changes).
+		{key: "GET /publication", call: get(fixed("/publication")), want: everyone(200)},
+		{key: "PUT /requests/{id}/publication", call: send("PUT", under("/requests/%s/publication"), body(map[string]any{"publication": "none"})),
+			want: applicantOnly(200)},
 		{key: "POST /requests/{id}/attachments", call: send("POST", under("/requests/%s/attachments"), upload), want: applicantOnly(201)},
 		{key: "GET /requests/{id}/attachments", call: get(under("/requests/%s/attachments")), want: applicantOnly(200)},
 		{key: "GET /requests/{id}/attachments/{attachment}/download", setup: withFile,
@@ -312,6 +318,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 			body(map[string]any{"allocated": "1000.00"})), want: staffOnly(map[string]int{byAdmin: 200})},
 		{key: "GET /admin/settings", call: get(fixed("/admin/settings")), want: staffOnly(map[string]int{byAdmin: 200})},
 		{key: "PUT /admin/settings", call: send("PUT", fixed("/admin/settings"), body(map[string]any{"quorumPercent": quorum})),
+			want: staffOnly(map[string]int{byAdmin: 200})},
+		{key: "GET /admin/publication", call: get(fixed("/admin/publication")), want: staffOnly(map[string]int{byAdmin: 200})},
+		{key: "PUT /admin/publication", call: send("PUT", fixed("/admin/publication"), body(map[string]any{"fields": publicFields})),
 			want: staffOnly(map[string]int{byAdmin: 200})},
 
 		{key: "POST /finance/requests/{id}/payments", setup: approved, call: send("POST", under("/finance/requests/%s/payments"),
@@ -618,6 +627,12 @@ func TestFieldsACallerMayNotSetAreRefused(t *testing.T) {
 			"version", "updatedAt")
 		if after := settings(); after != before {
 			t.Errorf("the refused settings change changed them: %s -> %s", before, after)
+		}
+		public := func() string { return string(adm.do("GET", "/admin/publication", nil).body) }
+		before = public()
+		refused(t, "PUT publication", adm.do("PUT", "/admin/publication", map[string]any{"fields": []string{}, "version": 9}), "version")
+		if after := public(); after != before {
+			t.Errorf("the refused public fields changed them: %s -> %s", before, after)
 		}
 	})
 }

@@ -59,6 +59,7 @@ type Store struct {
 	companies   map[string]sponsorship.Company
 	claims      map[string]string // "key:" or "domain:" and what is claimed → company id
 	governance  *sponsorship.Governance
+	public      *sponsorship.PublicFields
 	budgets     map[budgetKey]sponsorship.Budget
 	adminEvents []sponsorship.AuditEvent
 }

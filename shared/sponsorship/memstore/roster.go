@@ -179,15 +179,22 @@ func (s *Store) Governance(context.Context) (sponsorship.Governance, error) {
 func (s *Store) PutGovernance(_ context.Context, g sponsorship.Governance, ev sponsorship.AuditEvent) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	g.AdvancePercent = maps.Clone(g.AdvancePercent)
+	return saveVersioned(s, &s.governance, g, func(g *sponsorship.Governance) int { return g.Version }, "settings", ev)
+}
+
+// saveVersioned puts next in *slot, a setting kept whole, when its version is 1 for a
+// setting never saved or one more than the stored one's, and records ev; else
+// *sponsorship.ConflictError. The caller holds the lock.
+func saveVersioned[T any](s *Store, slot **T, next T, version func(*T) int, what string, ev sponsorship.AuditEvent) error {
 	stored := 0
-	if s.governance != nil {
-		stored = s.governance.Version
+	if *slot != nil {
+		stored = version(*slot)
 	}
-	if err := versioned(s.governance != nil, stored, g.Version, "settings"); err != nil {
+	if err := versioned(*slot != nil, stored, version(&next), what); err != nil {
 		return err
 	}
-	g.AdvancePercent = maps.Clone(g.AdvancePercent)
-	s.governance = &g
+	*slot = &next
 	s.record(ev)
 	return nil
 }

@@ -42,5 +42,6 @@ func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
 	}
 	return api.NewSubmissions(sponsorship.NewService(b.Store, b.Config.Service, time.Now), b.Log,
 		api.WithConsole(api.NewConsoleConfig(console.AuthBaseURL, console.ClientID, console.PublicBaseURL)),
-		api.WithEvidence(sponsorship.NewEvidence(b.Store, files, time.Now)), uploads, api.WithPayouts(payouts)), nil
+		api.WithEvidence(sponsorship.NewEvidence(b.Store, files, time.Now)), uploads, api.WithPayouts(payouts),
+		api.WithPublicFields(b.Store)), nil
 }
