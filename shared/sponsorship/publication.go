@@ -286,16 +286,19 @@ type PublicRecord struct {
 	Payments        *PublicPayments
 }
 
+// Has reports whether the record holds field f.
+func (rec PublicRecord) Has(f Field) bool { return slices.Contains(rec.Fields, f) }
+
 // PublicSeat is one seat's vote on the request.
 type PublicSeat struct {
-	Seat string // the company's name, or UnaffiliatedSeat
-	Vote Choice // "" when the seat had not voted
+	Seat string `json:"seat"`           // the company's name, or UnaffiliatedSeat
+	Vote Choice `json:"vote,omitempty"` // "" when the seat had not voted
 }
 
 // PublicRecusal is one reviewer's recusal, by their seat.
 type PublicRecusal struct {
-	Seat     string
-	Category RecusalCategory
+	Seat     string          `json:"seat"`
+	Category RecusalCategory `json:"category"`
 }
 
 // PublicPayments is how much was paid on the request, in how many payments (reversed

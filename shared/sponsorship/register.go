@@ -189,9 +189,10 @@ type RegisterContext struct {
 	Years  []int // the fiscal years with decisions, newest first
 }
 
-// registerDecision is the register's side of a decision: the entry, when the
-// applicant chose to be listed, and the count in the totals either way.
-func registerDecision(next *Request, tally Tally, dir Directory, payments []Payment) *RegisterChange {
+// RegisterDecision is the register's side of a decision: the entry, when the
+// applicant chose to be listed, and the count in the totals either way. next is the
+// decided request; tally and dir name the seats and recusals.
+func RegisterDecision(next *Request, tally Tally, dir Directory, payments []Payment) *RegisterChange {
 	rc := &RegisterChange{Key: RegisterKey{FiscalYear: next.FiscalYear, ID: next.ID},
 		Totals: TotalsDelta{Kind: next.Kind, Outcome: next.Status}}
 	if next.Approved != nil {

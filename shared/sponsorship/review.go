@@ -502,7 +502,7 @@ func (s *ReviewService) ballot(ctx context.Context, who Staff, id string, settle
 		}
 		stamp(&c, req, me, now)
 		if tally.Outcome == StatusApproved || tally.Outcome == StatusRejected {
-			c.Register = registerDecision(&next, tally, dir, nil)
+			c.Register = RegisterDecision(&next, tally, dir, nil)
 		}
 		err = s.store.Apply(ctx, c)
 		var conflict *ConflictError

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 
@@ -15,7 +16,8 @@ import (
 )
 
 // New builds what the public reads without signing in: the verifiable log of the
-// audit trail. Its role may only read the table and the log key's public half.
+// audit trail and the public register. Its role may only read the log's and the
+// register's items, the public fields, and the log key's public half.
 func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
 	b, err := wiring.Setup(ctx, getenv)
 	lc, lerr := config.LoadLog(getenv)
@@ -26,5 +28,6 @@ func New(ctx context.Context, getenv wiring.Getenv) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return api.NewPublic(b.Store, key.VerifierKey(), b.Log), nil
+	return api.NewPublic(b.Store, key.VerifierKey(), b.Log,
+		api.WithRegister(b.Store, b.Config.Service.Calendar, getenv(config.EnvPublicBaseURL), time.Now)), nil
 }
