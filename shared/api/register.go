@@ -94,7 +94,7 @@ func (p *publicRegister) fiscalYear(field, s string, fields *[]sponsorship.Field
 
 // filter reads the list page's query: every bad parameter is named at once.
 func (p *publicRegister) filter(r *http.Request) (registerFilter, error) {
-	q, err := strictQuery(r, "fiscalYear", "kind", "outcome")
+	q, err := strictQuery(withoutEmpty(r), "fiscalYear", "kind", "outcome")
 	if err != nil {
 		return registerFilter{}, err
 	}
@@ -114,6 +114,22 @@ func (p *publicRegister) filter(r *http.Request) (registerFilter, error) {
 		}
 	}
 	return f, invalidQuery(fields)
+}
+
+// withoutEmpty is r without its empty query parameters: the list's filter form, which
+// runs no script, sends "kind=" for "every kind".
+func withoutEmpty(r *http.Request) *http.Request {
+	q := r.URL.Query()
+	for k, v := range q {
+		if len(v) == 1 && v[0] == "" {
+			delete(q, k)
+		}
+	}
+	u := *r.URL
+	u.RawQuery = q.Encode()
+	out := r.WithContext(r.Context())
+	out.URL = &u
+	return out
 }
 
 // pathYear reads the fiscal year the path names (refusing any query), with one Query.
@@ -139,9 +155,12 @@ type option struct {
 // column.
 type registerRow struct {
 	Reference, URL        string
-	Cells                 []string
+	Cells                 []cell
 	Outcome, OutcomeLabel string
 }
+
+// cell is a table cell's text and its class ("nowrap" for dates and amounts).
+type cell struct{ Text, Class string }
 
 type crumb struct {
 	Year           int
@@ -163,17 +182,18 @@ type listPage struct {
 var listColumns = []struct {
 	field sponsorship.Field
 	label string
+	class string
 	cell  func(sponsorship.PublicRecord) string
 }{
-	{sponsorship.FieldDecisionDate, "Decided on", func(r sponsorship.PublicRecord) string { return r.DecidedOn }},
-	{sponsorship.FieldKind, "Kind", func(r sponsorship.PublicRecord) string { return kindLabel(r.Kind) }},
-	{sponsorship.FieldTitle, "Title", func(r sponsorship.PublicRecord) string { return r.Title }},
-	{sponsorship.FieldApplicantName, "Applicant", func(r sponsorship.PublicRecord) string { return r.Applicant }},
-	{sponsorship.FieldOrganization, "Organization", func(r sponsorship.PublicRecord) string {
+	{sponsorship.FieldDecisionDate, "Decided on", "nowrap", func(r sponsorship.PublicRecord) string { return r.DecidedOn }},
+	{sponsorship.FieldKind, "Kind", "", func(r sponsorship.PublicRecord) string { return kindLabel(r.Kind) }},
+	{sponsorship.FieldTitle, "Title", "", func(r sponsorship.PublicRecord) string { return r.Title }},
+	{sponsorship.FieldApplicantName, "Applicant", "", func(r sponsorship.PublicRecord) string { return r.Applicant }},
+	{sponsorship.FieldOrganization, "Organization", "", func(r sponsorship.PublicRecord) string {
 		return orDash(r.Organization, r.Has(sponsorship.FieldOrganization))
 	}},
-	{sponsorship.FieldEvent, "Event or project", func(r sponsorship.PublicRecord) string { return r.Event }},
-	{sponsorship.FieldApprovedAmount, "Amount approved", func(r sponsorship.PublicRecord) string {
+	{sponsorship.FieldEvent, "Event or project", "", func(r sponsorship.PublicRecord) string { return r.Event }},
+	{sponsorship.FieldApprovedAmount, "Amount approved", "nowrap", func(r sponsorship.PublicRecord) string {
 		if r.ApprovedAmount == nil {
 			return "—"
 		}
@@ -256,7 +276,7 @@ func (p *publicRegister) list(w http.ResponseWriter, r *http.Request) error {
 		row := registerRow{Reference: rec.Reference, URL: decisionPath(e.FiscalYear, e.ID), Outcome: string(e.Outcome()), OutcomeLabel: outcomeLabel(e.Outcome())}
 		for _, c := range listColumns {
 			if rctx.Fields.Has(c.field) {
-				row.Cells = append(row.Cells, c.cell(rec))
+				row.Cells = append(row.Cells, cell{Text: c.cell(rec), Class: c.class})
 			}
 		}
 		page.Rows = append(page.Rows, row)
@@ -324,6 +344,9 @@ func (p *publicRegister) decision(w http.ResponseWriter, r *http.Request) error 
 		Crumb: &crumb{Year: year, Reference: rec.Reference, URL: decisionPath(year, id)}}
 	if rec.Title != "" {
 		page.Heading, page.Title = rec.Title, rec.Title
+	}
+	if e.LeafIndex != nil {
+		page.Leaf = &leafView{Index: *e.LeafIndex, ProofURL: fmt.Sprintf("/log/proof/%d", *e.LeafIndex)}
 	}
 	for _, f := range rec.Fields {
 		spec, _ := sponsorship.SpecOf(f)
@@ -402,12 +425,14 @@ type totalsView struct {
 }
 
 type countView struct {
+	Label    string           `json:"-"` // how pages name the kind
 	Kind     sponsorship.Kind `json:"kind"`
 	Approved int              `json:"approved"`
 	Rejected int              `json:"rejected"`
 }
 
 type amountTotalView struct {
+	Label    string           `json:"-"`
 	Kind     sponsorship.Kind `json:"kind"`
 	Currency string           `json:"currency"`
 	Approved string           `json:"approved"`
@@ -417,10 +442,10 @@ type amountTotalView struct {
 func toTotalsView(t sponsorship.RegisterTotals) totalsView {
 	v := totalsView{FiscalYear: t.FiscalYear, Counts: []countView{}, Amounts: []amountTotalView{}}
 	for _, c := range t.Counts {
-		v.Counts = append(v.Counts, countView{Kind: c.Kind, Approved: c.Approved, Rejected: c.Rejected})
+		v.Counts = append(v.Counts, countView{Label: kindLabel(c.Kind), Kind: c.Kind, Approved: c.Approved, Rejected: c.Rejected})
 	}
 	for _, a := range t.Amounts {
-		v.Amounts = append(v.Amounts, amountTotalView{Kind: a.Kind, Currency: a.Approved.Currency, Approved: a.Approved.Decimal(), Paid: a.Paid.Decimal()})
+		v.Amounts = append(v.Amounts, amountTotalView{Label: kindLabel(a.Kind), Kind: a.Kind, Currency: a.Approved.Currency, Approved: a.Approved.Decimal(), Paid: a.Paid.Decimal()})
 	}
 	return v
 }

@@ -155,6 +155,9 @@ func TestTheRegisterPublishesNothingConsentDoesNotAllow(t *testing.T) {
 					if page.status != 200 || !bytes.Contains(page.body, []byte(c.name())) || !bytes.Contains(page.body, []byte(c.org())) {
 						t.Errorf("%s: its page %d does not name %s of %s", c.label, page.status, c.name(), c.org())
 					}
+					if !bytes.Contains(page.body, []byte(`<a href="/log/proof/`)) {
+						t.Errorf("%s: its page does not link its decision's leaf in the log", c.label)
+					}
 				case "anonymous":
 					if page.status != 200 || !bytes.Contains(page.body, []byte("an individual")) {
 						t.Errorf("%s: its page %d does not say an individual", c.label, page.status)
@@ -287,7 +290,8 @@ func TestTheRegisterPages(t *testing.T) {
 	if r := s.callHeader(public, nobody, "GET", "/register", nil, "If-None-Match", list.header.Get("ETag")); r.status != 304 || len(r.body) != 0 {
 		t.Errorf("If-None-Match with the ETag: %d, want 304 with no body", r.status)
 	}
-	filtered := s.call(public, nobody, "GET", "/register?fiscalYear=2026&outcome=rejected", nil)
+	// As the filter form sends it, "every kind" included.
+	filtered := s.call(public, nobody, "GET", "/register?fiscalYear=2026&kind=&outcome=rejected", nil)
 	if !strings.Contains(string(filtered.body), rejected.title()) || strings.Contains(string(filtered.body), named.title()) {
 		t.Errorf("outcome=rejected lists the wrong decisions")
 	}

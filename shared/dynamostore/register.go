@@ -53,6 +53,8 @@ type registerRecord struct {
 	Recusals      []registerRecusal `json:"recusals"`
 	PaymentCount  int               `json:"paymentCount"`
 	PaidMinor     int64             `json:"paidMinor"`
+	// DecisionVersion names the decision's audit event, whose leaf the page links.
+	DecisionVersion int `json:"decisionVersion,omitempty"`
 }
 
 type registerSeat struct {
@@ -70,7 +72,8 @@ func toRegisterRecord(e sponsorship.RegisterEntry) registerRecord {
 		ID: e.ID, Reference: e.Reference, FiscalYear: e.FiscalYear, Status: string(e.Status), Publication: string(e.Publication),
 		Kind: string(e.Kind), Title: e.Title, ApplicantName: e.ApplicantName, Organization: e.Organization, Event: e.Event,
 		Currency: e.Requested.Currency, AmountMinor: e.Requested.Minor, DecidedAt: stamp(e.DecidedAt),
-		Seats: []registerSeat{}, Recusals: []registerRecusal{}, PaymentCount: e.Payments.Count, PaidMinor: e.Payments.Total.Minor}
+		Seats: []registerSeat{}, Recusals: []registerRecusal{}, PaymentCount: e.Payments.Count, PaidMinor: e.Payments.Total.Minor,
+		DecisionVersion: e.DecisionVersion}
 	if e.Approved != nil {
 		v := e.Approved.Minor
 		rec.ApprovedMinor = &v
@@ -91,7 +94,7 @@ func (rec registerRecord) entry() sponsorship.RegisterEntry {
 		Kind: sponsorship.Kind(rec.Kind), Title: rec.Title, ApplicantName: rec.ApplicantName, Organization: rec.Organization,
 		Event: rec.Event, Requested: m(rec.AmountMinor), DecidedAt: parseStamp(rec.DecidedAt),
 		Seats: []sponsorship.PublicSeat{}, Recusals: []sponsorship.PublicRecusal{},
-		Payments: sponsorship.PublicPayments{Count: rec.PaymentCount, Total: m(rec.PaidMinor)}}
+		Payments: sponsorship.PublicPayments{Count: rec.PaymentCount, Total: m(rec.PaidMinor)}, DecisionVersion: rec.DecisionVersion}
 	if rec.ApprovedMinor != nil {
 		a := m(*rec.ApprovedMinor)
 		e.Approved = &a
@@ -259,7 +262,10 @@ func (s *Store) registerContext(ctx context.Context) (sponsorship.RegisterContex
 	return rc, nil
 }
 
-// RegisterEntry reads one listed decision and the public fields with one BatchGetItem.
+// RegisterEntry reads one listed decision and the public fields with one BatchGetItem,
+// then its decision event's leaf index in the log with another: the entry names the
+// event, and the leaf is written by the ledger function after the decision, so it
+// cannot be on the entry when the decision's transaction writes it.
 func (s *Store) RegisterEntry(ctx context.Context, k sponsorship.RegisterKey) (sponsorship.RegisterEntry, sponsorship.PublicFields, error) {
 	got, err := s.batchGet(ctx, key(registerPK(k.FiscalYear), decisionPrefix+k.ID), key(pkSettings, skPublication))
 	if err != nil {
@@ -273,7 +279,21 @@ func (s *Store) RegisterEntry(ctx context.Context, k sponsorship.RegisterKey) (s
 		return sponsorship.RegisterEntry{}, sponsorship.PublicFields{}, fmt.Errorf("register entry %s: unmarshal: %w", k.ID, err)
 	}
 	fields, err := publicFieldsOf(got[1])
-	return rec.entry(), fields, err
+	if err != nil {
+		return sponsorship.RegisterEntry{}, sponsorship.PublicFields{}, err
+	}
+	e := rec.entry()
+	if e.DecisionVersion > 0 {
+		leaf := LogKey(requestPK(e.ID), eventSK(e.DecisionVersion))
+		indexes, err := s.Indexes(ctx, []string{leaf})
+		if err != nil {
+			return sponsorship.RegisterEntry{}, sponsorship.PublicFields{}, fmt.Errorf("register entry %s: leaf: %w", k.ID, err)
+		}
+		if i, ok := indexes[leaf]; ok {
+			e.LeafIndex = &i
+		}
+	}
+	return e, fields, nil
 }
 
 // batchGet reads a few items by key with one BatchGetItem (again for any the service

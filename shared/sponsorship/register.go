@@ -31,6 +31,12 @@ type RegisterEntry struct {
 	Seats         []PublicSeat
 	Recusals      []PublicRecusal
 	Payments      PublicPayments
+	// DecisionVersion is the version of the decision's audit event, whose leaf in the
+	// verifiable log the decision's page links.
+	DecisionVersion int
+	// LeafIndex is that event's index in the log, when the log holds it yet (read with
+	// the entry, not stored in it).
+	LeafIndex *int64
 }
 
 // Outcome is the decision, whatever payments did to the status since.
@@ -199,6 +205,7 @@ func RegisterDecision(next *Request, tally Tally, dir Directory, payments []Paym
 		rc.Totals.Approved = *next.Approved
 	}
 	if e, ok := RegisterEntryOf(PublicInput{Request: next, Tally: tally, Directory: dir, Payments: payments}); ok {
+		e.DecisionVersion = next.Version // the decision's event is the change's last
 		rc.Put = &e
 	}
 	return rc
