@@ -11,6 +11,7 @@ import (
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
@@ -35,6 +36,7 @@ func decide(t *testing.T, s *dynamostore.Store, i int, p sponsorship.Publication
 	}
 	tally := sponsorship.Tally{Seats: []sponsorship.Seat{{Company: "Acme Inc.", Vote: sponsorship.ChoiceApprove}}}
 	if e, ok := sponsorship.RegisterEntryOf(sponsorship.PublicInput{Request: &next, Tally: tally}); ok {
+		e.DecisionVersion = next.Version
 		rc.Put = &e
 	}
 	ev = sponsorship.AuditEvent{RequestID: r.ID, Version: 2, Type: sponsorship.EventType(outcome), At: next.UpdatedAt,
@@ -106,6 +108,17 @@ func TestTheRegisterFollowsDecisionsPaymentsAndNarrowing(t *testing.T) {
 	if e.ApplicantName != "Linus" || e.Organization != "Example Labs" || e.Payments.Count != 1 || e.Payments.Total != eur(500_000) ||
 		e.Status != sponsorship.StatusPartiallyPaid || len(fields.Fields) == 0 {
 		t.Errorf("named entry after a payment: %+v, fields %v", e, fields)
+	}
+	if e.LeafIndex != nil {
+		t.Errorf("before the log holds the decision: leaf %d, want none", *e.LeafIndex)
+	}
+	// Once the ledger function has appended the decision's event, the entry names its leaf.
+	leaf := ledger.Entry{Key: dynamostore.LogKey("REQ#"+named.ID, "EVENT#0000000002"), Data: []byte(`{"n":0}`)}
+	if _, err := (&ledger.Appender{Store: s}).Append(ctx, []ledger.Entry{{Key: "other", Data: []byte(`{}`)}, leaf}); err != nil {
+		t.Fatal(err)
+	}
+	if e, _, err = s.RegisterEntry(ctx, key(named)); err != nil || e.LeafIndex == nil || *e.LeafIndex != 1 {
+		t.Errorf("after the append: %v, %v; want leaf 1", e.LeafIndex, err)
 	}
 	if e, _, err = s.RegisterEntry(ctx, key(narrowed)); err != nil || e.ApplicantName != "" || e.Organization != "" ||
 		e.Publication != sponsorship.PublishAnonymous {
