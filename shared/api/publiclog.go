@@ -3,6 +3,7 @@ package api
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -15,14 +16,22 @@ import (
 
 // NewPublic builds the public function's API, answered to anyone without signing in:
 // the verifiable log of the audit trail under /log/ (C2SP tlog-tiles and
-// tlog-checkpoint, the verifier key, and inclusion proofs).
-func NewPublic(log ledger.Reader, verifierKey string, logger *slog.Logger) http.Handler {
+// tlog-checkpoint, the verifier key, and inclusion proofs) and, WithRegister, the
+// public register under /register.
+func NewPublic(log ledger.Reader, verifierKey string, logger *slog.Logger, opts ...PublicOption) http.Handler {
 	rt := newRouter()
 	l := &publicLog{log: log, key: verifierKey}
 	rt.handle("GET /log/checkpoint", l.checkpoint)
 	rt.handle("GET /log/key", l.verifierKey)
 	rt.handle("GET /log/tile/{path...}", l.tile)
 	rt.handle("GET /log/proof/{index}", l.proof)
+	reg := &publicRegister{pages: map[string]*template.Template{}}
+	for _, o := range opts {
+		o(reg)
+	}
+	if reg.store != nil {
+		reg.routes(rt)
+	}
 	rt.api = everyRoute
 	return withBasics(logger, rt)
 }

@@ -19,22 +19,11 @@ import (
 // level-0 tiles, the second partial) with a signed checkpoint.
 func (s *staffAPI) logRows(t *testing.T) []routeCost {
 	t.Helper()
-	ctx := context.Background()
-	skey, vkey, err := note.GenerateKey(rand.Reader, "tracker.example/log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := note.NewSigner(skey)
 	var entries []ledger.Entry
 	for i := range 300 {
 		entries = append(entries, ledger.Entry{Key: fmt.Sprintf("cost#%d", i), Data: fmt.Appendf(nil, `{"n":%d}`, i)})
 	}
-	if _, err := (&ledger.Appender{Store: s.store}).Append(ctx, entries); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := (ledger.Publisher{Store: s.store, Checkpoints: s.store, Signer: signer, Origin: "tracker.example/log"}).Publish(ctx); err != nil {
-		t.Fatal(err)
-	}
+	vkey := s.signedLog(t, entries)
 	public := api.NewPublic(s.store, vkey, slog.New(slog.DiscardHandler))
 	get := func(path string) func() response {
 		return func() response { return s.call(public, nobody, "GET", path, nil) }
@@ -72,4 +61,23 @@ func (s *staffAPI) logRows(t *testing.T) []routeCost {
 				"the entry bundle is a second GetItem, though it could join the batch",
 		},
 	}
+}
+
+// signedLog appends entries to the table's log and signs a checkpoint of it with a
+// fresh key, whose verifier key it returns.
+func (s *staffAPI) signedLog(t *testing.T, entries []ledger.Entry) string {
+	t.Helper()
+	ctx := context.Background()
+	skey, vkey, err := note.GenerateKey(rand.Reader, "tracker.example/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := note.NewSigner(skey)
+	if _, err := (&ledger.Appender{Store: s.store}).Append(ctx, entries); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (ledger.Publisher{Store: s.store, Checkpoints: s.store, Signer: signer, Origin: "tracker.example/log"}).Publish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return vkey
 }

@@ -24,6 +24,9 @@
 //	company's claim    COMPANYKEY#<key> or COMPANYDOMAIN#<domain> / CLAIM
 //	governance         SETTINGS              GOVERNANCE
 //	public fields      SETTINGS              PUBLICATION
+//	register entry     REGISTER#<fiscal year> DECISION#<id>  (a listed decision)
+//	register totals    REGISTER#<fiscal year> TOTALS
+//	register's years   REGISTER              YEARS
 //
 //	item             GSI2PK / GSI2SK (period)             GSI3PK / GSI3SK (applicant)
 //	request          FY#<year> / <submitted>#<id>         EMAIL#<email> / <submitted>#<id>
@@ -51,6 +54,19 @@
 // unconfirmed requests per UTC day is an item of its own, keyed by the address's
 // SHA-256, added to in the creating transaction on condition that it is under the
 // limit, given back by a confirmation that day, and expiring a day after its day.
+//
+// The public register is a partition per fiscal year: an entry per listed decision
+// (its applicant chose named or anonymous), holding only what its public record may
+// ever show, and the year's totals, counting every decision, listed or not, as flat
+// numbers (decided_<kind>_<outcome>, approved_<kind>_<currency>,
+// paid_<kind>_<currency>) that ADD updates. The decision's transaction puts the entry,
+// adds to the totals and adds the year to the YEARS item; a payment's adds to the
+// entry's count and paid amount and to the totals; a narrowed consent takes the name
+// and organization out of the entry (anonymous) or deletes it (none). A year's page is
+// one Query of its partition; a decision's page one BatchGetItem of its entry (keyed by
+// id, so that the page's address, /register/<year>/<id>, finds it without knowing when
+// it was decided) and the public fields, which are applied when the page is made, then
+// the decision event's LEAF# item for its index in the verifiable log.
 //
 // Times in keys are UTC with fixed width (2006-01-02T15:04:05.000000Z) so they sort as
 // strings. The table's stream (new and old images) carries each new audit event to the

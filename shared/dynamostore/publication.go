@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
@@ -29,13 +30,19 @@ func (s *Store) PublicFields(ctx context.Context) (sponsorship.PublicFields, err
 	if err != nil {
 		return sponsorship.PublicFields{}, fmt.Errorf("public fields: %w", translate(err))
 	}
-	if out.Item == nil {
+	return publicFieldsOf(out.Item)
+}
+
+// publicFieldsOf reads the public fields' item, or gives the catalogue's defaults for
+// none.
+func publicFieldsOf(item map[string]types.AttributeValue) (sponsorship.PublicFields, error) {
+	if item == nil {
 		p := sponsorship.DefaultPublicFields
 		p.Fields = append([]sponsorship.Field(nil), p.Fields...)
 		return p, nil
 	}
 	var rec publicFieldsRecord
-	if err := unmarshal(out.Item, &rec); err != nil {
+	if err := unmarshal(item, &rec); err != nil {
 		return sponsorship.PublicFields{}, fmt.Errorf("public fields: unmarshal: %w", err)
 	}
 	p := sponsorship.PublicFields{Fields: []sponsorship.Field{}, Version: rec.Version, UpdatedAt: parseStamp(rec.UpdatedAt)}

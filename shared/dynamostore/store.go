@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -251,11 +252,28 @@ func (s *Store) Apply(ctx context.Context, c sponsorship.Change) error {
 			ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: fmt.Sprint(r.UpdatedAt.Unix())}},
 		}})
 	}
+	// The register's writes go last: an entry that had to exist and did not (a decision
+	// made before the register was) is left out and the rest written again.
+	entryAt := -1
+	if rc := c.Register; rc != nil {
+		reg, err := s.registerItems(rc, stamp(r.UpdatedAt))
+		if err != nil {
+			return fmt.Errorf("update %s: %w", r.ID, err)
+		}
+		if rc.Paid != nil || (rc.Narrow != "" && rc.Narrow != sponsorship.PublishNone) {
+			entryAt = len(items)
+		}
+		items = append(items, reg...)
+	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) && failedAlone(cancelled, entryAt) {
+		items = slices.Delete(items, entryAt, entryAt+1)
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	}
 	if err == nil {
 		return nil
 	}
-	var cancelled *types.TransactionCanceledException
 	if !errors.As(err, &cancelled) {
 		return fmt.Errorf("update %s: %w", r.ID, translate(err))
 	}
@@ -328,6 +346,19 @@ func stringAttr(item map[string]types.AttributeValue, name string) string {
 		return v.Value
 	}
 	return ""
+}
+
+// failedAlone reports whether the write at i, and no other, failed its condition.
+func failedAlone(e *types.TransactionCanceledException, i int) bool {
+	if i < 0 || i >= len(e.CancellationReasons) {
+		return false
+	}
+	for j, r := range e.CancellationReasons {
+		if failed := aws.ToString(r.Code) == "ConditionalCheckFailed"; failed != (j == i) {
+			return false
+		}
+	}
+	return true
 }
 
 func anyReason(e *types.TransactionCanceledException, codes ...string) bool {

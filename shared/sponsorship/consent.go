@@ -43,7 +43,12 @@ func (s *Service) NarrowPublication(ctx context.Context, id, token string, p Pub
 			Message: "Was: " + publicationWords(current) + ". Now: " + publicationWords(p) + ".",
 			Data:    map[string]string{"publication": string(p), "previousPublication": string(current)},
 		}
-		err = s.store.Apply(ctx, Change{Request: &next, Events: []AuditEvent{ev}})
+		c := Change{Request: &next, Events: []AuditEvent{ev}}
+		if listed(req) {
+			// A listed decision loses what the narrower choice withholds, at once.
+			c.Register = &RegisterChange{Key: RegisterKey{FiscalYear: req.FiscalYear, ID: id}, Narrow: p}
+		}
+		err = s.store.Apply(ctx, c)
 		var conflict *ConflictError
 		if errors.As(err, &conflict) && attempt < maxUpdateAttempts {
 			continue

@@ -197,7 +197,8 @@ func (s *FinanceService) RecordPayment(ctx context.Context, who Staff, id, idemp
 			ev.Type = EventPaymentReversed
 		}
 		c := Change{Request: &next, Events: []AuditEvent{ev}, PutPayment: &p,
-			Settle: &Commitment{FiscalYear: req.FiscalYear, Category: req.Kind, Amount: p.Amount}}
+			Settle:   &Commitment{FiscalYear: req.FiscalYear, Category: req.Kind, Amount: p.Amount},
+			Register: registerPayment(req, &next, p)}
 		if keyHash != "" {
 			c.Idempotency = &IdempotencyRecord{KeyHash: keyHash, Fingerprint: fingerprint, RequestID: id, Reference: p.ID,
 				SubmittedAt: now, ExpiresAt: now.Add(s.ttl)}

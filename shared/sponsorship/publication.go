@@ -295,16 +295,19 @@ type PublicRecord struct {
 	Payments        *PublicPayments
 }
 
+// Has reports whether the record holds field f.
+func (rec PublicRecord) Has(f Field) bool { return slices.Contains(rec.Fields, f) }
+
 // PublicSeat is one seat's vote on the request.
 type PublicSeat struct {
-	Seat string // the company's name, or UnaffiliatedSeat
-	Vote Choice // "" when the seat had not voted
+	Seat string `json:"seat"`           // the company's name, or UnaffiliatedSeat
+	Vote Choice `json:"vote,omitempty"` // "" when the seat had not voted
 }
 
 // PublicRecusal is one reviewer's recusal, by their seat.
 type PublicRecusal struct {
-	Seat     string
-	Category RecusalCategory
+	Seat     string          `json:"seat"`
+	Category RecusalCategory `json:"category"`
 }
 
 // PublicPayments is how much was paid on the request, in how many payments (reversed
@@ -335,80 +338,58 @@ func decided(s Status) bool {
 // PublicRecordOf returns what may be published of a request: nothing (ok false) until
 // it is decided, nor when its applicant chose PublishNone; otherwise the public fields,
 // without the applicant's name and organization when they chose PublishAnonymous. It
-// is pure: it reads nothing but its input.
+// is pure: it reads nothing but its input. The register stores RegisterEntryOf's part
+// and applies the public fields of the moment with RegisterEntry.Record.
 func PublicRecordOf(in PublicInput) (PublicRecord, bool) {
-	req := in.Request
-	if req == nil || !decided(req.Status) {
+	e, ok := RegisterEntryOf(in)
+	if !ok {
 		return PublicRecord{}, false
 	}
-	choice := req.Publication.Or(PublishNone)
-	if choice == PublishNone || !choice.Valid() {
-		return PublicRecord{}, false
-	}
-	rec := PublicRecord{ID: req.ID, Reference: req.Reference, Status: req.Status, FiscalYear: req.FiscalYear, Publication: choice}
-	for _, f := range in.Fields.Fields {
-		spec, ok := SpecOf(f)
-		if !ok || !spec.Publishable || !rec.set(f, in) {
-			continue
-		}
-		rec.Fields = append(rec.Fields, f)
-	}
-	return rec, true
+	return e.Record(in.Fields), true
 }
 
-// set fills field f of the record from in, and reports whether the record holds it.
-func (rec *PublicRecord) set(f Field, in PublicInput) bool {
-	req := in.Request
+// set fills field f of the record from the register's entry, and reports whether the
+// record holds it.
+func (rec *PublicRecord) set(f Field, e RegisterEntry) bool {
 	named := rec.Publication == PublishNamed
 	switch f {
 	case FieldKind:
-		rec.Kind = req.Kind
+		rec.Kind = e.Kind
 	case FieldTitle:
-		rec.Title = req.Title
+		rec.Title = e.Title
 	case FieldApplicantName:
-		rec.Applicant = AnonymousApplicant(req.Kind)
+		rec.Applicant = AnonymousApplicant(e.Kind)
 		if named {
-			rec.Applicant = req.Applicant.Name
+			rec.Applicant = e.ApplicantName
 		}
 	case FieldOrganization:
 		if !named {
 			return false
 		}
-		rec.Organization = req.Applicant.Organization
+		rec.Organization = e.Organization
 	case FieldEvent:
-		rec.Event = req.EventName()
+		rec.Event = e.Event
 	case FieldRequestedAmount:
-		a := req.Amount
+		a := e.Requested
 		rec.RequestedAmount = &a
 	case FieldApprovedAmount:
-		if req.Approved == nil {
+		if e.Approved == nil {
 			return false
 		}
-		a := *req.Approved
+		a := *e.Approved
 		rec.ApprovedAmount = &a
 	case FieldDecisionDate:
-		if req.DecidedAt.IsZero() {
+		if e.DecidedAt.IsZero() {
 			return false
 		}
-		rec.DecidedOn = req.DecidedAt.UTC().Format(dateLayout)
+		rec.DecidedOn = e.DecidedAt.UTC().Format(dateLayout)
 	case FieldTally:
-		rec.Seats = []PublicSeat{}
-		for _, s := range in.Tally.Seats {
-			rec.Seats = append(rec.Seats, PublicSeat{Seat: publicSeat(s.Company), Vote: s.Vote})
-		}
+		rec.Seats = append([]PublicSeat{}, e.Seats...)
 	case FieldRecusals:
-		rec.Recusals = []PublicRecusal{}
-		for _, r := range in.Tally.Recused {
-			seat := UnaffiliatedSeat
-			if m, ok := in.Directory.Member(r.ReviewerID); ok {
-				if c, ok := in.Directory.Affiliation(m); ok {
-					seat = publicSeat(c.Name)
-				}
-			}
-			rec.Recusals = append(rec.Recusals, PublicRecusal{Seat: seat, Category: CategoryOf(r)})
-		}
+		rec.Recusals = append([]PublicRecusal{}, e.Recusals...)
 	case FieldPayments:
-		rec.Payments = publicPayments(req, in.Payments)
+		p := e.Payments
+		rec.Payments = &p
 	default:
 		return false
 	}

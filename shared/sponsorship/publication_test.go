@@ -204,3 +204,33 @@ func TestValidPublicFields(t *testing.T) {
 		t.Error("VisibilityOf disagrees with the catalogue")
 	}
 }
+
+func TestTheRegisterKeepsOnlyWhatMayBePublic(t *testing.T) {
+	named, ok := RegisterEntryOf(publicInput(PublishNamed, StatusApproved))
+	if !ok || named.ApplicantName != "Ada Lovelace" || named.Organization != "Analytical Engines" {
+		t.Fatalf("named: %+v, %v", named, ok)
+	}
+	anonymous, ok := RegisterEntryOf(publicInput(PublishAnonymous, StatusRejected))
+	if !ok || anonymous.ApplicantName != "" || anonymous.Organization != "" {
+		t.Errorf("anonymous: the entry keeps %q of %q, want neither", anonymous.ApplicantName, anonymous.Organization)
+	}
+	if _, ok := RegisterEntryOf(publicInput(PublishNone, StatusApproved)); ok {
+		t.Error("none: an entry, want none")
+	}
+	if got, ok := named.Narrowed(PublishAnonymous); !ok || got.ApplicantName != "" || got.Organization != "" || got.Publication != PublishAnonymous {
+		t.Errorf("narrowed to anonymous: %+v, %v", got, ok)
+	}
+	if _, ok := named.Narrowed(PublishNone); ok {
+		t.Error("narrowed to none: still an entry")
+	}
+	if _, ok := anonymous.Narrowed(PublishNamed); ok {
+		t.Error("anonymous widened to named: an entry, want none")
+	}
+	// The record made from the stored entry is the one made from the request.
+	in := publicInput(PublishNamed, StatusPaid)
+	want, _ := PublicRecordOf(in)
+	e, _ := RegisterEntryOf(in)
+	if diff := cmp.Diff(want, e.Record(in.Fields)); diff != "" {
+		t.Errorf("record from the entry (-from the request +from the entry):\n%s", diff)
+	}
+}

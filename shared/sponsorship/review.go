@@ -501,6 +501,9 @@ func (s *ReviewService) ballot(ctx context.Context, who Staff, id string, settle
 				Data: decisionData(tally, req)})
 		}
 		stamp(&c, req, me, now)
+		if tally.Outcome == StatusApproved || tally.Outcome == StatusRejected {
+			c.Register = RegisterDecision(&next, tally, dir, nil)
+		}
 		err = s.store.Apply(ctx, c)
 		var conflict *ConflictError
 		var exceeded *BudgetExceededError

@@ -75,6 +75,8 @@ type Change struct {
 	// recorded without an event (an upload slot) still takes the version, so writers at
 	// once cannot both act on the same state.
 	Touch bool
+	// Register is the change's effect on the public register (see RegisterChange).
+	Register *RegisterChange
 }
 
 // Base is the request's version the change started from: the stored version must

@@ -24,6 +24,13 @@ var pageFiles embed.FS
 //go:embed assets
 var assetFiles embed.FS
 
+// RegisterTemplates are the public register's page templates. Unlike the applicant's
+// pages they show stored decisions, so the public function renders them at each
+// request (html/template escapes every value) and serves them with no script at all.
+//
+//go:embed register/*.html
+var RegisterTemplates embed.FS
+
 // CSP is the Content-Security-Policy of every page: nothing inline, nothing foreign.
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
 	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"

@@ -167,6 +167,12 @@ func apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config,
 			next.Approved, next.DecidedAt = &approved, now
 			c.Commit = &sponsorship.Commitment{FiscalYear: next.FiscalYear, Category: next.Kind, Amount: approved}
 		}
+		if step.To == sponsorship.StatusApproved || step.To == sponsorship.StatusRejected {
+			// In the public register as the committee's decision would put it: the
+			// demo has no seats, so its tally is empty.
+			next.DecidedAt = now
+			c.Register = sponsorship.RegisterDecision(&next, sponsorship.Tally{}, sponsorship.Directory{}, nil)
+		}
 		if err := store.Apply(ctx, c); err != nil {
 			return err
 		}

@@ -218,6 +218,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{key: "GET /log/key", call: get(fixed("/log/key")), want: everyone(200)},
 		{key: "GET /log/tile/{path+}", call: get(fixed("/log/tile/entries/000.p/1")), want: everyone(200)},
 		{key: "GET /log/proof/{index}", call: get(fixed("/log/proof/0")), want: everyone(200)},
+		// The public register: the demo's approved sponsorship (fiscal year 2030) is
+		// published with its applicant's name.
+		{key: "GET /register", call: get(fixed("/register?fiscalYear=2030&kind=conference")), want: everyone(200)},
+		{key: "GET /register/{fiscalYear}/{id}", call: get(fixed("/register/2030/01KC0000000000000000000004")), want: everyone(200)},
+		{key: "GET /register/feed.json", call: get(fixed("/register/feed.json")), want: everyone(200)},
+		{key: "GET /register/feed.atom", call: get(fixed("/register/feed.atom?fiscalYear=2030")), want: everyone(200)},
+		{key: "GET /register/{fiscalYear}/decisions.csv", call: get(fixed("/register/2030/decisions.csv")), want: everyone(200)},
+		{key: "GET /register/{fiscalYear}/totals.json", call: get(fixed("/register/2030/totals.json")), want: everyone(200)},
 		// Where staff sign in: public, like the sign-in page itself.
 		{key: "GET /console/config.json", call: get(fixed("/console/config.json")), want: everyone(200)},
 		{key: "GET /console", call: get(fixed("/console/")), want: everyone(200)},

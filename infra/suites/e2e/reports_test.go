@@ -33,18 +33,21 @@ func approveAs(t *testing.T, body map[string]any) (string, string) {
 
 // approveBySeats has Rita, Bruno and Gita, of three companies, approve a request in
 // review, in turn until the committee's rule approves it.
-func approveBySeats(t *testing.T, id string) {
+func approveBySeats(t *testing.T, id string) { decideBySeats(t, id, "approve", "approved") }
+
+// decideBySeats has three seats cast the same vote until the request reaches status.
+func decideBySeats(t *testing.T, id, choice, status string) {
 	t.Helper()
 	for _, who := range []string{"rita.reviewer@example.org", "bruno.reviewer@example.org", "gita.reviewer@example.org"} {
 		tok, err := dev.Token(context.Background(), who)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := as(t, tok).do("POST", "/review/requests/"+id+"/votes", map[string]any{"choice": "approve"})
+		r := as(t, tok).do("POST", "/review/requests/"+id+"/votes", map[string]any{"choice": choice})
 		if r.status != 200 {
 			t.Fatalf("vote: %d %s", r.status, r.body)
 		}
-		if r.json(t)["status"] == "approved" {
+		if r.json(t)["status"] == status {
 			break
 		}
 	}

@@ -114,7 +114,8 @@ var wantGrants = map[string][]string{
 	},
 	"PublicFunction": {
 		"dynamodb:GetItem ${Table.Arn}",      // a tile, the checkpoint
-		"dynamodb:BatchGetItem ${Table.Arn}", // the tiles of a proof
+		"dynamodb:BatchGetItem ${Table.Arn}", // the tiles of a proof; a decision with the public fields
+		"dynamodb:Query ${Table.Arn}",        // a fiscal year of the register
 		"kms:GetPublicKey ${LogKey.Arn}",     // the verifier key it publishes
 		"managed:AWSLambdaBasicExecutionRole",
 	},

@@ -40,7 +40,7 @@ func New(t testing.TB) *Checker {
 	loadOnce.Do(func() {
 		// The pages and their assets are text the document describes as strings; the
 		// library decodes only JSON and a few form types unless told.
-		for _, ct := range []string{"text/html", "text/javascript", "text/css"} {
+		for _, ct := range []string{"text/html", "text/javascript", "text/css", "application/atom+xml"} {
 			openapi3filter.RegisterBodyDecoder(ct, openapi3filter.PlainBodyDecoder)
 		}
 		loader := openapi3.NewLoader()

@@ -1,0 +1,386 @@
+package dynamostore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/money"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
+)
+
+var _ sponsorship.RegisterStore = (*Store)(nil)
+
+// The public register's keys: a partition per fiscal year holding its listed decisions
+// and its totals, and one item listing the years.
+const (
+	registerPrefix = "REGISTER#"
+	decisionPrefix = "DECISION#"
+	skTotals       = "TOTALS"
+	pkRegister     = "REGISTER"
+	skYears        = "YEARS"
+)
+
+func registerPK(year int) string { return registerPrefix + strconv.Itoa(year) }
+
+// registerRecord is a listed decision: exactly the inputs of its public record that
+// may ever be public (see sponsorship.RegisterEntry), and nothing else of the request.
+type registerRecord struct {
+	PK, SK        string
+	Entity        string            `json:"entity"`
+	ID            string            `json:"id"`
+	Reference     string            `json:"reference"`
+	FiscalYear    int               `json:"fiscalYear"`
+	Status        string            `json:"status"`
+	Publication   string            `json:"publication"`
+	Kind          string            `json:"kind"`
+	Title         string            `json:"title"`
+	ApplicantName string            `json:"applicantName,omitempty"`
+	Organization  string            `json:"organization,omitempty"`
+	Event         string            `json:"event,omitempty"`
+	Currency      string            `json:"currency"`
+	AmountMinor   int64             `json:"amountMinor"`
+	ApprovedMinor *int64            `json:"approvedMinor,omitempty"`
+	DecidedAt     string            `json:"decidedAt"`
+	Seats         []registerSeat    `json:"seats"`
+	Recusals      []registerRecusal `json:"recusals"`
+	PaymentCount  int               `json:"paymentCount"`
+	PaidMinor     int64             `json:"paidMinor"`
+	// DecisionVersion names the decision's audit event, whose leaf the page links.
+	DecisionVersion int `json:"decisionVersion,omitempty"`
+}
+
+type registerSeat struct {
+	Seat string `json:"seat"`
+	Vote string `json:"vote,omitempty"`
+}
+
+type registerRecusal struct {
+	Seat     string `json:"seat"`
+	Category string `json:"category"`
+}
+
+func toRegisterRecord(e sponsorship.RegisterEntry) registerRecord {
+	rec := registerRecord{PK: registerPK(e.FiscalYear), SK: decisionPrefix + e.ID, Entity: "registerEntry",
+		ID: e.ID, Reference: e.Reference, FiscalYear: e.FiscalYear, Status: string(e.Status), Publication: string(e.Publication),
+		Kind: string(e.Kind), Title: e.Title, ApplicantName: e.ApplicantName, Organization: e.Organization, Event: e.Event,
+		Currency: e.Requested.Currency, AmountMinor: e.Requested.Minor, DecidedAt: stamp(e.DecidedAt),
+		Seats: []registerSeat{}, Recusals: []registerRecusal{}, PaymentCount: e.Payments.Count, PaidMinor: e.Payments.Total.Minor,
+		DecisionVersion: e.DecisionVersion}
+	if e.Approved != nil {
+		v := e.Approved.Minor
+		rec.ApprovedMinor = &v
+	}
+	for _, s := range e.Seats {
+		rec.Seats = append(rec.Seats, registerSeat{Seat: s.Seat, Vote: string(s.Vote)})
+	}
+	for _, r := range e.Recusals {
+		rec.Recusals = append(rec.Recusals, registerRecusal{Seat: r.Seat, Category: string(r.Category)})
+	}
+	return rec
+}
+
+func (rec registerRecord) entry() sponsorship.RegisterEntry {
+	m := func(minor int64) money.Money { return money.Money{Currency: rec.Currency, Minor: minor} }
+	e := sponsorship.RegisterEntry{ID: rec.ID, Reference: rec.Reference, FiscalYear: rec.FiscalYear,
+		Status: sponsorship.Status(rec.Status), Publication: sponsorship.Publication(rec.Publication),
+		Kind: sponsorship.Kind(rec.Kind), Title: rec.Title, ApplicantName: rec.ApplicantName, Organization: rec.Organization,
+		Event: rec.Event, Requested: m(rec.AmountMinor), DecidedAt: parseStamp(rec.DecidedAt),
+		Seats: []sponsorship.PublicSeat{}, Recusals: []sponsorship.PublicRecusal{},
+		Payments: sponsorship.PublicPayments{Count: rec.PaymentCount, Total: m(rec.PaidMinor)}, DecisionVersion: rec.DecisionVersion}
+	if rec.ApprovedMinor != nil {
+		a := m(*rec.ApprovedMinor)
+		e.Approved = &a
+	}
+	for _, s := range rec.Seats {
+		e.Seats = append(e.Seats, sponsorship.PublicSeat{Seat: s.Seat, Vote: sponsorship.Choice(s.Vote)})
+	}
+	for _, r := range rec.Recusals {
+		e.Recusals = append(e.Recusals, sponsorship.PublicRecusal{Seat: r.Seat, Category: sponsorship.RecusalCategory(r.Category)})
+	}
+	return e
+}
+
+// Totals attributes are flat numbers, one per kind and outcome or kind and currency,
+// so that one ADD updates each: decided_<kind>_<outcome>, approved_<kind>_<currency>
+// and paid_<kind>_<currency>.
+const (
+	totalsDecided  = "decided_"
+	totalsApproved = "approved_"
+	totalsPaid     = "paid_"
+)
+
+// registerItems are the writes of a change's effect on the register.
+func (s *Store) registerItems(rc *sponsorship.RegisterChange, now string) ([]types.TransactWriteItem, error) {
+	pk := registerPK(rc.Key.FiscalYear)
+	entryKey := key(pk, decisionPrefix+rc.Key.ID)
+	var items []types.TransactWriteItem
+	switch {
+	case rc.Put != nil:
+		item, err := marshal(toRegisterRecord(*rc.Put))
+		if err != nil {
+			return nil, fmt.Errorf("register entry %s: marshal: %w", rc.Key.ID, err)
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.table, Item: item}})
+	case rc.Paid != nil:
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: &s.table, Key: entryKey,
+			UpdateExpression:         aws.String("ADD paymentCount :n, paidMinor :amt SET #status = :status"),
+			ConditionExpression:      aws.String("attribute_exists(PK)"),
+			ExpressionAttributeNames: map[string]string{"#status": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":n":      &types.AttributeValueMemberN{Value: strconv.Itoa(rc.Paid.Count)},
+				":amt":    &types.AttributeValueMemberN{Value: strconv.FormatInt(rc.Paid.Amount.Minor, 10)},
+				":status": sv(string(rc.Paid.Status)),
+			},
+		}})
+	case rc.Narrow == sponsorship.PublishNone:
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.table, Key: entryKey}})
+	case rc.Narrow != "":
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: &s.table, Key: entryKey,
+			UpdateExpression:          aws.String("SET publication = :p REMOVE applicantName, organization"),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":p": sv(string(rc.Narrow))},
+		}})
+	}
+	if t := rc.Totals; t.Outcome != "" || t.Approved.Minor != 0 || t.Paid.Minor != 0 {
+		names, values := map[string]string{}, map[string]types.AttributeValue{":fy": &types.AttributeValueMemberN{Value: strconv.Itoa(rc.Key.FiscalYear)}, ":now": sv(now)}
+		var adds []string
+		add := func(attr string, n int64) {
+			i := strconv.Itoa(len(adds))
+			names["#a"+i], values[":a"+i] = attr, &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+			adds = append(adds, "#a"+i+" :a"+i)
+		}
+		if t.Outcome != "" {
+			add(totalsDecided+string(t.Kind)+"_"+string(t.Outcome), 1)
+		}
+		if t.Approved.Minor != 0 {
+			add(totalsApproved+string(t.Kind)+"_"+t.Approved.Currency, t.Approved.Minor)
+		}
+		if t.Paid.Minor != 0 {
+			add(totalsPaid+string(t.Kind)+"_"+t.Paid.Currency, t.Paid.Minor)
+		}
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: &s.table, Key: key(pk, skTotals),
+			UpdateExpression:          aws.String("SET entity = :entity, fiscalYear = :fy, updatedAt = :now ADD " + strings.Join(adds, ", ")),
+			ExpressionAttributeNames:  names,
+			ExpressionAttributeValues: withEntity(values, "registerTotals"),
+		}})
+	}
+	if rc.Totals.Outcome != "" {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{
+			TableName: &s.table, Key: key(pkRegister, skYears),
+			UpdateExpression:         aws.String("SET entity = :entity ADD #years :y"),
+			ExpressionAttributeNames: map[string]string{"#years": "years"},
+			ExpressionAttributeValues: withEntity(map[string]types.AttributeValue{
+				":y": &types.AttributeValueMemberNS{Value: []string{strconv.Itoa(rc.Key.FiscalYear)}},
+			}, "registerYears"),
+		}})
+	}
+	return items, nil
+}
+
+func withEntity(values map[string]types.AttributeValue, entity string) map[string]types.AttributeValue {
+	values[":entity"] = sv(entity)
+	return values
+}
+
+// RegisterYear reads a fiscal year of the register — its listed decisions and its
+// totals, one partition — with one Query (more pages only past 1 MB, some 1 500
+// decisions), and at the same time the public fields and the list of years with one
+// BatchGetItem. Eventually consistent reads: the register is cached for a minute
+// anyway.
+func (s *Store) RegisterYear(ctx context.Context, year int) (sponsorship.RegisterYear, sponsorship.RegisterContext, error) {
+	var (
+		wg     sync.WaitGroup
+		rctx   sponsorship.RegisterContext
+		ctxErr error
+	)
+	wg.Go(func() { rctx, ctxErr = s.registerContext(ctx) })
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(registerPK(year))},
+	})
+	wg.Wait()
+	if err != nil {
+		return sponsorship.RegisterYear{}, rctx, fmt.Errorf("register %d: %w", year, err)
+	}
+	if ctxErr != nil {
+		return sponsorship.RegisterYear{}, rctx, ctxErr
+	}
+	y := sponsorship.RegisterYear{FiscalYear: year, Totals: sponsorship.RegisterTotals{FiscalYear: year}}
+	for _, item := range items {
+		switch sk := stringAttr(item, attrSK); {
+		case sk == skTotals:
+			y.Totals = totalsOf(year, item)
+		case strings.HasPrefix(sk, decisionPrefix):
+			var rec registerRecord
+			if err := unmarshal(item, &rec); err != nil {
+				return sponsorship.RegisterYear{}, rctx, fmt.Errorf("register %d: unmarshal %s: %w", year, sk, err)
+			}
+			y.Entries = append(y.Entries, rec.entry())
+		}
+	}
+	slices.SortStableFunc(y.Entries, func(a, b sponsorship.RegisterEntry) int {
+		if c := b.DecidedAt.Compare(a.DecidedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return y, rctx, nil
+}
+
+// registerContext reads the public fields and the years with decisions: one
+// BatchGetItem.
+func (s *Store) registerContext(ctx context.Context) (sponsorship.RegisterContext, error) {
+	got, err := s.batchGet(ctx, key(pkSettings, skPublication), key(pkRegister, skYears))
+	if err != nil {
+		return sponsorship.RegisterContext{}, fmt.Errorf("register settings: %w", err)
+	}
+	rc := sponsorship.RegisterContext{}
+	if rc.Fields, err = publicFieldsOf(got[0]); err != nil {
+		return rc, err
+	}
+	if ys, ok := got[1]["years"].(*types.AttributeValueMemberNS); ok {
+		for _, v := range ys.Value {
+			if n, err := strconv.Atoi(v); err == nil {
+				rc.Years = append(rc.Years, n)
+			}
+		}
+	}
+	slices.Sort(rc.Years)
+	slices.Reverse(rc.Years)
+	return rc, nil
+}
+
+// RegisterEntry reads one listed decision and the public fields with one BatchGetItem,
+// then its decision event's leaf index in the log with another: the entry names the
+// event, and the leaf is written by the ledger function after the decision, so it
+// cannot be on the entry when the decision's transaction writes it.
+func (s *Store) RegisterEntry(ctx context.Context, k sponsorship.RegisterKey) (sponsorship.RegisterEntry, sponsorship.PublicFields, error) {
+	got, err := s.batchGet(ctx, key(registerPK(k.FiscalYear), decisionPrefix+k.ID), key(pkSettings, skPublication))
+	if err != nil {
+		return sponsorship.RegisterEntry{}, sponsorship.PublicFields{}, fmt.Errorf("register entry %s: %w", k.ID, err)
+	}
+	if got[0] == nil {
+		return sponsorship.RegisterEntry{}, sponsorship.PublicFields{}, fmt.Errorf("register entry %s: %w", k.ID, sponsorship.ErrNotFound)
+	}
+	var rec registerRecord
+	if err := unmarshal(got[0], &rec); err != nil {
+		return sponsorship.RegisterEntry{}, sponsorship.PublicFields{}, fmt.Errorf("register entry %s: unmarshal: %w", k.ID, err)
+	}
+	fields, err := publicFieldsOf(got[1])
+	if err != nil {
+		return sponsorship.RegisterEntry{}, sponsorship.PublicFields{}, err
+	}
+	e := rec.entry()
+	if e.DecisionVersion > 0 {
+		leaf := LogKey(requestPK(e.ID), eventSK(e.DecisionVersion))
+		indexes, err := s.Indexes(ctx, []string{leaf})
+		if err != nil {
+			return sponsorship.RegisterEntry{}, sponsorship.PublicFields{}, fmt.Errorf("register entry %s: leaf: %w", k.ID, err)
+		}
+		if i, ok := indexes[leaf]; ok {
+			e.LeafIndex = &i
+		}
+	}
+	return e, fields, nil
+}
+
+// batchGet reads a few items by key with one BatchGetItem (again for any the service
+// left unprocessed), returning them in the order of keys, nil for those absent.
+func (s *Store) batchGet(ctx context.Context, keys ...map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	out := make([]map[string]types.AttributeValue, len(keys))
+	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys}}
+	for len(req) > 0 {
+		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+		if err != nil {
+			return nil, translate(err)
+		}
+		for _, item := range res.Responses[s.table] {
+			for i, k := range keys {
+				if stringAttr(item, attrPK) == stringAttr(k, attrPK) && stringAttr(item, attrSK) == stringAttr(k, attrSK) {
+					out[i] = item
+				}
+			}
+		}
+		req = res.UnprocessedKeys
+	}
+	return out, nil
+}
+
+// totalsOf reads a year's totals item.
+func totalsOf(year int, item map[string]types.AttributeValue) sponsorship.RegisterTotals {
+	t := sponsorship.RegisterTotals{FiscalYear: year}
+	counts := map[sponsorship.Kind]*sponsorship.OutcomeCount{}
+	amounts := map[[2]string]*sponsorship.KindAmounts{}
+	amount := func(kind, currency string) *sponsorship.KindAmounts {
+		k := [2]string{kind, currency}
+		if amounts[k] == nil {
+			amounts[k] = &sponsorship.KindAmounts{Kind: sponsorship.Kind(kind),
+				Approved: money.Money{Currency: currency}, Paid: money.Money{Currency: currency}}
+		}
+		return amounts[k]
+	}
+	for name, v := range item {
+		n, ok := v.(*types.AttributeValueMemberN)
+		if !ok {
+			continue
+		}
+		value, err := strconv.ParseInt(n.Value, 10, 64)
+		if err != nil {
+			continue
+		}
+		var prefix string
+		for _, p := range []string{totalsDecided, totalsApproved, totalsPaid} {
+			if strings.HasPrefix(name, p) {
+				prefix = p
+			}
+		}
+		kind, rest, ok := strings.Cut(strings.TrimPrefix(name, prefix), "_")
+		if prefix == "" || !ok {
+			continue
+		}
+		switch prefix {
+		case totalsDecided:
+			c := counts[sponsorship.Kind(kind)]
+			if c == nil {
+				c = &sponsorship.OutcomeCount{Kind: sponsorship.Kind(kind)}
+				counts[sponsorship.Kind(kind)] = c
+			}
+			if sponsorship.Status(rest) == sponsorship.StatusRejected {
+				c.Rejected += int(value)
+			} else {
+				c.Approved += int(value)
+			}
+		case totalsApproved:
+			amount(kind, rest).Approved.Minor += value
+		case totalsPaid:
+			amount(kind, rest).Paid.Minor += value
+		}
+	}
+	order := func(k sponsorship.Kind) int { return slices.Index(sponsorship.Kinds, k) }
+	for _, c := range counts {
+		t.Counts = append(t.Counts, *c)
+	}
+	slices.SortFunc(t.Counts, func(a, b sponsorship.OutcomeCount) int { return order(a.Kind) - order(b.Kind) })
+	for _, a := range amounts {
+		t.Amounts = append(t.Amounts, *a)
+	}
+	slices.SortFunc(t.Amounts, func(a, b sponsorship.KindAmounts) int {
+		if d := order(a.Kind) - order(b.Kind); d != 0 {
+			return d
+		}
+		return strings.Compare(a.Approved.Currency, b.Approved.Currency)
+	})
+	return t
+}
