@@ -2,6 +2,7 @@ package dynamostore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -53,8 +54,11 @@ type registerRecord struct {
 	Recusals      []registerRecusal `json:"recusals"`
 	PaymentCount  int               `json:"paymentCount"`
 	PaidMinor     int64             `json:"paidMinor"`
-	// DecisionVersion names the decision's audit event, whose leaf the page links.
-	DecisionVersion int `json:"decisionVersion,omitempty"`
+	// DecisionVersion names the decision's audit event, whose leaf the page links;
+	// LeafIndex is that leaf's index, set by the ledger function once it appended it
+	// (payments and narrowed consent update the entry in place and keep it).
+	DecisionVersion int    `json:"decisionVersion,omitempty"`
+	LeafIndex       *int64 `json:"leafIndex,omitempty"`
 }
 
 type registerSeat struct {
@@ -94,7 +98,8 @@ func (rec registerRecord) entry() sponsorship.RegisterEntry {
 		Kind: sponsorship.Kind(rec.Kind), Title: rec.Title, ApplicantName: rec.ApplicantName, Organization: rec.Organization,
 		Event: rec.Event, Requested: m(rec.AmountMinor), DecidedAt: parseStamp(rec.DecidedAt),
 		Seats: []sponsorship.PublicSeat{}, Recusals: []sponsorship.PublicRecusal{},
-		Payments: sponsorship.PublicPayments{Count: rec.PaymentCount, Total: m(rec.PaidMinor)}, DecisionVersion: rec.DecisionVersion}
+		Payments: sponsorship.PublicPayments{Count: rec.PaymentCount, Total: m(rec.PaidMinor)}, DecisionVersion: rec.DecisionVersion,
+		LeafIndex: rec.LeafIndex}
 	if rec.ApprovedMinor != nil {
 		a := m(*rec.ApprovedMinor)
 		e.Approved = &a
@@ -262,10 +267,10 @@ func (s *Store) registerContext(ctx context.Context) (sponsorship.RegisterContex
 	return rc, nil
 }
 
-// RegisterEntry reads one listed decision and the public fields with one BatchGetItem,
-// then its decision event's leaf index in the log with another: the entry names the
-// event, and the leaf is written by the ledger function after the decision, so it
-// cannot be on the entry when the decision's transaction writes it.
+// RegisterEntry reads one listed decision and the public fields with one BatchGetItem.
+// The entry carries its decision event's leaf index once the ledger function wrote it
+// there (within seconds of the decision); until then the page reads the event's leaf
+// item as a second call.
 func (s *Store) RegisterEntry(ctx context.Context, k sponsorship.RegisterKey) (sponsorship.RegisterEntry, sponsorship.PublicFields, error) {
 	got, err := s.batchGet(ctx, key(registerPK(k.FiscalYear), decisionPrefix+k.ID), key(pkSettings, skPublication))
 	if err != nil {
@@ -283,7 +288,7 @@ func (s *Store) RegisterEntry(ctx context.Context, k sponsorship.RegisterKey) (s
 		return sponsorship.RegisterEntry{}, sponsorship.PublicFields{}, err
 	}
 	e := rec.entry()
-	if e.DecisionVersion > 0 {
+	if e.LeafIndex == nil && e.DecisionVersion > 0 {
 		leaf := LogKey(requestPK(e.ID), eventSK(e.DecisionVersion))
 		indexes, err := s.Indexes(ctx, []string{leaf})
 		if err != nil {
@@ -294,6 +299,26 @@ func (s *Store) RegisterEntry(ctx context.Context, k sponsorship.RegisterKey) (s
 		}
 	}
 	return e, fields, nil
+}
+
+// MarkRegisterLeaf writes a listed decision's leaf index on its register entry, so
+// that its page is one read; a decision that is not listed has no entry, and nothing
+// is written.
+func (s *Store) MarkRegisterLeaf(ctx context.Context, k sponsorship.RegisterKey, index int64) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: key(registerPK(k.FiscalYear), decisionPrefix+k.ID),
+		UpdateExpression:          aws.String("SET leafIndex = :i"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":i": &types.AttributeValueMemberN{Value: strconv.FormatInt(index, 10)}},
+	})
+	var absent *types.ConditionalCheckFailedException
+	if errors.As(err, &absent) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("mark register entry %s's leaf: %w", k.ID, translate(err))
+	}
+	return nil
 }
 
 // batchGet reads a few items by key with one BatchGetItem (again for any the service

@@ -120,6 +120,18 @@ func TestTheRegisterFollowsDecisionsPaymentsAndNarrowing(t *testing.T) {
 	if e, _, err = s.RegisterEntry(ctx, key(named)); err != nil || e.LeafIndex == nil || *e.LeafIndex != 1 {
 		t.Errorf("after the append: %v, %v; want leaf 1", e.LeafIndex, err)
 	}
+	// The ledger function then writes the index on the entry, which keeps it through
+	// later payments and narrowing (updates in place); a decision not listed has no
+	// entry, and marking it writes none.
+	if err := s.MarkRegisterLeaf(ctx, key(named), 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkRegisterLeaf(ctx, key(hidden), 9); err != nil {
+		t.Fatalf("marking an unlisted decision: %v", err)
+	}
+	if _, _, err := s.RegisterEntry(ctx, key(hidden)); !errors.Is(err, sponsorship.ErrNotFound) {
+		t.Errorf("marking an unlisted decision made an entry: %v", err)
+	}
 	if e, _, err = s.RegisterEntry(ctx, key(narrowed)); err != nil || e.ApplicantName != "" || e.Organization != "" ||
 		e.Publication != sponsorship.PublishAnonymous {
 		t.Errorf("narrowed to anonymous: %+v, %v; want no name or organization", e, err)

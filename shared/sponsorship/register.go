@@ -34,8 +34,8 @@ type RegisterEntry struct {
 	// DecisionVersion is the version of the decision's audit event, whose leaf in the
 	// verifiable log the decision's page links.
 	DecisionVersion int
-	// LeafIndex is that event's index in the log, when the log holds it yet (read with
-	// the entry, not stored in it).
+	// LeafIndex is that event's index in the log, once the log holds it: the ledger
+	// function writes it on the stored entry after appending the event.
 	LeafIndex *int64
 }
 

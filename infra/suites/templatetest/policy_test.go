@@ -107,6 +107,7 @@ var wantGrants = map[string][]string{
 		"dynamodb:GetItem ${Table.Arn}",      // the log's head
 		"dynamodb:BatchGetItem ${Table.Arn}", // its tiles, and which events it holds already
 		"dynamodb:PutItem ${Table.Arn}",      // an append: tiles, leaves and head in one transaction; checkpoints
+		"dynamodb:UpdateItem ${Table.Arn}",   // a published decision's register entry names its leaf
 		"kms:GetPublicKey ${LogKey.Arn}",     // the verifier key, to name the signatures
 		"kms:Sign ${LogKey.Arn}",             // checkpoints
 		"managed:AWSLambdaBasicExecutionRole",

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 
 	"github.com/aws/aws-lambda-go/events"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/dynamostore"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/ledger"
+	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring"
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/wiring/notifyfn"
 )
@@ -45,7 +47,8 @@ type Key interface {
 
 // NewHandler is New's handler around a store and key built elsewhere.
 func NewHandler(store Store, key Key, origin string, log *slog.Logger) Handler {
-	a := &appender{log: log, appender: ledger.Appender{Store: store, MaxBatch: 64},
+	marker, _ := store.(RegisterMarker)
+	a := &appender{log: log, appender: ledger.Appender{Store: store, MaxBatch: 64}, marker: marker,
 		publish: func(ctx context.Context) (bool, error) {
 			return ledger.Publisher{Store: store, Checkpoints: store, Signer: key.Signer(ctx), Origin: origin}.Publish(ctx)
 		}}
@@ -56,6 +59,12 @@ type appender struct {
 	log      *slog.Logger
 	appender ledger.Appender
 	publish  func(context.Context) (bool, error)
+	marker   RegisterMarker // nil when the store keeps no register
+}
+
+// RegisterMarker writes a published decision's leaf index on its register entry.
+type RegisterMarker interface {
+	MarkRegisterLeaf(ctx context.Context, k sponsorship.RegisterKey, index int64) error
 }
 
 func (a *appender) handle(ctx context.Context, raw json.RawMessage) (*events.DynamoDBEventResponse, error) {
@@ -72,7 +81,7 @@ func (a *appender) handle(ctx context.Context, raw json.RawMessage) (*events.Dyn
 	if err := json.Unmarshal(raw, &batch); err != nil {
 		return nil, fmt.Errorf("a stream batch that does not parse: %w", err)
 	}
-	entries, err := a.entries(batch, log)
+	entries, decisions, err := a.entries(batch, log)
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +91,14 @@ func (a *appender) handle(ctx context.Context, raw json.RawMessage) (*events.Dyn
 		return nil, fmt.Errorf("append %d events to the log: %w", len(entries), err)
 	}
 	log.Info("appended", "events", len(entries), "new", res.New, "treeSize", res.Head.Size)
+	if a.marker != nil {
+		for entryKey, k := range decisions {
+			if err := a.marker.MarkRegisterLeaf(ctx, k, res.Indexes[entryKey]); err != nil {
+				// The batch comes again; its events are in, and marking is idempotent.
+				return nil, err
+			}
+		}
+	}
 	if res.New > 0 {
 		if _, err := a.publish(ctx); err != nil {
 			// The entries are in; the hourly schedule signs the checkpoint instead.
@@ -98,8 +115,12 @@ func (a *appender) handle(ctx context.Context, raw json.RawMessage) (*events.Dyn
 // when the log is first deployed): their commitment would hide nothing, so they stay
 // out, as the README says. An audit event that does not decode fails the batch, which
 // is retried until it does: the log never skips an event silently.
-func (a *appender) entries(batch events.DynamoDBEvent, log *slog.Logger) ([]ledger.Entry, error) {
+//
+// It also returns the register entry of each published decision among them, by its
+// leaf's key, for the entry to name its leaf.
+func (a *appender) entries(batch events.DynamoDBEvent, log *slog.Logger) ([]ledger.Entry, map[string]sponsorship.RegisterKey, error) {
 	var out []ledger.Entry
+	decisions := map[string]sponsorship.RegisterKey{}
 	unsalted := 0
 	for _, rec := range batch.Records {
 		img := rec.Change.NewImage
@@ -111,17 +132,22 @@ func (a *appender) entries(batch events.DynamoDBEvent, log *slog.Logger) ([]ledg
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("record %s: %w", rec.Change.SequenceNumber, err)
+			return nil, nil, fmt.Errorf("record %s: %w", rec.Change.SequenceNumber, err)
 		}
 		if len(ev.Salt) != ledger.SaltSize {
 			unsalted++
 			continue
 		}
 		key := dynamostore.LogKey(rec.Change.Keys["PK"].String(), rec.Change.Keys["SK"].String())
-		out = append(out, ledger.Entry{Key: key, Data: ledger.NewLeaf(ev, ev.Salt, ledger.PublicRecord(ev)).Data()})
+		public := ledger.PublicRecord(ev)
+		out = append(out, ledger.Entry{Key: key, Data: ledger.NewLeaf(ev, ev.Salt, public).Data()})
+		if public != nil {
+			fy, _ := strconv.Atoi(ev.Data["fiscalYear"])
+			decisions[key] = sponsorship.RegisterKey{FiscalYear: fy, ID: ev.RequestID}
+		}
 	}
 	if unsalted > 0 {
 		log.Warn("events written before the log existed were left out", "events", unsalted)
 	}
-	return out, nil
+	return out, decisions, nil
 }
