@@ -171,6 +171,13 @@ func TestTheAuditTrailIsAVerifiableLog(t *testing.T) {
 	if publicLeaf(t, id) {
 		t.Fatalf("the request %s, not published, has a public leaf", id)
 	}
+	// The ledger named the approval's leaf on its register entry: its page is one read.
+	entry, err := dev.DynamoDB().GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(dev.Physical("Table")),
+		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "REGISTER#2034"},
+			"SK": &types.AttributeValueMemberS{Value: "DECISION#" + approved}}})
+	if err != nil || entry.Item["leafIndex"] == nil {
+		t.Fatalf("the register entry of %s: %v, %v; want its leaf named", approved, entry, err)
+	}
 	// A day's activity later (here: one more request), the log extends the checkpoint.
 	submitConfirmed(t, application("conference", fmt.Sprintf("log-%d@example.org", time.Now().UnixNano())))
 	second := checkLog(t, key, first.Checkpoint, true)
