@@ -95,6 +95,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if o.Audit != nil {
 		fmt.Fprintf(out, "report events found in the log: %d of %d (%d written before the log existed)\n", res.Audited, len(o.Audit), res.BeforeLog)
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(out, "WARNING:", w)
+	}
 	for _, p := range res.Problems {
 		fmt.Fprintln(out, "PROBLEM:", p)
 	}
