@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -340,24 +341,47 @@ func (g *gate) allowed(w http.ResponseWriter, r *http.Request, p *principal, cal
 		return false
 	}
 	for _, req := range call.Requests {
-		req.Context = withGlobalKeys(req.Context, p)
-		d := iam.Evaluate(p.policies, req)
-		if d.Allowed {
-			continue
+		if msg := refusal(p, call.Service, req); msg != "" {
+			g.deny(w, p, call, req, msg)
+			return false
 		}
-		why := "because no identity-based policy allows the " + req.Action + " action"
-		if d.ExplicitDeny {
-			why = "with an explicit deny in an identity-based policy"
-		}
-		action := req.Action
-		if call.Service == "sns" {
-			action = "SNS:" + strings.TrimPrefix(req.Action, "sns:") // as SNS spells it
-		}
-		msg := fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", p.arn(), action, req.Resource, why)
-		g.deny(w, p, call, req, msg)
-		return false
 	}
 	return true
+}
+
+// refusal evaluates one request against the principal's policies and returns AWS's
+// message when they refuse it, "" when they allow it.
+func refusal(p *principal, service string, req iam.Request) string {
+	req.Context = withGlobalKeys(req.Context, p)
+	d := iam.Evaluate(p.policies, req)
+	if d.Allowed {
+		return ""
+	}
+	why := "because no identity-based policy allows the " + req.Action + " action"
+	if d.ExplicitDeny {
+		why = "with an explicit deny in an identity-based policy"
+	}
+	action := req.Action
+	if service == "sns" {
+		action = "SNS:" + strings.TrimPrefix(req.Action, "sns:") // as SNS spells it
+	}
+	return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s %s", p.arn(), action, req.Resource, why)
+}
+
+// permits tells whether a function's role allows a call the stack makes for it without
+// sending it to moto (one stream reader reads for every mapping on the stream, with one
+// of their roles), recording and logging a refusal as the gate does for a call.
+func (g *gate) permits(functionID, operation string, req iam.Request) error {
+	p := g.byFn[functionID]
+	if p == nil || !g.enforce {
+		return nil
+	}
+	msg := refusal(p, "dynamodb", req)
+	if msg == "" {
+		return nil
+	}
+	g.record(p, req, operation, msg)
+	return errors.New(msg)
 }
 
 // withGlobalKeys adds the global condition keys every AWS request carries: the
@@ -377,11 +401,16 @@ func withGlobalKeys(ctx map[string][]string, p *principal) map[string][]string {
 }
 
 func (g *gate) deny(w http.ResponseWriter, p *principal, call iam.Call, req iam.Request, msg string) {
+	g.record(p, req, call.Operation, msg)
+	writeAccessDenied(w, call, msg)
+}
+
+// record keeps a refusal for Stack.Denials and logs it.
+func (g *gate) record(p *principal, req iam.Request, operation, msg string) {
 	g.mu.Lock()
 	g.denials = append(g.denials, Denial{Function: p.function, Action: req.Action, Resource: req.Resource, Message: msg})
 	g.mu.Unlock()
-	g.s.log.Warn("AccessDenied", "function", p.function, "action", req.Action, "resource", req.Resource, "operation", call.Operation)
-	writeAccessDenied(w, call, msg)
+	g.s.log.Warn("AccessDenied", "function", p.function, "action", req.Action, "resource", req.Resource, "operation", operation)
 }
 
 // writeAccessDenied answers with the service's own AccessDenied error, so the SDK

@@ -92,6 +92,7 @@ type Stack struct {
 	wg       sync.WaitGroup
 	notes    []string
 	pollers  []*poller
+	readers  []*streamReader
 	queues   []*queuePoller
 	logins   []*loginServer
 	gate     *gate

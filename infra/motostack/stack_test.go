@@ -440,19 +440,31 @@ func TestConcurrentRequestsAllSucceed(t *testing.T) {
 
 func putItem(t *testing.T, db *dynamodb.Client, pk string, extra map[string]types.AttributeValue) {
 	t.Helper()
+	putInto(t, db, stack.Physical("Table"), pk, extra)
+}
+
+// putInto puts an item with the partition key pk and the extra attributes in a table.
+func putInto(t *testing.T, db *dynamodb.Client, table, pk string, extra map[string]types.AttributeValue) {
+	t.Helper()
 	item := map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}}
 	for k, v := range extra {
 		item[k] = v
 	}
-	if _, err := db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(stack.Physical("Table")), Item: item}); err != nil {
+	if _, err := db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func deliveries(t *testing.T, db *dynamodb.Client, key string) int {
 	t.Helper()
+	return deliveriesIn(t, db, stack.Physical("Table"), key)
+}
+
+// deliveriesIn reads how often the recorder function counted a record in a table.
+func deliveriesIn(t *testing.T, db *dynamodb.Client, table, key string) int {
+	t.Helper()
 	out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{
-		TableName: aws.String(stack.Physical("Table")), ConsistentRead: aws.Bool(true),
+		TableName: aws.String(table), ConsistentRead: aws.Bool(true),
 		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "OUT#" + key}},
 	})
 	if err != nil {

@@ -14,46 +14,83 @@ import (
 	st "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/eventfilter"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/iam"
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/localaws"
 )
 
-// pollInterval is how often a poller asks the stream for more while records come;
-// Lambda polls a DynamoDB stream about four times a second.
+// pollInterval is how often a stream's reader asks the stream for more while records
+// come; Lambda polls a DynamoDB stream about four times a second.
 const pollInterval = 250 * time.Millisecond
 
 // idleInterval is how often it asks once a second has passed without a record. Every
-// poll costs moto two calls (a fresh iterator, then GetRecords), and every mapping of
-// every running stack polls: at Lambda's pace, idle mappings kept moto, the one
+// poll costs moto two calls (a fresh iterator, then GetRecords), and every stream of
+// every running stack is polled: at Lambda's pace, idle streams kept moto, the one
 // process all stacks' AWS calls wait on, busy for nothing. The first record after a
 // quiet spell is delivered up to 0.75 s later than on Lambda.
 const idleInterval = time.Second
 
-// quietPolls is how many empty polls in a row make a poller idle.
+// quietPolls is how many empty polls in a row make a reader idle.
 const quietPolls = 4
 
-// poller is one DynamoDB stream event source mapping.
+// pageLimit is the most records one GetRecords call returns, as on DynamoDB.
+const pageLimit = 1000
+
+// streamReader reads one DynamoDB stream for every event source mapping on it: moto
+// serialises every record's images on each GetRecords, the costliest of its calls, so
+// a stream with several mappings is read once and each record handed to each of them.
+// A mapping filters, batches, invokes and retries on its own (poller.run), so a
+// mapping whose function keeps failing holds up neither the reader nor the others.
+type streamReader struct {
+	s         *Stack
+	streamArn string
+	client    *dynamodbstreams.Client // as the first mapping's function, whose role may read it
+	position  st.ShardIteratorType    // TRIM_HORIZON when any mapping starts there
+	pollers   []*poller
+
+	mu    sync.Mutex
+	idle  uint64 // poll cycles that read nothing
+	stats StreamStats
+}
+
+// StreamStats counts what the reader of a DynamoDB stream did.
+type StreamStats struct {
+	Polls   int // poll cycles: each asks every shard once
+	Reads   int // GetRecords calls
+	Records int // records read
+}
+
+// poller is one DynamoDB stream event source mapping: it takes the records its
+// stream's reader hands it and delivers them to its function.
 type poller struct {
 	s         *Stack
 	m         *Mapping
 	streamArn string
 	filter    *eventfilter.Filter
 	onFailure string // destination ARN, "" when none
-	client    *dynamodbstreams.Client
+	wake      chan struct{}
 
-	mu    sync.Mutex
-	idle  uint64 // poll cycles that found nothing to do
-	stats MappingStats
+	mu     sync.Mutex
+	since  time.Time // a LATEST mapping on a stream read from TRIM_HORIZON: when it started
+	inbox  []map[string]any
+	handed uint64 // records the reader handed it
+	done   uint64 // of those, records handled (delivered, filtered out or failed)
+	stats  MappingStats
 }
 
 // MappingStats counts what an event source mapping did.
 type MappingStats struct {
-	Records     int // records read from the stream, or messages received from the queue (again after a failure)
+	Records     int // records received from the stream, or messages received from the queue (again after a failure)
 	Filtered    int // records dropped by the filter criteria (messages: and deleted)
 	Invocations int // function invocations, retries included
 	Failed      int // records sent to the on-failure destination, or messages left on the queue by a failed batch or item
 }
 
+// streamReadActions are the calls a stream's reader makes, which IAM authorises on the
+// stream.
+var streamReadActions = []string{"DescribeStream", "GetShardIterator", "GetRecords"}
+
 func (s *Stack) startPollers(ctx context.Context) error {
+	readers := map[string]*streamReader{}
 	for _, m := range s.model.Mappings {
 		if !m.Enabled {
 			continue
@@ -76,17 +113,48 @@ func (s *Stack) startPollers(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("event source mapping %s: %w", m.LogicalID, err)
 		}
-		// Lambda reads the stream and sends to the destination with the function's
-		// execution role: so does the poller, through the gate.
-		p := &poller{s: s, m: m, streamArn: src, filter: f, client: dynamodbstreams.NewFromConfig(s.functionAWS(m.Function))}
+		p := &poller{s: s, m: m, streamArn: src, filter: f, wake: make(chan struct{}, 1)}
 		if m.OnFailure != nil {
 			if p.onFailure, err = s.resolver.String(m.OnFailure); err != nil {
 				return fmt.Errorf("event source mapping %s destination: %w", m.LogicalID, err)
 			}
 		}
 		s.pollers = append(s.pollers, p)
+		// Lambda reads the stream with the function's execution role: a mapping whose
+		// role may not gets nothing, as a poller whose every read is refused.
+		if err := s.mayRead(m.Function, src); err != nil {
+			s.log.Error("read stream", "mapping", m.LogicalID, "error", err.Error())
+			continue
+		}
+		r := readers[src]
+		if r == nil {
+			// The reader reads, as Lambda does, with a function's execution role: the
+			// first mapping's, through the gate.
+			r = &streamReader{s: s, streamArn: src, client: dynamodbstreams.NewFromConfig(s.functionAWS(m.Function)),
+				position: st.ShardIteratorTypeLatest}
+			readers[src] = r
+			s.readers = append(s.readers, r)
+		}
+		if m.StartingPosition != "LATEST" {
+			r.position = st.ShardIteratorTypeTrimHorizon
+		}
+		r.pollers = append(r.pollers, p)
 		s.wg.Add(1)
 		go p.run(ctx)
+	}
+	for _, r := range s.readers {
+		s.wg.Add(1)
+		go r.run(ctx)
+	}
+	return nil
+}
+
+// mayRead checks that a function's role allows every call of a stream's reader.
+func (s *Stack) mayRead(functionID, streamArn string) error {
+	for _, op := range streamReadActions {
+		if err := s.gate.permits(functionID, op, iam.Request{Action: "dynamodb:" + op, Resource: streamArn}); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -103,33 +171,61 @@ func (s *Stack) MappingStats() map[string]MappingStats {
 	return out
 }
 
-// DrainStreams waits until every poller has handled all the stream records written
-// before the call (two empty poll cycles after it), and every queue poller every
-// message visible at the call (two empty receives with no batch in flight after it),
-// so tests can wait for event-driven work instead of sleeping. Messages a failed batch
-// left on a queue come back after the drain, when their visibility timeout passes.
+// StreamStats returns what the reader of each polled DynamoDB stream has done so far,
+// by stream ARN.
+func (s *Stack) StreamStats() map[string]StreamStats {
+	out := map[string]StreamStats{}
+	for _, r := range s.readers {
+		r.mu.Lock()
+		out[r.streamArn] = r.stats
+		r.mu.Unlock()
+	}
+	return out
+}
+
+// DrainStreams waits until every mapping has handled all the stream records written
+// before the call (its stream's reader has had two empty poll cycles after it, and the
+// mapping has handled every record the reader handed it by then), and every queue
+// poller every message visible at the call (two empty receives with no batch in flight
+// after it), so tests can wait for event-driven work instead of sleeping. Messages a
+// failed batch left on a queue come back after the drain, when their visibility
+// timeout passes.
 func (s *Stack) DrainStreams(ctx context.Context) error {
 	queues := s.queuesIdle()
-	start := make([]uint64, len(s.pollers))
-	for i, p := range s.pollers {
-		start[i] = p.idleCycles()
+	start := make([]uint64, len(s.readers))
+	for i, r := range s.readers {
+		start[i] = r.idleCycles()
 	}
-	for i, p := range s.pollers {
-		for p.idleCycles() < start[i]+2 {
+	wait := func(what string, done func() bool) error {
+		for !done() {
 			select {
 			case <-ctx.Done():
-				return fmt.Errorf("drain %s: %w", p.m.LogicalID, ctx.Err())
+				return fmt.Errorf("drain %s: %w", what, ctx.Err())
 			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		return nil
+	}
+	for i, r := range s.readers {
+		if err := wait(r.streamArn, func() bool { return r.idleCycles() >= start[i]+2 }); err != nil {
+			return err
+		}
+		for _, p := range r.pollers {
+			p.mu.Lock()
+			target := p.handed
+			p.mu.Unlock()
+			if err := wait(p.m.LogicalID, func() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.done >= target }); err != nil {
+				return err
 			}
 		}
 	}
 	return s.drainQueues(ctx, queues)
 }
 
-func (p *poller) idleCycles() uint64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.idle
+func (r *streamReader) idleCycles() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.idle
 }
 
 func (p *poller) count(f func(*MappingStats)) {
@@ -138,71 +234,72 @@ func (p *poller) count(f func(*MappingStats)) {
 	p.mu.Unlock()
 }
 
-// shardState is where the poller stands in one shard.
+// shardState is where the reader stands in one shard.
 type shardState struct {
 	id       string
 	iterator *string
 	lastSeq  string // the last record read, "" before the first
 }
 
-func (p *poller) run(ctx context.Context) {
-	defer p.s.wg.Done()
+func (r *streamReader) run(ctx context.Context) {
+	defer r.s.wg.Done()
 	var shards []*shardState
-	var pending []map[string]any
-	var firstPending time.Time
 	quiet := 0 // empty polls in a row
 	for ctx.Err() == nil {
 		if len(shards) == 0 {
+			started := time.Now()
 			var err error
-			if shards, err = p.openShards(ctx); err != nil {
-				p.s.log.Error("open stream", "mapping", p.m.LogicalID, "error", err.Error())
+			if shards, err = r.openShards(ctx); err != nil {
+				r.s.log.Error("open stream", "stream", r.streamArn, "error", err.Error())
 				sleep(ctx, time.Second)
 				continue
 			}
+			r.started(started)
 		}
-		got := 0
+		got, full := 0, false
 		for _, sh := range shards {
-			if err := p.refresh(ctx, sh); err != nil {
+			if err := r.refresh(ctx, sh); err != nil {
 				if ctx.Err() == nil {
-					p.s.log.Error("read stream", "mapping", p.m.LogicalID, "error", err.Error())
+					r.s.log.Error("read stream", "stream", r.streamArn, "error", err.Error())
 				}
 				break
 			}
 			if sh.iterator == nil {
 				continue
 			}
-			out, err := p.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: sh.iterator, Limit: aws.Int32(1000)})
+			out, err := r.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: sh.iterator, Limit: aws.Int32(pageLimit)})
+			r.mu.Lock()
+			r.stats.Reads++
+			r.mu.Unlock()
 			if err != nil {
 				if ctx.Err() == nil {
-					p.s.log.Error("read stream", "mapping", p.m.LogicalID, "error", err.Error())
+					r.s.log.Error("read stream", "stream", r.streamArn, "error", err.Error())
 				}
 				break
 			}
 			sh.iterator = out.NextShardIterator
-			for _, rec := range out.Records {
-				pending = append(pending, p.lambdaRecord(sh.id, rec))
-				sh.lastSeq = aws.ToString(rec.Dynamodb.SequenceNumber)
+			if len(out.Records) > 0 {
+				sh.lastSeq = aws.ToString(out.Records[len(out.Records)-1].Dynamodb.SequenceNumber)
+				r.hand(sh.id, out.Records)
 			}
 			got += len(out.Records)
+			full = full || len(out.Records) == pageLimit
 		}
-		if got > 0 {
-			quiet = 0
-			if firstPending.IsZero() {
-				firstPending = time.Now()
-			}
+		r.mu.Lock()
+		r.stats.Polls++
+		r.stats.Records += got
+		if got == 0 {
+			r.idle++
 		}
-		p.count(func(s *MappingStats) { s.Records += got })
-		window := time.Duration(p.m.BatchingWindowSec) * time.Second
-		if len(pending) > 0 && (len(pending) >= p.m.BatchSize || time.Since(firstPending) >= window) {
-			p.process(ctx, pending)
-			pending, firstPending = nil, time.Time{}
-			continue
-		}
+		r.mu.Unlock()
 		interval := pollInterval
-		if len(pending) == 0 {
-			p.mu.Lock()
-			p.idle++
-			p.mu.Unlock()
+		switch {
+		case full:
+			quiet = 0
+			continue // more are waiting: ask again at once
+		case got > 0:
+			quiet = 0
+		default:
 			if quiet++; quiet >= quietPolls {
 				interval = idleInterval
 			}
@@ -211,19 +308,102 @@ func (p *poller) run(ctx context.Context) {
 	}
 }
 
+// started notes when the reader began: when it starts at TRIM_HORIZON, a LATEST
+// mapping's records are those created from then on. moto dates a record to the
+// millisecond (ApproximateCreationDateTime), and its sequence numbers only say where
+// the shard stood, not when, so the date is what tells them apart.
+func (r *streamReader) started(at time.Time) {
+	if r.position != st.ShardIteratorTypeTrimHorizon {
+		return // the LATEST iterator marked where to start
+	}
+	for _, p := range r.pollers {
+		if p.m.StartingPosition == "LATEST" {
+			p.mu.Lock()
+			p.since = at.Truncate(time.Millisecond)
+			p.mu.Unlock()
+		}
+	}
+}
+
+// hand gives each mapping of the stream the records it is to see, in order, and wakes
+// it. It never waits on a mapping.
+func (r *streamReader) hand(shardID string, records []st.Record) {
+	converted := make([]map[string]any, len(records))
+	for i, rec := range records {
+		converted[i] = lambdaRecord(r.streamArn, shardID, rec)
+	}
+	for _, p := range r.pollers {
+		p.mu.Lock()
+		n := 0
+		for i, rec := range records {
+			if !p.since.IsZero() && rec.Dynamodb != nil && rec.Dynamodb.ApproximateCreationDateTime != nil &&
+				rec.Dynamodb.ApproximateCreationDateTime.Before(p.since) {
+				continue // written before a LATEST mapping started
+			}
+			p.inbox = append(p.inbox, converted[i])
+			n++
+		}
+		p.handed += uint64(n)
+		p.stats.Records += n
+		p.mu.Unlock()
+		if n > 0 {
+			select {
+			case p.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// run delivers the records the reader hands the mapping: in batches of its size, after
+// its batching window, one batch after another.
+func (p *poller) run(ctx context.Context) {
+	defer p.s.wg.Done()
+	var pending []map[string]any
+	var firstPending time.Time
+	window := time.Duration(p.m.BatchingWindowSec) * time.Second
+	for ctx.Err() == nil {
+		p.mu.Lock()
+		in := p.inbox
+		p.inbox = nil
+		p.mu.Unlock()
+		if len(in) > 0 && len(pending) == 0 {
+			firstPending = time.Now()
+		}
+		pending = append(pending, in...)
+		if len(pending) > 0 && (len(pending) >= p.m.BatchSize || time.Since(firstPending) >= window) {
+			p.process(ctx, pending)
+			p.mu.Lock()
+			p.done += uint64(len(pending))
+			p.mu.Unlock()
+			pending, firstPending = nil, time.Time{}
+			continue
+		}
+		var windowEnds <-chan time.Time
+		if len(pending) > 0 {
+			windowEnds = time.After(window - time.Since(firstPending))
+		}
+		select {
+		case <-ctx.Done():
+		case <-p.wake:
+		case <-windowEnds:
+		}
+	}
+}
+
 // refresh asks for a new iterator after the last record read. moto replaces a table
 // with a copy when a transaction on it fails, and an old iterator keeps reading the
 // discarded copy's stream, missing every record after that: asking afresh each cycle
 // always reads the table's current stream.
-func (p *poller) refresh(ctx context.Context, sh *shardState) error {
-	if sh.lastSeq == "" && p.m.StartingPosition == "LATEST" {
+func (r *streamReader) refresh(ctx context.Context, sh *shardState) error {
+	if sh.lastSeq == "" && r.position == st.ShardIteratorTypeLatest {
 		return nil // nothing read yet: the LATEST iterator still marks where to start
 	}
-	in := &dynamodbstreams.GetShardIteratorInput{StreamArn: &p.streamArn, ShardId: &sh.id, ShardIteratorType: st.ShardIteratorTypeTrimHorizon}
+	in := &dynamodbstreams.GetShardIteratorInput{StreamArn: &r.streamArn, ShardId: &sh.id, ShardIteratorType: st.ShardIteratorTypeTrimHorizon}
 	if sh.lastSeq != "" {
 		in.ShardIteratorType, in.SequenceNumber = st.ShardIteratorTypeAfterSequenceNumber, &sh.lastSeq
 	}
-	it, err := p.client.GetShardIterator(ctx, in)
+	it, err := r.client.GetShardIterator(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -231,19 +411,15 @@ func (p *poller) refresh(ctx context.Context, sh *shardState) error {
 	return nil
 }
 
-func (p *poller) openShards(ctx context.Context) ([]*shardState, error) {
-	desc, err := p.client.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: &p.streamArn})
+func (r *streamReader) openShards(ctx context.Context) ([]*shardState, error) {
+	desc, err := r.client.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: &r.streamArn})
 	if err != nil {
 		return nil, err
 	}
-	position := st.ShardIteratorTypeTrimHorizon
-	if p.m.StartingPosition == "LATEST" {
-		position = st.ShardIteratorTypeLatest
-	}
 	var shards []*shardState
 	for _, sh := range desc.StreamDescription.Shards {
-		it, err := p.client.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
-			StreamArn: &p.streamArn, ShardId: sh.ShardId, ShardIteratorType: position,
+		it, err := r.client.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
+			StreamArn: &r.streamArn, ShardId: sh.ShardId, ShardIteratorType: r.position,
 		})
 		if err != nil {
 			return nil, err
@@ -422,7 +598,7 @@ func (s *Stack) queueURL(arn string) string {
 }
 
 // lambdaRecord is a stream record as Lambda delivers it in a DynamoDBEvent.
-func (p *poller) lambdaRecord(shardID string, r st.Record) map[string]any {
+func lambdaRecord(streamArn, shardID string, r st.Record) map[string]any {
 	d := map[string]any{}
 	if sr := r.Dynamodb; sr != nil {
 		if sr.ApproximateCreationDateTime != nil {
@@ -446,7 +622,7 @@ func (p *poller) lambdaRecord(shardID string, r st.Record) map[string]any {
 	rec := map[string]any{
 		"eventID": aws.ToString(r.EventID), "eventName": string(r.EventName), "eventVersion": aws.ToString(r.EventVersion),
 		"eventSource": aws.ToString(r.EventSource), "awsRegion": aws.ToString(r.AwsRegion),
-		"dynamodb": d, "eventSourceARN": p.streamArn, "shardId": shardID,
+		"dynamodb": d, "eventSourceARN": streamArn, "shardId": shardID,
 	}
 	// A deletion by the table's TTL names the service that made it.
 	if id := r.UserIdentity; id != nil {
@@ -520,20 +696,20 @@ func (s *Stack) ReadStream(ctx context.Context, tableID string) ([]map[string]an
 	if arn == "" {
 		return nil, fmt.Errorf("table %s has no stream", tableID)
 	}
-	p := &poller{s: s, m: &Mapping{}, streamArn: arn, client: dynamodbstreams.NewFromConfig(localaws.Config(s.endpoint))}
-	shards, err := p.openShards(ctx)
+	r := &streamReader{s: s, streamArn: arn, client: dynamodbstreams.NewFromConfig(localaws.Config(s.endpoint)), position: st.ShardIteratorTypeTrimHorizon}
+	shards, err := r.openShards(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []map[string]any
 	for _, sh := range shards {
 		for sh.iterator != nil {
-			page, err := p.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: sh.iterator, Limit: aws.Int32(1000)})
+			page, err := r.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: sh.iterator, Limit: aws.Int32(pageLimit)})
 			if err != nil {
 				return nil, err
 			}
 			for _, rec := range page.Records {
-				out = append(out, p.lambdaRecord(sh.id, rec))
+				out = append(out, lambdaRecord(arn, sh.id, rec))
 			}
 			if len(page.Records) == 0 {
 				break
