@@ -34,5 +34,7 @@ func BenchmarkRoutes(b *testing.B) {
 		eventtest.Route{Event: "put-budget.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-settings.json", Want: http.StatusOK},
 		eventtest.Route{Event: "put-settings.json", Want: http.StatusOK},
+		eventtest.Route{Event: "get-publication.json", Want: http.StatusOK},
+		eventtest.Route{Event: "put-publication.json", Want: http.StatusOK},
 	)
 }

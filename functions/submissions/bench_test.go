@@ -62,6 +62,14 @@ func BenchmarkRoutes(b *testing.B) {
 				eventtest.Retarget(ev, id, "")
 				ev.Body = `{"code":"` + code + `"}`
 			}},
+		// A narrowing of what may be published: every iteration narrows a copy of its own
+		// of a demo request, so each writes its change and event.
+		eventtest.Route{Event: "put-publication.json", Want: http.StatusOK,
+			Fresh: func(tb testing.TB, s *eventtest.Setup, ev *events.APIGatewayV2HTTPRequest) {
+				id, token := s.Copy(tb, "01KC0000000000000000000001")
+				eventtest.Retarget(ev, id, token)
+			}},
+		eventtest.Route{Event: "get-publication.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-confirm-page.json", Want: http.StatusOK},
 		eventtest.Route{Event: "get-openapi.json", Want: http.StatusOK},
 		// Payout details: the first details of a copy of its own of the approved demo

@@ -494,11 +494,11 @@ func (s *ReviewService) ballot(ctx context.Context, who Staff, id string, settle
 			next.Status, next.Approved, next.DecidedAt = StatusApproved, tally.Amount, now
 			c.Commit = &Commitment{FiscalYear: req.FiscalYear, Category: req.Kind, Amount: *tally.Amount}
 			c.Events = append(c.Events, AuditEvent{Type: EventApproved, FromStatus: StatusSubmitted, ToStatus: StatusApproved,
-				Message: "Approved for " + tally.Amount.String() + ".", Data: decisionData(tally, req)})
+				Message: "Approved for " + tally.Amount.String() + ".", Data: DecisionData(tally, req)})
 		case StatusRejected:
 			next.Status, next.DecidedAt = StatusRejected, now
 			c.Events = append(c.Events, AuditEvent{Type: EventRejected, FromStatus: StatusSubmitted, ToStatus: StatusRejected,
-				Data: decisionData(tally, req)})
+				Data: DecisionData(tally, req)})
 		}
 		stamp(&c, req, me, now)
 		if tally.Outcome == StatusApproved || tally.Outcome == StatusRejected {
@@ -683,10 +683,10 @@ func voteData(v Vote) map[string]string {
 	return d
 }
 
-// decisionData is a decision event's data: the tally, and the request's kind, fiscal
+// DecisionData is a decision event's data: the tally, and the request's kind, fiscal
 // year and publication choice as they stood at the decision, so that the event alone
 // says whether, and what of it, the verifiable log may show in public.
-func decisionData(t Tally, req *Request) map[string]string {
+func DecisionData(t Tally, req *Request) map[string]string {
 	d := tallyData(t)
 	d["kind"], d["fiscalYear"] = string(req.Kind), fmt.Sprint(req.FiscalYear)
 	d["publication"] = string(req.Publication.Or(PublishNone))

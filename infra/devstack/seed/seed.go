@@ -168,10 +168,12 @@ func apply(ctx context.Context, store sponsorship.Store, cfg sponsorship.Config,
 			c.Commit = &sponsorship.Commitment{FiscalYear: next.FiscalYear, Category: next.Kind, Amount: approved}
 		}
 		if step.To == sponsorship.StatusApproved || step.To == sponsorship.StatusRejected {
-			// In the public register as the committee's decision would put it: the
-			// demo has no seats, so its tally is empty.
+			// In the public register, and in the verifiable log's public record, as the
+			// committee's decision would put it: the demo has no seats, so its tally is
+			// empty.
 			next.DecidedAt = now
 			c.Register = sponsorship.RegisterDecision(&next, sponsorship.Tally{}, sponsorship.Directory{}, nil)
+			c.Events[0].Data = sponsorship.DecisionData(sponsorship.Tally{Amount: next.Approved}, &next)
 		}
 		if err := store.Apply(ctx, c); err != nil {
 			return err
