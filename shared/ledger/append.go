@@ -169,7 +169,7 @@ func (a *Appender) prepare(ctx context.Context, entries []Entry, out *Appended) 
 	if len(fresh) == 0 {
 		return nil, nil
 	}
-	r := &storedHashes{ctx: ctx, store: a.Store, tiles: map[[2]int64][]byte{}, fresh: map[int64]tlog.Hash{}}
+	r := newStoredHashes(ctx, a.Store)
 	u := &Update{Old: head, Leaves: make(map[string]int64, len(fresh))}
 	for i, e := range fresh {
 		n := head.Size + int64(i)
@@ -247,6 +247,10 @@ type storedHashes struct {
 	store TileReader
 	tiles map[[2]int64][]byte
 	fresh map[int64]tlog.Hash
+}
+
+func newStoredHashes(ctx context.Context, store TileReader) *storedHashes {
+	return &storedHashes{ctx: ctx, store: store, tiles: map[[2]int64][]byte{}, fresh: map[int64]tlog.Hash{}}
 }
 
 func (r *storedHashes) tile(t tlog.Tile) ([]byte, error) {

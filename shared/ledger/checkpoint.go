@@ -85,7 +85,7 @@ func (p Publisher) extends(ctx context.Context, stored []byte, head Head) error 
 	}
 	var oldRoot tlog.Hash
 	copy(oldRoot[:], old.Hash)
-	r := &storedHashes{ctx: ctx, store: p.Store, tiles: map[[2]int64][]byte{}, fresh: map[int64]tlog.Hash{}}
+	r := newStoredHashes(ctx, p.Store)
 	proof, err := tlog.ProveTree(head.Size, int64(old.Size), r)
 	if err == nil {
 		err = tlog.CheckTree(proof, head.Size, head.Root, int64(old.Size), oldRoot)

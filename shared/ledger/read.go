@@ -67,7 +67,7 @@ func Prove(ctx context.Context, r Reader, index int64) (*Proof, error) {
 	if err != nil || signed == nil || index < 0 || index >= size {
 		return nil, err
 	}
-	hr := &storedHashes{ctx: ctx, store: r, tiles: map[[2]int64][]byte{}, fresh: map[int64]tlog.Hash{}}
+	hr := newStoredHashes(ctx, r)
 	proof, err := tlog.ProveRecord(size, index, hr)
 	if err != nil {
 		return nil, fmt.Errorf("prove leaf %d: %w", index, err)
