@@ -77,9 +77,9 @@ func headOf(item map[string]types.AttributeValue) (ledger.Head, error) {
 	return h, nil
 }
 
-// ReadTiles implements ledger.Store and ledger.Reader: one BatchGetItem for up to 100
-// tiles (a proof needs at most two per level), strongly consistent so that an
-// appender reads what the head it read describes.
+// ReadTiles implements ledger.Store and ledger.Reader: one GetItem for one tile, one
+// BatchGetItem for up to 100 (a proof needs at most two per level), strongly
+// consistent so that an appender reads what the head it read describes.
 func (s *Store) ReadTiles(ctx context.Context, tiles []tlog.Tile) ([][]byte, error) {
 	out := make([][]byte, len(tiles))
 	if len(tiles) == 1 {
@@ -90,32 +90,16 @@ func (s *Store) ReadTiles(ctx context.Context, tiles []tlog.Tile) ([][]byte, err
 		out[0] = tileData(got.Item)
 		return out, nil
 	}
-	where := map[string][]int{}
-	var keys []map[string]types.AttributeValue
+	keys := make([]map[string]types.AttributeValue, len(tiles))
 	for i, t := range tiles {
-		pk := logTilePrefix + ledger.Path(tlog.Tile{H: t.H, L: t.L, N: t.N, W: ledger.TileWidth})
-		if len(where[pk]) == 0 {
-			keys = append(keys, tileKey(t))
-		}
-		where[pk] = append(where[pk], i)
+		keys[i] = tileKey(t)
 	}
-	for start := 0; start < len(keys); start += 100 {
-		pending := map[string]types.KeysAndAttributes{s.table: {Keys: keys[start:min(start+100, len(keys))], ConsistentRead: aws.Bool(true)}}
-		for attempt := 0; len(pending) > 0; attempt++ {
-			if attempt == 8 {
-				return nil, fmt.Errorf("read tiles: %w", errors.New("DynamoDB kept keys unprocessed"))
-			}
-			got, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
-			if err != nil {
-				return nil, translate(err)
-			}
-			for _, item := range got.Responses[s.table] {
-				for _, i := range where[stringAttr(item, attrPK)] {
-					out[i] = tileData(item)
-				}
-			}
-			pending = got.UnprocessedKeys
-		}
+	items, err := s.batchGetItems(ctx, true, keys)
+	if err != nil {
+		return nil, fmt.Errorf("read tiles: %w", err)
+	}
+	for i, item := range items {
+		out[i] = tileData(item)
 	}
 	return out, nil
 }
@@ -129,34 +113,25 @@ func tileData(item map[string]types.AttributeValue) []byte {
 
 // Indexes implements ledger.Store.
 func (s *Store) Indexes(ctx context.Context, keys []string) (map[string]int64, error) {
+	itemKeys := make([]map[string]types.AttributeValue, len(keys))
+	for i, k := range keys {
+		itemKeys[i] = key(leafPrefix+k, skLeaf)
+	}
+	items, err := s.batchGetItems(ctx, true, itemKeys)
+	if err != nil {
+		return nil, fmt.Errorf("read leaves: %w", err)
+	}
 	out := map[string]int64{}
-	for start := 0; start < len(keys); start += 100 {
-		var batch []map[string]types.AttributeValue
-		for _, k := range keys[start:min(start+100, len(keys))] {
-			batch = append(batch, key(leafPrefix+k, skLeaf))
+	for i, item := range items {
+		n, _ := item["index"].(*types.AttributeValueMemberN)
+		if n == nil {
+			continue
 		}
-		pending := map[string]types.KeysAndAttributes{s.table: {Keys: batch, ConsistentRead: aws.Bool(true)}}
-		for attempt := 0; len(pending) > 0; attempt++ {
-			if attempt == 8 {
-				return nil, errors.New("read leaves: DynamoDB kept keys unprocessed")
-			}
-			got, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
-			if err != nil {
-				return nil, translate(err)
-			}
-			for _, item := range got.Responses[s.table] {
-				n, _ := item["index"].(*types.AttributeValueMemberN)
-				if n == nil {
-					continue
-				}
-				i, err := strconv.ParseInt(n.Value, 10, 64)
-				if err != nil {
-					return nil, fmt.Errorf("leaf index: %w", err)
-				}
-				out[stringAttr(item, attrPK)[len(leafPrefix):]] = i
-			}
-			pending = got.UnprocessedKeys
+		index, err := strconv.ParseInt(n.Value, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("leaf index: %w", err)
 		}
+		out[keys[i]] = index
 	}
 	return out, nil
 }

@@ -321,24 +321,44 @@ func (s *Store) MarkRegisterLeaf(ctx context.Context, k sponsorship.RegisterKey,
 	return nil
 }
 
-// batchGet reads a few items by key with one BatchGetItem (again for any the service
-// left unprocessed), returning them in the order of keys, nil for those absent.
+// batchGet reads a few items by key with one BatchGetItem (eventually consistent),
+// returning them in the order of keys, nil for those absent.
 func (s *Store) batchGet(ctx context.Context, keys ...map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	return s.batchGetItems(ctx, false, keys)
+}
+
+// batchGetItems reads items by key, 100 to a BatchGetItem (again for any the service
+// left unprocessed, up to eight times), returning them in the order of keys, nil for
+// those absent.
+func (s *Store) batchGetItems(ctx context.Context, consistent bool, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
 	out := make([]map[string]types.AttributeValue, len(keys))
-	req := map[string]types.KeysAndAttributes{s.table: {Keys: keys}}
-	for len(req) > 0 {
-		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-		if err != nil {
-			return nil, translate(err)
+	where := map[[2]string][]int{}
+	for i, k := range keys {
+		where[[2]string{stringAttr(k, attrPK), stringAttr(k, attrSK)}] = append(where[[2]string{stringAttr(k, attrPK), stringAttr(k, attrSK)}], i)
+	}
+	var unique []map[string]types.AttributeValue
+	for i, k := range keys {
+		if where[[2]string{stringAttr(k, attrPK), stringAttr(k, attrSK)}][0] == i {
+			unique = append(unique, k)
 		}
-		for _, item := range res.Responses[s.table] {
-			for i, k := range keys {
-				if stringAttr(item, attrPK) == stringAttr(k, attrPK) && stringAttr(item, attrSK) == stringAttr(k, attrSK) {
+	}
+	for start := 0; start < len(unique); start += 100 {
+		req := map[string]types.KeysAndAttributes{s.table: {Keys: unique[start:min(start+100, len(unique))], ConsistentRead: aws.Bool(consistent)}}
+		for attempt := 0; len(req) > 0; attempt++ {
+			if attempt == 8 {
+				return nil, errors.New("BatchGetItem: DynamoDB kept keys unprocessed")
+			}
+			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, translate(err)
+			}
+			for _, item := range res.Responses[s.table] {
+				for _, i := range where[[2]string{stringAttr(item, attrPK), stringAttr(item, attrSK)}] {
 					out[i] = item
 				}
 			}
+			req = res.UnprocessedKeys
 		}
-		req = res.UnprocessedKeys
 	}
 	return out, nil
 }
