@@ -132,14 +132,20 @@ func withoutEmpty(r *http.Request) *http.Request {
 	return out
 }
 
-// pathYear reads the fiscal year the path names (refusing any query), with one Query.
-func (p *publicRegister) pathYear(r *http.Request) (sponsorship.RegisterYear, sponsorship.RegisterContext, error) {
+// pathFiscalYear reads the fiscal year the path names, refusing any query.
+func (p *publicRegister) pathFiscalYear(r *http.Request) (int, error) {
 	if _, err := strictQuery(r); err != nil {
-		return sponsorship.RegisterYear{}, sponsorship.RegisterContext{}, err
+		return 0, err
 	}
 	var fields []sponsorship.FieldError
 	y := p.fiscalYear("fiscalYear", r.PathValue("fiscalYear"), &fields)
-	if err := invalidQuery(fields); err != nil {
+	return y, invalidQuery(fields)
+}
+
+// pathYear reads the fiscal year the path names (refusing any query), with one Query.
+func (p *publicRegister) pathYear(r *http.Request) (sponsorship.RegisterYear, sponsorship.RegisterContext, error) {
+	y, err := p.pathFiscalYear(r)
+	if err != nil {
 		return sponsorship.RegisterYear{}, sponsorship.RegisterContext{}, err
 	}
 	return p.store.RegisterYear(r.Context(), y)
@@ -322,12 +328,8 @@ type decisionPage struct {
 // decision answers GET /register/{fiscalYear}/{id}: one listed decision, from one
 // BatchGetItem of its item and the public fields.
 func (p *publicRegister) decision(w http.ResponseWriter, r *http.Request) error {
-	if _, err := strictQuery(r); err != nil {
-		return err
-	}
-	var bad []sponsorship.FieldError
-	year := p.fiscalYear("fiscalYear", r.PathValue("fiscalYear"), &bad)
-	if err := invalidQuery(bad); err != nil {
+	year, err := p.pathFiscalYear(r)
+	if err != nil {
 		return err
 	}
 	id := r.PathValue("id")
@@ -450,13 +452,17 @@ func toTotalsView(t sponsorship.RegisterTotals) totalsView {
 	return v
 }
 
-// totals answers GET /register/{fiscalYear}/totals.json.
+// totals answers GET /register/{fiscalYear}/totals.json: the year's totals item.
 func (p *publicRegister) totals(w http.ResponseWriter, r *http.Request) error {
-	y, _, err := p.pathYear(r)
+	year, err := p.pathFiscalYear(r)
 	if err != nil {
 		return err
 	}
-	return p.writeJSON(w, r, "application/json", toTotalsView(y.Totals))
+	t, err := p.store.RegisterTotals(r.Context(), year)
+	if err != nil {
+		return err
+	}
+	return p.writeJSON(w, r, "application/json", toTotalsView(t))
 }
 
 func (p *publicRegister) writeJSON(w http.ResponseWriter, r *http.Request, contentType string, v any) error {
@@ -514,14 +520,20 @@ func (p *publicRegister) csv(w http.ResponseWriter, r *http.Request) error {
 	return cacheable(w, r, tabular.ContentType("csv"), registerMaxAge, false, b.Bytes())
 }
 
-// feedYear reads the fiscal year a feed is of: ?fiscalYear=, else the current one.
+// feedSize is how many decisions the feed of the latest decisions holds.
+const feedSize = 50
+
+// feedYear reads the fiscal year a feed is of: ?fiscalYear=, else 0 for the latest
+// decisions of every year.
 func (p *publicRegister) feedYear(r *http.Request) (int, error) {
 	q, err := strictQuery(r, "fiscalYear")
 	if err != nil {
 		return 0, err
 	}
-	year := p.cal.Year(p.now())
-	var fields []sponsorship.FieldError
+	var (
+		year   int
+		fields []sponsorship.FieldError
+	)
 	if s := q.Get("fiscalYear"); s != "" {
 		year = p.fiscalYear("fiscalYear", s, &fields)
 	}
@@ -567,18 +579,30 @@ type paymentsView struct {
 	Total amountView `json:"total"`
 }
 
-// feedEntries reads the fiscal year a feed is of and its entries, newest first.
+// feedEntries reads the fiscal year a feed is of (0: the latest decisions of every
+// year, by when they were decided; a decision belongs to the year of its event, which
+// may be years ahead) and its entries, newest first.
 func (p *publicRegister) feedEntries(r *http.Request) (int, []feedEntry, error) {
 	year, err := p.feedYear(r)
 	if err != nil {
 		return 0, nil, err
 	}
-	y, rctx, err := p.store.RegisterYear(r.Context(), year)
+	var (
+		decided []sponsorship.RegisterEntry
+		rctx    sponsorship.RegisterContext
+	)
+	if year == 0 {
+		decided, rctx, err = p.store.RegisterLatest(r.Context(), feedSize)
+	} else {
+		var y sponsorship.RegisterYear
+		y, rctx, err = p.store.RegisterYear(r.Context(), year)
+		decided = y.Entries
+	}
 	if err != nil {
 		return 0, nil, err
 	}
-	entries := make([]feedEntry, 0, len(y.Entries))
-	for _, e := range y.Entries {
+	entries := make([]feedEntry, 0, len(decided))
+	for _, e := range decided {
 		rec := e.Record(rctx.Fields)
 		v := publicRecordView{Reference: rec.Reference, FiscalYear: rec.FiscalYear, Outcome: e.Outcome(), Publication: rec.Publication,
 			Fields: rec.Fields, Kind: rec.Kind, Title: rec.Title, Applicant: rec.Applicant, Organization: rec.Organization,
@@ -644,7 +668,18 @@ type jsonFeedItem struct {
 }
 
 func (p *publicRegister) feedTitle(year int) string {
+	if year == 0 {
+		return "Sponsorship Tracker: latest decisions"
+	}
 	return fmt.Sprintf("Sponsorship Tracker: decisions of fiscal year %d", year)
+}
+
+// feedHome is the page a feed stands for: its year's list, or the current year's.
+func (p *publicRegister) feedHome(year int) string {
+	if year == 0 {
+		return p.base + "/register"
+	}
+	return p.base + "/register?fiscalYear=" + strconv.Itoa(year)
 }
 
 // jsonFeed answers GET /register/feed.json.
@@ -654,7 +689,7 @@ func (p *publicRegister) jsonFeed(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	doc := jsonFeedDoc{Version: "https://jsonfeed.org/version/1.1", Title: p.feedTitle(year),
-		HomePageURL: p.base + "/register?fiscalYear=" + strconv.Itoa(year), FeedURL: p.base + feedPath("feed.json", r),
+		HomePageURL: p.feedHome(year), FeedURL: p.base + feedPath("feed.json", r),
 		Description: "The steering committee's decisions, each with what its applicant agreed to publish.",
 		Language:    "en", Items: []jsonFeedItem{}}
 	for _, e := range entries {
@@ -715,19 +750,26 @@ func (p *publicRegister) atomFeed(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	// The feed changes when a decision is added: its newest decision dates it (the
-	// start of the fiscal year while it has none), so its bytes, and its ETag, stay put
-	// in between.
-	updated, _ := p.cal.Span(year)
+	// start of its fiscal year, or of the current one, while it has none), so its
+	// bytes, and its ETag, stay put in between.
+	var updated time.Time
 	feed := atomFeed{Lang: "en", ID: p.base + feedPath("feed.atom", r), Title: p.feedTitle(year),
 		Author: atomPerson{Name: "The steering committee"},
 		Links: []atomLink{{Rel: "self", Type: "application/atom+xml", Href: p.base + feedPath("feed.atom", r)},
-			{Rel: "alternate", Type: "text/html", Href: p.base + "/register?fiscalYear=" + strconv.Itoa(year)}}}
+			{Rel: "alternate", Type: "text/html", Href: p.feedHome(year)}}}
 	for _, e := range entries {
 		if e.Published.After(updated) {
 			updated = e.Published
 		}
 		feed.Entries = append(feed.Entries, atomEntry{ID: e.ID, Title: e.Title, Updated: e.Published.Format(time.RFC3339),
 			Link: atomLink{Rel: "alternate", Type: "text/html", Href: e.URL}, Summary: atomText{Type: "text", Text: e.Text}})
+	}
+	if updated.IsZero() {
+		since := year
+		if since == 0 {
+			since = p.cal.Year(p.now())
+		}
+		updated, _ = p.cal.Span(since)
 	}
 	feed.Updated = updated.UTC().Format(time.RFC3339)
 	b, err := xml.MarshalIndent(feed, "", "  ")

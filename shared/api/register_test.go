@@ -335,6 +335,17 @@ func TestTheRegisterPages(t *testing.T) {
 		}) {
 		t.Errorf("JSON feed: %+v", feed)
 	}
+	// The feed of the latest decisions spans every year; a year's feed holds that year.
+	var yearFeed struct {
+		Title string
+		Items []any
+	}
+	if err := json.Unmarshal(s.call(public, nobody, "GET", "/register/feed.json?fiscalYear=2025", nil).body, &yearFeed); err != nil {
+		t.Fatal(err)
+	}
+	if yearFeed.Title != "Sponsorship Tracker: decisions of fiscal year 2025" || len(yearFeed.Items) != 0 {
+		t.Errorf("fiscal year 2025's feed: %+v; want its title and no decisions", yearFeed)
+	}
 	var atom struct {
 		XMLName xml.Name
 		Entries []struct {

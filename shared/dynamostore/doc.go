@@ -3,7 +3,7 @@
 //
 // # Table design
 //
-// Every item has a partition key PK and a sort key SK, both strings. Three overloaded
+// Every item has a partition key PK and a sort key SK, both strings. Four sparse
 // global secondary indexes serve the access patterns the design names; no code path
 // scans the table.
 //
@@ -26,18 +26,23 @@
 //	public fields      SETTINGS              PUBLICATION
 //	register entry     REGISTER#<fiscal year> DECISION#<id>  (a listed decision)
 //	register totals    REGISTER#<fiscal year> TOTALS
+//	year's context     REGISTER#<fiscal year> CONTEXT   (copy of the public fields and years)
 //	register's years   REGISTER              YEARS
+//	feed's context     REGISTER              CONTEXT   GSI4PK / GSI4SK: REGISTER / ~
 //
 //	item             GSI2PK / GSI2SK (period)             GSI3PK / GSI3SK (applicant)
 //	request          FY#<year> / <submitted>#<id>         EMAIL#<email> / <submitted>#<id>
 //	audit event      AUDIT#<yyyy-mm> / <at>#<id>#<ver>    -
 //
+//	item             GSI4PK / GSI4SK (the register's feed)
+//	register entry   REGISTER / <decided>#<id>
+//
 // A request and its audit trail share a partition: one Query (PK = REQ#<id>) reads the
 // request with its history, and zero-padded versions keep the events in order. GSI1 is
 // the review queue: requests by status, oldest or newest first. GSI2 holds requests by
 // fiscal year and audit events by month, for finance reports and transparency reviews.
-// GSI3 finds an applicant's requests by lower-cased e-mail. A company's claims make
-// each name key and e-mail domain belong to one company: they are written with the
+// GSI3 finds an applicant's requests by lower-cased e-mail. GSI4 is the public
+// register's feed. A company's claims make each name key and e-mail domain belong to one company: they are written with the
 // company, conditional on being free or already its own. Idempotency items carry
 // expiresAt, the table's TTL attribute, and count as absent once past it, even before
 // DynamoDB deletes them.
@@ -63,7 +68,9 @@
 // adds to the totals and adds the year to the YEARS item; a payment's adds to the
 // entry's count and paid amount and to the totals; a narrowed consent takes the name
 // and organization out of the entry (anonymous) or deletes it (none). A year's page is
-// one Query of its partition; a decision's page one BatchGetItem of its entry (keyed by
+// one Query of its partition, which holds a copy of the public fields and the years
+// (see registercontext.go); the feed of the latest decisions one Query of GSI4, whose
+// newest-first order reads the feed's copy first; a decision's page one BatchGetItem of its entry (keyed by
 // id, so that the page's address, /register/<year>/<id>, finds it without knowing when
 // it was decided) and the public fields, which are applied when the page is made, then
 // the decision event's LEAF# item for its index in the verifiable log.

@@ -2,6 +2,7 @@ package dynamostore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,13 +53,28 @@ func publicFieldsOf(item map[string]types.AttributeValue) (sponsorship.PublicFie
 	return p, nil
 }
 
-// PutPublicFields writes the public fields and their audit event in one transaction,
-// conditional on the version.
+// PutPublicFields writes the public fields, their audit event and their copy in every
+// register context (see registercontext.go) in one transaction, conditional on the
+// version.
 func (s *Store) PutPublicFields(ctx context.Context, p sponsorship.PublicFields, ev sponsorship.AuditEvent) error {
 	rec := publicFieldsRecord{PK: pkSettings, SK: skPublication, Entity: "publicFields", Fields: []string{},
 		Version: p.Version, UpdatedAt: stamp(p.UpdatedAt)}
 	for _, f := range p.Fields {
 		rec.Fields = append(rec.Fields, string(f))
 	}
-	return s.putVersioned(ctx, rec, p.Version, ev, "public fields")
+	put, err := s.versionedPut(rec, p.Version)
+	if err != nil {
+		return fmt.Errorf("public fields: %w", err)
+	}
+	evItem, err := marshal(toEventRecord(ev))
+	if err != nil {
+		return fmt.Errorf("public fields: marshal event: %w", err)
+	}
+	cancelled, err := s.writeContexts(ctx, func(registerSources) ([]types.TransactWriteItem, sponsorship.PublicFields, error) {
+		return []types.TransactWriteItem{{Put: put}, {Put: &types.Put{TableName: &s.table, Item: evItem}}}, p, nil
+	})
+	if cancelled != nil || errors.Is(err, errYearsMoved) {
+		return &sponsorship.ConflictError{ID: "public fields"}
+	}
+	return err
 }

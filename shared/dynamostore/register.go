@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -34,26 +33,28 @@ func registerPK(year int) string { return registerPrefix + strconv.Itoa(year) }
 // registerRecord is a listed decision: exactly the inputs of its public record that
 // may ever be public (see sponsorship.RegisterEntry), and nothing else of the request.
 type registerRecord struct {
-	PK, SK        string
-	Entity        string            `json:"entity"`
-	ID            string            `json:"id"`
-	Reference     string            `json:"reference"`
-	FiscalYear    int               `json:"fiscalYear"`
-	Status        string            `json:"status"`
-	Publication   string            `json:"publication"`
-	Kind          string            `json:"kind"`
-	Title         string            `json:"title"`
-	ApplicantName string            `json:"applicantName,omitempty"`
-	Organization  string            `json:"organization,omitempty"`
-	Event         string            `json:"event,omitempty"`
-	Currency      string            `json:"currency"`
-	AmountMinor   int64             `json:"amountMinor"`
-	ApprovedMinor *int64            `json:"approvedMinor,omitempty"`
-	DecidedAt     string            `json:"decidedAt"`
-	Seats         []registerSeat    `json:"seats"`
-	Recusals      []registerRecusal `json:"recusals"`
-	PaymentCount  int               `json:"paymentCount"`
-	PaidMinor     int64             `json:"paidMinor"`
+	PK, SK string
+	// The feed's index: every listed decision, newest first.
+	GSI4PK, GSI4SK string
+	Entity         string            `json:"entity"`
+	ID             string            `json:"id"`
+	Reference      string            `json:"reference"`
+	FiscalYear     int               `json:"fiscalYear"`
+	Status         string            `json:"status"`
+	Publication    string            `json:"publication"`
+	Kind           string            `json:"kind"`
+	Title          string            `json:"title"`
+	ApplicantName  string            `json:"applicantName,omitempty"`
+	Organization   string            `json:"organization,omitempty"`
+	Event          string            `json:"event,omitempty"`
+	Currency       string            `json:"currency"`
+	AmountMinor    int64             `json:"amountMinor"`
+	ApprovedMinor  *int64            `json:"approvedMinor,omitempty"`
+	DecidedAt      string            `json:"decidedAt"`
+	Seats          []registerSeat    `json:"seats"`
+	Recusals       []registerRecusal `json:"recusals"`
+	PaymentCount   int               `json:"paymentCount"`
+	PaidMinor      int64             `json:"paidMinor"`
 	// DecisionVersion names the decision's audit event, whose leaf the page links;
 	// LeafIndex is that leaf's index, set by the ledger function once it appended it
 	// (payments and narrowed consent update the entry in place and keep it).
@@ -73,6 +74,7 @@ type registerRecusal struct {
 
 func toRegisterRecord(e sponsorship.RegisterEntry) registerRecord {
 	rec := registerRecord{PK: registerPK(e.FiscalYear), SK: decisionPrefix + e.ID, Entity: "registerEntry",
+		GSI4PK: feedPK, GSI4SK: stamp(e.DecidedAt) + "#" + e.ID,
 		ID: e.ID, Reference: e.Reference, FiscalYear: e.FiscalYear, Status: string(e.Status), Publication: string(e.Publication),
 		Kind: string(e.Kind), Title: e.Title, ApplicantName: e.ApplicantName, Organization: e.Organization, Event: e.Event,
 		Currency: e.Requested.Currency, AmountMinor: e.Requested.Minor, DecidedAt: stamp(e.DecidedAt),
@@ -198,39 +200,32 @@ func withEntity(values map[string]types.AttributeValue, entity string) map[strin
 	return values
 }
 
-// RegisterYear reads a fiscal year of the register — its listed decisions and its
-// totals, one partition — with one Query (more pages only past 1 MB, some 1 500
-// decisions), and at the same time the public fields and the list of years with one
-// BatchGetItem. Eventually consistent reads: the register is cached for a minute
-// anyway.
+// RegisterYear reads a fiscal year of the register — its listed decisions, its totals
+// and its copy of the register's context, one partition — with one Query (more pages
+// only past 1 MB, some 1 500 decisions). A year without a context (no decision yet)
+// reads the public fields and the years as a second call. Eventually consistent reads:
+// the register is cached for a minute anyway.
 func (s *Store) RegisterYear(ctx context.Context, year int) (sponsorship.RegisterYear, sponsorship.RegisterContext, error) {
-	var (
-		wg     sync.WaitGroup
-		rctx   sponsorship.RegisterContext
-		ctxErr error
-	)
-	wg.Go(func() { rctx, ctxErr = s.registerContext(ctx) })
 	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 		TableName:                 &s.table,
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(registerPK(year))},
 	})
-	wg.Wait()
 	if err != nil {
-		return sponsorship.RegisterYear{}, rctx, fmt.Errorf("register %d: %w", year, err)
-	}
-	if ctxErr != nil {
-		return sponsorship.RegisterYear{}, rctx, ctxErr
+		return sponsorship.RegisterYear{}, sponsorship.RegisterContext{}, fmt.Errorf("register %d: %w", year, err)
 	}
 	y := sponsorship.RegisterYear{FiscalYear: year, Totals: sponsorship.RegisterTotals{FiscalYear: year}}
+	var ctxItem map[string]types.AttributeValue
 	for _, item := range items {
 		switch sk := stringAttr(item, attrSK); {
 		case sk == skTotals:
 			y.Totals = totalsOf(year, item)
+		case sk == skContext:
+			ctxItem = item
 		case strings.HasPrefix(sk, decisionPrefix):
 			var rec registerRecord
 			if err := unmarshal(item, &rec); err != nil {
-				return sponsorship.RegisterYear{}, rctx, fmt.Errorf("register %d: unmarshal %s: %w", year, sk, err)
+				return sponsorship.RegisterYear{}, sponsorship.RegisterContext{}, fmt.Errorf("register %d: unmarshal %s: %w", year, sk, err)
 			}
 			y.Entries = append(y.Entries, rec.entry())
 		}
@@ -241,30 +236,66 @@ func (s *Store) RegisterYear(ctx context.Context, year int) (sponsorship.Registe
 		}
 		return strings.Compare(b.ID, a.ID)
 	})
-	return y, rctx, nil
+	rctx, err := s.contextOrSources(ctx, ctxItem)
+	return y, rctx, err
 }
 
-// registerContext reads the public fields and the years with decisions: one
-// BatchGetItem.
-func (s *Store) registerContext(ctx context.Context) (sponsorship.RegisterContext, error) {
+// RegisterTotals reads a fiscal year's totals: one GetItem (eventually consistent).
+func (s *Store) RegisterTotals(ctx context.Context, year int) (sponsorship.RegisterTotals, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: key(registerPK(year), skTotals)})
+	if err != nil {
+		return sponsorship.RegisterTotals{}, fmt.Errorf("register %d totals: %w", year, translate(err))
+	}
+	return totalsOf(year, out.Item), nil
+}
+
+// contextOrSources reads a context item, or, without one, the public fields and the
+// years from their sources with one BatchGetItem.
+func (s *Store) contextOrSources(ctx context.Context, item map[string]types.AttributeValue) (sponsorship.RegisterContext, error) {
+	if item != nil {
+		return contextOf(item)
+	}
 	got, err := s.batchGet(ctx, key(pkSettings, skPublication), key(pkRegister, skYears))
 	if err != nil {
 		return sponsorship.RegisterContext{}, fmt.Errorf("register settings: %w", err)
 	}
-	rc := sponsorship.RegisterContext{}
-	if rc.Fields, err = publicFieldsOf(got[0]); err != nil {
-		return rc, err
+	fields, err := publicFieldsOf(got[0])
+	return sponsorship.RegisterContext{Fields: fields, Years: yearsOf(got[1])}, err
+}
+
+// RegisterLatest reads the newest listed decisions of every year, at most limit, with
+// the register's context: one newest-first Query of the feed's index, whose first item
+// is the context (its sort key sorts after every decision's time).
+func (s *Store) RegisterLatest(ctx context.Context, limit int) ([]sponsorship.RegisterEntry, sponsorship.RegisterContext, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: &s.table, IndexName: aws.String(feedIndex),
+		KeyConditionExpression:    aws.String("GSI4PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(feedPK)},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(int32(limit) + 1),
+	})
+	if err != nil {
+		return nil, sponsorship.RegisterContext{}, fmt.Errorf("register feed: %w", translate(err))
 	}
-	if ys, ok := got[1]["years"].(*types.AttributeValueMemberNS); ok {
-		for _, v := range ys.Value {
-			if n, err := strconv.Atoi(v); err == nil {
-				rc.Years = append(rc.Years, n)
-			}
+	var (
+		ctxItem map[string]types.AttributeValue
+		entries []sponsorship.RegisterEntry
+	)
+	for _, item := range out.Items {
+		if stringAttr(item, attrSK) == skContext {
+			ctxItem = item
+			continue
+		}
+		var rec registerRecord
+		if err := unmarshal(item, &rec); err != nil {
+			return nil, sponsorship.RegisterContext{}, fmt.Errorf("register feed: unmarshal %s: %w", stringAttr(item, attrSK), err)
+		}
+		if len(entries) < limit {
+			entries = append(entries, rec.entry())
 		}
 	}
-	slices.Sort(rc.Years)
-	slices.Reverse(rc.Years)
-	return rc, nil
+	rctx, err := s.contextOrSources(ctx, ctxItem)
+	return entries, rctx, err
 }
 
 // RegisterEntry reads one listed decision and the public fields with one BatchGetItem.

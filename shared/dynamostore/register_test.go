@@ -20,9 +20,15 @@ import (
 // change as the domain makes it, and returns the decided request.
 func decide(t *testing.T, s *dynamostore.Store, i int, p sponsorship.Publication, outcome sponsorship.Status) *sponsorship.Request {
 	t.Helper()
+	return decideIn(t, s, 2027, i, p, outcome)
+}
+
+// decideIn is decide for a request of the given fiscal year.
+func decideIn(t testing.TB, s *dynamostore.Store, year, i int, p sponsorship.Publication, outcome sponsorship.Status) *sponsorship.Request {
+	t.Helper()
 	ctx := context.Background()
 	r, ev := newRequest(sponsorship.NewID(t0.Add(int64ns(i))))
-	r.Publication = p
+	r.Publication, r.FiscalYear = p, year
 	if err := s.CreateRequest(ctx, r, ev, nil); err != nil {
 		t.Fatal(err)
 	}

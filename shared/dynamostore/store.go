@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,13 +31,21 @@ type API interface {
 type Store struct {
 	db    API
 	table string
+	log   *slog.Logger
 }
 
 var _ sponsorship.Store = (*Store)(nil)
 
 // New returns a Store on the named table.
 func New(db API, table string) *Store {
-	return &Store{db: db, table: table}
+	return &Store{db: db, table: table, log: slog.Default()}
+}
+
+// WithLogger has the store report to l what it does after a write has succeeded and
+// cannot give back as the write's error (see Apply).
+func (s *Store) WithLogger(l *slog.Logger) *Store {
+	s.log = l
+	return s
 }
 
 func useJSONTags(o *attributevalue.EncoderOptions)  { o.TagKey = "json" }
@@ -272,6 +281,14 @@ func (s *Store) Apply(ctx context.Context, c sponsorship.Change) error {
 		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	}
 	if err == nil {
+		// A decision's year needs a register context (see registercontext.go); the
+		// decision stands either way, and a year without one has its pages read the
+		// settings themselves until a later decision writes it.
+		if rc := c.Register; rc != nil && rc.Totals.Outcome != "" {
+			if err := s.ensureRegisterContext(ctx, rc.Key.FiscalYear); err != nil {
+				s.log.WarnContext(ctx, "register context not written", "fiscalYear", rc.Key.FiscalYear, "error", err.Error())
+			}
+		}
 		return nil
 	}
 	if !errors.As(err, &cancelled) {

@@ -184,6 +184,12 @@ type RegisterStore interface {
 	// RegisterYear reads a fiscal year's entries and totals, with the public fields
 	// and the fiscal years that have decisions.
 	RegisterYear(ctx context.Context, year int) (RegisterYear, RegisterContext, error)
+	// RegisterTotals reads a fiscal year's totals alone.
+	RegisterTotals(ctx context.Context, year int) (RegisterTotals, error)
+	// RegisterLatest reads the newest listed decisions of every fiscal year, newest
+	// first (by the time of the decision), at most limit, with the public fields and
+	// the years.
+	RegisterLatest(ctx context.Context, limit int) ([]RegisterEntry, RegisterContext, error)
 	// RegisterEntry reads one listed decision with the public fields; ErrNotFound when
 	// it is not listed.
 	RegisterEntry(ctx context.Context, k RegisterKey) (RegisterEntry, PublicFields, error)

@@ -71,7 +71,8 @@ func Setup(ctx context.Context, getenv Getenv) (Basics, error) {
 	if err != nil {
 		return Basics{}, err
 	}
-	return Basics{Config: cfg, AWS: awsCfg, Store: dynamostore.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName), Log: Logger(cfg.LogLevel)}, nil
+	log := Logger(cfg.LogLevel)
+	return Basics{Config: cfg, AWS: awsCfg, Store: dynamostore.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName).WithLogger(log), Log: log}, nil
 }
 
 // Evidence builds the attachments' keeper over the store and the private evidence

@@ -3,11 +3,15 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/chromedp/chromedp"
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/testkit/testenv"
@@ -39,6 +43,24 @@ func TestBrowserReadsThePublicRegister(t *testing.T) {
 	named := registerDecision(t, "Sponsor the compilers track at RustConf", "Rosalind Register", "rosalind@northwind.example", "named", "approve", "approved")
 	registerDecision(t, "Travel to RustConf to speak on borrow checking", "Quentin Quiet", "quentin@northwind.example", "anonymous", "reject", "rejected")
 	registerDecision(t, "A hidden sponsorship", "Hidden Person", "hidden@northwind.example", "none", "approve", "approved")
+
+	// The first decision of 2033 copied the public fields into the year's partition,
+	// under the reviews function's own role, so its pages are one read.
+	ctx := context.Background()
+	copied, err := dev.DynamoDB().GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(dev.Physical("Table")), ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "REGISTER#2033"}, "SK": &types.AttributeValueMemberS{Value: "CONTEXT"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if copied.Item["fields"] == nil {
+		t.Errorf("2033's register context: %v; want the public fields copied", copied.Item)
+	}
+	// The feed of the latest decisions, read by the public function's own role from the
+	// feed's index, holds them though their year (their event's) is years ahead.
+	feed := anonymous(t).do("GET", "/register/feed.json", nil)
+	if feed.status != 200 || !strings.Contains(string(feed.body), "/register/2033/"+named) || strings.Contains(string(feed.body), "Hidden Person") {
+		t.Errorf("the feed of the latest decisions: %d %.300s", feed.status, feed.body)
+	}
 
 	b := openTab(t)
 	b.do(chromedp.Navigate(dev.URL()+"/register?fiscalYear=2033"), chromedp.WaitVisible(chromedp.CSS("table.register")))

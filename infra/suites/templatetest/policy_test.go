@@ -39,22 +39,24 @@ var wantGrants = map[string][]string{
 		"managed:AWSLambdaBasicExecutionRole",
 	},
 	"ReviewsFunction": {
-		evidenceRequests("s3:GetObject"),         // a request's files, as download links
-		evidenceRequests("s3:PutObject"),         // the committee's upload forms
-		"dynamodb:DeleteItem ${Table.Arn}",       // a recusal withdraws the reviewer's vote
-		"dynamodb:GetItem ${Table.Arn}",          // governance settings, a request after a lost race
-		"dynamodb:PutItem ${Table.Arn}",          // votes, recusals, comments, events
-		"dynamodb:Query ${Table.Arn}",            // dossier, ballots, roster
-		"dynamodb:Query ${Table.Arn}/index/GSI1", // the review queue
-		"dynamodb:UpdateItem ${Table.Arn}",       // an approval commits money to its budget
+		evidenceRequests("s3:GetObject"),           // a request's files, as download links
+		evidenceRequests("s3:PutObject"),           // the committee's upload forms
+		"dynamodb:ConditionCheckItem ${Table.Arn}", // a new year's register context: the public fields as copied
+		"dynamodb:DeleteItem ${Table.Arn}",         // a recusal withdraws the reviewer's vote
+		"dynamodb:GetItem ${Table.Arn}",            // governance settings, a request after a lost race
+		"dynamodb:PutItem ${Table.Arn}",            // votes, recusals, comments, events
+		"dynamodb:Query ${Table.Arn}",              // dossier, ballots, roster
+		"dynamodb:Query ${Table.Arn}/index/GSI1",   // the review queue
+		"dynamodb:UpdateItem ${Table.Arn}",         // an approval commits money to its budget
 		"managed:AWSLambdaBasicExecutionRole",
 	},
 	"AdminFunction": {
-		"dynamodb:DeleteItem ${Table.Arn}", // a company's released claim on a name or domain
-		"dynamodb:GetItem ${Table.Arn}",    // governance settings
-		"dynamodb:PutItem ${Table.Arn}",    // roster entries, companies and claims, settings, new budgets, events
-		"dynamodb:Query ${Table.Arn}",      // roster and companies, budgets
-		"dynamodb:UpdateItem ${Table.Arn}", // a budget's new allocation
+		"dynamodb:ConditionCheckItem ${Table.Arn}", // the register's years as read, when the public fields change
+		"dynamodb:DeleteItem ${Table.Arn}",         // a company's released claim on a name or domain
+		"dynamodb:GetItem ${Table.Arn}",            // governance settings
+		"dynamodb:PutItem ${Table.Arn}",            // roster entries, companies and claims, settings, new budgets, events
+		"dynamodb:Query ${Table.Arn}",              // roster and companies, budgets
+		"dynamodb:UpdateItem ${Table.Arn}",         // a budget's new allocation
 		// Onboarding (shared/identity), on this stack's user pool only:
 		"cognito-idp:AdminGetUser ${UserPool.Arn}",              // a user by e-mail (a retry reuses them) or subject
 		"cognito-idp:ListUsers ${UserPool.Arn}",                 // every user's standing, for the staff list
@@ -114,10 +116,11 @@ var wantGrants = map[string][]string{
 		"managed:AWSLambdaDynamoDBExecutionRole", // reading the stream
 	},
 	"PublicFunction": {
-		"dynamodb:GetItem ${Table.Arn}",      // a tile, the checkpoint
-		"dynamodb:BatchGetItem ${Table.Arn}", // the tiles of a proof; a decision with the public fields
-		"dynamodb:Query ${Table.Arn}",        // a fiscal year of the register
-		"kms:GetPublicKey ${LogKey.Arn}",     // the verifier key it publishes
+		"dynamodb:GetItem ${Table.Arn}",          // a tile, the checkpoint
+		"dynamodb:BatchGetItem ${Table.Arn}",     // the tiles of a proof; a decision with the public fields
+		"dynamodb:Query ${Table.Arn}",            // a fiscal year of the register
+		"dynamodb:Query ${Table.Arn}/index/GSI4", // the feed of the latest decisions
+		"kms:GetPublicKey ${LogKey.Arn}",         // the verifier key it publishes
 		"managed:AWSLambdaBasicExecutionRole",
 	},
 	"RemindersFunction": {
