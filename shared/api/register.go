@@ -116,12 +116,12 @@ func (p *publicRegister) filter(r *http.Request) (registerFilter, error) {
 	return f, invalidQuery(fields)
 }
 
-// withoutEmpty is r without its empty query parameters: the list's filter form, which
-// runs no script, sends "kind=" for "every kind".
+// withoutEmpty is r without an empty kind or outcome: the list's filter form, which
+// runs no script, sends "kind=" for "every kind" (and always a year).
 func withoutEmpty(r *http.Request) *http.Request {
 	q := r.URL.Query()
-	for k, v := range q {
-		if len(v) == 1 && v[0] == "" {
+	for _, k := range []string{"kind", "outcome"} {
+		if v := q[k]; len(v) == 1 && v[0] == "" {
 			delete(q, k)
 		}
 	}

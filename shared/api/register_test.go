@@ -299,8 +299,10 @@ func TestTheRegisterPages(t *testing.T) {
 	if r.status != 422 || !slices.Equal(r.fieldCodes(t), []string{"fiscalYear=invalid_format", "kind=unknown_value", "outcome=unknown_value"}) {
 		t.Errorf("bad filters: %d %s; want 422 naming all three", r.status, r.body)
 	}
-	if r := s.call(public, nobody, "GET", "/register?colour=red", nil); r.status != 400 {
-		t.Errorf("an unknown filter: %d, want 400", r.status)
+	for _, q := range []string{"colour=red", "fiscalYear="} {
+		if r := s.call(public, nobody, "GET", "/register?"+q, nil); r.status != 400 {
+			t.Errorf("?%s: %d, want 400", q, r.status)
+		}
 	}
 	for _, path := range []string{"/register/2026/01KC0000000000000000000099", "/register/2026/not-an-id", "/register/2025/" + named.id} {
 		if r := s.call(public, nobody, "GET", path, nil); r.status != 404 {

@@ -80,6 +80,15 @@ var everyRoute = sync.OnceValue(func() *http.ServeMux {
 		if path == "/" {
 			path = "/{$}" // the document's root, not every path
 		}
+		// A last parameter that holds slashes (a log tile's path) says so, since
+		// OpenAPI's path parameters are one segment.
+		if n, ok := ops["x-rest-of-path"]; ok {
+			var name string
+			if err := n.Decode(&name); err != nil || !strings.HasSuffix(path, "{"+name+"}") {
+				panic("api: x-rest-of-path of " + path + " does not name its last parameter")
+			}
+			path = strings.TrimSuffix(path, "}") + "...}"
+		}
 		for method := range ops {
 			if m := strings.ToUpper(method); slices.Contains(operations, m) {
 				mux.Handle(m+" "+path, nothing)

@@ -583,6 +583,11 @@ func TestRoutingAnswersWithProblems(t *testing.T) {
 	if r.status != 405 || !strings.Contains(r.header.Get("Allow"), "PUT") {
 		t.Errorf("wrong method on a budget: %d Allow=%q", r.status, r.header.Get("Allow"))
 	}
+	// A log tile's path holds slashes, all of it the route's last parameter.
+	r = a.do("TRACE", "/log/tile/0/x001/234.p/5", nil)
+	if r.status != 405 || r.header.Get("Allow") != "GET, HEAD" {
+		t.Errorf("wrong method on a tile: %d Allow=%q", r.status, r.header.Get("Allow"))
+	}
 	r = a.do("GET", "/admin/nowhere", nil)
 	if r.status != 404 {
 		t.Errorf("unknown staff path: %d", r.status)
