@@ -105,12 +105,12 @@ func TestSchemathesis(t *testing.T) {
 	firstTile := strings.TrimPrefix(ledger.Path(tlog.Tile{H: ledger.TileHeight, L: 0, N: 0, W: 1}), "tile/")
 	runs := []schemathesisCaller{
 		{"applicant", `^/(requests|publication|status|assets|openapi\.yaml|$)`, seeded.Token,
-			map[string]string{"path.id": seeded.ID}, []string{"ensure_resource_availability", "ignored_auth"}, ""},
-		{"reviewer", `^/review/`, token("reviewer"), map[string]string{"path.id": seeded.ID}, nil, ""},
-		{"finance", `^/finance/`, token("finance"), map[string]string{"path.id": approved}, nil, ""},
-		{"admin", `^/admin/`, token("admin"), map[string]string{"path.id": "schemathesis-reviewer"}, nil, ""},
+			map[string]string{"path.id": seeded.ID}, []string{"ensure_resource_availability", "ignored_auth"}},
+		{"reviewer", `^/review/`, token("reviewer"), map[string]string{"path.id": seeded.ID}, nil},
+		{"finance", `^/finance/`, token("finance"), map[string]string{"path.id": approved}, nil},
+		{"admin", `^/admin/`, token("admin"), map[string]string{"path.id": "schemathesis-reviewer"}, nil},
 		{"public", `^/(log|register)`, "", map[string]string{"path.fiscalYear": strconv.Itoa(year), "path.id": listed,
-			"path.index": "0", "path.path": firstTile}, nil, publicKnownFailures},
+			"path.index": "0", "path.path": firstTile}, nil},
 	}
 	want, _ := strconv.Atoi(examples)
 	var total atomic.Int64
@@ -161,34 +161,7 @@ type schemathesisCaller struct {
 	// data rather than 404s.
 	params  map[string]string
 	exclude []string
-	// operations is TOML appended to the run's schemathesis.toml: [[operations]]
-	// entries that turn a check off for one operation. Each selects its operation by
-	// include-path alone: schemathesis takes an operation that matches any one include
-	// (include-method = "GET" would select every GET).
-	operations string
 }
-
-// publicKnownFailures turns off, for one operation each, a check that finds a known
-// fault of the handlers rather than of the document. Temporary: remove each entry
-// once its fault is fixed.
-//   - GET /register answers `?fiscalYear=` (empty) with the current year's page (200),
-//     where the document (pattern ^[0-9]{4}$, no allowEmptyValue), strictQuery's rule
-//     and the feeds (400 for the same parameter empty) refuse it: withoutEmpty drops
-//     every empty parameter, not only the kind and outcome the form sends empty.
-//   - TRACE (any method but GET) on /log/tile/0/000.p/1 is 404, not 405 with Allow:
-//     the gateway sends it to $default, whose router (shared/api/router.go) asks
-//     everyRoute, a ServeMux built from the OpenAPI document's paths, and there
-//     /log/tile/{path} is one path segment while a tile path has several.
-//     (TRACE /log/tile/0 is 405.)
-const publicKnownFailures = `
-[[operations]]
-include-path = "/register"
-checks.negative_data_rejection.enabled = false
-
-[[operations]]
-include-path = "/log/tile/{path}"
-checks.unsupported_method.enabled = false
-`
 
 // listedDecision is a demo request the public register lists, with its fiscal year:
 // decided (approved or rejected) and published, named or anonymous. The year is read
@@ -245,14 +218,11 @@ func schemathesisRun(t *testing.T, bin, examples string, run schemathesisCaller,
 	for _, k := range slices.Sorted(maps.Keys(run.params)) {
 		fmt.Fprintf(&settings, "%q = %q\n", k, run.params[k])
 	}
-	// Every check, but those excluded on the command line. They are chosen here rather
-	// than with --checks all: a check named on the command line would override an
-	// operation's `enabled = false` (run.operations).
+	// Every check, but those excluded on the command line.
 	// Invalid data may also be refused for its size: a body over 64 KiB gets 413
 	// before it is read, which schemathesis's default list of rejections lacks.
 	settings.WriteString("\n[checks]\nenabled = true\n\n[checks.negative_data_rejection]\n" +
 		"expected-statuses = [\"400\", \"401\", \"403\", \"404\", \"405\", \"406\", \"409\", \"413\", \"415\", \"422\", \"428\", \"429\", \"5XX\"]\n")
-	settings.WriteString(run.operations)
 	if err := os.WriteFile(config, []byte(settings.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
