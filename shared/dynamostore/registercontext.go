@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -54,15 +55,21 @@ type registerContextRecord struct {
 	Years     []int    `json:"years"` // newest first
 }
 
-// contextOf reads a context item: the public fields and the years.
+// contextOf reads a context item: the public fields and the years. A copy of version
+// 0 was made while admins had saved no choice, and stands for the catalogue's
+// defaults of the running code, not of the code that made it: a release that narrows
+// the defaults narrows every page at once.
 func contextOf(item map[string]types.AttributeValue) (sponsorship.RegisterContext, error) {
-	fields, err := publicFieldsOf(item)
-	if err != nil {
-		return sponsorship.RegisterContext{}, err
-	}
 	var rec registerContextRecord
 	if err := unmarshal(item, &rec); err != nil {
 		return sponsorship.RegisterContext{}, fmt.Errorf("register context: unmarshal: %w", err)
+	}
+	if rec.Version == 0 {
+		item = nil
+	}
+	fields, err := publicFieldsOf(item)
+	if err != nil {
+		return sponsorship.RegisterContext{}, err
 	}
 	return sponsorship.RegisterContext{Fields: fields, Years: rec.Years}, nil
 }
@@ -113,6 +120,7 @@ func (s *Store) contextItems(src registerSources, fields sponsorship.PublicField
 	if len(src.years) > maxContextYears {
 		return nil, fmt.Errorf("register context: %d years of decisions, more than the %d one transaction can update", len(src.years), maxContextYears)
 	}
+	// YEARS only ever gains years (ADD), so its size tells whether it changed.
 	check := &types.ConditionCheck{TableName: &s.table, Key: key(pkRegister, skYears),
 		ConditionExpression: aws.String("attribute_not_exists(PK)")}
 	if src.count > 0 {
@@ -154,10 +162,19 @@ func (s *Store) contextItems(src registerSources, fields sponsorship.PublicField
 var errYearsMoved = errors.New("register context: the years changed")
 
 // writeContexts writes the contexts with the transaction items of change (placed after
-// the years' check), re-reading the sources and retrying while the years move under
-// it. It reports what the transaction's cancellation said of change's items.
+// the years' check), re-reading the sources and retrying, after a short pause, while
+// the years move under it or another transaction holds one of its items. When one of
+// change's own conditions failed it returns the cancellation with the reasons of
+// change's items alone.
 func (s *Store) writeContexts(ctx context.Context, change func(registerSources) ([]types.TransactWriteItem, sponsorship.PublicFields, error)) (*types.TransactionCanceledException, error) {
-	for range 5 {
+	for attempt := range 5 {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Duration(attempt*attempt) * 20 * time.Millisecond):
+			}
+		}
 		src, err := s.registerSources(ctx)
 		if err != nil {
 			return nil, err
@@ -180,13 +197,24 @@ func (s *Store) writeContexts(ctx context.Context, change func(registerSources) 
 			return nil, nil
 		}
 		reasons := cancelled.CancellationReasons
-		yearsMoved := len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed"
-		if !yearsMoved && !anyReason(cancelled, "TransactionConflict") {
-			// The change's own condition failed: its caller says what that means.
-			trimmed := *cancelled
-			trimmed.CancellationReasons = reasons[1:min(len(reasons), 1+len(own))]
-			return &trimmed, nil
+		code := func(i int) string {
+			if i < len(reasons) {
+				return aws.ToString(reasons[i].Code)
+			}
+			return ""
 		}
+		if code(0) == "ConditionalCheckFailed" || anyReason(cancelled, "TransactionConflict") {
+			continue
+		}
+		for i := 1; i <= len(own); i++ {
+			if code(i) == "ConditionalCheckFailed" {
+				// The change's own condition failed: its caller says what that means.
+				trimmed := *cancelled
+				trimmed.CancellationReasons = reasons[1:min(len(reasons), 1+len(own))]
+				return &trimmed, nil
+			}
+		}
+		return nil, fmt.Errorf("register context: %w", translate(err))
 	}
 	return nil, errYearsMoved
 }

@@ -232,3 +232,88 @@ func TestAChangeOfThePublicFieldsDuringANewYearsCopyWins(t *testing.T) {
 	decideIn(t, reviews, 2027, 1, sponsorship.PublishNamed, sponsorship.StatusApproved)
 	contextsHold(t, plain, []int{2027, 2026})
 }
+
+// An admin's first save of the public fields while a decision copies the catalogue's
+// defaults into a new year's context: the copy is refused and made again.
+func TestAFirstSaveOfThePublicFieldsDuringANewYearsCopyWins(t *testing.T) {
+	db, table := testenv.Table(t)
+	plain := dynamostore.New(db, table)
+	decideIn(t, plain, 2026, 0, sponsorship.PublishNamed, sponsorship.StatusApproved)
+	reviews := dynamostore.New(&interleaved{API: db, before: func() {
+		putFields(t, plain, 10, sponsorship.FieldTitle)
+	}}, table)
+	decideIn(t, reviews, 2027, 1, sponsorship.PublishNamed, sponsorship.StatusApproved)
+	contextsHold(t, plain, []int{2027, 2026})
+}
+
+// While admins have saved no choice, the pages follow the defaults of the code that
+// runs, not of the code that copied them: a release that withdraws a field from the
+// defaults withdraws it from every page.
+func TestCopiesOfTheDefaultsFollowTheRunningDefaults(t *testing.T) {
+	db, table := testenv.Table(t)
+	s := dynamostore.New(db, table)
+	ctx := context.Background()
+	decideIn(t, s, 2026, 1, sponsorship.PublishNamed, sponsorship.StatusApproved)
+	released := sponsorship.DefaultPublicFields
+	t.Cleanup(func() { sponsorship.DefaultPublicFields = released })
+	sponsorship.DefaultPublicFields = sponsorship.PublicFields{Fields: slices.DeleteFunc(slices.Clone(released.Fields),
+		func(f sponsorship.Field) bool { return f == sponsorship.FieldApprovedAmount })}
+	_, year, err := s.RegisterYear(ctx, 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, feed, err := s.RegisterLatest(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, rctx := range map[string]sponsorship.RegisterContext{"the year": year, "the feed": feed} {
+		if !slices.Equal(rctx.Fields.Fields, sponsorship.DefaultPublicFields.Fields) {
+			t.Errorf("%s publishes %v, want the running defaults %v", what, rctx.Fields.Fields, sponsorship.DefaultPublicFields.Fields)
+		}
+	}
+}
+
+// cancelling refuses every transaction that writes a register context with a
+// cancellation carrying the given reasons' codes.
+type cancelling struct {
+	dynamostore.API
+	codes []string
+}
+
+func (c cancelling) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	for _, item := range in.TransactItems {
+		if item.Put != nil {
+			if sk, ok := item.Put.Item["SK"].(*types.AttributeValueMemberS); ok && sk.Value == "CONTEXT" {
+				e := &types.TransactionCanceledException{Message: aws.String("cancelled")}
+				for _, code := range c.codes {
+					e.CancellationReasons = append(e.CancellationReasons, types.CancellationReason{Code: aws.String(code)})
+				}
+				return nil, e
+			}
+		}
+	}
+	return c.API.TransactWriteItems(ctx, in, opts...)
+}
+
+// A cancellation that is no lost race (no reasons at all, or a throttled item) is an
+// error of its own, not a conflict to retry as the admin's.
+func TestACancellationThatIsNoRaceIsAnError(t *testing.T) {
+	db, table := testenv.Table(t)
+	ev := sponsorship.AuditEvent{Type: sponsorship.EventSettingsChanged, Subject: "publication", At: t0,
+		Actor: sponsorship.Actor{Role: sponsorship.RoleAdmin, ID: "admin"}, Internal: true}
+	for _, codes := range [][]string{nil, {"None", "None", "ThrottlingError"}} {
+		s := dynamostore.New(cancelling{API: db, codes: codes}, table)
+		err := s.PutPublicFields(context.Background(), sponsorship.PublicFields{Fields: []sponsorship.Field{}, Version: 1, UpdatedAt: t0}, ev)
+		var conflict *sponsorship.ConflictError
+		if err == nil || errors.As(err, &conflict) {
+			t.Errorf("cancelled with %v: %v; want an error that is no conflict", codes, err)
+		}
+	}
+	// The admin's own version check failing is the conflict it always was.
+	s := dynamostore.New(cancelling{API: db, codes: []string{"None", "ConditionalCheckFailed"}}, table)
+	err := s.PutPublicFields(context.Background(), sponsorship.PublicFields{Fields: []sponsorship.Field{}, Version: 1, UpdatedAt: t0}, ev)
+	var conflict *sponsorship.ConflictError
+	if !errors.As(err, &conflict) {
+		t.Errorf("the version check failing: %v; want a ConflictError", err)
+	}
+}

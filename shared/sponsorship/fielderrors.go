@@ -26,6 +26,7 @@ const (
 	CodeInvalidDate      = "invalid_date"
 	CodeDateOrder        = "date_order"
 	CodeInPast           = "in_past"
+	CodeOutOfRange       = "out_of_range"
 	CodeUnknownValue     = "unknown_value"
 	CodeUnknownCurrency  = "unknown_currency"
 	CodeInvalidAmount    = "invalid_amount"

@@ -254,6 +254,30 @@ func (v *validator) notPast(field, date, today string) {
 	}
 }
 
+// How far an event's start may be from the day of the request. The start names the
+// request's fiscal year, and so the budget and the register's year it counts in: a
+// start decades away would open years that nobody budgets for.
+const (
+	maxYearsStarted = 1  // an event (a multi-day workshop, a sprint) already under way
+	maxYearsAhead   = 10 // sponsorships are agreed a few years ahead at most
+)
+
+// eventWindow refuses an event's start more than maxYearsStarted before today or more
+// than maxYearsAhead after it.
+func (v *validator) eventWindow(field, start, today string) {
+	d, err1 := time.Parse(dateLayout, start)
+	now, err2 := time.Parse(dateLayout, today)
+	if start == "" || err1 != nil || err2 != nil {
+		return
+	}
+	switch {
+	case d.Before(now.AddDate(-maxYearsStarted, 0, 0)):
+		v.add(field, CodeOutOfRange, "The event must have started no more than %d year ago.", maxYearsStarted)
+	case d.After(now.AddDate(maxYearsAhead, 0, 0)):
+		v.add(field, CodeOutOfRange, "The event must start within %d years.", maxYearsAhead)
+	}
+}
+
 func (v *validator) kindObject(field string, present, expected bool) {
 	switch {
 	case expected && !present:
@@ -354,6 +378,7 @@ func (v *validator) conference(in Conference, today string) *Conference {
 	c.ExpectedAttendees = in.ExpectedAttendees
 	v.ordered(c.StartDate, c.EndDate, "conference.endDate", "The event cannot end before it starts.")
 	v.notPast("conference.endDate", c.EndDate, today)
+	v.eventWindow("conference.startDate", c.StartDate, today)
 	return c
 }
 
@@ -372,6 +397,7 @@ func (v *validator) travel(in Travel, today string) *Travel {
 	}
 	v.ordered(t.StartDate, t.EndDate, "travel.endDate", "The event cannot end before it starts.")
 	v.notPast("travel.endDate", t.EndDate, today)
+	v.eventWindow("travel.startDate", t.StartDate, today)
 	v.ordered(t.DepartureDate, t.ReturnDate, "travel.returnDate", "The return cannot be before the departure.")
 	v.ordered(t.DepartureDate, t.EndDate, "travel.departureDate", "Departure must be no later than the event's last day.")
 	v.ordered(t.StartDate, t.ReturnDate, "travel.returnDate", "Return must be no earlier than the event's first day.")

@@ -147,6 +147,17 @@ func TestValidateReportsEveryFieldError(t *testing.T) {
 			in.Conference.Location = "  "
 			return in
 		}, []string{"conference.endDate=in_past", "conference.location=required"}},
+		{"an event that started over a year ago and one a decade and more away", func() RequestInput {
+			in := conferenceInput()
+			in.Conference.StartDate = "1900-01-01"
+			return in
+		}, []string{"conference.startDate=out_of_range"}},
+		{"a travel grant for an event over ten years away", func() RequestInput {
+			in := travelInput()
+			in.Travel.StartDate, in.Travel.EndDate = "2040-02-01", "2040-02-02"
+			in.Travel.DepartureDate, in.Travel.ReturnDate = "", ""
+			return in
+		}, []string{"travel.startDate=out_of_range"}},
 		{"unparseable date", func() RequestInput {
 			in := conferenceInput()
 			in.Conference.StartDate = "2027-02-30"
@@ -398,7 +409,7 @@ func fuzzInput(kind Kind, shape uint8, text, email string, amount money.Amount, 
 
 // fieldCodes are the codes validation uses.
 var fieldCodes = []string{CodeRequired, CodeTooShort, CodeTooLong, CodeTooMany, CodeInvalidFormat, CodeInvalidURL,
-	CodeInvalidEmail, CodeInvalidDate, CodeDateOrder, CodeInPast, CodeUnknownValue, CodeUnknownCurrency,
+	CodeInvalidEmail, CodeInvalidDate, CodeDateOrder, CodeInPast, CodeOutOfRange, CodeUnknownValue, CodeUnknownCurrency,
 	CodeInvalidAmount, CodeNotPositive, CodeAboveCeiling, CodeCurrencyMismatch, CodeSumMismatch, CodeNotAllowed, CodeInvisible, CodeBidiControl}
 
 // checkFieldErrors checks a refusal: a *ValidationError listing at least one problem,
