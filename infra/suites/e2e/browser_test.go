@@ -667,7 +667,10 @@ func TestFormChecksMirrorTheServer(t *testing.T) {
 		"past conference": {"conference", func(in *sponsorship.RequestInput) {
 			in.Conference.StartDate, in.Conference.EndDate = "2020-05-10", "2020-05-12"
 		}},
-		"impossible date":      {"conference", func(in *sponsorship.RequestInput) { in.Conference.StartDate = "2031-02-30" }},
+		"impossible date": {"conference", func(in *sponsorship.RequestInput) { in.Conference.StartDate = "2031-02-30" }},
+		"an event decades away": {"travel", func(in *sponsorship.RequestInput) {
+			in.Travel.StartDate, in.Travel.EndDate, in.Travel.DepartureDate, in.Travel.ReturnDate = "2070-05-10", "2070-05-12", "", ""
+		}},
 		"ftp event site":       {"conference", func(in *sponsorship.RequestInput) { in.Conference.EventURL = "ftp://pycon.example/" }},
 		"script event site":    {"conference", func(in *sponsorship.RequestInput) { in.Conference.EventURL = "javascript:alert(1)" }},
 		"site with a password": {"conference", func(in *sponsorship.RequestInput) { in.Conference.EventURL = "https://user:pw@pycon.example/" }},

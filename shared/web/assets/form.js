@@ -26,6 +26,13 @@ function today() {
   return new Date().toISOString().slice(0, 10);
 }
 
+// yearsFrom is the day n years from day (YYYY-MM-DD); 29 February becomes 1 March in a
+// year without one, as the server's calendar does.
+function yearsFrom(day, n) {
+  const [y, m, d] = day.split("-").map(Number);
+  return new Date(Date.UTC(y + n, m - 1, d)).toISOString().slice(0, 10);
+}
+
 // realDate accepts a YYYY-MM-DD date that exists on the calendar (no 30 February).
 function realDate(s) {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
@@ -163,6 +170,9 @@ export function check(body) {
     const s = date(section + ".startDate", x.startDate, true), e = date(section + ".endDate", x.endDate, true);
     if (s && e && e < s) add(section + ".endDate", "The event cannot end before it starts.");
     else if (e && e < now) add(section + ".endDate", "This date has passed.");
+    // The start names the fiscal year: from a year before today to ten years ahead.
+    if (s && s < yearsFrom(now, -1)) add(section + ".startDate", "The event must have started no more than 1 year ago.");
+    else if (s && s > yearsFrom(now, 10)) add(section + ".startDate", "The event must start within 10 years.");
     return [s, e];
   };
   if (body.conference) {
