@@ -55,6 +55,9 @@ func TestBrowserReadsThePublicRegister(t *testing.T) {
 	if copied.Item["fields"] == nil {
 		t.Errorf("2033's register context: %v; want the public fields copied", copied.Item)
 	}
+	if strings.Contains(stackLogs.String(), "register context not written") {
+		t.Error("a decision could not write its year's register context: see the stack's log")
+	}
 	// The feed of the latest decisions, read by the public function's own role from the
 	// feed's index, holds them though their year (their event's) is years ahead.
 	feed := anonymous(t).do("GET", "/register/feed.json", nil)
