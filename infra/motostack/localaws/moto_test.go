@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,6 +25,7 @@ import (
 
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/localaws"
 	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/mototest"
+	"github.com/sponsorship-tracker/sponsorship-tracker/infra/motostack/samtemplate"
 )
 
 func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
@@ -355,4 +358,210 @@ func TestSentMailFromAnIndex(t *testing.T) {
 	if len(all) != len(data.SES.Message) || all[len(all)-1].ID != data.SES.Message[len(all)-1].ID {
 		t.Errorf("sent mail: %d messages, data.json %d", len(all), len(data.SES.Message))
 	}
+}
+
+// canon writes an attribute value with its type, sets sorted (they have no order), so
+// that two values compare as DynamoDB compares them.
+func canon(v types.AttributeValue) string {
+	sorted := func(xs []string) string { xs = slices.Clone(xs); slices.Sort(xs); return strings.Join(xs, ",") }
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return "S:" + v.Value
+	case *types.AttributeValueMemberN:
+		return "N:" + v.Value
+	case *types.AttributeValueMemberB:
+		return fmt.Sprintf("B:%x", v.Value)
+	case *types.AttributeValueMemberBOOL:
+		return fmt.Sprint("BOOL:", v.Value)
+	case *types.AttributeValueMemberNULL:
+		return "NULL"
+	case *types.AttributeValueMemberSS:
+		return "SS:" + sorted(v.Value)
+	case *types.AttributeValueMemberNS:
+		return "NS:" + sorted(v.Value)
+	case *types.AttributeValueMemberBS:
+		var xs []string
+		for _, b := range v.Value {
+			xs = append(xs, fmt.Sprintf("%x", b))
+		}
+		return "BS:" + sorted(xs)
+	case *types.AttributeValueMemberL:
+		var xs []string
+		for _, x := range v.Value {
+			xs = append(xs, canon(x))
+		}
+		return "L:[" + strings.Join(xs, ";") + "]"
+	case *types.AttributeValueMemberM:
+		return "M:" + canonItem(v.Value)
+	}
+	return fmt.Sprintf("?%T", v)
+}
+
+func canonItem(item map[string]types.AttributeValue) string {
+	var xs []string
+	for k, v := range item {
+		xs = append(xs, k+"="+canon(v))
+	}
+	slices.Sort(xs)
+	return "{" + strings.Join(xs, ";") + "}"
+}
+
+// Answers are written by motoserver.py without moto's per-member alias search where the
+// answer is a plain dictionary. Every kind of attribute value comes back as written
+// through every read that returns items (GetItem, BatchGetItem, TransactGetItems, Query
+// on the table and on an index, UpdateItem's new and a failed condition's old image, the
+// stream's images), and moto's own lookup, run beside it here
+// (MOTOSTACK_CHECK_ANSWERS), finds no member where the direct lookup found another.
+func TestAnswersKeepEveryAttributeType(t *testing.T) {
+	ctx := context.Background()
+	differences := t.TempDir() + "/differences.txt"
+	t.Setenv("MOTOSTACK_CHECK_ANSWERS", differences)
+	moto, err := localaws.StartMoto(ctx, localaws.MotoOptions{Root: mototest.Root()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer moto.Stop()
+	db := dynamodb.NewFromConfig(localaws.Config(moto.Endpoint))
+	tmpl, err := samtemplate.Load(filepath.Join(mototest.Root(), "testdata", "tables.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	table := "answers"
+	if err := localaws.CreateTable(ctx, db, tmpl, "Table", table); err != nil {
+		t.Fatal(err)
+	}
+
+	item := key("P", "1")
+	for k, v := range map[string]types.AttributeValue{
+		"GSI1PK": s("index"), "GSI1SK": s("1"),
+		"str": s("zwölf ✓"), "num": &types.AttributeValueMemberN{Value: "-12.5e3"},
+		"bin": &types.AttributeValueMemberB{Value: []byte{0, 1, 2, 0xff}}, "yes": &types.AttributeValueMemberBOOL{Value: true},
+		"no": &types.AttributeValueMemberBOOL{Value: false}, "nothing": &types.AttributeValueMemberNULL{Value: true},
+		"strs": &types.AttributeValueMemberSS{Value: []string{"b", "a"}}, "nums": &types.AttributeValueMemberNS{Value: []string{"1", "2.5"}},
+		"bins": &types.AttributeValueMemberBS{Value: [][]byte{{1}, {2, 3}}},
+		"list": &types.AttributeValueMemberL{Value: []types.AttributeValue{s("x"), &types.AttributeValueMemberN{Value: "0"},
+			&types.AttributeValueMemberL{Value: nil}, &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{}}}},
+		"map": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"S": s("a key named as a type"),
+			"Item": s("a key named as a member"), "inner": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{
+				"bin": &types.AttributeValueMemberB{Value: []byte("ok")}}}}},
+	} {
+		item[k] = v
+	}
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	want := canonItem(item)
+	check := func(what string, got map[string]types.AttributeValue) {
+		t.Helper()
+		if c := canonItem(got); c != want {
+			t.Errorf("%s:\n got %s\nwant %s", what, c, want)
+		}
+	}
+
+	got, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: key("P", "1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("GetItem", got.Item)
+	batch, err := db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+		table: {Keys: []map[string]types.AttributeValue{key("P", "1")}}}})
+	if err != nil || len(batch.Responses[table]) != 1 {
+		t.Fatalf("BatchGetItem: %v, %v", batch, err)
+	}
+	check("BatchGetItem", batch.Responses[table][0])
+	tget, err := db.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: []types.TransactGetItem{
+		{Get: &types.Get{TableName: &table, Key: key("P", "1")}}}})
+	if err != nil || len(tget.Responses) != 1 {
+		t.Fatalf("TransactGetItems: %v, %v", tget, err)
+	}
+	check("TransactGetItems", tget.Responses[0].Item)
+	for _, in := range []*dynamodb.QueryInput{
+		{TableName: &table, KeyConditionExpression: aws.String("PK = :p"), ExpressionAttributeValues: map[string]types.AttributeValue{":p": s("P")}},
+		{TableName: &table, IndexName: aws.String("GSI1"), KeyConditionExpression: aws.String("GSI1PK = :p"), ExpressionAttributeValues: map[string]types.AttributeValue{":p": s("index")}},
+	} {
+		q, err := db.Query(ctx, in)
+		if err != nil || len(q.Items) != 1 || q.Count != 1 {
+			t.Fatalf("Query %s: %v, %v", aws.ToString(in.IndexName), q, err)
+		}
+		check("Query "+aws.ToString(in.IndexName), q.Items[0])
+	}
+	up, err := db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &table, Key: key("P", "1"),
+		UpdateExpression: aws.String("SET num = num"), ReturnValues: types.ReturnValueAllNew})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("UpdateItem ALL_NEW", up.Attributes)
+	_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: key("P", "1"),
+		ConditionExpression: aws.String("attribute_not_exists(PK)"), ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld})
+	var failed *types.ConditionalCheckFailedException
+	if !errors.As(err, &failed) {
+		t.Fatalf("want the condition to fail, got %v", err)
+	}
+	check("a failed condition's old item", failed.Item)
+
+	d, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table})
+	if err != nil || aws.ToString(d.Table.TableName) != table || len(d.Table.GlobalSecondaryIndexes) != 3 {
+		t.Fatalf("DescribeTable: %+v, %v", d, err)
+	}
+	sc := dynamodbstreams.NewFromConfig(localaws.Config(moto.Endpoint))
+	ds, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: d.Table.LatestStreamArn})
+	if err != nil || len(ds.StreamDescription.Shards) == 0 {
+		t.Fatalf("DescribeStream: %v, %v", ds, err)
+	}
+	it, err := sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{StreamArn: d.Table.LatestStreamArn,
+		ShardId: ds.StreamDescription.Shards[0].ShardId, ShardIteratorType: st.ShardIteratorTypeTrimHorizon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it.ShardIterator})
+	if err != nil || len(recs.Records) == 0 {
+		t.Fatalf("GetRecords: %v, %v", recs, err)
+	}
+	image := map[string]types.AttributeValue{}
+	for k, v := range recs.Records[0].Dynamodb.NewImage {
+		image[k] = fromStream(v)
+	}
+	check("the stream's new image", image)
+	if recs.Records[0].Dynamodb.ApproximateCreationDateTime == nil || recs.Records[0].EventName != st.OperationTypeInsert {
+		t.Errorf("stream record: %+v", recs.Records[0])
+	}
+
+	if b, err := os.ReadFile(differences); err == nil {
+		t.Errorf("moto's own lookup found other members:\n%s", b)
+	}
+}
+
+// fromStream turns a Streams API attribute value into the DynamoDB API's, to compare.
+func fromStream(v st.AttributeValue) types.AttributeValue {
+	switch v := v.(type) {
+	case *st.AttributeValueMemberS:
+		return s(v.Value)
+	case *st.AttributeValueMemberN:
+		return &types.AttributeValueMemberN{Value: v.Value}
+	case *st.AttributeValueMemberB:
+		return &types.AttributeValueMemberB{Value: v.Value}
+	case *st.AttributeValueMemberBOOL:
+		return &types.AttributeValueMemberBOOL{Value: v.Value}
+	case *st.AttributeValueMemberNULL:
+		return &types.AttributeValueMemberNULL{Value: v.Value}
+	case *st.AttributeValueMemberSS:
+		return &types.AttributeValueMemberSS{Value: v.Value}
+	case *st.AttributeValueMemberNS:
+		return &types.AttributeValueMemberNS{Value: v.Value}
+	case *st.AttributeValueMemberBS:
+		return &types.AttributeValueMemberBS{Value: v.Value}
+	case *st.AttributeValueMemberL:
+		var l []types.AttributeValue
+		for _, x := range v.Value {
+			l = append(l, fromStream(x))
+		}
+		return &types.AttributeValueMemberL{Value: l}
+	case *st.AttributeValueMemberM:
+		m := map[string]types.AttributeValue{}
+		for k, x := range v.Value {
+			m[k] = fromStream(x)
+		}
+		return &types.AttributeValueMemberM{Value: m}
+	}
+	return nil
 }
