@@ -116,9 +116,11 @@ func (oneApplicant) ConfirmationCode(context.Context, string) (string, error) {
 // openOutbox lets every claim through, so each record's mail is tried.
 type openOutbox struct{}
 
-func (openOutbox) Claim(context.Context, string, time.Duration) error { return nil }
-func (openOutbox) MarkSent(context.Context, string, string) error     { return nil }
-func (openOutbox) Release(context.Context, string) error              { return nil }
+func (openOutbox) Claim(context.Context, string, []string, time.Duration) (map[string]bool, error) {
+	return nil, nil
+}
+func (openOutbox) MarkSent(context.Context, string, string, string, bool) error { return nil }
+func (openOutbox) Release(context.Context, string) error                        { return nil }
 
 // mailbox counts the mail it is given, and refuses it while down.
 type mailbox struct {

@@ -21,44 +21,73 @@ var _ notify.Reader = (*Store)(nil)
 // outboxTTL is how long notification records are kept: long past any retry.
 const outboxTTL = 30 * 24 * time.Hour
 
-func outboxKey(k string) map[string]types.AttributeValue { return key("NOTIFY#"+k, "NOTIFY") }
+func outboxKey(group string) map[string]types.AttributeValue { return key("NOTIFY#"+group, "NOTIFY") }
 
-// Claim records a notification as being sent (state pending, until now+lease) unless it
-// was sent already or another claim is still live.
-func (s *Store) Claim(ctx context.Context, k string, lease time.Duration) error {
+// Claim takes a group of notifications for sending until now+lease, unless another claim
+// on it is still live, and returns the keys of those it sent before (the map "sent", key
+// to message id, written by MarkSent). A live claim whose group sent every one of keys
+// answers ErrAlreadySent, so a redelivered event is done at once. One UpdateItem.
+func (s *Store) Claim(ctx context.Context, group string, keys []string, lease time.Duration) (map[string]bool, error) {
 	now := time.Now().UTC()
-	item := outboxKey(k)
-	item["state"] = sv("pending")
-	item["leaseUntil"] = &types.AttributeValueMemberN{Value: fmt.Sprint(now.Add(lease).Unix())}
-	item[AttrExpiresAt] = &types.AttributeValueMemberN{Value: fmt.Sprint(now.Add(outboxTTL).Unix())}
-	item["entity"] = sv("notification")
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.table, Item: item,
-		ConditionExpression:                 aws.String("attribute_not_exists(PK) OR #s = :released OR (#s = :pending AND leaseUntil < :now)"),
-		ExpressionAttributeNames:            map[string]string{"#s": "state"},
-		ExpressionAttributeValues:           map[string]types.AttributeValue{":released": sv("released"), ":pending": sv("pending"), ":now": &types.AttributeValueMemberN{Value: fmt.Sprint(now.Unix())}},
+	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: outboxKey(group),
+		UpdateExpression:         aws.String("SET leaseUntil = :until, #exp = :exp, entity = :entity, sent = if_not_exists(sent, :none)"),
+		ConditionExpression:      aws.String("attribute_not_exists(PK) OR leaseUntil < :now"),
+		ExpressionAttributeNames: map[string]string{"#exp": AttrExpiresAt},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":until":  &types.AttributeValueMemberN{Value: fmt.Sprint(now.Add(lease).Unix())},
+			":now":    &types.AttributeValueMemberN{Value: fmt.Sprint(now.Unix())},
+			":exp":    &types.AttributeValueMemberN{Value: fmt.Sprint(now.Add(outboxTTL).Unix())},
+			":entity": sv("notification"),
+			":none":   &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{}},
+		},
+		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		if stringAttr(failed.Item, "state") == "sent" {
-			return notify.ErrAlreadySent
+		sent := sentOf(failed.Item)
+		for _, k := range keys {
+			if !sent[k] {
+				return nil, notify.ErrInFlight
+			}
 		}
-		return notify.ErrInFlight
+		return nil, notify.ErrAlreadySent
 	}
 	if err != nil {
-		return fmt.Errorf("claim %s: %w", k, translate(err))
+		return nil, fmt.Errorf("claim %s: %w", group, translate(err))
 	}
-	return nil
+	return sentOf(out.Attributes), nil
 }
 
-// MarkSent records that a notification went out.
-func (s *Store) MarkSent(ctx context.Context, k, messageID string) error {
+// sentOf reads the keys of an outbox record's sent notifications.
+func sentOf(item map[string]types.AttributeValue) map[string]bool {
+	m, _ := item["sent"].(*types.AttributeValueMemberM)
+	if m == nil {
+		return map[string]bool{}
+	}
+	out := make(map[string]bool, len(m.Value))
+	for k := range m.Value {
+		out[k] = true
+	}
+	return out
+}
+
+// MarkSent records that one notification of a claimed group went out, with its message
+// id, and with release gives up the claim in the same write.
+func (s *Store) MarkSent(ctx context.Context, group, k, messageID string, release bool) error {
+	update := "SET sent.#k = :id"
+	values := map[string]types.AttributeValue{":id": sv(messageID)}
+	if release {
+		update += ", leaseUntil = :zero"
+		values[":zero"] = &types.AttributeValueMemberN{Value: "0"}
+	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: outboxKey(k),
-		UpdateExpression:          aws.String("SET #s = :sent, messageId = :id, sentAt = :at"),
-		ExpressionAttributeNames:  map[string]string{"#s": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":sent": sv("sent"), ":id": sv(messageID), ":at": sv(stamp(time.Now()))},
+		TableName: &s.table, Key: outboxKey(group),
+		UpdateExpression:          aws.String(update),
+		ConditionExpression:       aws.String("attribute_exists(sent)"),
+		ExpressionAttributeNames:  map[string]string{"#k": k},
+		ExpressionAttributeValues: values,
 	})
 	if err != nil {
 		return fmt.Errorf("mark %s sent: %w", k, translate(err))
@@ -66,18 +95,17 @@ func (s *Store) MarkSent(ctx context.Context, k, messageID string) error {
 	return nil
 }
 
-// Release gives up a claim after a failed send.
-func (s *Store) Release(ctx context.Context, k string) error {
+// Release gives up a group's claim after a failed send, and counts the attempt.
+func (s *Store) Release(ctx context.Context, group string) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: outboxKey(k),
-		UpdateExpression:          aws.String("SET #s = :released ADD attempts :one"),
-		ConditionExpression:       aws.String("#s = :pending"),
-		ExpressionAttributeNames:  map[string]string{"#s": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":released": sv("released"), ":pending": sv("pending"), ":one": &types.AttributeValueMemberN{Value: "1"}},
+		TableName: &s.table, Key: outboxKey(group),
+		UpdateExpression:          aws.String("SET leaseUntil = :zero ADD attempts :one"),
+		ConditionExpression:       aws.String("attribute_exists(PK)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":zero": &types.AttributeValueMemberN{Value: "0"}, ":one": &types.AttributeValueMemberN{Value: "1"}},
 	})
 	var failed *types.ConditionalCheckFailedException
 	if err != nil && !errors.As(err, &failed) {
-		return fmt.Errorf("release %s: %w", k, translate(err))
+		return fmt.Errorf("release %s: %w", group, translate(err))
 	}
 	return nil
 }

@@ -21,39 +21,71 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
-func TestOutboxClaimsEachNotificationOnce(t *testing.T) {
+// An event's notifications are claimed as one group: one sender at a time, what went
+// out is remembered message by message, a failure or the last message gives the claim
+// up, and a claim whose sender died can be taken over once its lease runs out.
+func TestOutboxClaimsAGroupAndRemembersEachMessage(t *testing.T) {
 	db, table := testenv.Table(t)
 	s := dynamostore.New(db, table)
 	ctx := context.Background()
-	if err := s.Claim(ctx, "k1", time.Minute); err != nil {
-		t.Fatal(err)
+	claim := func(group string, keys []string, lease time.Duration) (map[string]bool, error) {
+		t.Helper()
+		return s.Claim(ctx, group, keys, lease)
 	}
-	if err := s.Claim(ctx, "k1", time.Minute); !errors.Is(err, notify.ErrInFlight) {
+	sent, err := claim("ev1", []string{"a", "b", "c"}, time.Minute)
+	if err != nil || len(sent) != 0 {
+		t.Fatalf("first claim: %v, %v", sent, err)
+	}
+	if _, err := claim("ev1", []string{"a", "b", "c"}, time.Minute); !errors.Is(err, notify.ErrInFlight) {
 		t.Errorf("second claim while the first holds: %v, want ErrInFlight", err)
 	}
-	// A failed send releases the claim; the retry may take it.
-	if err := s.Release(ctx, "k1"); err != nil {
+	// a goes out, b fails: the claim is released, and the retry sees a as sent.
+	if err := s.MarkSent(ctx, "ev1", "a", "msg-a", false); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Claim(ctx, "k1", time.Minute); err != nil {
-		t.Errorf("claim after release: %v", err)
-	}
-	if err := s.MarkSent(ctx, "k1", "msg-1"); err != nil {
+	if err := s.Release(ctx, "ev1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Claim(ctx, "k1", time.Minute); !errors.Is(err, notify.ErrAlreadySent) {
-		t.Errorf("claim after sending: %v, want ErrAlreadySent", err)
+	sent, err = claim("ev1", []string{"a", "b", "c"}, time.Minute)
+	if err != nil || !sent["a"] || sent["b"] || len(sent) != 1 {
+		t.Fatalf("claim after a release: %v, %v; want a sent", sent, err)
+	}
+	// b, then c, the last releasing the claim.
+	if err := s.MarkSent(ctx, "ev1", "b", "msg-b", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := claim("ev1", []string{"a", "b"}, time.Minute); !errors.Is(err, notify.ErrAlreadySent) {
+		t.Errorf("a live claim over keys all sent: %v, want ErrAlreadySent", err)
+	}
+	if err := s.MarkSent(ctx, "ev1", "c", "msg-c", true); err != nil {
+		t.Fatal(err)
+	}
+	// A redelivery whose audience grew claims at once and sends to the newcomer only.
+	sent, err = claim("ev1", []string{"a", "b", "c", "d"}, time.Minute)
+	if err != nil || len(sent) != 3 || !sent["a"] || !sent["b"] || !sent["c"] {
+		t.Errorf("claim after the last mark: %v, %v; want a, b and c sent", sent, err)
 	}
 	// A claim whose lease ran out (its sender died) can be taken over.
-	if err := s.Claim(ctx, "k2", -time.Second); err != nil {
+	if _, err := claim("ev2", []string{"x"}, -time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Claim(ctx, "k2", time.Minute); err != nil {
+	if _, err := claim("ev2", []string{"x"}, time.Minute); err != nil {
 		t.Errorf("claim after the lease ran out: %v", err)
+	}
+	// A key is stored as a map key in an expression's name: any characters it holds.
+	odd := "01KC#3#email#a.b-c_d e/f"
+	if _, err := claim("ev3", []string{odd}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkSent(ctx, "ev3", odd, "msg", true); err != nil {
+		t.Fatal(err)
+	}
+	if sent, err := claim("ev3", []string{odd}, time.Minute); err != nil || !sent[odd] {
+		t.Errorf("a key with dots, spaces and hashes: %v, %v", sent, err)
 	}
 	// Records expire: they carry the TTL attribute.
 	out, _ := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "NOTIFY#k1"}, "SK": &types.AttributeValueMemberS{Value: "NOTIFY"}}})
+		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "NOTIFY#ev1"}, "SK": &types.AttributeValueMemberS{Value: "NOTIFY"}}})
 	if _, ok := out.Item[dynamostore.AttrExpiresAt]; !ok {
 		t.Error("outbox record without expiresAt")
 	}

@@ -29,13 +29,9 @@ func (n *Notifier) askToConfirm(ctx context.Context, ev sponsorship.AuditEvent, 
 	if err != nil {
 		return fmt.Errorf("read confirmation code of %s: %w", req.ID, err)
 	}
-	var failed []error
-	for _, note := range Route(ev, req, sponsorship.Directory{}, n.cfg.Rules) {
-		if err := n.deliver(ctx, note, ConfirmView(req, code, n.cfg.BaseURL)); err != nil {
-			failed = append(failed, err)
-		}
-	}
-	return errors.Join(failed...)
+	return n.deliver(ctx, eventGroup(ev), Route(ev, req, sponsorship.Directory{}, n.cfg.Rules), func(Notification) View {
+		return ConfirmView(req, code, n.cfg.BaseURL)
+	})
 }
 
 // ConfirmView is the whole of what the confirmation message may show: the reference,
@@ -68,15 +64,11 @@ func (n *Notifier) askToConfirmPayout(ctx context.Context, ev sponsorship.AuditE
 	if rec.Code == "" {
 		return nil
 	}
-	var failed []error
-	for _, note := range Route(ev, req, sponsorship.Directory{}, n.cfg.Rules) {
+	return n.deliver(ctx, eventGroup(ev), Route(ev, req, sponsorship.Directory{}, n.cfg.Rules), func(note Notification) View {
 		v := NewView(note.Name, req, ev, n.cfg.BaseURL)
 		v.ConfirmURL = strings.TrimRight(n.cfg.BaseURL, "/") + "/confirm#id=" + url.QueryEscape(req.ID) +
 			"&payout=" + url.QueryEscape(rec.Code)
 		v.ConfirmBy = p.PendingUntil.UTC().Format("2 January 2006, 15:04 MST")
-		if err := n.deliver(ctx, note, v); err != nil {
-			failed = append(failed, err)
-		}
-	}
-	return errors.Join(failed...)
+		return v
+	})
 }

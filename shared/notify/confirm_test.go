@@ -56,7 +56,7 @@ func TestUnconfirmedRequestSendsOnlyTheConfirmationLink(t *testing.T) {
 	now := time.Now()
 	req := hostileUnconfirmed(now)
 	mail, chat := &capturingSender{}, &capturingSender{}
-	n := New(fixedReader{req: req, code: "c0de-Of_the+link"}, &memOutbox{state: map[string]string{}},
+	n := New(fixedReader{req: req, code: "c0de-Of_the+link"}, &memOutbox{},
 		map[string]Sender{Email: mail, Chat: chat}, Config{BaseURL: "https://tracker.example/", Rules: Rules{FinanceEmail: "f@x.example", AdminsEmail: "a@x.example"}},
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ev := sponsorship.AuditEvent{RequestID: req.ID, Version: 1, Type: sponsorship.EventReceived, ToStatus: sponsorship.StatusUnconfirmed}
@@ -99,7 +99,7 @@ func TestUnconfirmedRequestSendsOnlyTheConfirmationLink(t *testing.T) {
 		"no code":   {req: req},
 	} {
 		mail := &capturingSender{}
-		n := New(reader, &memOutbox{state: map[string]string{}}, map[string]Sender{Email: mail}, Config{BaseURL: "https://t.example"},
+		n := New(reader, &memOutbox{}, map[string]Sender{Email: mail}, Config{BaseURL: "https://t.example"},
 			slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err := n.Handle(context.Background(), ev); err != nil || mail.count() != 0 {
 			t.Errorf("%s: sent %v (%v)", name, mail.sent, err)
@@ -122,7 +122,7 @@ func TestDigestLeavesOutUnconfirmedRequests(t *testing.T) {
 func TestUnconfirmedRequestHearsNothingElse(t *testing.T) {
 	req := hostileUnconfirmed(time.Now())
 	mail := &capturingSender{}
-	n := New(fixedReader{req: req, code: "c0de"}, &memOutbox{state: map[string]string{}}, map[string]Sender{Email: mail},
+	n := New(fixedReader{req: req, code: "c0de"}, &memOutbox{}, map[string]Sender{Email: mail},
 		Config{BaseURL: "https://tracker.example/", Rules: Rules{FinanceEmail: "f@x.example"}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for v, typ := range []sponsorship.EventType{sponsorship.EventAttachmentQuarantined, sponsorship.EventAttachmentAdded, sponsorship.EventWithdrawn} {
 		ev := sponsorship.AuditEvent{RequestID: req.ID, Version: v + 2, Type: typ, Actor: sponsorship.Actor{Role: sponsorship.RoleApplicant},

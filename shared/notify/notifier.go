@@ -12,22 +12,30 @@ import (
 	"github.com/sponsorship-tracker/sponsorship-tracker/shared/sponsorship"
 )
 
-// Outbox remembers every notification around its sending.
+// Outbox remembers the notifications of each group (one audit event's, or one
+// reminder) around their sending: a sender claims the group, sends what it has not sent
+// yet and marks each message sent as it goes. One claim per group rather than per
+// message halves the outbox's writes for an event heard by many.
 type Outbox interface {
-	// Claim takes a notification for sending, for lease. It returns ErrAlreadySent when
-	// the notification went out before, and ErrInFlight when another sender holds a
-	// claim that has not run out.
-	Claim(ctx context.Context, key string, lease time.Duration) error
-	// MarkSent records that the notification went out.
-	MarkSent(ctx context.Context, key, messageID string) error
-	// Release gives up a claim after a failed send, so a retry may claim it again.
-	Release(ctx context.Context, key string) error
+	// Claim takes a group for sending, for lease, and returns the keys of its
+	// notifications sent before. keys are those the caller means to send: when another
+	// sender holds a claim that has not run out, Claim returns ErrAlreadySent if every
+	// one of them went out, and ErrInFlight otherwise.
+	Claim(ctx context.Context, group string, keys []string, lease time.Duration) (sent map[string]bool, err error)
+	// MarkSent records that one notification of a claimed group went out; with release
+	// set (the last message of a group that sent all the others) it also gives up the
+	// claim, so that a redelivered event whose audience grew can send to the newcomers
+	// at once.
+	MarkSent(ctx context.Context, group, key, messageID string, release bool) error
+	// Release gives up a group's claim after a failed send, so that a retry may claim
+	// it at once.
+	Release(ctx context.Context, group string) error
 }
 
 // Outbox answers.
 var (
-	ErrAlreadySent = errors.New("notification already sent")
-	ErrInFlight    = errors.New("notification being sent by another invocation")
+	ErrAlreadySent = errors.New("notifications already sent")
+	ErrInFlight    = errors.New("notifications being sent by another invocation")
 )
 
 // Sender delivers messages over one channel; it returns the message's id.
@@ -121,44 +129,74 @@ func (n *Notifier) Handle(ctx context.Context, ev sponsorship.AuditEvent) error 
 	if err != nil {
 		return fmt.Errorf("read roster: %w", err)
 	}
+	return n.deliver(ctx, eventGroup(ev), Route(ev, req, dir, n.cfg.Rules), func(note Notification) View {
+		return NewView(note.Name, req, ev, n.cfg.BaseURL)
+	})
+}
+
+// eventGroup names an audit event's notifications in the outbox.
+func eventGroup(ev sponsorship.AuditEvent) string {
+	return fmt.Sprintf("%s#%d", ev.RequestID, ev.Version)
+}
+
+// deliver claims a group of notifications, then renders, sends and marks each one the
+// group has not sent yet. A failed message does not stop the others; the claim is then
+// released and the error returned, so that a retry sends only what is missing.
+func (n *Notifier) deliver(ctx context.Context, group string, notes []Notification, view func(Notification) View) error {
+	var keys []string
+	notes = slices.DeleteFunc(slices.Clone(notes), func(note Notification) bool { return n.senders[note.Channel] == nil })
+	for _, note := range notes {
+		keys = append(keys, note.Key)
+	}
+	if len(notes) == 0 {
+		return nil
+	}
+	sent, err := n.outbox.Claim(ctx, group, keys, n.cfg.Lease)
+	switch {
+	case errors.Is(err, ErrAlreadySent):
+		n.log.Info("notifications already sent", "group", group)
+		return nil
+	case err != nil:
+		return fmt.Errorf("claim %s: %w", group, err)
+	}
 	var failed []error
-	for _, note := range Route(ev, req, dir, n.cfg.Rules) {
-		v := NewView(note.Name, req, ev, n.cfg.BaseURL)
-		if err := n.deliver(ctx, note, v); err != nil {
+	unsent := 0
+	for _, note := range notes {
+		if !sent[note.Key] {
+			unsent++
+		}
+	}
+	for _, note := range notes {
+		if sent[note.Key] {
+			n.log.Info("notification already sent", "key", note.Key)
+			continue
+		}
+		unsent--
+		if err := n.send(ctx, group, note, view(note), unsent == 0 && len(failed) == 0); err != nil {
 			failed = append(failed, err)
+		}
+	}
+	if len(failed) > 0 {
+		if err := n.outbox.Release(ctx, group); err != nil {
+			n.log.Error("release claim", "group", group, "error", err.Error())
 		}
 	}
 	return errors.Join(failed...)
 }
 
-// deliver claims, renders, sends and marks one notification.
-func (n *Notifier) deliver(ctx context.Context, note Notification, v View) error {
-	sender := n.senders[note.Channel]
-	if sender == nil {
-		return nil
-	}
-	err := n.outbox.Claim(ctx, note.Key, n.cfg.Lease)
-	switch {
-	case errors.Is(err, ErrAlreadySent):
-		n.log.Info("notification already sent", "key", note.Key)
-		return nil
-	case err != nil:
-		return fmt.Errorf("claim %s: %w", note.Key, err)
-	}
+// send renders, sends and marks one notification of a claimed group, releasing the
+// claim with the mark when asked.
+func (n *Notifier) send(ctx context.Context, group string, note Notification, v View, release bool) error {
 	msg, err := Render(note.Kind, v)
 	if err != nil {
-		_ = n.outbox.Release(ctx, note.Key)
 		return fmt.Errorf("render %s: %w", note.Kind, err)
 	}
-	id, err := sender.Send(ctx, note.To, msg)
+	id, err := n.senders[note.Channel].Send(ctx, note.To, msg)
 	if err != nil {
-		if rerr := n.outbox.Release(ctx, note.Key); rerr != nil {
-			n.log.Error("release claim", "key", note.Key, "error", rerr.Error())
-		}
 		n.log.Warn("send failed", "key", note.Key, "channel", note.Channel, "kind", note.Kind, "error", err.Error())
 		return fmt.Errorf("send %s: %w", note.Key, err)
 	}
-	if err := n.outbox.MarkSent(ctx, note.Key, id); err != nil {
+	if err := n.outbox.MarkSent(ctx, group, note.Key, id, release); err != nil {
 		// Sent, but not recorded: a retry could send it again, so say so loudly.
 		n.log.Error("sent but not recorded", "key", note.Key, "error", err.Error())
 		return nil
@@ -212,7 +250,7 @@ func (n *Notifier) Remind(ctx context.Context, after time.Duration) (int, error)
 		note := Notification{Key: key(sponsorship.AuditEvent{RequestID: "digest", Version: dayNumber(now)}, Email, box),
 			Channel: Email, To: r.Email, Name: r.Name, Kind: KindDigest}
 		v := View{Name: r.Name, Request: &sponsorship.Request{}, Waiting: digestLines(waiting, now, n.cfg.BaseURL)}
-		if err := n.deliver(ctx, note, v); err != nil {
+		if err := n.deliverOne(ctx, note, v); err != nil {
 			failed = append(failed, err)
 			continue
 		}
@@ -231,13 +269,18 @@ func (n *Notifier) Remind(ctx context.Context, after time.Duration) (int, error)
 			Channel: Email, To: req.Applicant.Email, Name: req.Applicant.Name, Kind: KindReportsDue}
 		v := NewView(req.Applicant.Name, req, sponsorship.AuditEvent{}, n.cfg.BaseURL)
 		v.Reports = lines
-		if err := n.deliver(ctx, note, v); err != nil {
+		if err := n.deliverOne(ctx, note, v); err != nil {
 			failed = append(failed, err)
 			continue
 		}
 		sent++
 	}
 	return sent, errors.Join(failed...)
+}
+
+// deliverOne delivers a notification that is a group of its own (a reminder).
+func (n *Notifier) deliverOne(ctx context.Context, note Notification, v View) error {
+	return n.deliver(ctx, note.Key, []Notification{note}, func(Notification) View { return v })
 }
 
 // maxOverdueDays is how long after its due date a report is still reminded of.

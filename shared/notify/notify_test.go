@@ -7,6 +7,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -137,36 +138,52 @@ func TestRenderEscapesApplicantText(t *testing.T) {
 }
 
 // memOutbox is an in-memory Outbox for the notifier's logic; the DynamoDB one is tested
-// against moto.
+// against moto. A group's claim is live from Claim until Release or a releasing mark.
 type memOutbox struct {
-	mu    sync.Mutex
-	state map[string]string
+	mu      sync.Mutex
+	claimed map[string]bool
+	sent    map[string]map[string]bool
+	calls   int // outbox calls, to hold the notifier to one claim per group
 }
 
-func (o *memOutbox) Claim(_ context.Context, key string, _ time.Duration) error {
+func (o *memOutbox) Claim(_ context.Context, group string, keys []string, _ time.Duration) (map[string]bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	switch o.state[key] {
-	case "sent":
-		return ErrAlreadySent
-	case "pending":
-		return ErrInFlight
+	o.calls++
+	if o.claimed == nil {
+		o.claimed, o.sent = map[string]bool{}, map[string]map[string]bool{}
 	}
-	o.state[key] = "pending"
+	if o.claimed[group] {
+		for _, k := range keys {
+			if !o.sent[group][k] {
+				return nil, ErrInFlight
+			}
+		}
+		return nil, ErrAlreadySent
+	}
+	o.claimed[group] = true
+	if o.sent[group] == nil {
+		o.sent[group] = map[string]bool{}
+	}
+	return maps.Clone(o.sent[group]), nil
+}
+
+func (o *memOutbox) MarkSent(_ context.Context, group, key, _ string, release bool) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.calls++
+	o.sent[group][key] = true
+	if release {
+		delete(o.claimed, group)
+	}
 	return nil
 }
 
-func (o *memOutbox) MarkSent(_ context.Context, key, _ string) error {
+func (o *memOutbox) Release(_ context.Context, group string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.state[key] = "sent"
-	return nil
-}
-
-func (o *memOutbox) Release(_ context.Context, key string) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	delete(o.state, key)
+	o.calls++
+	delete(o.claimed, group)
 	return nil
 }
 
@@ -215,7 +232,7 @@ func (r fixedReader) ConfirmationCode(context.Context, string) (string, error) {
 }
 
 func TestHandleSendsOnceAndRetriesOnlyWhatFailed(t *testing.T) {
-	out := &memOutbox{state: map[string]string{}}
+	out := &memOutbox{}
 	mail := &recordingSender{fail: "grace@xylo.example"}
 	n := New(fixedReader{req: request()}, out, map[string]Sender{Email: mail}, Config{BaseURL: "https://t.example"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ev := sponsorship.AuditEvent{RequestID: "01KC0000000000000000000001", Version: 1, Type: sponsorship.EventSubmitted}
@@ -233,15 +250,43 @@ func TestHandleSendsOnceAndRetriesOnlyWhatFailed(t *testing.T) {
 	if len(mail.sent) != 3 || !strings.HasPrefix(mail.sent[2], "grace@xylo.example") {
 		t.Errorf("after retry: %v", mail.sent)
 	}
-	// A replay sends nothing.
+	// A replay sends nothing, and costs the outbox one claim.
+	calls := out.calls
 	if err := n.Handle(context.Background(), ev); err != nil || len(mail.sent) != 3 {
 		t.Errorf("replay sent again: %v %v", mail.sent, err)
 	}
+	if out.calls != calls+1 {
+		t.Errorf("a replay made %d outbox calls, want one claim", out.calls-calls)
+	}
 	// A claim held by another invocation is not taken over: the event is retried later.
 	next := sponsorship.AuditEvent{RequestID: ev.RequestID, Version: 2, Type: sponsorship.EventRejected}
-	out.state[Route(next, request(), directory, Rules{})[0].Key] = "pending"
+	out.claimed[eventGroup(next)] = true
 	if err := n.Handle(context.Background(), next); !errors.Is(err, ErrInFlight) || len(mail.sent) != 3 {
 		t.Errorf("in-flight claim: %v, sent %v", err, mail.sent)
+	}
+	// A claim still held by a sender that sent everything (say, one that stopped just
+	// before it could release) answers that all went out.
+	out.claimed[eventGroup(ev)] = true
+	if err := n.Handle(context.Background(), ev); err != nil || len(mail.sent) != 3 {
+		t.Errorf("a live claim over a group all sent: %v, sent %v", err, mail.sent)
+	}
+}
+
+// An event heard by several people costs the outbox one claim and one mark per
+// message, the last mark releasing the claim: never a claim per message.
+func TestHandleClaimsAnEventOnce(t *testing.T) {
+	out := &memOutbox{}
+	mail := &recordingSender{}
+	n := New(fixedReader{req: request()}, out, map[string]Sender{Email: mail}, Config{BaseURL: "https://t.example"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ev := sponsorship.AuditEvent{RequestID: "01KC0000000000000000000001", Version: 1, Type: sponsorship.EventSubmitted}
+	if err := n.Handle(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if len(mail.sent) < 2 || out.calls != 1+len(mail.sent) {
+		t.Errorf("%d messages cost %d outbox calls, want %d", len(mail.sent), out.calls, 1+len(mail.sent))
+	}
+	if out.claimed[eventGroup(ev)] {
+		t.Error("the claim is still held after every message went out")
 	}
 }
 
@@ -311,7 +356,7 @@ func TestApplicantsAreRemindedOfReportsDue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		mail := &capturingSender{}
-		n := New(fixedReader{owing: []*sponsorship.Request{travel, project}}, &memOutbox{state: map[string]string{}},
+		n := New(fixedReader{owing: []*sponsorship.Request{travel, project}}, &memOutbox{},
 			map[string]Sender{Email: mail}, Config{BaseURL: "https://tracker.example/"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		day, _ := time.Parse("2006-01-02", tt.day)
 		n.now = func() time.Time { return day.Add(9 * time.Hour) }
@@ -365,7 +410,7 @@ func TestEvidenceEventsAreSent(t *testing.T) {
 		mail := &capturingSender{}
 		req := request()
 		req.Reference = "ST-7ZQ4M-K2P9X"
-		n := New(fixedReader{req: req}, &memOutbox{state: map[string]string{}}, map[string]Sender{Email: mail},
+		n := New(fixedReader{req: req}, &memOutbox{}, map[string]Sender{Email: mail},
 			Config{BaseURL: "https://tracker.example/", Rules: Rules{FinanceEmail: "finance@foundation.example"}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		tt.ev.RequestID, tt.ev.Version = "r1", 7
 		if err := n.Handle(context.Background(), tt.ev); err != nil {
@@ -423,7 +468,7 @@ func TestPayoutEventsAreSent(t *testing.T) {
 			mail := &capturingSender{}
 			req := request()
 			req.Reference, req.Payout = "ST-7ZQ4M-K2P9X", tt.payout
-			n := New(fixedReader{req: req, payout: "the-code"}, &memOutbox{state: map[string]string{}}, map[string]Sender{Email: mail},
+			n := New(fixedReader{req: req, payout: "the-code"}, &memOutbox{}, map[string]Sender{Email: mail},
 				Config{BaseURL: "https://tracker.example/", Rules: Rules{FinanceEmail: "finance@foundation.example"}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			tt.ev.RequestID, tt.ev.Version = req.ID, 9
 			if err := n.Handle(context.Background(), tt.ev); err != nil {
