@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -21,19 +22,37 @@ var _ notify.Reader = (*Store)(nil)
 // outboxTTL is how long notification records are kept: long past any retry.
 const outboxTTL = 30 * 24 * time.Hour
 
+// maxKeysInCondition is the most keys a claim's condition names (DynamoDB allows an
+// expression 4 KB); a larger group is claimed without the all-sent check, and a replay
+// of it then takes and releases a claim instead.
+const maxKeysInCondition = 64
+
 func outboxKey(group string) map[string]types.AttributeValue { return key("NOTIFY#"+group, "NOTIFY") }
 
 // Claim takes a group of notifications for sending until now+lease, unless another claim
-// on it is still live, and returns the keys of those it sent before (the map "sent", key
-// to message id, written by MarkSent). A live claim whose group sent every one of keys
-// answers ErrAlreadySent, so a redelivered event is done at once. One UpdateItem.
+// on it is still live or the group sent every one of keys, and returns the keys of those
+// it sent before (the map "sent", key to message id, written by MarkSent). A group that
+// sent every one of keys answers ErrAlreadySent, so a redelivered event is done at once.
+// One UpdateItem.
 func (s *Store) Claim(ctx context.Context, group string, keys []string, lease time.Duration) (map[string]bool, error) {
 	now := time.Now().UTC()
+	// A group that sent every one of keys is not claimed again: the condition fails and
+	// the answer is ErrAlreadySent, with nothing written (a replay's usual case).
+	cond := "attribute_not_exists(PK) OR leaseUntil < :now"
+	names := map[string]string{"#exp": AttrExpiresAt}
+	if len(keys) > 0 && len(keys) <= maxKeysInCondition {
+		var unsent []string
+		for i, k := range keys {
+			names[fmt.Sprintf("#k%d", i)] = k
+			unsent = append(unsent, fmt.Sprintf("attribute_not_exists(sent.#k%d)", i))
+		}
+		cond = "attribute_not_exists(PK) OR (leaseUntil < :now AND (" + strings.Join(unsent, " OR ") + "))"
+	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: outboxKey(group),
 		UpdateExpression:         aws.String("SET leaseUntil = :until, #exp = :exp, entity = :entity, sent = if_not_exists(sent, :none)"),
-		ConditionExpression:      aws.String("attribute_not_exists(PK) OR leaseUntil < :now"),
-		ExpressionAttributeNames: map[string]string{"#exp": AttrExpiresAt},
+		ConditionExpression:      aws.String(cond),
+		ExpressionAttributeNames: names,
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":until":  &types.AttributeValueMemberN{Value: fmt.Sprint(now.Add(lease).Unix())},
 			":now":    &types.AttributeValueMemberN{Value: fmt.Sprint(now.Unix())},

@@ -60,6 +60,19 @@ func TestOutboxClaimsAGroupAndRemembersEachMessage(t *testing.T) {
 	if err := s.MarkSent(ctx, "ev1", "c", "msg-c", true); err != nil {
 		t.Fatal(err)
 	}
+	// A replay of the finished group is answered at once, and writes nothing: the claim
+	// stays released.
+	if _, err := claim("ev1", []string{"a", "b", "c"}, time.Minute); !errors.Is(err, notify.ErrAlreadySent) {
+		t.Errorf("a replay of a group all sent: %v, want ErrAlreadySent", err)
+	}
+	rec, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "NOTIFY#ev1"}, "SK": &types.AttributeValueMemberS{Value: "NOTIFY"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lease, _ := rec.Item["leaseUntil"].(*types.AttributeValueMemberN); lease == nil || lease.Value != "0" {
+		t.Errorf("after a replay the claim holds: leaseUntil %v", rec.Item["leaseUntil"])
+	}
 	// A redelivery whose audience grew claims at once and sends to the newcomer only.
 	sent, err = claim("ev1", []string{"a", "b", "c", "d"}, time.Minute)
 	if err != nil || len(sent) != 3 || !sent["a"] || !sent["b"] || !sent["c"] {
@@ -80,7 +93,10 @@ func TestOutboxClaimsAGroupAndRemembersEachMessage(t *testing.T) {
 	if err := s.MarkSent(ctx, "ev3", odd, "msg", true); err != nil {
 		t.Fatal(err)
 	}
-	if sent, err := claim("ev3", []string{odd}, time.Minute); err != nil || !sent[odd] {
+	if _, err := claim("ev3", []string{odd}, time.Minute); !errors.Is(err, notify.ErrAlreadySent) {
+		t.Errorf("a key with dots, spaces and hashes, sent: %v, want ErrAlreadySent", err)
+	}
+	if sent, err := claim("ev3", []string{odd, "other"}, time.Minute); err != nil || !sent[odd] || len(sent) != 1 {
 		t.Errorf("a key with dots, spaces and hashes: %v, %v", sent, err)
 	}
 	// Records expire: they carry the TTL attribute.

@@ -64,8 +64,10 @@ type Reader interface {
 type Config struct {
 	Rules   Rules
 	BaseURL string
-	// Lease is how long a claim holds before another sender may take over a send that
-	// seems to have died; longer than the function's timeout.
+	// Lease is the longest a claim holds before another sender may take over a group
+	// whose sender seems to have died. An invocation with a deadline (a Lambda's
+	// timeout) holds its claim only until leaseMargin past that deadline, so the
+	// messages a timed-out invocation did not send wait no longer than that.
 	Lease time.Duration
 }
 
@@ -151,7 +153,7 @@ func (n *Notifier) deliver(ctx context.Context, group string, notes []Notificati
 	if len(notes) == 0 {
 		return nil
 	}
-	sent, err := n.outbox.Claim(ctx, group, keys, n.cfg.Lease)
+	sent, err := n.outbox.Claim(ctx, group, keys, n.lease(ctx))
 	switch {
 	case errors.Is(err, ErrAlreadySent):
 		n.log.Info("notifications already sent", "group", group)
@@ -165,6 +167,10 @@ func (n *Notifier) deliver(ctx context.Context, group string, notes []Notificati
 		if !sent[note.Key] {
 			unsent++
 		}
+	}
+	if unsent == 0 {
+		// Claimed with nothing left to send (a store that could not tell at once).
+		return n.outbox.Release(ctx, group)
 	}
 	for _, note := range notes {
 		if sent[note.Key] {
@@ -182,6 +188,20 @@ func (n *Notifier) deliver(ctx context.Context, group string, notes []Notificati
 		}
 	}
 	return errors.Join(failed...)
+}
+
+// leaseMargin is how long past its invocation's deadline a claim holds: room for the
+// clocks of the function and of DynamoDB to differ.
+const leaseMargin = 10 * time.Second
+
+// lease is how long a claim made now holds: Config.Lease, or less when the invocation
+// must end sooner.
+func (n *Notifier) lease(ctx context.Context) time.Duration {
+	lease := n.cfg.Lease
+	if deadline, ok := ctx.Deadline(); ok {
+		lease = min(lease, max(time.Until(deadline), 0)+leaseMargin)
+	}
+	return lease
 }
 
 // send renders, sends and marks one notification of a claimed group, releasing the

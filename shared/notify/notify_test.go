@@ -138,7 +138,8 @@ func TestRenderEscapesApplicantText(t *testing.T) {
 }
 
 // memOutbox is an in-memory Outbox for the notifier's logic; the DynamoDB one is tested
-// against moto. A group's claim is live from Claim until Release or a releasing mark.
+// against moto. A group's claim is live from Claim until Release or a releasing mark, and
+// a group that sent every key asked for is not claimed again.
 type memOutbox struct {
 	mu      sync.Mutex
 	claimed map[string]bool
@@ -153,13 +154,15 @@ func (o *memOutbox) Claim(_ context.Context, group string, keys []string, _ time
 	if o.claimed == nil {
 		o.claimed, o.sent = map[string]bool{}, map[string]map[string]bool{}
 	}
-	if o.claimed[group] {
-		for _, k := range keys {
-			if !o.sent[group][k] {
-				return nil, ErrInFlight
-			}
-		}
+	all := true
+	for _, k := range keys {
+		all = all && o.sent[group][k]
+	}
+	switch {
+	case all && o.sent[group] != nil:
 		return nil, ErrAlreadySent
+	case o.claimed[group]:
+		return nil, ErrInFlight
 	}
 	o.claimed[group] = true
 	if o.sent[group] == nil {
@@ -269,6 +272,25 @@ func TestHandleSendsOnceAndRetriesOnlyWhatFailed(t *testing.T) {
 	out.claimed[eventGroup(ev)] = true
 	if err := n.Handle(context.Background(), ev); err != nil || len(mail.sent) != 3 {
 		t.Errorf("a live claim over a group all sent: %v, sent %v", err, mail.sent)
+	}
+}
+
+// A claim made by an invocation with a deadline holds until shortly after it, not for
+// the whole configured lease: a timed-out sender's unsent messages wait no longer.
+func TestClaimHoldsUntilTheInvocationsDeadline(t *testing.T) {
+	n := New(fixedReader{}, &memOutbox{}, nil, Config{Lease: 5 * time.Minute}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if got := n.lease(context.Background()); got != 5*time.Minute {
+		t.Errorf("without a deadline: %v, want the configured 5m", got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if got := n.lease(ctx); got > 30*time.Second+leaseMargin || got < 29*time.Second+leaseMargin {
+		t.Errorf("with 30 s left: %v, want about %v", got, 30*time.Second+leaseMargin)
+	}
+	past, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Minute))
+	defer cancel2()
+	if got := n.lease(past); got != leaseMargin {
+		t.Errorf("past the deadline: %v, want %v", got, leaseMargin)
 	}
 }
 

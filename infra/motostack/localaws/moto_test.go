@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -416,7 +417,8 @@ func TestAnswersKeepEveryAttributeType(t *testing.T) {
 	ctx := context.Background()
 	differences := t.TempDir() + "/differences.txt"
 	t.Setenv("MOTOSTACK_CHECK_ANSWERS", differences)
-	moto, err := localaws.StartMoto(ctx, localaws.MotoOptions{Root: mototest.Root()})
+	var motoLog motoOutput
+	moto, err := localaws.StartMoto(ctx, localaws.MotoOptions{Root: mototest.Root(), Log: &motoLog})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -529,6 +531,31 @@ func TestAnswersKeepEveryAttributeType(t *testing.T) {
 	if b, err := os.ReadFile(differences); err == nil {
 		t.Errorf("moto's own lookup found other members:\n%s", b)
 	}
+	// The launcher changed this moto's answers: an unfamiliar moto would be left as it
+	// is, and the checks above would pass without testing anything.
+	for _, line := range strings.Split(motoLog.String(), "\n") {
+		if strings.Contains(line, "unfamiliar moto") {
+			t.Errorf("the launcher did not change moto: %s", line)
+		}
+	}
+}
+
+// motoOutput collects moto's output while moto writes it.
+type motoOutput struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *motoOutput) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *motoOutput) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // fromStream turns a Streams API attribute value into the DynamoDB API's, to compare.

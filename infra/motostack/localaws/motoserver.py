@@ -95,7 +95,8 @@ load run went there, most of it on answers that are already plain dictionaries k
 by the model's own member names (items, pages, stream records), where most members
 are absent (an attribute value holds one of its ten). For such a dictionary the keys the
 chain would try depend only on the member and its shape, so here they are worked out
-once per shape and looked up directly; objects still go through the chain. With MOTOSTACK_CHECK_ANSWERS naming a file, every member found
+once per shape and looked up directly; objects, and the answers of services whose
+responses rewrite members by path (response transformers), still go through the chain. With MOTOSTACK_CHECK_ANSWERS naming a file, every member found
 that way is also looked up the old way and each difference is added to that file, which
 is how the change was checked against the whole test suite.
 
@@ -125,7 +126,7 @@ from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, UserSt
 import moto.backends as moto_backends
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import BaseResponse
-from moto.core.serialize import AttributePickerContext, ResponseSerializer
+from moto.core.serialize import AttributePicker, AttributePickerContext, ResponseSerializer
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import StreamRecord, Table
@@ -366,9 +367,17 @@ def _dict_keys(serializer, key, shape):
 
 
 def get_value(self, value, key, shape):
-    # A plain dictionary is looked up with the chain's keys straight away, unless a
-    # response transformer (a per-path rewrite some services register) could apply.
-    if type(value) is not dict or shape is None or BaseResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER:
+    # A plain dictionary is looked up with the chain's keys straight away, unless the
+    # serializer's picker is not moto's alias chain or carries response transformers
+    # (per-path rewrites some services' responses register: SNS, IAM, EC2, ...; none of
+    # DynamoDB's).
+    picker = self._value_picker
+    if (
+        type(value) is not dict
+        or shape is None
+        or not isinstance(picker, AttributePicker)
+        or getattr(picker, "response_transformers", None)
+    ):
         return _get_value(self, value, key, shape)
     keys = _dict_keys(self, key, shape)
     if any("." in k for k in keys):

@@ -87,9 +87,8 @@ var wantGrants = map[string][]string{
 	},
 	"NotifyFunction": {
 		"dynamodb:GetItem ${Table.Arn}",            // the request an event is about
-		"dynamodb:PutItem ${Table.Arn}",            // claiming a notification in the outbox
 		"dynamodb:Query ${Table.Arn}",              // the roster
-		"dynamodb:UpdateItem ${Table.Arn}",         // marking it sent, or releasing the claim
+		"dynamodb:UpdateItem ${Table.Arn}",         // claiming an event's messages in the outbox, marking each sent, releasing the claim
 		"ses:SendEmail " + sesIdentities,           // as SenderEmail only: see beyondTheStack
 		"sqs:SendMessage ${NotifyDeadLetters.Arn}", // the stream's on-failure destination
 		"managed:AWSLambdaBasicExecutionRole",
@@ -124,10 +123,9 @@ var wantGrants = map[string][]string{
 		"managed:AWSLambdaBasicExecutionRole",
 	},
 	"RemindersFunction": {
-		"dynamodb:PutItem ${Table.Arn}",            // claiming a digest in the outbox
 		"dynamodb:Query ${Table.Arn}",              // the roster
 		"dynamodb:Query ${Table.Arn}/index/GSI1",   // the requests waiting
-		"dynamodb:UpdateItem ${Table.Arn}",         // marking it sent, or releasing the claim
+		"dynamodb:UpdateItem ${Table.Arn}",         // claiming a reminder in the outbox, marking it sent, releasing the claim
 		"ses:SendEmail " + sesIdentities,           // as SenderEmail only: see beyondTheStack
 		"sqs:SendMessage ${NotifyDeadLetters.Arn}", // its dead-letter queue
 		"managed:AWSLambdaBasicExecutionRole",
