@@ -12,10 +12,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
@@ -417,7 +417,7 @@ func TestAnswersKeepEveryAttributeType(t *testing.T) {
 	ctx := context.Background()
 	differences := t.TempDir() + "/differences.txt"
 	t.Setenv("MOTOSTACK_CHECK_ANSWERS", differences)
-	var motoLog motoOutput
+	var motoLog mototest.LogBuffer
 	moto, err := localaws.StartMoto(ctx, localaws.MotoOptions{Root: mototest.Root(), Log: &motoLog})
 	if err != nil {
 		t.Fatal(err)
@@ -519,9 +519,9 @@ func TestAnswersKeepEveryAttributeType(t *testing.T) {
 	if err != nil || len(recs.Records) == 0 {
 		t.Fatalf("GetRecords: %v, %v", recs, err)
 	}
-	image := map[string]types.AttributeValue{}
-	for k, v := range recs.Records[0].Dynamodb.NewImage {
-		image[k] = fromStream(v)
+	image, err := attributevalue.FromDynamoDBStreamsMap(recs.Records[0].Dynamodb.NewImage)
+	if err != nil {
+		t.Fatal(err)
 	}
 	check("the stream's new image", image)
 	if recs.Records[0].Dynamodb.ApproximateCreationDateTime == nil || recs.Records[0].EventName != st.OperationTypeInsert {
@@ -538,57 +538,4 @@ func TestAnswersKeepEveryAttributeType(t *testing.T) {
 			t.Errorf("the launcher did not change moto: %s", line)
 		}
 	}
-}
-
-// motoOutput collects moto's output while moto writes it.
-type motoOutput struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *motoOutput) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *motoOutput) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// fromStream turns a Streams API attribute value into the DynamoDB API's, to compare.
-func fromStream(v st.AttributeValue) types.AttributeValue {
-	switch v := v.(type) {
-	case *st.AttributeValueMemberS:
-		return s(v.Value)
-	case *st.AttributeValueMemberN:
-		return &types.AttributeValueMemberN{Value: v.Value}
-	case *st.AttributeValueMemberB:
-		return &types.AttributeValueMemberB{Value: v.Value}
-	case *st.AttributeValueMemberBOOL:
-		return &types.AttributeValueMemberBOOL{Value: v.Value}
-	case *st.AttributeValueMemberNULL:
-		return &types.AttributeValueMemberNULL{Value: v.Value}
-	case *st.AttributeValueMemberSS:
-		return &types.AttributeValueMemberSS{Value: v.Value}
-	case *st.AttributeValueMemberNS:
-		return &types.AttributeValueMemberNS{Value: v.Value}
-	case *st.AttributeValueMemberBS:
-		return &types.AttributeValueMemberBS{Value: v.Value}
-	case *st.AttributeValueMemberL:
-		var l []types.AttributeValue
-		for _, x := range v.Value {
-			l = append(l, fromStream(x))
-		}
-		return &types.AttributeValueMemberL{Value: l}
-	case *st.AttributeValueMemberM:
-		m := map[string]types.AttributeValue{}
-		for k, x := range v.Value {
-			m[k] = fromStream(x)
-		}
-		return &types.AttributeValueMemberM{Value: m}
-	}
-	return nil
 }
